@@ -1,0 +1,81 @@
+/**
+ * The only reader of process.env. Everything configurable is declared, validated and documented here;
+ * the README's table of environment variables mirrors this file.
+ */
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+const booleanFlag = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((value) => value === "1" || value === "true" || value === "yes");
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** External PostgreSQL. Without it the launcher starts the embedded server and sets this for the app. */
+  DATABASE_URL: optionalString,
+  /** Where embedded PostgreSQL data, files and the generated secret live. */
+  DATA_DIR: z.string().default(".data"),
+  FILES_DIR: optionalString,
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOSTNAME: z.string().default("0.0.0.0"),
+  /** Public address of the site, used in e-mailed links. Defaults to http://localhost:PORT. */
+  PUBLIC_URL: optionalString,
+  /** Secret for session cookies and sign-in tickets; the launcher generates and keeps one under DATA_DIR. */
+  AUTH_SECRET: optionalString,
+  /** First site administrator, created on first start when no administrator exists. */
+  GRANARY_ADMIN_USERNAME: z.string().default("admin"),
+  GRANARY_ADMIN_EMAIL: z.string().default("admin@localhost"),
+  GRANARY_ADMIN_PASSWORD: optionalString,
+  /** E-mail. RESEND_API_KEY wins over SMTP_HOST; with neither, mail is kept in the outbox. */
+  MAIL_FROM: z.string().default("Granary <granary@localhost>"),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_SECURE: booleanFlag,
+  /** Sign-in throttling: failures allowed in the window, per account and per IP address. */
+  SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Build-time phase set by Next.js; lets modules skip work that needs a database during `next build`. */
+  NEXT_PHASE: optionalString,
+  /** Test runs: set by the test harness. */
+  VITEST_POOL_ID: optionalString,
+  VITEST_WORKER_ID: optionalString,
+  TEST_DATABASE_TEMPLATE_URL: optionalString,
+  CI: booleanFlag,
+  CHROMIUM_PATH: optionalString,
+  E2E_PORT: z.coerce.number().int().default(3100),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+function readEnvironment(): Environment {
+  const parsed = environmentSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid environment:\n${problems.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export const env = readEnvironment();
+
+export function publicUrl(): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+}
+
+/**
+ * The launcher hands settings to the app process it spawns through that process's environment.
+ * Writing a child's environment is not reading ours, so it lives here beside the reader for one view of both.
+ */
+export function childEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

@@ -1,0 +1,103 @@
+/**
+ * tRPC's foundation: the context every procedure receives, the permission every procedure declares in its
+ * meta, and the mapping from the service layer's AppError to tRPC codes and form field errors.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import { assertCan, type Actor, type Permission } from "../authz";
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import type { SessionGrant } from "../services/accounts";
+
+/** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
+export interface SessionControl {
+  start(grant: SessionGrant): Promise<void>;
+  end(): Promise<void>;
+}
+
+export interface Context {
+  db: Db;
+  actor: Actor;
+  sessions: SessionControl;
+}
+
+export interface Meta {
+  /** The permission the caller needs. Every procedure declares one; a test walks the router to make sure. */
+  permission: Permission;
+}
+
+export type FieldErrors = Record<string, string>;
+
+function fieldErrorsOf(cause: unknown): FieldErrors | undefined {
+  if (cause instanceof AppError) return cause.fieldErrors;
+  if (cause instanceof ZodError) {
+    const fields: FieldErrors = {};
+    for (const issue of cause.issues) {
+      const key = issue.path.join(".") || "form";
+      fields[key] ??= issue.message;
+    }
+    return fields;
+  }
+  return undefined;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      const zodCause = error.cause instanceof ZodError ? error.cause : undefined;
+      const message = internal
+        ? "Something went wrong on our side. It has been recorded; please try again."
+        : (zodCause?.issues[0]?.message ?? shape.message);
+      return {
+        ...shape,
+        message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, fieldErrors: fieldErrorsOf(error.cause) },
+      };
+    },
+  });
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+function toTRPCError(error: unknown): unknown {
+  if (error instanceof AppError) return new TRPCError({ code: error.code, message: error.message, cause: error });
+  if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: error.issues[0]?.message ?? "Invalid input.", cause: error });
+  return error;
+}
+
+/** Declared permission first, then the procedure; AppErrors thrown anywhere come out with their own code. */
+const enforcePermission = t.middleware(async ({ ctx, meta, next }) => {
+  if (!meta?.permission) {
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "This procedure declares no permission." });
+  }
+  try {
+    assertCan(ctx.actor, meta.permission);
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+  const result = await next();
+  if (!result.ok) throw toTRPCError(result.error.cause ?? result.error);
+  return result;
+});
+
+/** Anyone may call these when their declared permission allows it (anonymous visitors included). */
+export const publicProcedure = t.procedure.use(enforcePermission);
+
+/** Only for a signed-in account, whatever the permission says. */
+export const authenticatedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+/** Only for site administrators. */
+export const siteAdminProcedure = authenticatedProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.kind !== "user" || !ctx.actor.user.isSiteAdmin) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only site administrators can do this." });
+  }
+  return next();
+});

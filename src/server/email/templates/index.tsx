@@ -1,0 +1,88 @@
+import { Button, Link, Text } from "@react-email/components";
+import type { ReactElement } from "react";
+import { buttonStyle, EmailLayout } from "./layout";
+
+/** Each template: its subject and its body, from typed properties. */
+export const emailTemplates = {
+  usernameReminder: (props: { usernames: string[]; signInUrl: string }) => ({
+    subject: "Your Granary username",
+    body: (
+      <EmailLayout preview="Your Granary username" heading="Your username">
+        <Text>
+          {props.usernames.length === 1 ? "The account registered to this address is:" : "The accounts registered to this address are:"}
+        </Text>
+        {props.usernames.map((username) => (
+          <Text key={username} style={{ fontSize: "18px", fontWeight: 600 }}>
+            {username}
+          </Text>
+        ))}
+        <Button href={props.signInUrl} style={buttonStyle}>
+          Sign in
+        </Button>
+      </EmailLayout>
+    ),
+  }),
+  passwordReset: (props: { username: string; resetUrl: string; expiresInHours: number }) => ({
+    subject: "Reset your Granary password",
+    body: (
+      <EmailLayout preview="Reset your Granary password" heading="Reset your password">
+        <Text>Hello {props.username}, someone asked to reset the password of your Granary account.</Text>
+        <Button href={props.resetUrl} style={buttonStyle}>
+          Choose a new password
+        </Button>
+        <Text>
+          Or open this address: <Link href={props.resetUrl}>{props.resetUrl}</Link>
+        </Text>
+        <Text>
+          The link works once and expires in {props.expiresInHours} hours. If you did not ask for it, ignore this message: your
+          password stays as it is.
+        </Text>
+      </EmailLayout>
+    ),
+  }),
+  confirmEmailChange: (props: { username: string; confirmUrl: string; newEmail: string; expiresInHours: number }) => ({
+    subject: "Confirm your new Granary e-mail address",
+    body: (
+      <EmailLayout preview="Confirm your new e-mail address" heading="Confirm your new e-mail address">
+        <Text>
+          Hello {props.username}, confirm that {props.newEmail} should become the e-mail address of your Granary account.
+        </Text>
+        <Button href={props.confirmUrl} style={buttonStyle}>
+          Confirm this address
+        </Button>
+        <Text>
+          Or open this address: <Link href={props.confirmUrl}>{props.confirmUrl}</Link>
+        </Text>
+        <Text>The link works once and expires in {props.expiresInHours} hours.</Text>
+      </EmailLayout>
+    ),
+  }),
+  passwordChanged: (props: { username: string; securityUrl: string }) => ({
+    subject: "Your Granary password was changed",
+    body: (
+      <EmailLayout preview="Your Granary password was changed" heading="Your password was changed">
+        <Text>
+          Hello {props.username}, the password of your Granary account was just changed and every other session was signed out.
+        </Text>
+        <Text>
+          If this was not you, reset your password at once and review your <Link href={props.securityUrl}>security history</Link>.
+        </Text>
+      </EmailLayout>
+    ),
+  }),
+  emailChanged: (props: { username: string; newEmail: string }) => ({
+    subject: "Your Granary e-mail address was changed",
+    body: (
+      <EmailLayout preview="Your Granary e-mail address was changed" heading="Your e-mail address was changed">
+        <Text>
+          Hello {props.username}, the e-mail address of your Granary account is now {props.newEmail}. Messages will no longer come to
+          this address.
+        </Text>
+        <Text>If this was not you, contact your site administrator.</Text>
+      </EmailLayout>
+    ),
+  }),
+} satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
+
+export type EmailTemplateName = keyof typeof emailTemplates;
+export type EmailTemplateProps<Name extends EmailTemplateName> = Parameters<(typeof emailTemplates)[Name]>[0];

@@ -1,0 +1,38 @@
+/**
+ * The service layer's one error type. Routers map it to tRPC codes, HTTP routes to statuses; `fieldErrors`
+ * land on the matching form fields.
+ */
+export type AppErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "TOO_MANY_REQUESTS"
+  | "PRECONDITION_FAILED";
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly fieldErrors: Record<string, string> | undefined;
+
+  constructor(code: AppErrorCode, message: string, fieldErrors?: Record<string, string>) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+
+  static field(field: string, message: string, code: AppErrorCode = "BAD_REQUEST"): AppError {
+    return new AppError(code, message, { [field]: message });
+  }
+}
+
+export const httpStatusOf: Record<AppErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  PRECONDITION_FAILED: 412,
+};

@@ -1,0 +1,149 @@
+/** The site administrator's view of accounts, outgoing mail, errors and the security log. */
+import { and, count, desc, eq, ilike, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { pageSchema } from "@/shared/schemas/account";
+import { idSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
+import { anonymousActor, assertCan, requireUser, type Actor } from "../authz";
+import type { Db } from "../db";
+import { emailMessages, exceptions, users } from "../db/schema";
+import { AppError } from "../errors";
+import { listAuditEvents, recordAudit } from "./audit";
+import { generatePassword, hashPassword } from "./passwords";
+
+function paged<Row>(items: Row[], total: number, input: { page: number; pageSize: number }) {
+  return { items, total, page: input.page, pageSize: input.pageSize };
+}
+
+export async function listUsers(db: Db, actor: Actor, rawInput: z.input<typeof listUsersSchema>) {
+  assertCan(actor, "admin:users:read");
+  const input = listUsersSchema.parse(rawInput);
+  const pattern = input.query ? `%${input.query.replace(/[\\%_]/g, (match) => `\\${match}`)}%` : undefined;
+  const where = pattern ? or(ilike(users.username, pattern), ilike(users.email, pattern)) : undefined;
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: users.id,
+        username: users.username,
+        email: users.email,
+        isSiteAdmin: users.isSiteAdmin,
+        isActive: users.isActive,
+        createdAt: users.createdAt,
+        lastSignInAt: users.lastSignInAt,
+      })
+      .from(users)
+      .where(where)
+      .orderBy(sql`lower(${users.username})`)
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize),
+    db.select({ value: count() }).from(users).where(where),
+  ]);
+  return paged(rows, total?.value ?? 0, input);
+}
+
+/** Deactivating ends the account's sessions at once: its session version moves on. */
+export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<typeof setUserActiveSchema>) {
+  assertCan(actor, "admin:users:update");
+  const input = setUserActiveSchema.parse(rawInput);
+  if (requireUser(actor).user.id === input.userId && !input.active) {
+    throw new AppError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
+  }
+  return db.transaction(async (tx) => {
+    const [user] = await tx
+      .update(users)
+      .set({
+        isActive: input.active,
+        sessionVersion: input.active ? sql`${users.sessionVersion}` : sql`${users.sessionVersion} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(eq(users.id, input.userId))
+      .returning({ id: users.id, username: users.username, isActive: users.isActive });
+    if (!user) throw new AppError("NOT_FOUND", "This account does not exist.");
+    await recordAudit(tx, actor, {
+      action: input.active ? "admin.user_reactivated" : "admin.user_deactivated",
+      target: { type: "user", id: user.id, label: user.username },
+      subjectUserId: user.id,
+    });
+    return user;
+  });
+}
+
+export async function listOutbox(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {
+  assertCan(actor, "admin:outbox:read");
+  const input = pageSchema.parse(rawInput);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: emailMessages.id,
+        transport: emailMessages.transport,
+        toAddress: emailMessages.toAddress,
+        subject: emailMessages.subject,
+        status: emailMessages.status,
+        error: emailMessages.error,
+        createdAt: emailMessages.createdAt,
+      })
+      .from(emailMessages)
+      .orderBy(desc(emailMessages.createdAt), desc(emailMessages.id))
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize),
+    db.select({ value: count() }).from(emailMessages),
+  ]);
+  return paged(rows, total?.value ?? 0, input);
+}
+
+export async function getOutboxMessage(db: Db, actor: Actor, rawInput: z.input<typeof idSchema>) {
+  assertCan(actor, "admin:outbox:read");
+  const { id } = idSchema.parse(rawInput);
+  const [message] = await db.select().from(emailMessages).where(eq(emailMessages.id, id));
+  if (!message) throw new AppError("NOT_FOUND", "This message does not exist.");
+  return message;
+}
+
+export async function listExceptions(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {
+  assertCan(actor, "admin:exceptions:read");
+  const input = pageSchema.parse(rawInput);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(exceptions)
+      .orderBy(desc(exceptions.createdAt), desc(exceptions.id))
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize),
+    db.select({ value: count() }).from(exceptions),
+  ]);
+  return paged(rows, total?.value ?? 0, input);
+}
+
+export async function listSecurityLog(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {
+  assertCan(actor, "admin:audit:read");
+  return listAuditEvents(db, pageSchema.parse(rawInput));
+}
+
+/**
+ * Run by the launcher at every start: when no site administrator exists, create one and hand back the
+ * credentials to print once. The password comes from GRANARY_ADMIN_PASSWORD or is generated.
+ */
+export async function ensureFirstAdmin(
+  db: Db,
+  settings: { username: string; email: string; password?: string },
+): Promise<{ username: string; password: string; generated: boolean } | null> {
+  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.isSiteAdmin, true)).limit(1);
+  if (existing) return null;
+  const password = settings.password ?? generatePassword();
+  const [admin] = await db
+    .insert(users)
+    .values({ username: settings.username, email: settings.email, passwordHash: await hashPassword(password), isSiteAdmin: true })
+    .onConflictDoNothing()
+    .returning();
+  if (!admin) {
+    throw new Error(
+      `No site administrator exists, and the account name ${settings.username} or ${settings.email} is taken: ` +
+        "set GRANARY_ADMIN_USERNAME and GRANARY_ADMIN_EMAIL to free ones.",
+    );
+  }
+  await recordAudit(db, anonymousActor({ ipAddress: "local", userAgent: "granary launcher" }), {
+    action: "admin.first_admin_created",
+    target: { type: "user", id: admin.id, label: admin.username },
+    subjectUserId: admin.id,
+  });
+  return { username: admin.username, password, generated: settings.password === undefined };
+}

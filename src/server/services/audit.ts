@@ -1,0 +1,72 @@
+import { count, desc, eq } from "drizzle-orm";
+import { actorLabel, type Actor } from "../authz";
+import type { Db } from "../db";
+import { auditEvents } from "../db/schema";
+
+/** Every security-relevant action's name, so the trail can be filtered and shown consistently. */
+export const auditActions = {
+  "account.sign_up": "Signed up",
+  "auth.sign_in": "Signed in",
+  "auth.sign_in_failed": "Failed sign-in",
+  "auth.sign_in_throttled": "Sign-in throttled",
+  "auth.sign_out": "Signed out",
+  "account.password_changed": "Changed password",
+  "account.password_reset_requested": "Requested a password reset",
+  "account.password_reset_completed": "Reset password",
+  "account.username_reminder_sent": "Requested a username reminder",
+  "account.email_change_requested": "Requested an e-mail change",
+  "account.email_changed": "Changed e-mail address",
+  "account.profile_updated": "Updated profile",
+  "account.deleted": "Deleted account",
+  "admin.first_admin_created": "First administrator created",
+  "admin.user_deactivated": "Deactivated an account",
+  "admin.user_reactivated": "Reactivated an account",
+  "admin.settings_updated": "Changed site settings",
+} as const;
+export type AuditAction = keyof typeof auditActions;
+
+export interface AuditEntry {
+  action: AuditAction;
+  target: { type: string; id?: string | null; label?: string | null };
+  /** The account this event belongs to, shown on that account's Security history. */
+  subjectUserId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
+  await db.insert(auditEvents).values({
+    action: entry.action,
+    actorUserId: actor.kind === "user" ? actor.user.id : null,
+    actorLabel: actorLabel(actor),
+    targetType: entry.target.type,
+    targetId: entry.target.id ?? null,
+    targetLabel: entry.target.label ?? null,
+    subjectUserId: entry.subjectUserId ?? null,
+    ipAddress: actor.origin.ipAddress,
+    userAgent: actor.origin.userAgent,
+    details: entry.details ?? {},
+  });
+}
+
+export async function listAuditEvents(
+  db: Db,
+  filter: { subjectUserId?: string; page: number; pageSize: number },
+) {
+  const where = filter.subjectUserId ? eq(auditEvents.subjectUserId, filter.subjectUserId) : undefined;
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(auditEvents)
+      .where(where)
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(filter.pageSize)
+      .offset((filter.page - 1) * filter.pageSize),
+    db.select({ value: count() }).from(auditEvents).where(where),
+  ]);
+  return {
+    items: rows.map((row) => ({ ...row, description: auditActions[row.action as AuditAction] ?? row.action })),
+    total: total?.value ?? 0,
+    page: filter.page,
+    pageSize: filter.pageSize,
+  };
+}

@@ -1,0 +1,45 @@
+import { hash, verify } from "@node-rs/argon2";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+// @node-rs/argon2 defaults to argon2id; these are OWASP's recommended minimums for it.
+const argonOptions = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, argonOptions);
+}
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+// Verifying against a real hash when an account does not exist keeps "no such user" and "wrong password"
+// indistinguishable by timing.
+let decoyHash: Promise<string> | undefined;
+export async function verifyDecoyPassword(password: string): Promise<void> {
+  decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+  await verifyPassword(await decoyHash, password);
+}
+
+/** A secret for an e-mailed link: random, URL-safe, and only ever stored as its SHA-256. */
+export function createLinkSecret(): { secret: string; secretHash: string } {
+  const secret = randomBytes(32).toString("base64url");
+  return { secret, secretHash: hashSecret(secret) };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+export function secretsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function generatePassword(): string {
+  return randomBytes(12).toString("base64url");
+}
