@@ -46,6 +46,8 @@ const environmentSchema = z.object({
   SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Build-time phase set by Next.js; lets modules skip work that needs a database during `next build`. */
   NEXT_PHASE: optionalString,
+  /** Set by Next.js: "nodejs" or "edge". */
+  NEXT_RUNTIME: optionalString,
   /** Test runs: set by the test harness. */
   VITEST_POOL_ID: optionalString,
   VITEST_WORKER_ID: optionalString,
@@ -73,9 +75,10 @@ export function publicUrl(): string {
 }
 
 /**
- * The launcher hands settings to the app process it spawns through that process's environment.
- * Writing a child's environment is not reading ours, so it lives here beside the reader for one view of both.
+ * The launcher starts the database before the app and hands the app its address (and the generated secret)
+ * through the process environment, which the app's own copy of this module reads when it loads.
  */
-export function childEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...overrides };
+export function exportToEnvironment(values: Record<string, string>): void {
+  Object.assign(process.env, values);
+  Object.assign(env, environmentSchema.parse(process.env));
 }

@@ -1,5 +1,5 @@
 /** The site administrator's view of accounts, outgoing mail, errors and the security log. */
-import { and, count, desc, eq, ilike, or, sql } from "drizzle-orm";
+import { count, desc, eq, ilike, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pageSchema } from "@/shared/schemas/account";
 import { idSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";

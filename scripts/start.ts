@@ -1,0 +1,165 @@
+/**
+ * `npm start`: brings Granary up on one port with everything it needs.
+ *
+ * Without DATABASE_URL it starts the embedded PostgreSQL under DATA_DIR (stopping one left behind by a killed
+ * run), applies the migrations, creates the first site administrator (printing its sign-in once), builds the
+ * app when the build is missing or older than the sources, and serves it. Ctrl-C stops everything.
+ */
+import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import postgres from "postgres";
+import { env, exportToEnvironment } from "../src/env";
+import { connectDatabase } from "../src/server/db/client";
+import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
+import { applyMigrations } from "../src/server/db/migrate";
+import { ensureFirstAdmin } from "../src/server/services/admin";
+
+const developmentMode = process.argv.includes("--dev");
+const projectRoot = process.cwd();
+const log = (message: string) => console.log(`[granary] ${message}`);
+
+interface LocalSecrets {
+  authSecret: string;
+  databasePassword: string;
+}
+
+/** Generated once per data folder and kept there, readable only by its owner. */
+function loadOrCreateSecrets(dataDirectory: string): LocalSecrets {
+  const file = path.join(dataDirectory, "secrets.json");
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as LocalSecrets;
+  const secrets = { authSecret: randomBytes(32).toString("base64url"), databasePassword: randomBytes(24).toString("base64url") };
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const existing = await admin`select 1 from pg_database where datname = ${name}`;
+    if (existing.length === 0) await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function newestModification(entry: string): number {
+  if (!fs.existsSync(entry)) return 0;
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const child of fs.readdirSync(entry)) newest = Math.max(newest, newestModification(path.join(entry, child)));
+  return newest;
+}
+
+function buildIsCurrent(): boolean {
+  const buildId = path.join(projectRoot, ".next", "BUILD_ID");
+  if (!fs.existsSync(buildId)) return false;
+  const builtAt = fs.statSync(buildId).mtimeMs;
+  const sources = ["src", "public", "next.config.mjs", "package-lock.json", "postcss.config.mjs"];
+  return sources.every((source) => newestModification(path.join(projectRoot, source)) <= builtAt);
+}
+
+async function choosePort(): Promise<number> {
+  if (await isPortFree(env.PORT, env.HOSTNAME)) return env.PORT;
+  const port = await findFreePort(env.PORT + 1, env.HOSTNAME);
+  log(`Port ${env.PORT} is already in use; starting on port ${port} instead (set PORT to choose another).`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const dataDirectory = path.resolve(env.DATA_DIR);
+  fs.mkdirSync(dataDirectory, { recursive: true });
+  const secrets = loadOrCreateSecrets(dataDirectory);
+  const filesDirectory = path.resolve(env.FILES_DIR ?? path.join(dataDirectory, "files"));
+  fs.mkdirSync(filesDirectory, { recursive: true });
+
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = env.DATABASE_URL;
+  if (databaseUrl) {
+    log(`Using the external PostgreSQL at ${new URL(databaseUrl).host}.`);
+  } else {
+    embedded = await startEmbeddedPostgres({
+      directory: path.join(dataDirectory, "postgres"),
+      password: secrets.databasePassword,
+      log,
+    });
+    log(`Embedded PostgreSQL is running on port ${embedded.port} with its data in ${path.join(dataDirectory, "postgres")}.`);
+    databaseUrl = await ensureDatabase(embedded.url, "granary");
+  }
+
+  const server: { http?: http.Server } = {};
+  let stopping = false;
+  const stopDatabase = async () => {
+    if (embedded) await embedded.stop().catch(() => {});
+  };
+  const shutdown = async (signal: string, server?: http.Server) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal} received: stopping.`);
+    server?.close();
+    await stopDatabase();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT", server.http));
+  process.once("SIGTERM", () => void shutdown("SIGTERM", server.http));
+
+  await applyMigrations(databaseUrl);
+  const { db, close } = connectDatabase(databaseUrl, { max: 1 });
+  try {
+    const admin = await ensureFirstAdmin(db, {
+      username: env.GRANARY_ADMIN_USERNAME,
+      email: env.GRANARY_ADMIN_EMAIL,
+      password: env.GRANARY_ADMIN_PASSWORD,
+    });
+    if (admin) {
+      log("Created the first site administrator. Sign in with:");
+      log(`    username: ${admin.username}`);
+      log(`    password: ${admin.generated ? admin.password : "(the GRANARY_ADMIN_PASSWORD you set)"}`);
+      if (admin.generated) log("This password is shown only now: change it under Settings after signing in.");
+    }
+  } finally {
+    await close();
+  }
+
+  const port = await choosePort();
+  exportToEnvironment({
+    DATABASE_URL: databaseUrl,
+    AUTH_SECRET: env.AUTH_SECRET ?? secrets.authSecret,
+    PORT: String(port),
+    FILES_DIR: filesDirectory,
+  });
+
+  if (!developmentMode && !buildIsCurrent()) {
+    log("Building the app (first start, or the sources changed)...");
+    const build = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit", cwd: projectRoot });
+    if (build.status !== 0) {
+      await stopDatabase();
+      throw new Error("The build failed; see the output above.");
+    }
+  }
+
+  // Next runs inside this process, so killing the launcher never leaves a web server behind; PostgreSQL,
+  // a separate process, is found and stopped by the next start if this one dies without cleaning up.
+  const app = next({ dev: developmentMode, dir: projectRoot, hostname: env.HOSTNAME, port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const httpServer = http.createServer((request, response) => void handle(request, response));
+  server.http = httpServer;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, env.HOSTNAME, resolve);
+  });
+  log(`Granary is ready at ${env.PUBLIC_URL ?? `http://localhost:${port}`} (Ctrl-C stops it).`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[granary] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

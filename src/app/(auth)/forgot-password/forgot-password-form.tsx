@@ -1,0 +1,42 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { forgotPasswordSchema } from "@/shared/schemas/account";
+import { useTRPC } from "@/trpc/client";
+
+export function ForgotPasswordForm() {
+  const trpc = useTRPC();
+  const form = useZodForm(forgotPasswordSchema, { defaultValues: { login: "" } });
+  const [formError, setFormError] = useState("");
+  const [sent, setSent] = useState(false);
+  const requestReset = useMutation(trpc.account.requestPasswordReset.mutationOptions());
+
+  const onSubmit = form.handleSubmit(async (values) => {
+    setFormError("");
+    try {
+      await requestReset.mutateAsync(values);
+      setSent(true);
+    } catch (error) {
+      setFormError(applyServerError(form, error));
+    }
+  });
+
+  if (sent) {
+    return (
+      <div className="space-y-3">
+        <FormMessage tone="success">If that account exists, a link to reset its password is on its way to its e-mail address.</FormMessage>
+        <Link href="/sign-in">Back to sign in</Link>
+      </div>
+    );
+  }
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError}</FormMessage>
+      <TextField label="Username or e-mail" autoComplete="username" error={form.formState.errors.login?.message} {...form.register("login")} />
+      <SubmitButton pending={form.formState.isSubmitting}>E-mail me a reset link</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { passwordMinLength, resetPasswordSchema } from "@/shared/schemas/account";
+import { useTRPC } from "@/trpc/client";
+
+export function ResetPasswordForm({ token }: { token: string }) {
+  const trpc = useTRPC();
+  const form = useZodForm(resetPasswordSchema, { defaultValues: { token, password: "", passwordConfirmation: "" } });
+  const [formError, setFormError] = useState("");
+  const [done, setDone] = useState(false);
+  const reset = useMutation(trpc.account.resetPassword.mutationOptions());
+  const { errors } = form.formState;
+
+  const onSubmit = form.handleSubmit(async (values) => {
+    setFormError("");
+    try {
+      await reset.mutateAsync(values);
+      setDone(true);
+    } catch (error) {
+      // The token is not a visible field: its error belongs to the form.
+      const message = applyServerError(form, error);
+      setFormError(message || form.getFieldState("token").error?.message || "");
+    }
+  });
+
+  if (done) {
+    return (
+      <div className="space-y-3">
+        <FormMessage tone="success">Your password has been changed. Sign in with the new one.</FormMessage>
+        <Link href="/sign-in" className="button">
+          Sign in
+        </Link>
+      </div>
+    );
+  }
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError || errors.token?.message}</FormMessage>
+      <input type="hidden" {...form.register("token")} />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        hint={`At least ${passwordMinLength} characters.`}
+        error={errors.password?.message}
+        {...form.register("password")}
+      />
+      <TextField
+        label="Confirm new password"
+        type="password"
+        autoComplete="new-password"
+        error={errors.passwordConfirmation?.message}
+        {...form.register("passwordConfirmation")}
+      />
+      <SubmitButton pending={form.formState.isSubmitting}>Change password</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { AuthCard } from "@/components/auth-card";
+import { getCurrentActor } from "@/server/auth/actor";
+import { getServerApi } from "@/trpc/server";
+import { SignUpForm } from "./sign-up-form";
+
+export const metadata: Metadata = { title: "Sign up" };
+
+export default async function SignUpPage() {
+  if ((await getCurrentActor()).kind === "user") redirect("/dashboard");
+  const { openRegistration } = await (await getServerApi()).site.settings();
+  if (!openRegistration) {
+    return (
+      <AuthCard title="Sign up">
+        <div role="status" data-testid="registration-closed" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          Registration is closed on this site. Ask a site administrator to create an account for you.
+        </div>
+        <p className="text-sm">
+          Already have an account? <Link href="/sign-in">Sign in</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+  return (
+    <AuthCard title="Create your Granary account" intro="Anyone can browse and download public packages; an account lets you publish and reach private ones.">
+      <SignUpForm />
+    </AuthCard>
+  );
+}

@@ -1,0 +1,35 @@
+import type { Metadata, Viewport } from "next";
+import type { ReactNode } from "react";
+import { TopBar } from "@/components/top-bar";
+import { getCurrentActor } from "@/server/auth/actor";
+import { ApiProvider } from "@/trpc/client";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Granary", template: "%s · Granary" },
+  description: "Packages, notebooks and environments for your data-science team.",
+};
+
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const actor = await getCurrentActor();
+  return (
+    <html lang="en">
+      <body className="flex min-h-screen flex-col">
+        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+          Skip to content
+        </a>
+        <ApiProvider>
+          <TopBar actor={actor} />
+          <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:py-10">
+            {children}
+          </main>
+        </ApiProvider>
+        <footer className="border-t border-stone-200 py-4 text-center text-xs text-stone-500">
+          Granary · <a href="/terms">Terms and Conditions</a>
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,26 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { getCurrentActor } from "@/server/auth/actor";
+
+export default async function HomePage() {
+  if ((await getCurrentActor()).kind === "user") redirect("/dashboard");
+  return (
+    <div className="space-y-10">
+      <section className="space-y-4 py-6 text-center sm:py-12">
+        <h1 className="text-3xl sm:text-4xl">Your team&apos;s packages, notebooks and environments</h1>
+        <p className="mx-auto max-w-2xl text-stone-600">
+          Granary is a self-hosted repository for conda and Python packages, Jupyter notebooks and environments. Browse and download
+          public work without an account; sign up to publish and to reach what is shared with you.
+        </p>
+        <div className="flex flex-wrap justify-center gap-3">
+          <Link href="/sign-up" className="button">
+            Create an account
+          </Link>
+          <Link href="/sign-in" className="button-secondary">
+            Sign in
+          </Link>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import Link from "next/link";
+import type { Actor } from "@/server/authz";
+import { dashboardHref, dashboardViews } from "@/shared/navigation";
+import { Avatar } from "./avatar";
+import { DisclosureMenu } from "./menu";
+import { SignOutButton } from "./sign-out-button";
+
+function gravatarUrl(email: string): string {
+  // Gravatar addresses images by the MD5 of the trimmed, lower-cased address; d=404 lets us fall back to initials.
+  const digest = createHash("md5").update(email.trim().toLowerCase()).digest("hex");
+  return `https://www.gravatar.com/avatar/${digest}?s=56&d=404`;
+}
+
+export function TopBar({ actor }: { actor: Actor }) {
+  const user = actor.kind === "user" ? actor.user : null;
+  const displayName = user ? user.name || user.username : "";
+  return (
+    <header className="bg-stone-900 text-stone-100">
+      <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
+        <Link href={user ? "/dashboard" : "/"} className="mr-2 text-lg font-bold text-white no-underline hover:no-underline">
+          <span aria-hidden="true">🌾 </span>Granary
+        </Link>
+        {user ? (
+          <DisclosureMenu
+            label="Tools"
+            buttonContent={<span>Tools</span>}
+            links={dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }))}
+          />
+        ) : null}
+        <div className="ml-auto flex items-center gap-2">
+          {user ? (
+            <DisclosureMenu
+              label={`Account menu for ${displayName}`}
+              align="right"
+              buttonContent={
+                <>
+                  <Avatar gravatarUrl={gravatarUrl(user.email)} displayName={displayName} />
+                  <span data-testid="user-menu-name" className="max-w-32 truncate">
+                    {displayName}
+                  </span>
+                </>
+              }
+              links={[
+                { href: "/dashboard", label: "Dashboard" },
+                { href: "/settings/account", label: "Settings" },
+                { href: "/settings/security", label: "Security history" },
+                ...(user.isSiteAdmin ? [{ href: "/admin", label: "Admin panel" }] : []),
+              ]}
+              footer={<SignOutButton />}
+            />
+          ) : (
+            <>
+              <Link href="/sign-in" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
+                Sign in
+              </Link>
+              <Link href="/sign-up" className="button py-1.5">
+                Sign up
+              </Link>
+            </>
+          )}
+        </div>
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,16 @@
+/** The dashboard's Tools menu, as in the seed: each view of what the signed-in account has and follows. */
+export const dashboardViews = [
+  { slug: "", label: "Landscape", description: "Your home page." },
+  { slug: "all", label: "View All", description: "All packages, notebooks and environments you have created." },
+  { slug: "packages", label: "Packages", description: "Only packages you have created." },
+  { slug: "notebooks", label: "Notebooks", description: "Only notebooks you have created." },
+  { slug: "environments", label: "Environments", description: "Only environments you have created." },
+  { slug: "favorites", label: "Favorites", description: "Packages from other users you have starred." },
+  { slug: "organizations", label: "Organizations", description: "Organizations you belong to, and creating a new one." },
+  { slug: "groups", label: "Group Membership", description: "The organization groups you can access." },
+  { slug: "labels", label: "Labels", description: "Labels you have created, for example test or development." },
+] as const;
+
+export function dashboardHref(slug: string): string {
+  return slug ? `/dashboard/${slug}` : "/dashboard";
+}
