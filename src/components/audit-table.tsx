@@ -1,4 +1,5 @@
 import { DateTime } from "./date-time";
+import { TableContainer } from "./table-container";
 
 interface AuditRow {
   id: string;
@@ -13,7 +14,7 @@ interface AuditRow {
 
 export function AuditTable({ rows, caption, showActor = false }: { rows: AuditRow[]; caption: string; showActor?: boolean }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
+    <TableContainer label={caption}>
       <table className="data-table">
         <caption className="sr-only">{caption}</caption>
         <thead>
@@ -43,6 +44,6 @@ export function AuditTable({ rows, caption, showActor = false }: { rows: AuditRo
           ))}
         </tbody>
       </table>
-    </div>
+    </TableContainer>
   );
 }

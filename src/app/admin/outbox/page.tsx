@@ -4,6 +4,7 @@ import { DateTime } from "@/components/date-time";
 import { EmptyState } from "@/components/empty-state";
 import { pageFromSearch, Pagination } from "@/components/pagination";
 import { getServerApi } from "@/trpc/server";
+import { TableContainer } from "@/components/table-container";
 
 export const metadata: Metadata = { title: "Outbox" };
 
@@ -20,7 +21,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
       {messages.items.length === 0 ? (
         <EmptyState title="No e-mail sent yet" />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
+        <TableContainer label="Outgoing e-mail">
           <table className="data-table">
             <caption className="sr-only">Outgoing e-mail</caption>
             <thead>
@@ -49,7 +50,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
               ))}
             </tbody>
           </table>
-        </div>
+        </TableContainer>
       )}
       <Pagination basePath="/admin/outbox" page={messages.page} pageSize={messages.pageSize} total={messages.total} />
     </div>

@@ -4,6 +4,7 @@ import { pageFromSearch, Pagination } from "@/components/pagination";
 import { getCurrentActor } from "@/server/auth/actor";
 import { getServerApi } from "@/trpc/server";
 import { UserActiveToggle } from "./user-active-toggle";
+import { TableContainer } from "@/components/table-container";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -25,7 +26,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           Search
         </button>
       </form>
-      <div className="overflow-x-auto rounded-lg border border-stone-200 bg-white">
+      <TableContainer label="Accounts on this site">
         <table className="data-table">
           <caption className="sr-only">Accounts on this site</caption>
           <thead>
@@ -65,7 +66,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             ))}
           </tbody>
         </table>
-      </div>
+      </TableContainer>
       <Pagination basePath="/admin/users" page={users.page} pageSize={users.pageSize} total={users.total} />
     </div>
   );
