@@ -12,14 +12,28 @@ function gravatarUrl(email: string): string {
   return `https://www.gravatar.com/avatar/${digest}?s=56&d=404`;
 }
 
+function GranaryLogo() {
+  return (
+    <svg aria-hidden="true" width="22" height="22" viewBox="0 0 24 24" fill="none">
+      <path d="M12 22V8" stroke="#86efac" strokeWidth="2" strokeLinecap="round" />
+      <ellipse cx="12" cy="5" rx="2.2" ry="3.2" fill="#facc15" />
+      <ellipse cx="8" cy="10" rx="2" ry="3" transform="rotate(-35 8 10)" fill="#facc15" />
+      <ellipse cx="16" cy="10" rx="2" ry="3" transform="rotate(35 16 10)" fill="#facc15" />
+      <ellipse cx="8" cy="15.5" rx="2" ry="3" transform="rotate(-35 8 15.5)" fill="#fde047" />
+      <ellipse cx="16" cy="15.5" rx="2" ry="3" transform="rotate(35 16 15.5)" fill="#fde047" />
+    </svg>
+  );
+}
+
 export function TopBar({ actor }: { actor: Actor }) {
   const user = actor.kind === "user" ? actor.user : null;
   const displayName = user ? user.name || user.username : "";
   return (
     <header className="bg-stone-900 text-stone-100">
       <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
-        <Link href={user ? "/dashboard" : "/"} className="mr-2 text-lg font-bold text-white no-underline hover:no-underline">
-          <span aria-hidden="true">🌾 </span>Granary
+        <Link href={user ? "/dashboard" : "/"} className="mr-2 flex items-center gap-2 text-lg font-bold text-white no-underline hover:no-underline">
+          <GranaryLogo />
+          Granary
         </Link>
         {user ? (
           <DisclosureMenu
