@@ -21,6 +21,8 @@ const environmentSchema = z.object({
   /** Where embedded PostgreSQL data, files and the generated secret live. */
   DATA_DIR: z.string().default(".data"),
   FILES_DIR: optionalString,
+  /** Largest accepted upload, in bytes (default 1 GiB). */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOSTNAME: z.string().default("0.0.0.0"),
   /** Public address of the site, used in e-mailed links. Defaults to http://localhost:PORT. */
@@ -69,6 +71,10 @@ function readEnvironment(): Environment {
 }
 
 export const env = readEnvironment();
+
+export function filesDirectory(): string {
+  return env.FILES_DIR ?? `${env.DATA_DIR}/files`;
+}
 
 export function publicUrl(): string {
   return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");

@@ -34,3 +34,32 @@ export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
   if (actor.kind !== "user") throw new AppError("UNAUTHORIZED", "Sign in to continue.");
   return actor;
 }
+
+/** What the policy needs to know about a package (or anything else an owner publishes). */
+export interface OwnedResource {
+  ownerId: string;
+  isPrivate: boolean;
+}
+
+/**
+ * Who may see an owner's private things: the owner and site administrators. Organizations, groups and
+ * collaborators extend this here when they arrive.
+ */
+export function canSeeOwnedResource(actor: Actor, resource: OwnedResource): boolean {
+  if (!resource.isPrivate) return true;
+  return actor.kind === "user" && (actor.user.id === resource.ownerId || actor.user.isSiteAdmin);
+}
+
+export function canManageOwner(actor: Actor, ownerId: string): boolean {
+  return actor.kind === "user" && (actor.user.id === ownerId || actor.user.isSiteAdmin);
+}
+
+/**
+ * For a resource the actor may not see, NOT_FOUND (no existence leak); for one it sees but may not change,
+ * FORBIDDEN.
+ */
+export function assertCanManage(actor: Actor, permission: Permission, resource: OwnedResource, noun = "package"): void {
+  assertCan(actor, permission);
+  if (!canSeeOwnedResource(actor, resource)) throw new AppError("NOT_FOUND", `This ${noun} does not exist.`);
+  if (!canManageOwner(actor, resource.ownerId)) throw new AppError("FORBIDDEN", `Only the owner can change this ${noun}.`);
+}

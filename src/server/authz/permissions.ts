@@ -12,6 +12,14 @@ export const permissions = {
   "account:delete": { description: "Delete your own account" },
   "security-log:read": { description: "See your own account's security history" },
   "session:delete": { description: "Sign out" },
+  "package:read": { description: "Find and download packages you can see" },
+  "package:upload": { description: "Publish packages under your own name" },
+  "package:update": { description: "Change labels and privacy of your packages" },
+  "package:delete": { description: "Delete your packages and their files" },
+  "package:star": { description: "Star and unstar packages" },
+  "conda:download": { description: "Read conda channels and download conda packages" },
+  "pypi:download": { description: "Read PyPI indexes and download Python distributions" },
+  "pypi:upload": { description: "Upload Python distributions with twine" },
   "admin:users:read": { description: "See every account on the site" },
   "admin:users:update": { description: "Deactivate and reactivate accounts" },
   "admin:settings:update": { description: "Change site-wide settings such as open registration" },
@@ -26,7 +34,15 @@ export const allPermissions = Object.keys(permissions) as Permission[];
 
 export type Role = "anonymous" | "user" | "site_admin";
 
-const anonymousPermissions: Permission[] = ["site:read", "account:create", "session:create", "account:recover"];
+const anonymousPermissions: Permission[] = [
+  "site:read",
+  "account:create",
+  "session:create",
+  "account:recover",
+  "package:read",
+  "conda:download",
+  "pypi:download",
+];
 const userPermissions: Permission[] = [
   ...anonymousPermissions,
   "account:read",
@@ -34,6 +50,11 @@ const userPermissions: Permission[] = [
   "account:delete",
   "security-log:read",
   "session:delete",
+  "package:upload",
+  "package:update",
+  "package:delete",
+  "package:star",
+  "pypi:upload",
 ];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {

@@ -2,3 +2,4 @@ export * from "./accounts";
 export * from "./audit";
 export * from "./email";
 export * from "./system";
+export * from "./packages";
