@@ -35,7 +35,24 @@ const enteredPasswordSchema = z
   .min(1, "Enter your password.")
   .max(passwordMaxLength, "That password is too long.");
 
-const loginSchema = z.string({ error: loginMessage }).trim().min(1, loginMessage).max(254, "That is too long.");
+/**
+ * PostgreSQL text cannot hold a NUL character, and no username, address or name needs any control character:
+ * fields that reach the database refuse them here, with a clear message, instead of failing there.
+ */
+export function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+const loginSchema = z
+  .string({ error: loginMessage })
+  .trim()
+  .min(1, loginMessage)
+  .max(254, "That is too long.")
+  .refine((login) => !hasControlCharacter(login), "Usernames and e-mail addresses have no control characters.");
 
 function confirmed<Shape extends z.ZodRawShape>(shape: Shape, field: string, confirmation: string) {
   return z.object(shape).refine((input) => (input as Record<string, unknown>)[field] === (input as Record<string, unknown>)[confirmation], {
@@ -93,7 +110,11 @@ export const deleteAccountSchema = z.object({
 });
 
 export const updateProfileSchema = z.object({
-  name: z.string().trim().max(100, "Names are at most 100 characters."),
+  name: z
+    .string()
+    .trim()
+    .max(100, "Names are at most 100 characters.")
+    .refine((name) => !hasControlCharacter(name), "Names cannot contain control characters."),
 });
 
 export const pageSchema = z.object({

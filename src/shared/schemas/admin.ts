@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema } from "./account";
+import { hasControlCharacter, pageSchema } from "./account";
 
 export const siteSettingsSchema = z.object({
   openRegistration: z.boolean(),
@@ -7,7 +7,12 @@ export const siteSettingsSchema = z.object({
 export type SiteSettings = z.infer<typeof siteSettingsSchema>;
 
 export const listUsersSchema = pageSchema.extend({
-  query: z.string().trim().max(100).optional(),
+  query: z
+    .string()
+    .trim()
+    .max(100)
+    .refine((query) => !hasControlCharacter(query), "Search terms cannot contain control characters.")
+    .optional(),
 });
 
 export const setUserActiveSchema = z.object({

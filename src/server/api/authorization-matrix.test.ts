@@ -1,0 +1,152 @@
+/**
+ * Every procedure, called by every kind of actor, with input that would succeed: the outcome must be exactly
+ * the one in this table. A new procedure fails the first test until it gets a row here.
+ */
+import { describe, expect, it } from "vitest";
+import { callerFor, failureOf } from "@/test/caller";
+import { setUpTestDatabase } from "@/test/db";
+import { anonymous, createAccountLink, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { listProcedures } from "@/test/procedures";
+import type { Actor } from "../authz";
+import type { Db } from "../db/client";
+import { emailMessages } from "../db/schema";
+import { appRouter } from "./root";
+
+type Outcome = "allowed" | "UNAUTHORIZED" | "FORBIDDEN";
+type ActorKind = "anonymous" | "user" | "siteAdmin";
+
+/** The accounts and records every cell starts from. */
+interface World {
+  user: TestUser;
+  siteAdmin: TestUser;
+  /** A second administrator, so the first may delete their own account. */
+  otherSiteAdmin: TestUser;
+  /** An account for administrators to act on. */
+  bystander: TestUser;
+  passwordResetToken: string;
+  emailChangeToken: string;
+  outboxMessageId: string;
+}
+
+interface Row {
+  outcomes: Record<ActorKind, Outcome>;
+  /** Input that succeeds for an allowed actor; `self` is the calling account (null for a visitor). */
+  input?: (world: World, self: TestUser | null, kind: ActorKind) => unknown;
+}
+
+const everyone: Record<ActorKind, Outcome> = { anonymous: "allowed", user: "allowed", siteAdmin: "allowed" };
+const signedIn: Record<ActorKind, Outcome> = { anonymous: "UNAUTHORIZED", user: "allowed", siteAdmin: "allowed" };
+const administrators: Record<ActorKind, Outcome> = { anonymous: "UNAUTHORIZED", user: "FORBIDDEN", siteAdmin: "allowed" };
+
+function signedInSelf(self: TestUser | null): TestUser {
+  // Denied cells never reach the input, so a visitor's input is never built from an account.
+  return self ?? ({ username: "nobody", password: "unused password" } as TestUser);
+}
+
+const matrix: Record<string, Row> = {
+  "account.signUp": {
+    outcomes: everyone,
+    input: (_world, _self, kind) => ({
+      username: `new-${kind}`,
+      email: `new-${kind}@example.test`,
+      password: "a fresh password",
+      passwordConfirmation: "a fresh password",
+      acceptTerms: true,
+    }),
+  },
+  "account.signIn": { outcomes: everyone, input: (world) => ({ login: world.bystander.username, password: world.bystander.password }) },
+  "account.signOut": { outcomes: signedIn },
+  "account.remindUsername": { outcomes: everyone, input: (world) => ({ email: world.bystander.email }) },
+  "account.requestPasswordReset": { outcomes: everyone, input: (world) => ({ login: world.bystander.username }) },
+  "account.resetPassword": {
+    outcomes: everyone,
+    input: (world) => ({ token: world.passwordResetToken, password: "a new password", passwordConfirmation: "a new password" }),
+  },
+  "account.confirmEmailChange": { outcomes: everyone, input: (world) => ({ token: world.emailChangeToken }) },
+  "account.get": { outcomes: signedIn },
+  "account.updateProfile": { outcomes: signedIn, input: () => ({ name: "Ada Lovelace" }) },
+  "account.changePassword": {
+    outcomes: signedIn,
+    input: (_world, self) => ({
+      currentPassword: signedInSelf(self).password,
+      newPassword: "a new password",
+      newPasswordConfirmation: "a new password",
+    }),
+  },
+  "account.requestEmailChange": {
+    outcomes: signedIn,
+    input: (_world, self, kind) => ({ email: `changed-${kind}@example.test`, currentPassword: signedInSelf(self).password }),
+  },
+  "account.delete": {
+    outcomes: signedIn,
+    input: (_world, self) => ({ confirmation: signedInSelf(self).username, currentPassword: signedInSelf(self).password }),
+  },
+  "account.securityHistory": { outcomes: signedIn, input: () => ({}) },
+  "admin.listUsers": { outcomes: administrators, input: () => ({ query: "user" }) },
+  "admin.setUserActive": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, active: false }) },
+  "admin.updateSettings": { outcomes: administrators, input: () => ({ openRegistration: false }) },
+  "admin.listOutbox": { outcomes: administrators, input: () => ({}) },
+  "admin.getOutboxMessage": { outcomes: administrators, input: (world) => ({ id: world.outboxMessageId }) },
+  "admin.listExceptions": { outcomes: administrators, input: () => ({}) },
+  "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
+  "site.settings": { outcomes: everyone },
+};
+
+const db = setUpTestDatabase();
+
+async function buildWorld(database: Db): Promise<World> {
+  const user = await createUser(database, { username: "matrix-user" });
+  const siteAdmin = await createSiteAdmin(database, { username: "matrix-admin" });
+  const otherSiteAdmin = await createSiteAdmin(database, { username: "matrix-other-admin" });
+  const bystander = await createUser(database, { username: "matrix-bystander" });
+  const [message] = await database
+    .insert(emailMessages)
+    .values({ transport: "outbox", toAddress: bystander.email, subject: "Hello", template: "usernameReminder", html: "<p>Hello</p>", text: "Hello", status: "stored" })
+    .returning({ id: emailMessages.id });
+  return {
+    user,
+    siteAdmin,
+    otherSiteAdmin,
+    bystander,
+    passwordResetToken: await createAccountLink(database, bystander, { purpose: "password_reset" }),
+    emailChangeToken: await createAccountLink(database, bystander, { purpose: "email_change", newEmail: "bystander-new@example.test" }),
+    outboxMessageId: message!.id,
+  };
+}
+
+function actorOf(world: World, kind: ActorKind): { actor: Actor; self: TestUser | null } {
+  if (kind === "anonymous") return { actor: anonymous(), self: null };
+  const self = kind === "user" ? world.user : world.siteAdmin;
+  return { actor: self.actor, self };
+}
+
+function call(actor: Actor, path: string, input: unknown): Promise<unknown> {
+  let node: unknown = callerFor(actor);
+  for (const segment of path.split(".")) node = (node as Record<string, unknown>)[segment];
+  return (node as (input: unknown) => Promise<unknown>)(input);
+}
+
+describe("the authorization matrix", () => {
+  it("has a row for every procedure, and none for procedures that no longer exist", () => {
+    const procedures = listProcedures(appRouter).map(({ path }) => path);
+    expect({
+      proceduresWithoutRow: procedures.filter((path) => !Object.hasOwn(matrix, path)),
+      rowsWithoutProcedure: Object.keys(matrix).filter((path) => !procedures.includes(path)),
+    }).toEqual({ proceduresWithoutRow: [], rowsWithoutProcedure: [] });
+  });
+
+  const cells = Object.entries(matrix).flatMap(([path, row]) =>
+    (Object.keys(row.outcomes) as ActorKind[]).map((kind) => ({ path, kind, outcome: row.outcomes[kind], row })),
+  );
+
+  it.each(cells)("$path as $kind → $outcome", async ({ path, kind, outcome, row }) => {
+    const world = await buildWorld(db);
+    const { actor, self } = actorOf(world, kind);
+    const input = row.input?.(world, self, kind);
+    if (outcome === "allowed") {
+      await expect(call(actor, path, input)).resolves.toBeDefined();
+    } else {
+      expect((await failureOf(call(actor, path, input))).code).toBe(outcome);
+    }
+  });
+});

@@ -1,0 +1,201 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, inject, it, vi } from "vitest";
+import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
+import { setUpTestDatabase } from "@/test/db";
+import { anonymous, createSiteAdmin, createUser, findUser, recordedAuditEvents } from "@/test/factories";
+import { connectDatabase } from "../db/client";
+import { auditEvents, emailMessages, users } from "../db/schema";
+import { resolveSession, type SessionGrant } from "./accounts";
+import { ensureFirstAdmin } from "./admin";
+import { recordException } from "./exceptions";
+import { verifyPassword } from "./passwords";
+import { getSiteSettings, isRegistrationOpen } from "./site-settings";
+
+const db = setUpTestDatabase();
+
+async function signedInGrant(login: string, password: string): Promise<SessionGrant> {
+  const sessions = new SessionRecorder();
+  await callerFor(anonymous(), { sessions }).account.signIn({ login, password });
+  return sessions.lastGrant();
+}
+
+describe("deactivating and reactivating accounts", () => {
+  it("ends the account's sessions at once and records who did it", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss" });
+    const user = await createUser(db, { username: "ada" });
+    const grant = await signedInGrant(user.username, user.password);
+
+    await expect(callerFor(admin.actor).admin.setUserActive({ userId: user.id, active: false })).resolves.toEqual({
+      id: user.id,
+      username: "ada",
+      isActive: false,
+    });
+
+    expect(await resolveSession(db, grant)).toBeNull();
+    const [event] = await recordedAuditEvents(db, { action: "admin.user_deactivated" });
+    expect(event).toMatchObject({ actorUserId: admin.id, actorLabel: "boss", targetId: user.id, subjectUserId: user.id });
+    expect((await failureOf(callerFor(anonymous()).account.signIn({ login: "ada", password: user.password }))).code).toBe("FORBIDDEN");
+  });
+
+  it("lets a reactivated account sign in again, without reviving old sessions", async () => {
+    const admin = await createSiteAdmin(db);
+    const user = await createUser(db);
+    const grant = await signedInGrant(user.username, user.password);
+    await callerFor(admin.actor).admin.setUserActive({ userId: user.id, active: false });
+
+    await callerFor(admin.actor).admin.setUserActive({ userId: user.id, active: true });
+
+    expect(await resolveSession(db, grant)).toBeNull();
+    expect(await recordedAuditEvents(db, { action: "admin.user_reactivated" })).toHaveLength(1);
+    const freshGrant = await signedInGrant(user.username, user.password);
+    expect(await resolveSession(db, freshGrant)).toMatchObject({ id: user.id });
+  });
+
+  it("refuses to let administrators lock themselves out", async () => {
+    const admin = await createSiteAdmin(db);
+    const failure = await failureOf(callerFor(admin.actor).admin.setUserActive({ userId: admin.id, active: false }));
+    expect(failure.code).toBe("PRECONDITION_FAILED");
+    expect((await findUser(db, admin.id))?.isActive).toBe(true);
+  });
+
+  it("answers NOT_FOUND for an unknown account and BAD_REQUEST for a malformed id", async () => {
+    const admin = await createSiteAdmin(db);
+    const unknown = await failureOf(
+      callerFor(admin.actor).admin.setUserActive({ userId: "00000000-0000-4000-8000-000000000000", active: false }),
+    );
+    expect(unknown.code).toBe("NOT_FOUND");
+    const malformed = await failureOf(callerFor(admin.actor).admin.setUserActive({ userId: "ada", active: false }));
+    expect(malformed.code).toBe("BAD_REQUEST");
+    expect(malformed.fieldErrors).toEqual({ userId: "Unknown account." });
+  });
+});
+
+describe("the first administrator", () => {
+  it("is created once, with a generated password that works, and never again", async () => {
+    const created = await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" });
+
+    expect(created).toMatchObject({ username: "admin", generated: true });
+    const [admin] = await db.select().from(users);
+    expect(admin).toMatchObject({ username: "admin", email: "admin@localhost", isSiteAdmin: true, isActive: true });
+    expect(await verifyPassword(admin!.passwordHash, created!.password)).toBe(true);
+    expect(await recordedAuditEvents(db, { action: "admin.first_admin_created" })).toHaveLength(1);
+
+    expect(await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).toBeNull();
+    expect(await db.$count(users)).toBe(1);
+    expect(await db.$count(users, eq(users.isSiteAdmin, true))).toBe(1);
+  });
+
+  it("uses the configured password when there is one", async () => {
+    const created = await ensureFirstAdmin(db, { username: "root-admin", email: "root@example.test", password: "configured secret" });
+    expect(created).toEqual({ username: "root-admin", password: "configured secret", generated: false });
+    await expect(callerFor(anonymous()).account.signIn({ login: "root-admin", password: "configured secret" })).resolves.toEqual({ ok: true });
+  });
+
+  it("is not created when any administrator exists", async () => {
+    await createSiteAdmin(db, { username: "existing" });
+    expect(await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).toBeNull();
+    expect(await db.$count(users)).toBe(1);
+  });
+
+  it("explains how to recover when its name is taken by an ordinary account", async () => {
+    await createUser(db, { username: "admin" });
+    await expect(ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).rejects.toThrow(/GRANARY_ADMIN_USERNAME/);
+    expect(await db.$count(users, eq(users.isSiteAdmin, true))).toBe(0);
+  });
+});
+
+describe("site settings", () => {
+  it("opens registration by default", async () => {
+    expect(await getSiteSettings(db)).toEqual({ openRegistration: true });
+    expect(await isRegistrationOpen(db)).toBe(true);
+  });
+
+  it("are changed by administrators, with the change audited", async () => {
+    const admin = await createSiteAdmin(db);
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false });
+    expect(await isRegistrationOpen(db)).toBe(false);
+    const [event] = await recordedAuditEvents(db, { action: "admin.settings_updated" });
+    expect(event).toMatchObject({ actorUserId: admin.id, details: { before: { openRegistration: true }, after: { openRegistration: false } } });
+  });
+});
+
+describe("the user list", () => {
+  it("searches usernames and e-mails, treating % and _ literally", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss" });
+    await createUser(db, { username: "ada_l", email: "ada@example.test" });
+    await createUser(db, { username: "adaXl", email: "other@example.test" });
+    await createUser(db, { username: "bob", email: "bob@ada.example" });
+
+    const byUnderscore = await callerFor(admin.actor).admin.listUsers({ query: "a_l" });
+    expect(byUnderscore.items.map((user) => user.username)).toEqual(["ada_l"]);
+
+    const byText = await callerFor(admin.actor).admin.listUsers({ query: "ADA" });
+    expect(byText.items.map((user) => user.username)).toEqual(["ada_l", "adaXl", "bob"]);
+    expect(byText.total).toBe(3);
+
+    expect((await callerFor(admin.actor).admin.listUsers({ query: "%" })).total).toBe(0);
+    const everyone = await callerFor(admin.actor).admin.listUsers({ pageSize: 2 });
+    expect(everyone).toMatchObject({ total: 4, page: 1, pageSize: 2 });
+    expect(everyone.items.map((user) => user.username)).toEqual(["ada_l", "adaXl"]);
+    expect(everyone.items[0]).not.toHaveProperty("passwordHash");
+  });
+});
+
+describe("outbox, errors and the security log", () => {
+  it("shows administrators the outgoing mail, and each message in full", async () => {
+    const admin = await createSiteAdmin(db);
+    const user = await createUser(db);
+    await callerFor(anonymous()).account.requestPasswordReset({ login: user.username });
+
+    const outbox = await callerFor(admin.actor).admin.listOutbox({});
+    expect(outbox.total).toBe(1);
+    expect(outbox.items[0]).toMatchObject({ transport: "outbox", toAddress: user.email, subject: "Reset your Granary password" });
+    expect(outbox.items[0]).not.toHaveProperty("html");
+
+    const message = await callerFor(admin.actor).admin.getOutboxMessage({ id: outbox.items[0]!.id });
+    expect(message.html).toContain("/reset-password?token=");
+    expect(message.text).toContain("/reset-password?token=");
+
+    const missing = await failureOf(callerFor(admin.actor).admin.getOutboxMessage({ id: "00000000-0000-4000-8000-000000000000" }));
+    expect(missing.code).toBe("NOT_FOUND");
+    expect(await db.$count(emailMessages)).toBe(1);
+  });
+
+  it("records unexpected errors for the panel", async () => {
+    const admin = await createSiteAdmin(db);
+    const id = await recordException(db, new Error("disk on fire"), { route: "/api/trpc/x", method: "POST", userId: admin.id });
+    expect(id).toEqual(expect.any(String));
+    await recordException(db, "a thrown string", {});
+
+    const recorded = await callerFor(admin.actor).admin.listExceptions({});
+    expect(recorded.total).toBe(2);
+    expect(recorded.items.map((item) => item.message).sort()).toEqual(["a thrown string", "disk on fire"]);
+    expect(recorded.items.find((item) => item.id === id)).toMatchObject({ route: "/api/trpc/x", method: "POST", userId: admin.id });
+  });
+
+  it("never throws while recording an error, even without a database", async () => {
+    const missingDatabaseUrl = new URL(inject("templateDatabaseUrl"));
+    missingDatabaseUrl.pathname = "/no_such_database";
+    const unreachable = connectDatabase(missingDatabaseUrl.toString(), { max: 1 });
+    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await expect(recordException(unreachable.db, new Error("original problem"), {})).resolves.toBeNull();
+      expect(consoleError).toHaveBeenCalledOnce();
+    } finally {
+      consoleError.mockRestore();
+      await unreachable.close();
+    }
+  });
+
+  it("shows administrators the whole security log", async () => {
+    const admin = await createSiteAdmin(db);
+    const ada = await createUser(db);
+    await signedInGrant(ada.username, ada.password);
+    await failureOf(callerFor(anonymous()).account.signIn({ login: "nobody", password: "whatever" }));
+
+    const log = await callerFor(admin.actor).admin.listSecurityLog({});
+    expect(log.total).toBe(2);
+    expect(log.items.map((event) => event.action).sort()).toEqual(["auth.sign_in", "auth.sign_in_failed"]);
+    expect(await db.$count(auditEvents)).toBe(2);
+  });
+});

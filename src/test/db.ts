@@ -1,0 +1,96 @@
+/**
+ * The database a test file works on: one database per Vitest worker, cloned from the migrated template that
+ * src/test/global-setup.ts prepared, and emptied before every test. The ORM is never mocked.
+ */
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll, beforeEach, inject } from "vitest";
+import { env } from "@/env";
+import { connectDatabase, type Db } from "@/server/db/client";
+
+interface WorkerDatabase {
+  /** The server's maintenance database, from which databases are created. */
+  serverUrl: string;
+  templateName: string;
+  name: string;
+  url: string;
+}
+
+function workerDatabase(): WorkerDatabase {
+  const templateUrl = new URL(inject("templateDatabaseUrl"));
+  // The pool id is stable for a worker slot (1..maxWorkers): the files a worker runs one after another share
+  // its database, and no two files running at the same time ever do.
+  const name = `granary_w${env.VITEST_POOL_ID ?? "1"}`;
+  const withDatabase = (database: string) => {
+    const url = new URL(templateUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  return {
+    serverUrl: withDatabase("postgres"),
+    templateName: decodeURIComponent(templateUrl.pathname.slice(1)),
+    name,
+    url: withDatabase(name),
+  };
+}
+
+const duplicateDatabase = "42P04";
+
+async function createWorkerDatabase({ serverUrl, templateName, name }: WorkerDatabase): Promise<void> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    // With isolated test files each file arrives in a fresh module, so the database may exist already.
+    const [existing] = await admin`SELECT 1 AS found FROM pg_database WHERE datname = ${name}`;
+    if (existing) return;
+    await admin`CREATE DATABASE ${admin(name)} TEMPLATE ${admin(templateName)} STRATEGY FILE_COPY`.simple();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== duplicateDatabase) throw error;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** Every application table, read from the catalogue so that tables added by later migrations are emptied too. */
+async function truncateStatement(db: Db): Promise<string | null> {
+  const rows = await db.execute<{ tablename: string }>(
+    sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+  );
+  const tables = rows.map((row) => `"public"."${row.tablename.replaceAll('"', '""')}"`);
+  return tables.length ? `TRUNCATE TABLE ${tables.join(", ")} RESTART IDENTITY CASCADE` : null;
+}
+
+let workerDatabaseReady: Promise<void> | undefined;
+let currentDatabase: Db | undefined;
+
+/** The database of the test file that called setUpTestDatabase(); helpers such as callerFor default to it. */
+export function testDatabase(): Db {
+  if (!currentDatabase) throw new Error("Call setUpTestDatabase() at the top of the test file first.");
+  return currentDatabase;
+}
+
+/**
+ * Connects the test file to its worker's database and empties every table before each test.
+ * Call it once at the top level of a test file: `const db = setUpTestDatabase();`.
+ */
+export function setUpTestDatabase(): Db {
+  const database = workerDatabase();
+  // postgres.js connects on the first query, which comes after beforeAll has created the database.
+  const connection = connectDatabase(database.url, { max: 4 });
+  let truncate: Promise<string | null> | undefined;
+  currentDatabase = connection.db;
+
+  beforeAll(async () => {
+    workerDatabaseReady ??= createWorkerDatabase(database);
+    await workerDatabaseReady;
+  });
+  beforeEach(async () => {
+    truncate ??= truncateStatement(connection.db);
+    const statement = await truncate;
+    if (statement) await connection.db.execute(sql.raw(statement));
+  });
+  afterAll(async () => {
+    if (currentDatabase === connection.db) currentDatabase = undefined;
+    await connection.close();
+  });
+  return connection.db;
+}
