@@ -112,6 +112,14 @@ describe("sign-in throttling", () => {
     expect((await failureOf(signIn("ada", user.password))).code).toBe("TOO_MANY_REQUESTS");
   });
 
+  it("counts failures by username and by e-mail against one account", async () => {
+    const user = await createUser(db, { username: "grace", email: "grace@example.test" });
+    for (const login of ["grace", "grace@example.test", "GRACE", "Grace@Example.test", "grace"]) {
+      expect((await failureOf(signIn(login, "not the password"))).code).toBe("UNAUTHORIZED");
+    }
+    expect((await failureOf(signIn("grace@example.test", user.password))).code).toBe("TOO_MANY_REQUESTS");
+  });
+
   it("does not lock other accounts", async () => {
     const target = await createUser(db);
     const other = await createUser(db);

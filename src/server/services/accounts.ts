@@ -94,6 +94,14 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
 
 // ---------------------------------------------------------------------------------------------- sign-in
 
+/**
+ * Failures count against the account whichever name it was addressed by (username or e-mail, any case), and
+ * against the login as typed when no account matches, so probing unknown names is throttled the same way.
+ */
+function throttleKey(user: UserRow | undefined, login: string): string {
+  return user ? `account:${user.id}` : `login:${login.trim().toLowerCase()}`;
+}
+
 function throttleWindowStart(): Date {
   return new Date(Date.now() - env.SIGN_IN_WINDOW_MINUTES * 60 * 1000);
 }
@@ -119,8 +127,9 @@ function minutesUntilRetry(oldestFailure: Date | null): number {
 export async function authenticate(db: Db, actor: Actor, rawInput: z.input<typeof signInSchema>): Promise<SessionGrant> {
   assertCan(actor, "session:create");
   const input = signInSchema.parse(rawInput);
-  const loginKey = input.login.toLowerCase();
   const ipAddress = actor.origin.ipAddress;
+  const user = await findByLogin(db, input.login);
+  const loginKey = throttleKey(user, input.login);
 
   const [byLogin, byIp] = await Promise.all([
     failuresSince(db, signInFailures.loginKey, loginKey),
@@ -128,7 +137,6 @@ export async function authenticate(db: Db, actor: Actor, rawInput: z.input<typeo
   ]);
   const accountThrottled = byLogin.failures >= env.SIGN_IN_MAX_FAILURES_PER_ACCOUNT;
   const ipThrottled = byIp.failures >= env.SIGN_IN_MAX_FAILURES_PER_IP;
-  const user = await findByLogin(db, input.login);
 
   if (accountThrottled || ipThrottled) {
     await recordAudit(db, actor, {
@@ -275,9 +283,7 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
       .update(accountTokens)
       .set({ usedAt: new Date() })
       .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
-    await tx
-      .delete(signInFailures)
-      .where(or(eq(signInFailures.loginKey, user.username.toLowerCase()), eq(signInFailures.loginKey, user.email.toLowerCase())));
+    await tx.delete(signInFailures).where(eq(signInFailures.loginKey, throttleKey(user, user.username)));
     await recordAudit(tx, actor, {
       action: "account.password_reset_completed",
       target: { type: "user", id: user.id, label: user.username },

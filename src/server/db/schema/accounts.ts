@@ -48,7 +48,7 @@ export const signInFailures = pgTable(
   "sign_in_failures",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    /** The lower-cased login as typed, so unknown accounts are throttled the same way as known ones. */
+    /** `account:<id>` for an existing account, `login:<lower-cased login>` for names that match none. */
     loginKey: text("login_key").notNull(),
     ipAddress: text("ip_address").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
