@@ -1,0 +1,174 @@
+/**
+ * conda channels: channeldata.json, <subdir>/repodata.json (+ .bz2, and current_repodata.json as the same
+ * document, which conda accepts as a superset), and package downloads, each per label (`main` = no label).
+ */
+import { condaSubdirs } from "@/shared/reserved-names";
+import { canSeeOwnedResource } from "../authz";
+import { AppError } from "../errors";
+import { findDownloadableFile, listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
+import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
+import { serveStoredFile } from "./files";
+import { makeDocument, type IndexEntry } from "./index-cache";
+import { sendIndex } from "./send-index";
+
+const jsonType = "application/json";
+
+function scopeFor(context: RequestContext, channel: Channel, label: string): ChannelScope {
+  return { ownerId: channel.ownerId, label, includePrivate: seesPrivate(context.actor, channel) };
+}
+
+function cacheKey(context: RequestContext, channel: Channel, label: string, document: string): string {
+  return `conda ${channel.ownerId} ${visibilityKey(context.actor, channel)} ${label} ${document}`;
+}
+
+function indexCacheControl(context: RequestContext, channel: Channel): string {
+  // Revalidation is a cheap 304, and a just-uploaded package must be installable at once.
+  return seesPrivate(context.actor, channel) ? "private, no-cache" : "public, no-cache";
+}
+
+// ---------------------------------------------------------------------------------------------- repodata
+
+/** A repodata record is the package's own index.json plus what only the server knows: size and digests. */
+function repodataRecord(metadata: Record<string, unknown>, subdir: string, file: { size: number; md5: string; sha256: string }) {
+  // about.json facts are kept beside index.json for channeldata and the pages; repodata records never carry them.
+  const { about: _about, ...index } = metadata;
+  return {
+    ...index,
+    depends: Array.isArray(metadata.depends) ? metadata.depends : [],
+    subdir: typeof metadata.subdir === "string" ? metadata.subdir : subdir,
+    size: file.size,
+    md5: file.md5,
+    sha256: file.sha256,
+  };
+}
+
+export async function buildRepodata(context: RequestContext, channel: Channel, label: string, subdir: string): Promise<IndexEntry> {
+  const rows = await listCondaRecords(context.services.db, scopeFor(context, channel, label), subdir);
+  const packages: Record<string, unknown> = {};
+  const condaPackages: Record<string, unknown> = {};
+  for (const row of rows) {
+    const target = row.filename.endsWith(".conda") ? condaPackages : packages;
+    target[row.filename] = repodataRecord(row.metadata, subdir, row);
+  }
+  const repodata = { info: { subdir }, packages, "packages.conda": condaPackages, removed: [], repodata_version: 1 };
+  return makeDocument(JSON.stringify(repodata), jsonType, channel.changedAt);
+}
+
+export async function serveRepodata(
+  context: RequestContext,
+  params: { owner: string; label: string; subdir: string; compression: "none" | "bzip2" },
+): Promise<void> {
+  const label = requireLabel(params.label);
+  const channel = await requireChannel(context, params.owner);
+  const entry = await context.services.indexes.get(cacheKey(context, channel, label, `repodata ${params.subdir}`), channel.revision, () =>
+    buildRepodata(context, channel, label, params.subdir),
+  );
+  await sendIndex(context, entry, {
+    cacheControl: indexCacheControl(context, channel),
+    vary: "Accept-Encoding",
+    bzip2: params.compression === "bzip2",
+    contentType: params.compression === "bzip2" ? "application/x-bzip2" : undefined,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- channeldata
+
+/**
+ * conda's VersionOrder, reduced to what picking the newest version for channeldata needs: numbers compare as
+ * numbers and above words, `dev` sorts first and `post` last, missing parts count as zero.
+ */
+export function compareCondaVersions(left: string, right: string): number {
+  const parse = (version: string) => {
+    const lower = version.toLowerCase();
+    const bang = lower.indexOf("!");
+    const epoch = bang === -1 ? 0 : Number(lower.slice(0, bang)) || 0;
+    const parts = (bang === -1 ? lower : lower.slice(bang + 1)).split(/[._+-]/).flatMap((segment) => segment.match(/\d+|[a-z]+/g) ?? []);
+    return { epoch, parts };
+  };
+  const rank = (part: string | undefined): [number, number | string] => {
+    if (part === undefined) return [2, 0];
+    if (/^\d+$/.test(part)) return [2, Number(part)];
+    if (part === "dev") return [0, 0];
+    if (part === "post") return [3, 0];
+    return [1, part];
+  };
+  const a = parse(left);
+  const b = parse(right);
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  for (let index = 0; index < Math.max(a.parts.length, b.parts.length); index += 1) {
+    const [kindA, valueA] = rank(a.parts[index]);
+    const [kindB, valueB] = rank(b.parts[index]);
+    if (kindA !== kindB) return kindA - kindB;
+    if (valueA < valueB) return -1;
+    if (valueA > valueB) return 1;
+  }
+  return 0;
+}
+
+interface ChanneldataPackage {
+  subdirs: string[];
+  version: string;
+  description?: string;
+  summary?: string;
+  license?: string;
+  home?: string;
+  timestamp: number;
+}
+
+export async function buildChanneldata(context: RequestContext, channel: Channel, label: string): Promise<IndexEntry> {
+  const rows = await listChanneldataRows(context.services.db, scopeFor(context, channel, label));
+  const packages = new Map<string, ChanneldataPackage & { subdirSet: Set<string> }>();
+  const subdirs = new Set<string>(["noarch"]);
+  for (const row of rows) {
+    subdirs.add(row.subdir);
+    const recordTimestamp = typeof row.metadata.timestamp === "number" ? row.metadata.timestamp : row.createdAt.getTime();
+    // index.json timestamps are in milliseconds; channeldata's are in seconds.
+    const timestamp = Math.floor(recordTimestamp > 1e11 ? recordTimestamp / 1000 : recordTimestamp);
+    const existing = packages.get(row.name);
+    if (!existing) {
+      packages.set(row.name, {
+        subdirs: [],
+        subdirSet: new Set([row.subdir]),
+        version: row.version,
+        ...(row.description ? { description: row.description } : {}),
+        ...(row.summary ? { summary: row.summary } : {}),
+        ...(row.license ? { license: row.license } : {}),
+        ...(row.homepage ? { home: row.homepage } : {}),
+        timestamp,
+      });
+      continue;
+    }
+    existing.subdirSet.add(row.subdir);
+    if (compareCondaVersions(row.version, existing.version) > 0) existing.version = row.version;
+    existing.timestamp = Math.max(existing.timestamp, timestamp);
+  }
+  const document = {
+    channeldata_version: 1,
+    packages: Object.fromEntries(
+      [...packages].map(([name, { subdirSet, ...entry }]) => [name, { ...entry, subdirs: [...subdirSet].sort() }]),
+    ),
+    subdirs: [...subdirs].sort(),
+  };
+  return makeDocument(JSON.stringify(document), jsonType, channel.changedAt);
+}
+
+export async function serveChanneldata(context: RequestContext, params: { owner: string; label: string }): Promise<void> {
+  const label = requireLabel(params.label);
+  const channel = await requireChannel(context, params.owner);
+  const entry = await context.services.indexes.get(cacheKey(context, channel, label, "channeldata"), channel.revision, () =>
+    buildChanneldata(context, channel, label),
+  );
+  await sendIndex(context, entry, { cacheControl: indexCacheControl(context, channel), vary: "Accept-Encoding" });
+}
+
+// ---------------------------------------------------------------------------------------------- downloads
+
+export async function serveCondaDownload(context: RequestContext, params: { owner: string; label: string; subdir: string; filename: string }): Promise<void> {
+  const label = requireLabel(params.label);
+  if (!condaSubdirs.has(params.subdir)) throw new AppError("NOT_FOUND", `${params.subdir} is not a conda platform.`);
+  const channel = await requireChannel(context, params.owner);
+  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: params.subdir, filename: params.filename, label });
+  if (!file || file.fileType !== "conda") throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} in ${channel.username}'s ${label} label.`);
+  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
+  await serveStoredFile(context, file, { countDownload: true });
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { labelSchema } from "@/shared/schemas/packages";
+import { canSeeOwnedResource, type Actor, type Permission } from "../authz";
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { findChannel, type Channel } from "../services/channels";
+import type { DownloadCounter } from "../services/downloads";
+import type { BlobStore } from "../storage";
+import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
+import type { IndexCache } from "./index-cache";
+
+/** What every route handler shares for the life of the process. */
+export interface ProtocolServices {
+  db: Db;
+  store: BlobStore;
+  indexes: IndexCache;
+  credentials: CredentialResolver;
+  downloads: DownloadCounter;
+  maxUploadBytes: number;
+  now: () => Date;
+}
+
+export interface RequestContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The query string's parameters. */
+  query: URLSearchParams;
+  actor: Actor;
+  services: ProtocolServices;
+}
+
+export type HttpMethod = "GET" | "HEAD" | "POST";
+
+export interface RouteDefinition<Params> {
+  /** GET routes answer HEAD too. */
+  methods: readonly HttpMethod[];
+  /** Checked with assertCan before the handler runs; a test walks the table and fails on a route without one. */
+  permission: Permission;
+  sessionCookie: SessionCookiePolicy;
+  /** The upload API answers JSON `{ error }`; package clients print plain text as it is. */
+  errorFormat: "text" | "json";
+  handle(context: RequestContext, params: Params): Promise<void>;
+}
+
+/** The owner a protocol path names; unknown and deactivated owners are 404. */
+export async function requireChannel(context: RequestContext, ownerName: string): Promise<Channel> {
+  const channel = await findChannel(context.services.db, ownerName);
+  if (!channel) throw new AppError("NOT_FOUND", `There is no user or channel named ${ownerName}.`);
+  return channel;
+}
+
+/** Whether the actor sees the owner's private packages: the cache keeps one copy of each index per answer. */
+export function seesPrivate(actor: Actor, channel: Channel): boolean {
+  return canSeeOwnedResource(actor, { ownerId: channel.ownerId, isPrivate: true });
+}
+
+export function visibilityKey(actor: Actor, channel: Channel): "all" | "public" {
+  return seesPrivate(actor, channel) ? "all" : "public";
+}
+
+/**
+ * For something private the actor may not see: an anonymous package client is challenged (401, so pip retries
+ * with credentials); a signed-in account learns nothing (404).
+ */
+export function hiddenFrom(actor: Actor, what: string): AppError {
+  if (actor.kind === "anonymous") return new AppError("UNAUTHORIZED", `Authentication is required for ${what}: send your credentials.`);
+  return new AppError("NOT_FOUND", `There is no ${what}.`);
+}
+
+export function requireLabel(label: string): string {
+  const parsed = labelSchema.safeParse(label);
+  if (!parsed.success) throw new AppError("NOT_FOUND", `There is no label ${label}: ${parsed.error.issues[0]?.message ?? "not a label name."}`);
+  return parsed.data;
+}

@@ -1,0 +1,203 @@
+/**
+ * Who a protocol request comes from. Package clients send HTTP Basic (username or e-mail, and password);
+ * browsers send the next-auth session cookie, which only some routes accept. Checking a password costs an
+ * argon2 verification (~20 ms), so accepted Basic credentials are remembered for a short while under a
+ * SHA-256 of the credentials; every request still re-reads the account (one primary-key query through
+ * resolveSession), so a password change, a reset or a deactivation takes effect on the very next request.
+ */
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { decode } from "next-auth/jwt";
+import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
+import { headerValue, originOf } from "./http";
+
+/** How a route treats the browser session cookie. */
+export type SessionCookiePolicy =
+  /** Package clients only: the cookie is ignored (indexes, uploads by tools). */
+  | "ignored"
+  /** Downloads: a browser following a link on a page is signed in by its cookie. */
+  | "accepted"
+  /**
+   * The web UI's upload: the cookie counts only with `X-Requested-With: granary`, a header a cross-site form
+   * cannot send and a cross-site script cannot send without a CORS preflight that is never granted.
+   */
+  | "requires-x-requested-with";
+
+export const csrfHeaderValue = "granary";
+
+/** next-auth v5's session cookie, plain over http and `__Secure-` prefixed over https. */
+const sessionCookieNames = ["__Secure-authjs.session-token", "authjs.session-token"];
+
+interface CachedBasicCredentials {
+  grant: SessionGrant;
+  expiresAt: number;
+}
+
+export interface CredentialResolverOptions {
+  /** Secret that signs session cookies (AUTH_SECRET); without it the cookie is never accepted. */
+  authSecret?: string;
+  /** How long accepted Basic credentials skip the password check. */
+  basicCacheMilliseconds?: number;
+  basicCacheEntries?: number;
+  now?: () => number;
+}
+
+export interface ResolvedRequest {
+  actor: Actor;
+  origin: RequestOrigin;
+}
+
+export function sentCsrfHeader(request: IncomingMessage): boolean {
+  return headerValue(request, "x-requested-with")?.toLowerCase() === csrfHeaderValue;
+}
+
+export class CredentialResolver {
+  private readonly basicCache = new Map<string, CachedBasicCredentials>();
+  /** Concurrent requests with the same new credentials (pip opens several) share one password check. */
+  private readonly pendingChecks = new Map<string, Promise<SessionGrant>>();
+  private readonly cacheMilliseconds: number;
+  private readonly cacheEntries: number;
+  private readonly now: () => number;
+  /** Password checks actually made, for tests of the cache. */
+  passwordChecks = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: CredentialResolverOptions = {},
+  ) {
+    this.cacheMilliseconds = options.basicCacheMilliseconds ?? 60_000;
+    this.cacheEntries = options.basicCacheEntries ?? 1_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The actor behind a request. Throws UNAUTHORIZED for credentials that are present but wrong, so a client
+   * with a mistyped password hears about it even on public content.
+   */
+  async resolve(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Promise<ResolvedRequest> {
+    const origin = originOf(request);
+    const authorization = headerValue(request, "authorization");
+    if (authorization) return { actor: await this.fromAuthorization(authorization, origin), origin };
+    const apiKey = headerValue(request, "x-api-key");
+    if (apiKey) return { actor: await this.fromToken(apiKey, origin), origin };
+    const cookieAccepted = cookiePolicy === "accepted" || (cookiePolicy === "requires-x-requested-with" && sentCsrfHeader(request));
+    if (cookieAccepted) {
+      const actor = await this.fromSessionCookie(headerValue(request, "cookie"), origin);
+      if (actor) return { actor, origin };
+    }
+    return { actor: anonymousActor(origin), origin };
+  }
+
+  private async fromAuthorization(header: string, origin: RequestOrigin): Promise<Actor> {
+    const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+    switch (scheme?.toLowerCase()) {
+      case "basic": {
+        const decoded = Buffer.from(value, "base64").toString("utf8");
+        const separator = decoded.indexOf(":");
+        if (separator === -1) throw new AppError("UNAUTHORIZED", "The Basic credentials are malformed: send username:password.");
+        const login = decoded.slice(0, separator);
+        const password = decoded.slice(separator + 1);
+        if (login === "__token__") return this.fromToken(password, origin);
+        return this.fromPassword(login, password, origin);
+      }
+      case "bearer":
+        return this.fromToken(value, origin);
+      default:
+        throw new AppError("UNAUTHORIZED", `The ${scheme ?? "empty"} authorization scheme is not supported; use Basic.`);
+    }
+  }
+
+  /**
+   * API tokens arrive in a later issue: `/t/<token>/` path prefixes, Bearer, Basic with `__token__` (or a
+   * username and a token as the password) and X-API-Key all end up here. Until then every token is refused.
+   */
+  private async fromToken(_token: string, _origin: RequestOrigin): Promise<Actor> {
+    throw new AppError("UNAUTHORIZED", "API tokens are not supported by this server yet; use your username and password.");
+  }
+
+  private async fromPassword(login: string, password: string, origin: RequestOrigin): Promise<Actor> {
+    const key = createHash("sha256").update(login.trim().toLowerCase()).update("\0").update(password).digest("hex");
+    const cached = this.basicCache.get(key);
+    if (cached && cached.expiresAt > this.now()) {
+      const user = await resolveSession(this.db, cached.grant);
+      if (user) return userActor(user, origin);
+    }
+    // Expired, or the account changed (new password, deactivation): check the password again, which also
+    // refuses deactivated accounts and records the sign-in.
+    this.basicCache.delete(key);
+    const grant = await this.checkPassword(key, login, password, origin);
+    const user = await resolveSession(this.db, grant);
+    if (!user) throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
+    this.remember(key, grant);
+    return userActor(user, origin);
+  }
+
+  private checkPassword(key: string, login: string, password: string, origin: RequestOrigin): Promise<SessionGrant> {
+    let pending = this.pendingChecks.get(key);
+    if (!pending) {
+      this.passwordChecks += 1;
+      pending = authenticate(this.db, anonymousActor(origin), { login, password })
+        .catch((error: unknown) => {
+          // An empty login or password fails the sign-in schema: to a package client that is just wrong credentials.
+          if (error instanceof AppError) throw error;
+          if (error instanceof Error && error.name === "ZodError") throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
+          throw error;
+        })
+        .finally(() => this.pendingChecks.delete(key));
+      this.pendingChecks.set(key, pending);
+    }
+    return pending;
+  }
+
+  private remember(key: string, grant: SessionGrant): void {
+    if (this.basicCache.size >= this.cacheEntries) {
+      const oldest = this.basicCache.keys().next();
+      if (!oldest.done) this.basicCache.delete(oldest.value);
+    }
+    this.basicCache.set(key, { grant, expiresAt: this.now() + this.cacheMilliseconds });
+  }
+
+  private async fromSessionCookie(cookieHeader: string | undefined, origin: RequestOrigin): Promise<Actor | null> {
+    const secret = this.options.authSecret;
+    if (!cookieHeader || !secret) return null;
+    const cookies = parseCookies(cookieHeader);
+    for (const name of sessionCookieNames) {
+      const token = cookieValue(cookies, name);
+      if (!token) continue;
+      try {
+        const payload = await decode({ token, secret, salt: name });
+        if (typeof payload?.sub !== "string" || typeof payload.sv !== "number") return null;
+        const user = await resolveSession(this.db, { userId: payload.sub, sessionVersion: payload.sv });
+        return user ? userActor(user, origin) : null;
+      } catch {
+        // A stale or foreign cookie makes the browser anonymous, as the web app treats it.
+        return null;
+      }
+    }
+    return null;
+  }
+}
+
+function parseCookies(header: string): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of header.split(";")) {
+    const separator = part.indexOf("=");
+    if (separator === -1) continue;
+    const name = part.slice(0, separator).trim();
+    const value = part.slice(separator + 1).trim();
+    if (name && !cookies.has(name)) cookies.set(name, value);
+  }
+  return cookies;
+}
+
+/** next-auth splits a large session cookie into `name.0`, `name.1`, ...; a small one stays whole. */
+function cookieValue(cookies: Map<string, string>, name: string): string | null {
+  const whole = cookies.get(name);
+  if (whole) return whole;
+  const chunks: string[] = [];
+  for (let index = 0; cookies.has(`${name}.${index}`); index += 1) chunks.push(cookies.get(`${name}.${index}`)!);
+  return chunks.length ? chunks.join("") : null;
+}

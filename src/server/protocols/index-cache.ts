@@ -1,0 +1,100 @@
+/**
+ * Built indexes (repodata, channeldata, simple pages) kept in memory with their encoded bytes. An entry is valid
+ * for one channel revision of its owner: every change to what an index shows bumps the revision (see
+ * bumpChannelRevision), so a request costs one revision lookup and the index is rebuilt only after a change.
+ * Concurrent requests for the same stale entry share one build.
+ */
+import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { compressBzip2 } from "./bzip2";
+import { httpDate } from "./http";
+
+const gzip = promisify(zlib.gzip);
+
+export interface IndexDocument {
+  kind: "document";
+  contentType: string;
+  body: Buffer;
+  gzip: Buffer;
+  /** Strong ETag of the identity body; encoded variants append their coding, as representations must differ. */
+  etag: string;
+  lastModified: Date;
+  lastModifiedHeader: string;
+  /** Made on first request only: few clients ask for bzip2. Null when no bzip2 encoder is available. */
+  bzip2?: Promise<Buffer | null>;
+}
+
+/** A cached answer that is not a document: nothing there, or something only some actors may see. */
+export type IndexEntry = IndexDocument | { kind: "missing" } | { kind: "private" };
+
+export function variantEtag(document: IndexDocument, coding: "identity" | "gzip" | "bzip2"): string {
+  return coding === "identity" ? document.etag : `${document.etag.slice(0, -1)}-${coding}"`;
+}
+
+export async function makeDocument(body: string | Buffer, contentType: string, lastModified: Date): Promise<IndexDocument> {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const digest = createHash("sha256").update(bytes).digest("base64url").slice(0, 32);
+  // Last-Modified has one-second resolution; rounding down keeps If-Modified-Since comparisons exact.
+  const seconds = new Date(Math.floor(lastModified.getTime() / 1000) * 1000);
+  return {
+    kind: "document",
+    contentType,
+    body: bytes,
+    gzip: await gzip(bytes, { level: 6 }),
+    etag: `"${digest}"`,
+    lastModified: seconds,
+    lastModifiedHeader: httpDate(seconds),
+  };
+}
+
+export function bzip2Of(document: IndexDocument): Promise<Buffer | null> {
+  document.bzip2 ??= compressBzip2(document.body);
+  return document.bzip2;
+}
+
+interface Slot {
+  revision: number;
+  entry: Promise<IndexEntry>;
+}
+
+export class IndexCache {
+  private readonly slots = new Map<string, Slot>();
+  /** Index builds actually run, and requests answered from memory: tests and diagnostics read these. */
+  builds = 0;
+  hits = 0;
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  async get(key: string, revision: number, build: () => Promise<IndexEntry>): Promise<IndexEntry> {
+    const slot = this.slots.get(key);
+    if (slot && slot.revision === revision) {
+      this.hits += 1;
+      // Re-inserting keeps the map in least-recently-used order for eviction.
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      return slot.entry;
+    }
+    this.builds += 1;
+    // A request that read its revision just before a change must not replace the newer entry with an older one.
+    if (slot && slot.revision > revision) return build();
+    const entry = build();
+    const fresh: Slot = { revision, entry };
+    this.slots.delete(key);
+    this.slots.set(key, fresh);
+    while (this.slots.size > this.maxEntries) {
+      const oldest = this.slots.keys().next();
+      if (oldest.done) break;
+      this.slots.delete(oldest.value);
+    }
+    entry.catch(() => {
+      // A failed build must not be served again: the next request retries.
+      if (this.slots.get(key) === fresh) this.slots.delete(key);
+    });
+    return entry;
+  }
+
+  clear(): void {
+    this.slots.clear();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The package-protocol handler: conda channels, the PyPI simple API, downloads and uploads, answered by plain
+ * node:http code in front of Next inside the launcher's server, so package clients never pay Next's overhead.
+ * `handle` decides synchronously whether a request is a protocol request; if not it resolves false at once and
+ * the launcher hands the request to Next.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { env } from "@/env";
+import { assertCan } from "../authz";
+import type { Db } from "../db";
+import { AppError, httpStatusOf } from "../errors";
+import { createDownloadCounter } from "../services/downloads";
+import { recordException } from "../services/exceptions";
+import { maxUploadBytes, type BlobStore } from "../storage";
+import { type ProtocolServices, type RequestContext } from "./context";
+import { CredentialResolver, sentCsrfHeader } from "./credentials";
+import { basicChallenge, reasonPhrase, sendBuffer } from "./http";
+import { IndexCache } from "./index-cache";
+import { matchProtocolPath, type RouteMatch } from "./match";
+import { routeFor } from "./routes";
+import { condaUploadStatus, twineUploadStatus } from "./uploads";
+
+export { matchProtocolPath } from "./match";
+export { protocolRoutes } from "./routes";
+export { startProtocolServer, type ProtocolServer } from "./server";
+
+export interface ProtocolHandlerOptions {
+  db: Db;
+  store: BlobStore;
+  /** The clock for download days; tests move it. */
+  now?: () => Date;
+  /** Signs the web app's session cookies (AUTH_SECRET by default). */
+  authSecret?: string;
+  maxUploadBytes?: number;
+  downloadFlushIntervalMs?: number;
+  basicCacheMilliseconds?: number;
+}
+
+export interface ProtocolHandler {
+  /** Answers a protocol request and resolves true, or resolves false (without touching it) for anything else. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /** Writes counted downloads now. */
+  flush(): Promise<void>;
+  /** Stops timers and writes what is left; the database connection belongs to the caller. */
+  close(): Promise<void>;
+  /** The caches and counters, for tests and diagnostics. */
+  readonly services: ProtocolServices;
+}
+
+class MethodNotAllowedError extends AppError {
+  constructor(readonly allow: string) {
+    super("BAD_REQUEST", `Use ${allow} here.`);
+  }
+}
+
+/** After an early answer (401, 413, ...) the unread body is drained, so the client reads the answer, not a reset. */
+const drainLimitMilliseconds = 30_000;
+
+function drainUnreadBody(request: IncomingMessage): void {
+  if (request.complete || request.destroyed) return;
+  request.unpipe();
+  request.resume();
+  const timer = setTimeout(() => request.destroy(), drainLimitMilliseconds);
+  timer.unref();
+  request.once("end", () => clearTimeout(timer));
+  request.once("close", () => clearTimeout(timer));
+}
+
+export function createProtocolHandler(options: ProtocolHandlerOptions): ProtocolHandler {
+  const now = options.now ?? (() => new Date());
+  const services: ProtocolServices = {
+    db: options.db,
+    store: options.store,
+    indexes: new IndexCache(),
+    credentials: new CredentialResolver(options.db, {
+      authSecret: options.authSecret ?? env.AUTH_SECRET,
+      basicCacheMilliseconds: options.basicCacheMilliseconds,
+    }),
+    downloads: createDownloadCounter(options.db, {
+      flushIntervalMs: options.downloadFlushIntervalMs,
+      now,
+      onError: (error) => void recordException(options.db, error, { route: "download counter", method: null }),
+    }),
+    maxUploadBytes: options.maxUploadBytes ?? maxUploadBytes(),
+    now,
+  };
+
+  async function answer(request: IncomingMessage, response: ServerResponse, match: RouteMatch): Promise<void> {
+    const route = routeFor(match);
+    let context: RequestContext | undefined;
+    try {
+      const method = request.method ?? "GET";
+      if (!(route.methods as readonly string[]).includes(method)) throw new MethodNotAllowedError(route.methods.join(", "));
+      const { actor } = await services.credentials.resolve(request, route.sessionCookie);
+      assertCan(actor, route.permission);
+      const queryStart = request.url?.indexOf("?") ?? -1;
+      context = {
+        request,
+        response,
+        query: new URLSearchParams(queryStart === -1 ? "" : request.url!.slice(queryStart + 1)),
+        actor,
+        services,
+      };
+      // The table pairs each route with its parameters' type; the match carries exactly those parameters.
+      await (route.handle as (context: RequestContext, params: unknown) => Promise<void>)(context, match.params);
+    } catch (error) {
+      await writeError(request, response, match, error, context);
+    } finally {
+      drainUnreadBody(request);
+    }
+  }
+
+  async function writeError(request: IncomingMessage, response: ServerResponse, match: RouteMatch, error: unknown, context: RequestContext | undefined) {
+    if (response.headersSent) {
+      // Mid-stream (a file vanished, the disk failed): all that is left is to cut the response short.
+      if (!(error instanceof AppError)) await recordException(services.db, error, { route: request.url ?? null, method: request.method ?? null });
+      response.destroy();
+      return;
+    }
+    const route = routeFor(match);
+    let status = 500;
+    let message = "The server failed to answer this request; the error has been recorded.";
+    const headers: Record<string, string> = { "Cache-Control": "no-store" };
+    if (error instanceof MethodNotAllowedError) {
+      status = 405;
+      message = error.message;
+      headers.Allow = error.allow;
+    } else if (error instanceof AppError) {
+      status =
+        (match.route === "condaUpload" ? condaUploadStatus(error) : match.route === "twineUpload" ? twineUploadStatus(error) : undefined) ??
+        httpStatusOf[error.code];
+      message = error.message;
+      // A browser's XMLHttpRequest would pop up a password dialog on a Basic challenge; the web UI handles 401 itself.
+      if (status === 401 && !sentCsrfHeader(request)) headers["WWW-Authenticate"] = basicChallenge;
+    } else {
+      const userId = context?.actor.kind === "user" ? context.actor.user.id : null;
+      await recordException(services.db, error, { route: request.url ?? null, method: request.method ?? null, userId });
+    }
+    response.statusMessage = reasonPhrase(message);
+    if (route.errorFormat === "json") {
+      sendBuffer(request, response, status, { ...headers, "Content-Type": "application/json; charset=utf-8" }, JSON.stringify({ error: message }));
+    } else {
+      sendBuffer(request, response, status, { ...headers, "Content-Type": "text/plain; charset=utf-8" }, `${message}\n`);
+    }
+  }
+
+  return {
+    services,
+    handle(request, response) {
+      const match = matchProtocolPath(request.url ?? "/");
+      if (!match) return Promise.resolve(false);
+      return answer(request, response, match).then(() => true);
+    },
+    flush: () => services.downloads.flush(),
+    close: () => services.downloads.close(),
+  };
+}

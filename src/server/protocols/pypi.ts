@@ -1,0 +1,200 @@
+/**
+ * The PyPI simple repository API: PEP 503 HTML and PEP 691 JSON (chosen by the Accept header), with PEP 658/714
+ * core metadata and PEP 700 sizes, upload times and versions, and the files and metadata behind the links.
+ * Links are relative to the page, so the same page works behind any proxy prefix.
+ */
+import { canSeeOwnedResource } from "../authz";
+import { AppError } from "../errors";
+import { findDownloadableFile, getSimpleProject, listSimpleProjects, type Channel, type SimpleProject } from "../services/channels";
+import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
+import { serveStoredFile } from "./files";
+import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
+import { makeDocument, type IndexEntry } from "./index-cache";
+import { sendIndex } from "./send-index";
+
+export type SimpleFormat = "json" | "html-v1" | "html";
+
+const formatContentTypes: Record<SimpleFormat, string> = {
+  json: "application/vnd.pypi.simple.v1+json",
+  "html-v1": "application/vnd.pypi.simple.v1+html",
+  html: "text/html; charset=utf-8",
+};
+
+const mediaTypeFormats: Record<string, SimpleFormat> = {
+  "application/vnd.pypi.simple.v1+json": "json",
+  "application/vnd.pypi.simple.latest+json": "json",
+  "application/vnd.pypi.simple.v1+html": "html-v1",
+  "application/vnd.pypi.simple.latest+html": "html-v1",
+  "text/html": "html",
+};
+
+/** The API version served (PEP 700 adds versions, sizes and upload times to 1.0). */
+const apiVersion = "1.1";
+
+/**
+ * PEP 691 content negotiation: the acceptable type with the highest q-value wins (earlier on ties); with no
+ * Accept header, or nothing acceptable, the HTML every client understands.
+ */
+export function negotiateSimpleFormat(accept: string | undefined): SimpleFormat {
+  let best: { format: SimpleFormat; quality: number } | null = null;
+  for (const { token, quality } of parseWeightedList(accept)) {
+    const format = mediaTypeFormats[token] ?? (token === "*/*" || token === "text/*" ? "html" : undefined);
+    if (!format || quality <= 0) continue;
+    if (!best || quality > best.quality) best = { format, quality };
+  }
+  return best?.format ?? "html";
+}
+
+function htmlPage(title: string, body: string): string {
+  return [
+    "<!DOCTYPE html>",
+    "<html>",
+    "<head>",
+    `<meta name="pypi:repository-version" content="${apiVersion}">`,
+    `<title>${escapeHtml(title)}</title>`,
+    "</head>",
+    "<body>",
+    `<h1>${escapeHtml(title)}</h1>`,
+    body,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
+
+function simpleCacheControl(context: RequestContext, channel: Channel): string {
+  return seesPrivate(context.actor, channel) ? "private, no-cache" : "public, no-cache";
+}
+
+function cacheKey(context: RequestContext, channel: Channel, label: string, document: string, format: SimpleFormat): string {
+  return `simple ${channel.ownerId} ${visibilityKey(context.actor, channel)} ${label} ${format} ${document}`;
+}
+
+// ---------------------------------------------------------------------------------------------- project list
+
+export async function serveSimpleIndex(context: RequestContext, params: { owner: string; label: string }): Promise<void> {
+  const label = requireLabel(params.label);
+  const channel = await requireChannel(context, params.owner);
+  const format = negotiateSimpleFormat(headerValue(context.request, "accept"));
+  const entry = await context.services.indexes.get(cacheKey(context, channel, label, "/", format), channel.revision, async (): Promise<IndexEntry> => {
+    const projects = await listSimpleProjects(context.services.db, { ownerId: channel.ownerId, label, includePrivate: seesPrivate(context.actor, channel) });
+    const body =
+      format === "json"
+        ? JSON.stringify({ meta: { "api-version": apiVersion }, projects: projects.map((project) => ({ name: project.name })) })
+        : htmlPage(
+            "Simple index",
+            projects.map((project) => `<a href="${encodeURIComponent(project.normalizedName)}/">${escapeHtml(project.name)}</a><br>`).join("\n"),
+          );
+    return makeDocument(body, formatContentTypes[format], channel.changedAt);
+  });
+  await sendIndex(context, entry, { cacheControl: simpleCacheControl(context, channel), vary: "Accept, Accept-Encoding" });
+}
+
+// ---------------------------------------------------------------------------------------------- project page
+
+function renderProject(project: SimpleProject, format: SimpleFormat, filesBase: string): string {
+  const url = (filename: string) => `${filesBase}${encodeURIComponent(filename)}`;
+  if (format === "json") {
+    const versions = [...new Set(project.files.map((file) => file.version))];
+    return JSON.stringify({
+      meta: { "api-version": apiVersion },
+      name: project.normalizedName,
+      files: project.files.map((file) => {
+        const metadata = file.coreMetadataSha256 ? { sha256: file.coreMetadataSha256 } : false;
+        return {
+          filename: file.filename,
+          url: url(file.filename),
+          hashes: { sha256: file.sha256 },
+          "requires-python": file.requiresPython ?? undefined,
+          // Only PEP 714's name: pip 22.3-23.0 (Debian 12 ships 23.0.1) crashes on a JSON dist-info-metadata
+          // key, which is why PEP 714 renamed it. The HTML page carries both attributes, which those pips read.
+          "core-metadata": metadata,
+          size: file.size,
+          "upload-time": file.createdAt.toISOString(),
+          yanked: false,
+        };
+      }),
+      versions,
+    });
+  }
+  const links = project.files.map((file) => {
+    const attributes = [`href="${escapeHtml(`${url(file.filename)}#sha256=${file.sha256}`)}"`];
+    if (file.requiresPython) attributes.push(`data-requires-python="${escapeHtml(file.requiresPython)}"`);
+    if (file.coreMetadataSha256) {
+      attributes.push(`data-dist-info-metadata="sha256=${file.coreMetadataSha256}"`, `data-core-metadata="sha256=${file.coreMetadataSha256}"`);
+    }
+    return `<a ${attributes.join(" ")}>${escapeHtml(file.filename)}</a><br>`;
+  });
+  return htmlPage(`Links for ${project.normalizedName}`, links.join("\n"));
+}
+
+export async function serveSimpleProject(
+  context: RequestContext,
+  params: { owner: string; label: string; labelled: boolean; project: string },
+): Promise<void> {
+  const label = requireLabel(params.label);
+  const channel = await requireChannel(context, params.owner);
+  const format = negotiateSimpleFormat(headerValue(context.request, "accept"));
+  const { labelled } = params;
+  // From /<owner>/simple/<project>/ (or /<owner>/label/<label>/simple/<project>/) up to /<owner>/pypi/files/.
+  const filesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
+  const entry = await context.services.indexes.get(
+    cacheKey(context, channel, label, `${labelled ? "labelled" : "plain"} ${params.project}`, format),
+    channel.revision,
+    async (): Promise<IndexEntry> => {
+      const project = await getSimpleProject(context.services.db, channel.ownerId, params.project, label);
+      if (!project) return { kind: "missing" };
+      if (!canSeeOwnedResource(context.actor, { ownerId: channel.ownerId, isPrivate: project.isPrivate })) return { kind: "private" };
+      return makeDocument(renderProject(project, format, filesBase), formatContentTypes[format], channel.changedAt);
+    },
+  );
+  await sendIndex(context, entry, {
+    cacheControl: simpleCacheControl(context, channel),
+    vary: "Accept, Accept-Encoding",
+    subject: `project ${params.project} in ${channel.username}'s index`,
+  });
+}
+
+export async function serveSimpleRedirect(context: RequestContext, params: { location: string }): Promise<void> {
+  sendBuffer(
+    context.request,
+    context.response,
+    301,
+    { Location: params.location, "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" },
+    `Moved to ${params.location}\n`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- files
+
+async function findPythonFile(context: RequestContext, owner: string, filename: string) {
+  const channel = await requireChannel(context, owner);
+  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: "pypi", filename });
+  if (!file || (file.fileType !== "wheel" && file.fileType !== "sdist")) throw new AppError("NOT_FOUND", `There is no ${filename} in ${channel.username}'s index.`);
+  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, filename);
+  return file;
+}
+
+export async function servePythonFile(context: RequestContext, params: { owner: string; filename: string }): Promise<void> {
+  const file = await findPythonFile(context, params.owner, params.filename);
+  await serveStoredFile(context, file, { countDownload: true });
+}
+
+/** PEP 658: the wheel's METADATA, whose sha256 the project page announced. */
+export async function servePythonMetadata(context: RequestContext, params: { owner: string; filename: string }): Promise<void> {
+  const file = await findPythonFile(context, params.owner, params.filename);
+  if (file.coreMetadata === null || !file.coreMetadataSha256) throw new AppError("NOT_FOUND", `${params.filename} has no separate core metadata.`);
+  const { request, response } = context;
+  const etag = `"${file.coreMetadataSha256}"`;
+  const headers = {
+    ETag: etag,
+    "Cache-Control": file.isPrivate ? "private, no-cache" : "public, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+  };
+  if (ifNoneMatchHits(request, [etag])) {
+    response.writeHead(304, headers);
+    response.end();
+    return;
+  }
+  sendBuffer(request, response, 200, { ...headers, "Content-Type": "application/octet-stream" }, file.coreMetadata);
+}

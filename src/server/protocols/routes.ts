@@ -1,0 +1,68 @@
+/**
+ * The protocol route table: for every route, the methods it answers, the permission it needs (checked with
+ * assertCan before the handler runs), whether a browser session may stand in for Basic credentials, and how
+ * errors are written. A test walks this table and fails on any route that declares no permission.
+ */
+import { canSeeOwnedResource } from "../authz";
+import { AppError } from "../errors";
+import { findDownloadableFile } from "../services/channels";
+import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
+import { hiddenFrom, requireChannel, type RequestContext, type RouteDefinition } from "./context";
+import { serveStoredFile } from "./files";
+import type { RouteMatch, RouteName } from "./match";
+import { servePythonFile, servePythonMetadata, serveSimpleIndex, serveSimpleProject, serveSimpleRedirect } from "./pypi";
+import { serveCondaUpload, serveTwineUpload } from "./uploads";
+
+type ParamsOf<Name extends RouteName> = Extract<RouteMatch, { route: Name }>["params"];
+
+export type RouteTable = { [Name in RouteName]: RouteDefinition<ParamsOf<Name>> };
+
+const read = ["GET", "HEAD"] as const;
+
+/** /<owner>/files/<subdir>/<filename>: any file, for links on the web pages and scripts. */
+async function serveAnyFile(context: RequestContext, params: ParamsOf<"fileDownload">): Promise<void> {
+  const channel = await requireChannel(context, params.owner);
+  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: params.subdir, filename: params.filename });
+  if (!file) throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} under ${channel.username}.`);
+  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
+  const inline = file.fileType === "conda" || file.fileType === "wheel" || file.fileType === "sdist";
+  await serveStoredFile(context, file, { countDownload: true, attachment: !inline });
+}
+
+export const protocolRoutes: RouteTable = {
+  channeldata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveChanneldata },
+  repodata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveRepodata },
+  condaIndexProbe: {
+    methods: read,
+    permission: "conda:download",
+    sessionCookie: "ignored",
+    errorFormat: "text",
+    // zstd repodata, shards and the like: conda and rattler probe for them and fall back on a 404.
+    handle: async (_context, params) => {
+      throw new AppError("NOT_FOUND", `${params.file} is not served here; read repodata.json.`);
+    },
+  },
+  condaDownload: { methods: read, permission: "conda:download", sessionCookie: "accepted", errorFormat: "text", handle: serveCondaDownload },
+  simpleIndex: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleIndex },
+  simpleProject: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleProject },
+  simpleRedirect: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleRedirect },
+  pypiDownload: { methods: read, permission: "pypi:download", sessionCookie: "accepted", errorFormat: "text", handle: servePythonFile },
+  pypiMetadata: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: servePythonMetadata },
+  fileDownload: { methods: read, permission: "package:read", sessionCookie: "accepted", errorFormat: "text", handle: serveAnyFile },
+  twineUpload: { methods: ["POST"], permission: "pypi:upload", sessionCookie: "ignored", errorFormat: "text", handle: serveTwineUpload },
+  condaUpload: { methods: ["POST"], permission: "package:upload", sessionCookie: "requires-x-requested-with", errorFormat: "json", handle: serveCondaUpload },
+  notFound: {
+    methods: ["GET", "HEAD", "POST"],
+    permission: "site:read",
+    sessionCookie: "ignored",
+    errorFormat: "text",
+    handle: async (_context, params) => {
+      throw new AppError("NOT_FOUND", params.message);
+    },
+  },
+};
+
+/** Looks a match up in the table, keeping the pairing of route and parameters that the types guarantee. */
+export function routeFor<Name extends RouteName>(match: Extract<RouteMatch, { route: Name }>): RouteDefinition<ParamsOf<Name>> {
+  return protocolRoutes[match.route] as RouteDefinition<ParamsOf<Name>>;
+}
