@@ -16,7 +16,9 @@ import { env, exportToEnvironment } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
+import { createProtocolHandler, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
+import { BlobStore } from "../src/server/storage";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -94,16 +96,19 @@ async function main(): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, "granary");
   }
 
-  const server: { http?: http.Server } = {};
+  const server: { http?: http.Server; protocols?: ProtocolHandler; closeProtocolDatabase?: () => Promise<void> } = {};
   let stopping = false;
   const stopDatabase = async () => {
     if (embedded) await embedded.stop().catch(() => {});
   };
-  const shutdown = async (signal: string, server?: http.Server) => {
+  const shutdown = async (signal: string, httpServer?: http.Server) => {
     if (stopping) return;
     stopping = true;
     log(`${signal} received: stopping.`);
-    server?.close();
+    httpServer?.close();
+    // Counted downloads are written before the database goes away.
+    await server.protocols?.close().catch(() => {});
+    await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
     process.exit(0);
   };
@@ -150,7 +155,23 @@ async function main(): Promise<void> {
   const app = next({ dev: developmentMode, dir: projectRoot, hostname: env.HOSTNAME, port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const httpServer = http.createServer((request, response) => void handle(request, response));
+  // Package clients (conda, pip, twine, ...) are answered by the protocol handler before Next sees the request:
+  // it has its own connection pool so page traffic never queues behind downloads, and the reverse.
+  const protocolDatabase = connectDatabase(databaseUrl);
+  const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory) });
+  server.protocols = protocols;
+  server.closeProtocolDatabase = protocolDatabase.close;
+  const httpServer = http.createServer((request, response) => {
+    protocols.handle(request, response).then(
+      (handled) => {
+        if (!handled) void handle(request, response);
+      },
+      (error: unknown) => {
+        console.error("[granary] The protocol handler failed:", error);
+        if (!response.headersSent) response.writeHead(500).end();
+      },
+    );
+  });
   server.http = httpServer;
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
