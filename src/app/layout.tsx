@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { TopBar } from "@/components/top-bar";
 import { getCurrentActor } from "@/server/auth/actor";
@@ -27,7 +28,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </main>
         </ApiProvider>
         <footer className="border-t border-stone-200 py-4 text-center text-xs text-stone-500">
-          Granary · <a href="/terms">Terms and Conditions</a>
+          Granary · <Link href="/terms">Terms and Conditions</Link>
         </footer>
       </body>
     </html>

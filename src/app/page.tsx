@@ -1,9 +1,12 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { PackageList } from "@/components/package-list";
 import { getCurrentActor } from "@/server/auth/actor";
+import { getServerApi } from "@/trpc/server";
 
 export default async function HomePage() {
   if ((await getCurrentActor()).kind === "user") redirect("/dashboard");
+  const recent = await (await getServerApi()).packages.search({ query: "", kind: "all", page: 1, pageSize: 10 });
   return (
     <div className="space-y-10">
       <section className="space-y-4 py-6 text-center sm:py-12">
@@ -16,10 +19,14 @@ export default async function HomePage() {
           <Link href="/sign-up" className="button">
             Create an account
           </Link>
-          <Link href="/sign-in" className="button-secondary">
-            Sign in
+          <Link href="/search" className="button-secondary">
+            Browse packages
           </Link>
         </div>
+      </section>
+      <section aria-labelledby="recent-heading" className="space-y-3">
+        <h2 id="recent-heading">Recently updated</h2>
+        <PackageList packages={recent.items} emptyTitle="Nothing published yet" emptyText="Public packages appear here as they are published." />
       </section>
     </div>
   );

@@ -3,7 +3,8 @@ import Link from "next/link";
 export function Pagination({ basePath, page, pageSize, total }: { basePath: string; page: number; pageSize: number; total: number }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages <= 1) return null;
-  const href = (target: number) => `${basePath}?page=${target}`;
+  const separator = basePath.includes("?") ? "&" : "?";
+  const href = (target: number) => `${basePath}${separator}page=${target}`;
   return (
     <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
       {page > 1 ? <Link href={href(page - 1)}>← Newer</Link> : <span />}

@@ -42,7 +42,23 @@ export function TopBar({ actor }: { actor: Actor }) {
             links={dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }))}
           />
         ) : null}
+        <form role="search" action="/search" className="order-last w-full sm:order-none sm:w-auto sm:flex-1 sm:max-w-xs">
+          <label htmlFor="top-search" className="sr-only">
+            Search packages
+          </label>
+          <input
+            id="top-search"
+            name="q"
+            placeholder="Search packages"
+            className="w-full rounded-md border border-stone-600 bg-stone-800 px-3 py-1.5 text-sm text-white placeholder:text-stone-400"
+          />
+        </form>
         <div className="ml-auto flex items-center gap-2">
+          {user ? (
+            <Link href="/upload" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
+              Upload
+            </Link>
+          ) : null}
           {user ? (
             <DisclosureMenu
               label={`Account menu for ${displayName}`}

@@ -5,7 +5,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "@/server/authz";
 import type { Db } from "@/server/db/client";
-import { accountTokens, auditEvents, emailMessages, users } from "@/server/db/schema";
+import { accountTokens, auditEvents, emailMessages, fileLabels, packageFiles, packages, users } from "@/server/db/schema";
 import { toActorUser } from "@/server/services/accounts";
 import type { AuditAction } from "@/server/services/audit";
 import { createLinkSecret, hashPassword } from "@/server/services/passwords";
@@ -154,4 +154,33 @@ export async function recordedAuditEvents(
 
 export async function recordedAuditActions(db: Db): Promise<string[]> {
   return (await recordedAuditEvents(db)).map((event) => event.action);
+}
+
+/**
+ * A public package with one conda file labelled `main`, written straight to the tables: for tests about
+ * who may do what, where the bytes themselves do not matter.
+ */
+export async function createPublishedPackage(db: Db, owner: TestUser, name: string, options: { isPrivate?: boolean } = {}) {
+  const [pkg] = await db
+    .insert(packages)
+    .values({ ownerId: owner.id, name, normalizedName: name, summary: `${name} summary`, latestVersion: "1.0", isPrivate: options.isPrivate ?? false })
+    .returning({ id: packages.id });
+  const [file] = await db
+    .insert(packageFiles)
+    .values({
+      packageId: pkg!.id,
+      ownerId: owner.id,
+      fileType: "conda",
+      subdir: "noarch",
+      filename: `${name}-1.0-py_0.tar.bz2`,
+      version: "1.0",
+      size: 1,
+      sha256: "0".repeat(64),
+      md5: "0".repeat(32),
+      metadata: { name, version: "1.0", build: "py_0", build_number: 0, depends: [], subdir: "noarch" },
+      uploadedById: owner.id,
+    })
+    .returning({ id: packageFiles.id });
+  await db.insert(fileLabels).values({ fileId: file!.id, label: "main" });
+  return { packageName: name, packageId: pkg!.id, fileId: file!.id };
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccountLink, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { anonymous, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
@@ -26,6 +26,9 @@ interface World {
   passwordResetToken: string;
   emailChangeToken: string;
   outboxMessageId: string;
+  /** A public package of `user`'s with one file, for the package procedures. */
+  packageName: string;
+  fileId: string;
 }
 
 interface Row {
@@ -90,6 +93,24 @@ const matrix: Record<string, Row> = {
   "admin.listExceptions": { outcomes: administrators, input: () => ({}) },
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
   "site.settings": { outcomes: everyone },
+  "packages.search": { outcomes: everyone, input: () => ({ query: "matrix" }) },
+  "packages.listByOwner": { outcomes: everyone, input: (world) => ({ owner: world.user.username }) },
+  "packages.get": { outcomes: everyone, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.labels": { outcomes: everyone, input: (world) => ({ owner: world.user.username }) },
+  "packages.mine": { outcomes: signedIn, input: () => ({}) },
+  "packages.favorites": { outcomes: signedIn, input: () => ({}) },
+  "packages.star": { outcomes: signedIn, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.unstar": { outcomes: signedIn, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  // The package belongs to `user`; site administrators may manage everyone's.
+  "packages.setPrivacy": { outcomes: signedIn, input: (world) => ({ owner: world.user.username, name: world.packageName, isPrivate: true }) },
+  "packages.addLabel": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId, label: "dev" }) },
+  "packages.removeLabel": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId, label: "main" }) },
+  "packages.moveLabel": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
+  "packages.deleteFile": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId }) },
+  "packages.deletePackage": {
+    outcomes: signedIn,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }),
+  },
 };
 
 const db = setUpTestDatabase();
@@ -111,6 +132,7 @@ async function buildWorld(database: Db): Promise<World> {
     passwordResetToken: await createAccountLink(database, bystander, { purpose: "password_reset" }),
     emailChangeToken: await createAccountLink(database, bystander, { purpose: "email_change", newEmail: "bystander-new@example.test" }),
     outboxMessageId: message!.id,
+    ...(await createPublishedPackage(database, user, "matrix-tools")),
   };
 }
 

@@ -1,10 +1,12 @@
 import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
+import { packagesRouter } from "./routers/packages";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
+  packages: packagesRouter,
   site: siteRouter,
 });
 

@@ -22,6 +22,11 @@ export const auditActions = {
   "admin.user_deactivated": "Deactivated an account",
   "admin.user_reactivated": "Reactivated an account",
   "admin.settings_updated": "Changed site settings",
+  "package.file_uploaded": "Uploaded a file",
+  "package.file_deleted": "Deleted a file",
+  "package.deleted": "Deleted a package",
+  "package.privacy_changed": "Changed a package's privacy",
+  "package.labels_changed": "Changed a file's labels",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

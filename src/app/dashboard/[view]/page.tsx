@@ -1,33 +1,104 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EmptyState } from "@/components/empty-state";
+import { PackageList } from "@/components/package-list";
+import { pageFromSearch, Pagination } from "@/components/pagination";
+import { TableContainer } from "@/components/table-container";
 import { requireSignedIn } from "@/server/auth/guards";
 import { dashboardViews } from "@/shared/navigation";
+import type { PackageKind } from "@/shared/schemas/packages";
+import { getServerApi } from "@/trpc/server";
 
-type Params = { params: Promise<{ view: string }> };
+type Props = { params: Promise<{ view: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 function findView(slug: string) {
   return dashboardViews.find((view) => view.slug === slug && slug !== "");
 }
 
-export async function generateMetadata({ params }: Params): Promise<Metadata> {
+/** Which of the account's own packages each view lists. */
+const ownPackageViews: Record<string, PackageKind> = { all: "all", packages: "package", notebooks: "notebook", environments: "environment" };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: findView((await params).view)?.label ?? "Dashboard" };
 }
 
-/** Views whose features arrive in later releases say so plainly instead of showing a broken page. */
-export default async function DashboardViewPage({ params }: Params) {
+export default async function DashboardViewPage({ params, searchParams }: Props) {
   const slug = (await params).view;
   const view = findView(slug);
   if (!view) notFound();
-  await requireSignedIn(`/dashboard/${slug}`);
+  const { user } = await requireSignedIn(`/dashboard/${slug}`);
+  const page = pageFromSearch((await searchParams).page);
+  const api = await getServerApi();
+  const heading = (
+    <div>
+      <h1>{view.label}</h1>
+      <p className="text-sm text-stone-600">{view.description}</p>
+    </div>
+  );
+
+  if (slug in ownPackageViews) {
+    const kind = ownPackageViews[slug]!;
+    const result = await api.packages.mine({ kind, page, pageSize: 25 });
+    return (
+      <div className="space-y-4">
+        {heading}
+        <PackageList packages={result.items} emptyTitle={`No ${view.label.toLowerCase()} yet`} emptyText="Upload files to publish them here." />
+        <Pagination basePath={`/dashboard/${slug}`} page={result.page} pageSize={result.pageSize} total={result.total} />
+        <Link href="/upload" className="button">
+          Upload files
+        </Link>
+      </div>
+    );
+  }
+  if (slug === "favorites") {
+    const result = await api.packages.favorites({ kind: "all", page, pageSize: 25 });
+    return (
+      <div className="space-y-4">
+        {heading}
+        <PackageList packages={result.items} emptyTitle="No favorites yet" emptyText="Star a package on its page to find it here." />
+        <Pagination basePath="/dashboard/favorites" page={result.page} pageSize={result.pageSize} total={result.total} />
+      </div>
+    );
+  }
+  if (slug === "labels") {
+    const labels = await api.packages.labels({ owner: user.username });
+    return (
+      <div className="space-y-4">
+        {heading}
+        {labels.length === 0 ? (
+          <EmptyState title="No labels yet">Files you upload carry the main label; add others such as dev or test on a package page.</EmptyState>
+        ) : (
+          <TableContainer label="Your labels">
+            <table className="data-table">
+              <caption className="sr-only">Your labels</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Label</th>
+                  <th scope="col">Files</th>
+                  <th scope="col">conda channel</th>
+                </tr>
+              </thead>
+              <tbody>
+                {labels.map((label) => (
+                  <tr key={label.label}>
+                    <td className="font-medium">{label.label}</td>
+                    <td>{label.files}</td>
+                    <td className="font-mono text-xs break-all">{label.label === "main" ? `/${user.username}` : `/${user.username}/label/${label.label}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableContainer>
+        )}
+      </div>
+    );
+  }
   return (
     <div className="space-y-6">
-      <div>
-        <h1>{view.label}</h1>
-        <p className="text-sm text-stone-600">{view.description}</p>
-      </div>
+      {heading}
       <EmptyState title={`No ${view.label.toLowerCase()} yet`}>
-        This view fills in as the feature it shows arrives in Granary. Nothing here needs your attention now.
+        Organizations and their groups arrive in an upcoming release. Nothing here needs your attention now.
       </EmptyState>
     </div>
   );

@@ -1,0 +1,153 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { deletePackageSchema, labelSchema } from "@/shared/schemas/packages";
+import { useTRPC } from "@/trpc/client";
+
+export function StarButton({ owner, name, starred, stars }: { owner: string; name: string; starred: boolean; stars: number }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const options = {
+    onSuccess: () => router.refresh(),
+    onError: (error: unknown) => {
+      if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED") {
+        router.push(`/sign-in?next=${encodeURIComponent(`/${owner}/${name}`)}`);
+      }
+    },
+  };
+  const star = useMutation(trpc.packages.star.mutationOptions(options));
+  const unstar = useMutation(trpc.packages.unstar.mutationOptions(options));
+  const pending = star.isPending || unstar.isPending;
+  return (
+    <button
+      type="button"
+      className="button-secondary"
+      aria-pressed={starred}
+      disabled={pending}
+      onClick={() => (starred ? unstar : star).mutate({ owner, name })}
+    >
+      <span aria-hidden="true">{starred ? "★" : "☆"}</span> {starred ? "Starred" : "Star"} · {stars}
+    </button>
+  );
+}
+
+export function FileActions({ fileId, filename, labels }: { fileId: string; filename: string; labels: string[] }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const inputId = useId();
+  const [label, setLabel] = useState("");
+  const [error, setError] = useState("");
+  const onError = (failure: unknown) => setError(failure instanceof Error ? failure.message : "That did not work.");
+  const onSuccess = () => {
+    setError("");
+    router.refresh();
+  };
+  const addLabel = useMutation(trpc.packages.addLabel.mutationOptions({ onSuccess: () => (setLabel(""), onSuccess()), onError }));
+  const removeLabel = useMutation(trpc.packages.removeLabel.mutationOptions({ onSuccess, onError }));
+  const deleteFile = useMutation(trpc.packages.deleteFile.mutationOptions({ onSuccess, onError }));
+
+  const submitLabel = (event: React.FormEvent) => {
+    event.preventDefault();
+    const parsed = labelSchema.safeParse(label);
+    if (!parsed.success) {
+      setError(parsed.error.issues[0]?.message ?? "Enter a label.");
+      return;
+    }
+    addLabel.mutate({ fileId, label: parsed.data });
+  };
+
+  return (
+    <div className="min-w-48 space-y-2">
+      <ul className="flex flex-wrap gap-1">
+        {labels.map((existing) => (
+          <li key={existing}>
+            <button
+              type="button"
+              className="rounded border border-stone-300 px-1.5 py-0.5 text-xs hover:bg-stone-100"
+              aria-label={`Remove label ${existing} from ${filename}`}
+              onClick={() => removeLabel.mutate({ fileId, label: existing })}
+            >
+              {existing} <span aria-hidden="true">×</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={submitLabel} className="flex gap-1">
+        <label htmlFor={inputId} className="sr-only">
+          New label for {filename}
+        </label>
+        <input id={inputId} value={label} onChange={(event) => setLabel(event.target.value)} className="input py-1 text-xs" placeholder="label" />
+        <button type="submit" className="button-secondary px-2 py-1 text-xs" aria-label={`Add label to ${filename}`}>
+          Add
+        </button>
+      </form>
+      <button
+        type="button"
+        className="text-xs text-red-700 underline"
+        onClick={() => {
+          if (window.confirm(`Delete ${filename}? This cannot be undone.`)) deleteFile.mutate({ fileId });
+        }}
+      >
+        Delete file
+      </button>
+      {error ? (
+        <p role="alert" className="text-xs text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function PrivacyToggle({ owner, name, isPrivate }: { owner: string; name: string; isPrivate: boolean }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const setPrivacy = useMutation(trpc.packages.setPrivacy.mutationOptions({ onSuccess: () => router.refresh() }));
+  return (
+    <div className="space-y-2">
+      <h3 className="text-sm font-semibold">Visibility</h3>
+      <p className="text-sm text-stone-600">
+        {isPrivate
+          ? "Private: only you (and site administrators) can see and download it."
+          : "Public: anyone can find and download it, without an account."}
+      </p>
+      <button type="button" className="button-secondary" disabled={setPrivacy.isPending} onClick={() => setPrivacy.mutate({ owner, name, isPrivate: !isPrivate })}>
+        {isPrivate ? "Make public" : "Make private"}
+      </button>
+      <FormMessage tone="error">{setPrivacy.error?.message}</FormMessage>
+    </div>
+  );
+}
+
+export function DeletePackageForm({ owner, name }: { owner: string; name: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const form = useZodForm(deletePackageSchema, { defaultValues: { owner, name, confirmation: "" } });
+  const [formError, setFormError] = useState("");
+  const remove = useMutation(trpc.packages.deletePackage.mutationOptions());
+  const onSubmit = form.handleSubmit(async (values) => {
+    setFormError("");
+    try {
+      await remove.mutateAsync(values);
+      router.replace(`/${owner}`);
+      router.refresh();
+    } catch (error) {
+      setFormError(applyServerError(form, error));
+    }
+  });
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-3">
+      <h3 className="text-sm font-semibold">Delete this package</h3>
+      <p className="text-sm text-stone-600">Every file of the package is removed from the channels and indexes. This cannot be undone.</p>
+      <FormMessage tone="error">{formError}</FormMessage>
+      <TextField label={`Type ${name} to confirm`} autoComplete="off" error={form.formState.errors.confirmation?.message} {...form.register("confirmation")} />
+      <SubmitButton pending={form.formState.isSubmitting} className="button-danger">
+        Delete package
+      </SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,148 @@
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { CopyCommand } from "@/components/copy-command";
+import { DateTime } from "@/components/date-time";
+import { PackageDescription } from "@/components/package-description";
+import { PrivateBadge, TypeBadges } from "@/components/package-list";
+import { TableContainer } from "@/components/table-container";
+import { publicUrl } from "@/env";
+import { formatBytes } from "@/server/storage/blob-store";
+import { getServerApi } from "@/trpc/server";
+import { DeletePackageForm, FileActions, PrivacyToggle, StarButton } from "./package-actions";
+
+type Props = { params: Promise<{ owner: string; package: string }> };
+
+async function loadPackage(params: Props["params"]) {
+  const { owner, package: name } = await params;
+  const api = await getServerApi();
+  return api.packages.get({ owner: decodeURIComponent(owner), name: decodeURIComponent(name) }).catch((error: unknown) => {
+    if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
+    throw error;
+  });
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { owner, package: name } = await params;
+  return { title: `${decodeURIComponent(owner)}/${decodeURIComponent(name)}` };
+}
+
+export default async function PackagePage({ params }: Props) {
+  const pkg = await loadPackage(params);
+  const base = publicUrl();
+  const fileTypes = [...new Set(pkg.files.map((file) => file.fileType))];
+  const condaLabels = [...new Set(pkg.files.filter((file) => file.fileType === "conda").flatMap((file) => file.labels))];
+  const credentialsNote = pkg.isPrivate ? " (private: sign in with your username and password in the URL, e.g. https://USER:PASSWORD@host/...)" : "";
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div className="space-y-1">
+          <p className="text-sm">
+            <Link href={`/${pkg.owner}`}>{pkg.owner}</Link> /
+          </p>
+          <h1 className="flex flex-wrap items-center gap-2">
+            <span data-testid="package-name">{pkg.name}</span>
+            {pkg.isPrivate ? <PrivateBadge /> : null}
+          </h1>
+          {pkg.summary ? <p className="text-stone-700">{pkg.summary}</p> : null}
+          <TypeBadges types={fileTypes} />
+        </div>
+        <StarButton owner={pkg.owner} name={pkg.name} starred={pkg.starredByMe} stars={pkg.stars} />
+      </div>
+
+      <section aria-labelledby="install-heading" className="card space-y-3">
+        <h2 id="install-heading">Install</h2>
+        {fileTypes.includes("conda") ? (
+          <>
+            <CopyCommand label={`With conda${credentialsNote}`} command={`conda install -c ${base}/${pkg.owner} ${pkg.name}`} />
+            {condaLabels
+              .filter((label) => label !== "main")
+              .map((label) => (
+                <CopyCommand key={label} label={`From the ${label} label`} command={`conda install -c ${base}/${pkg.owner}/label/${label} ${pkg.name}`} />
+              ))}
+          </>
+        ) : null}
+        {fileTypes.includes("wheel") || fileTypes.includes("sdist") ? (
+          <CopyCommand label={`With pip${credentialsNote}`} command={`pip install --index-url ${base}/${pkg.owner}/simple/ ${pkg.name}`} />
+        ) : null}
+        {fileTypes.includes("environment") && pkg.files[0] ? (
+          <CopyCommand
+            label="Create the environment"
+            command={`conda env create --file ${base}/${pkg.owner}/files/environments/${pkg.files.find((file) => file.fileType === "environment")?.filename}`}
+          />
+        ) : null}
+        {fileTypes.includes("notebook") ? (
+          <CopyCommand
+            label="Download the notebook"
+            command={`curl -O ${base}/${pkg.owner}/files/notebooks/${pkg.files.find((file) => file.fileType === "notebook")?.filename}`}
+          />
+        ) : null}
+      </section>
+
+      <section aria-labelledby="files-heading" className="space-y-3">
+        <h2 id="files-heading">Files</h2>
+        <TableContainer label="Files of this package">
+          <table className="data-table">
+            <caption className="sr-only">Files of {pkg.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Version</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Labels</th>
+                <th scope="col">Size</th>
+                <th scope="col">Uploaded</th>
+                <th scope="col">Downloads</th>
+                {pkg.canManage ? <th scope="col">Manage</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {pkg.files.map((file) => (
+                <tr key={file.id} data-testid="file-row" data-filename={file.filename}>
+                  <td>
+                    <a href={`/${pkg.owner}/files/${file.subdir}/${file.filename}`} className="break-all">
+                      {file.filename}
+                    </a>
+                    <span className="mt-1 block font-mono text-[11px] break-all text-stone-500" title="sha256">
+                      sha256 {file.sha256}
+                    </span>
+                  </td>
+                  <td>{file.version}</td>
+                  <td>{file.subdir}</td>
+                  <td data-testid="file-labels">{file.labels.join(", ")}</td>
+                  <td className="whitespace-nowrap">{formatBytes(file.size)}</td>
+                  <td className="whitespace-nowrap">
+                    <DateTime value={file.createdAt} />
+                  </td>
+                  <td>{file.downloadCount}</td>
+                  {pkg.canManage ? (
+                    <td>
+                      <FileActions fileId={file.id} filename={file.filename} labels={file.labels} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableContainer>
+      </section>
+
+      {pkg.description ? (
+        <section aria-labelledby="description-heading" className="card space-y-3">
+          <h2 id="description-heading">Description</h2>
+          <PackageDescription description={pkg.description} contentType={pkg.descriptionContentType} />
+        </section>
+      ) : null}
+
+      {pkg.canManage ? (
+        <section aria-labelledby="manage-heading" className="card space-y-4">
+          <h2 id="manage-heading">Manage</h2>
+          <PrivacyToggle owner={pkg.owner} name={pkg.name} isPrivate={pkg.isPrivate} />
+          <DeletePackageForm owner={pkg.owner} name={pkg.name} />
+        </section>
+      ) : null}
+    </div>
+  );
+}

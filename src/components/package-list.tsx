@@ -1,0 +1,75 @@
+import Link from "next/link";
+import type { FileType } from "@/server/db/schema/packages";
+import { EmptyState } from "./empty-state";
+
+export interface PackageSummary {
+  id: string;
+  name: string;
+  owner: string;
+  summary: string | null;
+  latestVersion: string | null;
+  isPrivate: boolean;
+  fileTypes: FileType[];
+  downloads: number;
+  stars: number;
+}
+
+const typeLabels: Record<FileType, string> = {
+  conda: "conda",
+  wheel: "wheel",
+  sdist: "sdist",
+  notebook: "notebook",
+  environment: "environment",
+};
+
+export function TypeBadges({ types }: { types: FileType[] }) {
+  return (
+    <span className="flex flex-wrap gap-1">
+      {types.map((type) => (
+        <span key={type} className="rounded bg-stone-100 px-1.5 py-0.5 text-xs font-medium text-stone-700">
+          {typeLabels[type]}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function PrivateBadge() {
+  return <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900">private</span>;
+}
+
+export function PackageList({ packages, emptyTitle, emptyText }: { packages: PackageSummary[]; emptyTitle: string; emptyText?: string }) {
+  if (packages.length === 0) return <EmptyState title={emptyTitle}>{emptyText}</EmptyState>;
+  return (
+    <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white" data-testid="package-list">
+      {packages.map((pkg) => (
+        <li key={pkg.id} className="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:justify-between">
+          <div className="min-w-0 space-y-1">
+            <div className="flex flex-wrap items-center gap-2">
+              <Link href={`/${pkg.owner}/${pkg.name}`} className="font-semibold">
+                {pkg.owner}/{pkg.name}
+              </Link>
+              {pkg.isPrivate ? <PrivateBadge /> : null}
+              <TypeBadges types={pkg.fileTypes} />
+            </div>
+            {pkg.summary ? <p className="truncate text-sm text-stone-600">{pkg.summary}</p> : null}
+          </div>
+          <dl className="flex shrink-0 gap-4 text-xs text-stone-600">
+            <div>
+              <dt className="sr-only">Latest version</dt>
+              <dd>{pkg.latestVersion ?? "—"}</dd>
+            </div>
+            <div>
+              <dt className="inline">Downloads </dt>
+              <dd className="inline">{pkg.downloads}</dd>
+            </div>
+            <div>
+              <dt className="inline">Stars </dt>
+              <dd className="inline">{pkg.stars}</dd>
+            </div>
+          </dl>
+        </li>
+      ))}
+    </ul>
+  );
+}
