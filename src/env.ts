@@ -46,17 +46,11 @@ const environmentSchema = z.object({
   SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
-  /** Build-time phase set by Next.js; lets modules skip work that needs a database during `next build`. */
-  NEXT_PHASE: optionalString,
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
-  /** Test runs: set by the test harness. */
+  /** Set by Vitest for each worker; the test harness names the worker's database after it. */
   VITEST_POOL_ID: optionalString,
-  VITEST_WORKER_ID: optionalString,
-  TEST_DATABASE_TEMPLATE_URL: optionalString,
   CI: booleanFlag,
-  CHROMIUM_PATH: optionalString,
-  E2E_PORT: z.coerce.number().int().default(3100),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
