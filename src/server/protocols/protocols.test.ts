@@ -14,7 +14,19 @@ import { createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, missingTool, writeNotebook } from "@/test/package-fixtures";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
 import { hashPassword } from "../services/passwords";
-import { basicAuthorization, call, sessionCookie, startTestServer, storedFiles, temporaryDirectory, type TestServer } from "./test-support";
+import {
+  basicAuthorization,
+  call,
+  condaStyleUpload,
+  multipartBody,
+  sessionCookie,
+  sha256Of,
+  startTestServer,
+  storedFiles,
+  temporaryDirectory,
+  twineStyleUpload,
+  type TestServer,
+} from "./test-support";
 
 const db = setUpTestDatabase();
 
@@ -60,8 +72,6 @@ afterAll(() => {
   if (fixtures) fs.rmSync(fixtures.directory, { recursive: true, force: true });
 });
 
-const sha256Of = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
-
 let server: TestServer;
 let alice: TestUser;
 let bob: TestUser;
@@ -78,47 +88,12 @@ afterEach(async () => {
 
 const aliceAuth = () => ({ Authorization: basicAuthorization("alice", alice.password) });
 
-async function condaUpload(file: string, options: { label?: string; private?: boolean; force?: boolean; sha256?: string; auth?: Record<string, string> } = {}) {
-  const bytes = fs.readFileSync(file);
-  const query = new URLSearchParams({ sha256: options.sha256 ?? sha256Of(bytes) });
-  if (options.label) query.set("label", options.label);
-  if (options.private) query.set("private", "1");
-  if (options.force) query.set("force", "1");
-  return call(server, `/api/channels/alice/upload/${encodeURIComponent(path.basename(file))}?${query}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/octet-stream", ...(options.auth ?? aliceAuth()) },
-    body: bytes,
-  });
+function condaUpload(file: string, options: { label?: string; private?: boolean; force?: boolean; sha256?: string; auth?: Record<string, string> } = {}) {
+  return condaStyleUpload(server, "alice", file, options.auth ?? aliceAuth(), options);
 }
 
-/** A twine-style multipart upload, built by hand so each field can be varied. */
-function multipart(fields: Record<string, string>, file?: { name: string; bytes: Buffer }) {
-  const boundary = "----granary-test-boundary";
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    parts.push(file.bytes, Buffer.from("\r\n"));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-async function twineUpload(file: string, fieldOverrides: Record<string, string> = {}, auth: Record<string, string> = aliceAuth()) {
-  const bytes = fs.readFileSync(file);
-  const { body, contentType } = multipart(
-    {
-      ":action": "file_upload",
-      protocol_version: "1",
-      sha256_digest: sha256Of(bytes),
-      md5_digest: createHash("md5").update(bytes).digest("hex"),
-      ...fieldOverrides,
-    },
-    { name: path.basename(file), bytes },
-  );
-  return call(server, "/alice/pypi/legacy/", { method: "POST", headers: { "Content-Type": contentType, ...auth }, body });
+function twineUpload(file: string, fieldOverrides: Record<string, string> = {}, auth: Record<string, string> = aliceAuth()) {
+  return twineStyleUpload(server, "alice", file, auth, fieldOverrides);
 }
 
 async function json(response: { text: string }) {
@@ -527,7 +502,7 @@ describe.skipIf(Boolean(toolProblem))("twine's legacy upload API", () => {
     expect((await twineUpload(fixtures.wheel, { ":action": "submit" })).status).toBe(400);
     const notMultipart = await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": "application/json" }, body: "{}" });
     expect(notMultipart.status).toBe(400);
-    const { body, contentType } = multipart({ ":action": "file_upload" });
+    const { body, contentType } = multipartBody({ ":action": "file_upload" });
     const noFile = await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType }, body });
     expect(noFile.status).toBe(400);
     expect(noFile.text).toContain("content");

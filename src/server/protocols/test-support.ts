@@ -2,7 +2,8 @@
  * Helpers for the protocol tests: credentials as clients send them, the handler on a real port over a temporary
  * file store, plain HTTP calls that show the bytes on the wire, and the package clients found on this machine.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -119,5 +120,88 @@ export function call(
     );
     request.on("error", reject);
     request.end(options.body);
+  });
+}
+
+export const sha256Of = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
+
+/** A twine-style multipart body, built by hand so each field can be varied. */
+export function multipartBody(fields: Record<string, string>, file?: { name: string; bytes: Buffer }) {
+  const boundary = "----granary-test-boundary";
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(file.bytes, Buffer.from("\r\n"));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Uploads a file the way twine does, to `/<owner>/pypi/legacy/`. */
+export function twineStyleUpload(
+  server: { port: number },
+  owner: string,
+  file: string,
+  auth: Record<string, string>,
+  fieldOverrides: Record<string, string> = {},
+): Promise<WireResponse> {
+  const bytes = fs.readFileSync(file);
+  const { body, contentType } = multipartBody(
+    {
+      ":action": "file_upload",
+      protocol_version: "1",
+      sha256_digest: sha256Of(bytes),
+      md5_digest: createHash("md5").update(bytes).digest("hex"),
+      ...fieldOverrides,
+    },
+    { name: path.basename(file), bytes },
+  );
+  return call(server, `/${owner}/pypi/legacy/`, { method: "POST", headers: { "Content-Type": contentType, ...auth }, body });
+}
+
+/** Uploads a file through the conda tooling's API, `/api/channels/<owner>/upload/<filename>`. */
+export function condaStyleUpload(
+  server: { port: number },
+  owner: string,
+  file: string,
+  auth: Record<string, string>,
+  options: { label?: string; private?: boolean; force?: boolean; sha256?: string } = {},
+): Promise<WireResponse> {
+  const bytes = fs.readFileSync(file);
+  const query = new URLSearchParams({ sha256: options.sha256 ?? sha256Of(bytes) });
+  if (options.label) query.set("label", options.label);
+  if (options.private) query.set("private", "1");
+  if (options.force) query.set("force", "1");
+  return call(server, `/api/channels/${owner}/upload/${encodeURIComponent(path.basename(file))}?${query}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/octet-stream", ...auth },
+    body: bytes,
+  });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a client without blocking the event loop: the server under test lives in this same process, so a
+ * synchronous spawn would deadlock it. `env` replaces the environment when given (tests build it).
+ */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }

@@ -1,0 +1,254 @@
+/**
+ * Real package clients against the protocol handler on a real port: pip, twine, poetry and rattler (a
+ * conda-compatible solver). A client missing from the machine skips its tests with a message naming it; with
+ * CI=true a missing client fails instead, so CI never passes by skipping.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "@/test/db";
+import { createUser, type TestUser } from "@/test/factories";
+import { buildCondaPackage, buildPythonDistributions, missingTool } from "@/test/package-fixtures";
+import { channelRevisions, packages } from "../db/schema";
+import {
+  basicAuthorization,
+  call,
+  condaStyleUpload,
+  missingClient,
+  run,
+  sha256Of,
+  startTestServer,
+  temporaryDirectory,
+  twineStyleUpload,
+  type TestServer,
+} from "./test-support";
+
+const db = setUpTestDatabase();
+const inCi = process.env.CI === "true";
+
+/** Debian's own python3 and its pip, the ones `.ci/run` installs (python3-pip). */
+const python = "/usr/bin/python3";
+const problems = {
+  fixtures: missingTool("cph") ?? missingTool("debianPython"),
+  pip: missingClient([python, "-m", "pip", "--version"], "apt-get install python3-pip"),
+  twine: missingClient(["twine", "--version"], "apt-get install twine"),
+  poetry: missingClient(["poetry", "--version"], "apt-get install python3-poetry"),
+};
+for (const [client, problem] of Object.entries(problems)) {
+  if (!problem) continue;
+  if (inCi) throw new Error(`CI must run the ${client} tests, but ${problem}.`);
+  console.warn(`Skipping the ${client} client tests: ${problem}.`);
+}
+const skip = (client: keyof typeof problems) => Boolean(problems.fixtures ?? problems[client]);
+
+/** A clean environment for Python clients: no user config, no keyring prompts, caches in a temporary home. */
+function clientEnvironment(home: string): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: process.env.NODE_ENV,
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: "C.UTF-8",
+    PIP_CONFIG_FILE: "/dev/null",
+    PIP_DISABLE_PIP_VERSION_CHECK: "1",
+    PIP_NO_INPUT: "1",
+    PYTHON_KEYRING_BACKEND: "keyring.backends.null.Keyring",
+    POETRY_CACHE_DIR: path.join(home, "poetry-cache"),
+    POETRY_VIRTUALENVS_IN_PROJECT: "true",
+    XDG_CONFIG_HOME: path.join(home, "config"),
+    XDG_CACHE_HOME: path.join(home, "cache"),
+  };
+}
+
+interface Fixtures {
+  directory: string;
+  tool: { wheel: string; sdist: string };
+  consumer: { wheel: string; sdist: string };
+  library: string;
+  application: string;
+}
+let fixtures: Fixtures;
+
+beforeAll(() => {
+  if (problems.fixtures) return;
+  const directory = temporaryDirectory("client-fixtures");
+  fixtures = {
+    directory,
+    tool: buildPythonDistributions({ name: "demo-tool", version: "1.0", requiresPython: ">=3.8" }, directory),
+    consumer: buildPythonDistributions({ name: "demo-consumer", version: "0.2", dependencies: ["demo-tool>=1.0"] }, directory),
+    library: buildCondaPackage({ name: "libdemo", version: "1.0" }, directory),
+    application: buildCondaPackage({ name: "demo-app", version: "2.1", depends: ["libdemo >=1.0"] }, directory, "conda"),
+  };
+}, 120_000);
+
+afterAll(() => {
+  if (fixtures) fs.rmSync(fixtures.directory, { recursive: true, force: true });
+});
+
+let server: TestServer;
+let alice: TestUser;
+let home: string;
+let work: string;
+
+beforeEach(async () => {
+  server = await startTestServer(db);
+  alice = await createUser(db, { username: "alice" });
+  home = temporaryDirectory("client-home");
+  work = temporaryDirectory("client-work");
+});
+
+afterEach(async () => {
+  await server.close();
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const aliceAuth = () => ({ Authorization: basicAuthorization("alice", alice.password) });
+
+async function publishPython(...files: string[]) {
+  for (const file of files) expect((await twineStyleUpload(server, "alice", file, aliceAuth())).status).toBe(200);
+}
+
+async function makePrivate(normalizedName: string) {
+  await db.update(packages).set({ isPrivate: true }).where(eq(packages.normalizedName, normalizedName));
+  await db.update(channelRevisions).set({ revision: 1_000 }).where(eq(channelRevisions.ownerId, alice.id));
+}
+
+function pip(args: string[]) {
+  return run(python, ["-m", "pip", "--isolated", "--no-input", ...args], { cwd: work, env: clientEnvironment(home) });
+}
+
+describe.skipIf(skip("pip"))("pip", () => {
+  it("downloads and installs public distributions anonymously, following dependencies", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.tool.sdist, fixtures.consumer.wheel, fixtures.consumer.sdist);
+    const index = `${server.url}/alice/simple/`;
+    const download = await pip(["download", "--index-url", index, "--dest", "downloads", "demo-consumer"]);
+    expect(download.code, download.stderr).toBe(0);
+    const downloaded = fs.readdirSync(path.join(work, "downloads")).sort();
+    expect(downloaded).toEqual([path.basename(fixtures.consumer.wheel), path.basename(fixtures.tool.wheel)].sort());
+    const wheel = path.join(work, "downloads", path.basename(fixtures.tool.wheel));
+    expect(sha256Of(fs.readFileSync(wheel))).toBe(sha256Of(fs.readFileSync(fixtures.tool.wheel)));
+
+    // A non-normalized name goes through the 301 to the normalized page.
+    const install = await pip(["install", "--no-deps", "--index-url", index, "--target", "installed", "Demo_Tool==1.0"]);
+    expect(install.code, install.stderr).toBe(0);
+    expect(fs.existsSync(path.join(work, "installed", "demo_tool", "__init__.py"))).toBe(true);
+
+    const sdist = await pip(["download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation", "--index-url", index, "--dest", "sdists", "demo-tool"]);
+    expect(sdist.code, sdist.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(work, "sdists"))).toEqual([path.basename(fixtures.tool.sdist)]);
+  });
+
+  it("reaches private projects with credentials in the index URL, and fails without them", async () => {
+    await publishPython(fixtures.tool.wheel);
+    await makePrivate("demo-tool");
+    // pip logs why a page was skipped only at high verbosity.
+    const withoutCredentials = await pip(["-vvv", "download", "--no-deps", "--index-url", `${server.url}/alice/simple/`, "--dest", "anonymous", "demo-tool"]);
+    expect(withoutCredentials.code).not.toBe(0);
+    expect(`${withoutCredentials.stdout}${withoutCredentials.stderr}`).toContain("401 Client Error");
+
+    const credentialed = `http://alice:${encodeURIComponent(alice.password)}@127.0.0.1:${server.port}/alice/simple/`;
+    const download = await pip(["download", "--no-deps", "--index-url", credentialed, "--dest", "private", "demo-tool"]);
+    expect(download.code, download.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(work, "private"))).toEqual([path.basename(fixtures.tool.wheel)]);
+  });
+});
+
+describe.skipIf(skip("twine"))("twine", () => {
+  const twine = (args: string[]) => run("twine", ["upload", "--non-interactive", "--disable-progress-bar", ...args], { cwd: work, env: clientEnvironment(home) });
+
+  it("uploads wheels and sdists, reports existing files, and refuses a wrong password", async () => {
+    const repository = `${server.url}/alice/pypi/legacy/`;
+    const upload = await twine(["--repository-url", repository, "-u", "alice", "-p", alice.password, fixtures.tool.wheel, fixtures.tool.sdist]);
+    expect(upload.code, `${upload.stdout}${upload.stderr}`).toBe(0);
+    const page = await call(server, "/alice/simple/demo-tool/");
+    expect(page.text).toContain(path.basename(fixtures.tool.wheel));
+    expect(page.text).toContain(path.basename(fixtures.tool.sdist));
+
+    const again = await twine(["--repository-url", repository, "-u", "alice", "-p", alice.password, fixtures.tool.wheel]);
+    expect(again.code).not.toBe(0);
+    expect(`${again.stdout}${again.stderr}`).toContain("409");
+    const skipping = await twine(["--repository-url", repository, "-u", "alice", "-p", alice.password, "--skip-existing", fixtures.tool.wheel]);
+    expect(skipping.code, `${skipping.stdout}${skipping.stderr}`).toBe(0);
+
+    const wrong = await twine(["--repository-url", repository, "-u", "alice", "-p", "not the password", fixtures.consumer.wheel]);
+    expect(wrong.code).not.toBe(0);
+    expect(`${wrong.stdout}${wrong.stderr}`).toContain("401");
+  });
+});
+
+describe.skipIf(skip("poetry"))("poetry", () => {
+  it("locks and installs a dependency from the index", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.tool.sdist);
+    fs.writeFileSync(
+      path.join(work, "pyproject.toml"),
+      [
+        "[tool.poetry]",
+        'name = "consumer"',
+        'version = "0.1.0"',
+        'description = ""',
+        'authors = ["Test <test@example.test>"]',
+        "",
+        "[tool.poetry.dependencies]",
+        'python = "^3.8"',
+        'demo-tool = "^1.0"',
+        "",
+        "[[tool.poetry.source]]",
+        'name = "granary"',
+        `url = "${server.url}/alice/simple/"`,
+        // The only source: nothing is looked up on pypi.org.
+        "default = true",
+        "",
+        "[build-system]",
+        'requires = ["poetry-core"]',
+        'build-backend = "poetry.core.masonry.api"',
+        "",
+      ].join("\n"),
+    );
+    const poetry = (args: string[]) => run("poetry", [...args, "--no-interaction"], { cwd: work, env: clientEnvironment(home) });
+    const lock = await poetry(["lock"]);
+    expect(lock.code, `${lock.stdout}${lock.stderr}`).toBe(0);
+    const lockFile = fs.readFileSync(path.join(work, "poetry.lock"), "utf8");
+    expect(lockFile).toContain('name = "demo-tool"');
+    expect(lockFile).toContain(`sha256:${sha256Of(fs.readFileSync(fixtures.tool.wheel))}`);
+    const install = await poetry(["install", "--no-root"]);
+    expect(install.code, `${install.stdout}${install.stderr}`).toBe(0);
+    expect(`${install.stdout}`).toContain("demo-tool");
+  });
+});
+
+interface SolvedPackage {
+  url: string;
+  packageName: string;
+  version: string;
+  filename: string;
+  sha256?: string;
+  subdir?: string;
+}
+type SimpleSolve = (specs: string[], channels: string[], platforms: string[], locked: unknown[]) => Promise<SolvedPackage[]>;
+
+describe.skipIf(Boolean(problems.fixtures))("rattler (conda-compatible solver)", () => {
+  it("solves an environment from a labelled channel and downloads files matching the repodata", async () => {
+    expect((await condaStyleUpload(server, "alice", fixtures.library, aliceAuth(), { label: "dev" })).status).toBe(201);
+    expect((await condaStyleUpload(server, "alice", fixtures.application, aliceAuth(), { label: "dev" })).status).toBe(201);
+    // The WASM build for Node; the package's ESM entry is meant for bundlers.
+    const { simpleSolve } = createRequire(import.meta.url)("@conda-org/rattler") as { simpleSolve: SimpleSolve };
+    const channel = `${server.url}/alice/label/dev`;
+    const solved = await simpleSolve(["demo-app"], [channel], ["linux-64", "noarch"], []);
+    expect(solved.map((record) => `${record.packageName}=${record.version}`).sort()).toEqual(["demo-app=2.1", "libdemo=1.0"]);
+
+    const repodata = JSON.parse((await call(server, "/alice/label/dev/noarch/repodata.json")).text) as Record<string, Record<string, { sha256: string }>>;
+    for (const record of solved) {
+      expect(record.url.startsWith(`${channel}/noarch/`)).toBe(true);
+      const response = await fetch(record.url);
+      expect(response.status).toBe(200);
+      const digest = sha256Of(Buffer.from(await response.arrayBuffer()));
+      expect(digest).toBe(record.sha256);
+      const listed = repodata.packages?.[record.filename] ?? repodata["packages.conda"]?.[record.filename];
+      expect(listed?.sha256).toBe(digest);
+    }
+    // Nothing in main: the same solve without the label finds nothing.
+    await expect(simpleSolve(["demo-app"], [`${server.url}/alice`], ["linux-64", "noarch"], [])).rejects.toBeTruthy();
+  });
+});
