@@ -1,0 +1,60 @@
+import { AppError } from "../../errors";
+import { parseConda, parseCondaTarBz2 } from "./conda";
+import { parseEnvironment } from "./environment";
+import { parseNotebook } from "./notebook";
+import { defaultLimits, FileProblems, isSystemError, type ParseLimits } from "./problems";
+import { parseSdist, parseWheel } from "./python";
+import type { ParsedDistribution } from "./types";
+
+export type { ParsedDistribution } from "./types";
+
+export interface ParseOptions {
+  /** Cap on any one metadata member read out of an archive, and on an environment file. Default 10 MiB. */
+  maxMetadataBytes?: number;
+  /** Cap on a notebook, which is parsed whole. Default 64 MiB. */
+  maxDocumentBytes?: number;
+}
+
+type Parser = (filePath: string, filename: string, limits: ParseLimits) => Promise<ParsedDistribution>;
+
+/** Longest suffix first: `.tar.bz2` and `.tar.gz` before anything shorter. */
+const parsers: { extension: string; kind: string; parse: Parser }[] = [
+  { extension: ".tar.bz2", kind: ".tar.bz2", parse: parseCondaTarBz2 },
+  { extension: ".tar.gz", kind: ".tar.gz sdist", parse: parseSdist },
+  { extension: ".conda", kind: ".conda", parse: parseConda },
+  { extension: ".ipynb", kind: "notebook", parse: parseNotebook },
+  { extension: ".yaml", kind: "environment", parse: parseEnvironment },
+  { extension: ".yml", kind: "environment", parse: parseEnvironment },
+  { extension: ".whl", kind: "wheel", parse: parseWheel },
+  { extension: ".zip", kind: ".zip sdist", parse: parseSdist },
+];
+
+export const acceptedExtensions: readonly string[] = [".conda", ".tar.bz2", ".whl", ".tar.gz", ".zip", ".ipynb", ".yml", ".yaml"];
+
+/**
+ * Reads what an uploaded file says about itself, choosing the format by the file name's extension. Only the
+ * metadata members are read, with capped sizes, so a large or hostile upload costs little. Every problem
+ * with the bytes is an AppError (BAD_REQUEST when the file is not what its name claims, UNPROCESSABLE_CONTENT
+ * when it is but its metadata is wrong); only the server's own I/O failures escape as they are.
+ */
+export async function parseDistribution(filePath: string, filename: string, options: ParseOptions = {}): Promise<ParsedDistribution> {
+  const limits: ParseLimits = {
+    maxMetadataBytes: options.maxMetadataBytes ?? defaultLimits.maxMetadataBytes,
+    maxDocumentBytes: options.maxDocumentBytes ?? defaultLimits.maxDocumentBytes,
+  };
+  if (filename === "" || /[/\\\0]/.test(filename)) {
+    throw new AppError("BAD_REQUEST", `${JSON.stringify(filename)} is not a file name.`);
+  }
+  const lowerCased = filename.toLowerCase();
+  const parser = parsers.find(({ extension }) => lowerCased.endsWith(extension) && lowerCased.length > extension.length);
+  if (!parser) {
+    throw new AppError("BAD_REQUEST", `${filename} is not a package type Granary accepts: upload a ${acceptedExtensions.join(", ")} file.`);
+  }
+  try {
+    return await parser.parse(filePath, filename, limits);
+  } catch (error) {
+    if (error instanceof AppError || isSystemError(error)) throw error;
+    // Anything else came from a decoder meeting bytes it could not make sense of.
+    throw new FileProblems(filename, parser.kind).corrupt(error instanceof Error ? error.message : undefined);
+  }
+}
