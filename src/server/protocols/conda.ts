@@ -5,7 +5,7 @@
 import { condaSubdirs } from "@/shared/reserved-names";
 import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
-import { findDownloadableFile, listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
+import { listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
 import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
 import { serveStoredFile } from "./files";
 import { makeDocument, type IndexEntry } from "./index-cache";
@@ -167,7 +167,7 @@ export async function serveCondaDownload(context: RequestContext, params: { owne
   const label = requireLabel(params.label);
   if (!condaSubdirs.has(params.subdir)) throw new AppError("NOT_FOUND", `${params.subdir} is not a conda platform.`);
   const channel = await requireChannel(context, params.owner);
-  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: params.subdir, filename: params.filename, label });
+  const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename, label });
   if (!file || file.fileType !== "conda") throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} in ${channel.username}'s ${label} label.`);
   if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
   await serveStoredFile(context, file, { countDownload: true });

@@ -3,9 +3,10 @@ import { labelSchema } from "@/shared/schemas/packages";
 import { canSeeOwnedResource, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { findChannel, type Channel } from "../services/channels";
+import type { Channel } from "../services/channels";
 import type { DownloadCounter } from "../services/downloads";
 import type { BlobStore } from "../storage";
+import type { ChannelDirectory } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
 import type { IndexCache } from "./index-cache";
 
@@ -14,6 +15,7 @@ export interface ProtocolServices {
   db: Db;
   store: BlobStore;
   indexes: IndexCache;
+  channels: ChannelDirectory;
   credentials: CredentialResolver;
   downloads: DownloadCounter;
   maxUploadBytes: number;
@@ -44,7 +46,7 @@ export interface RouteDefinition<Params> {
 
 /** The owner a protocol path names; unknown and deactivated owners are 404. */
 export async function requireChannel(context: RequestContext, ownerName: string): Promise<Channel> {
-  const channel = await findChannel(context.services.db, ownerName);
+  const channel = await context.services.channels.find(ownerName);
   if (!channel) throw new AppError("NOT_FOUND", `There is no user or channel named ${ownerName}.`);
   return channel;
 }

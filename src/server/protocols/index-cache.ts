@@ -53,20 +53,24 @@ export function bzip2Of(document: IndexDocument): Promise<Buffer | null> {
   return document.bzip2;
 }
 
-interface Slot {
+interface Slot<Value> {
   revision: number;
-  entry: Promise<IndexEntry>;
+  entry: Promise<Value>;
 }
 
-export class IndexCache {
-  private readonly slots = new Map<string, Slot>();
+/**
+ * Values that stay valid for one channel revision: built indexes, and the file rows downloads look up. Least
+ * recently used entries are evicted past `maxEntries`.
+ */
+export class RevisionCache<Value> {
+  private readonly slots = new Map<string, Slot<Value>>();
   /** Index builds actually run, and requests answered from memory: tests and diagnostics read these. */
   builds = 0;
   hits = 0;
 
   constructor(private readonly maxEntries = 2_000) {}
 
-  async get(key: string, revision: number, build: () => Promise<IndexEntry>): Promise<IndexEntry> {
+  async get(key: string, revision: number, build: () => Promise<Value>): Promise<Value> {
     const slot = this.slots.get(key);
     if (slot && slot.revision === revision) {
       this.hits += 1;
@@ -79,7 +83,7 @@ export class IndexCache {
     // A request that read its revision just before a change must not replace the newer entry with an older one.
     if (slot && slot.revision > revision) return build();
     const entry = build();
-    const fresh: Slot = { revision, entry };
+    const fresh: Slot<Value> = { revision, entry };
     this.slots.delete(key);
     this.slots.set(key, fresh);
     while (this.slots.size > this.maxEntries) {
@@ -98,3 +102,5 @@ export class IndexCache {
     this.slots.clear();
   }
 }
+
+export class IndexCache extends RevisionCache<IndexEntry> {}

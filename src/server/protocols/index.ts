@@ -12,6 +12,7 @@ import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
 import { maxUploadBytes, type BlobStore } from "../storage";
+import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
 import { basicChallenge, reasonPhrase, sendBuffer } from "./http";
@@ -34,6 +35,8 @@ export interface ProtocolHandlerOptions {
   maxUploadBytes?: number;
   downloadFlushIntervalMs?: number;
   basicCacheMilliseconds?: number;
+  /** How long an owner's channel revision is remembered (see channel-directory.ts); 0 reads it on every request. */
+  channelMemoMilliseconds?: number;
 }
 
 export interface ProtocolHandler {
@@ -72,6 +75,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     db: options.db,
     store: options.store,
     indexes: new IndexCache(),
+    channels: new ChannelDirectory(options.db, options.channelMemoMilliseconds),
     credentials: new CredentialResolver(options.db, {
       authSecret: options.authSecret ?? env.AUTH_SECRET,
       basicCacheMilliseconds: options.basicCacheMilliseconds,

@@ -230,6 +230,27 @@ describe.skipIf(Boolean(toolProblem))("conda channels", () => {
   });
 });
 
+describe.skipIf(Boolean(toolProblem))("the remembered channel revision", () => {
+  it("reads an owner's revision once a second, and at once after an upload through the handler", async () => {
+    const remembering = await startTestServer(db, { channelMemoMilliseconds: 60_000 });
+    try {
+      const channels = remembering.handler.services.channels;
+      for (let index = 0; index < 5; index += 1) expect((await call(remembering, "/alice/noarch/repodata.json")).status).toBe(200);
+      await call(remembering, "/alice/simple/");
+      expect(channels.lookups).toBe(1);
+      expect((await condaStyleUpload(remembering, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+      const after = await json(await call(remembering, "/alice/noarch/repodata.json"));
+      expect(Object.keys(after.packages as object)).toEqual(["libdemo-1.0-py_0.tar.bz2"]);
+      // A download then costs no query at all: the file row is cached for the revision too.
+      const lookups = channels.lookups;
+      for (let index = 0; index < 3; index += 1) expect((await call(remembering, "/alice/noarch/libdemo-1.0-py_0.tar.bz2")).status).toBe(200);
+      expect(channels.lookups).toBe(lookups);
+    } finally {
+      await remembering.close();
+    }
+  });
+});
+
 describe.skipIf(Boolean(toolProblem))("downloads", () => {
   it("streams files with validators, ranges and conditional requests", async () => {
     await condaUpload(fixtures.library);

@@ -5,7 +5,7 @@
  */
 import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
-import { findDownloadableFile, getSimpleProject, listSimpleProjects, type Channel, type SimpleProject } from "../services/channels";
+import { getSimpleProject, listSimpleProjects, type Channel, type SimpleProject } from "../services/channels";
 import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
@@ -169,7 +169,7 @@ export async function serveSimpleRedirect(context: RequestContext, params: { loc
 
 async function findPythonFile(context: RequestContext, owner: string, filename: string) {
   const channel = await requireChannel(context, owner);
-  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: "pypi", filename });
+  const file = await context.services.channels.findFile(channel, { subdir: "pypi", filename });
   if (!file || (file.fileType !== "wheel" && file.fileType !== "sdist")) throw new AppError("NOT_FOUND", `There is no ${filename} in ${channel.username}'s index.`);
   if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, filename);
   return file;

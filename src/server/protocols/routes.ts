@@ -5,7 +5,6 @@
  */
 import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
-import { findDownloadableFile } from "../services/channels";
 import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
 import { hiddenFrom, requireChannel, type RequestContext, type RouteDefinition } from "./context";
 import { serveStoredFile } from "./files";
@@ -22,7 +21,7 @@ const read = ["GET", "HEAD"] as const;
 /** /<owner>/files/<subdir>/<filename>: any file, for links on the web pages and scripts. */
 async function serveAnyFile(context: RequestContext, params: ParamsOf<"fileDownload">): Promise<void> {
   const channel = await requireChannel(context, params.owner);
-  const file = await findDownloadableFile(context.services.db, { ownerId: channel.ownerId, subdir: params.subdir, filename: params.filename });
+  const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename });
   if (!file) throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} under ${channel.username}.`);
   if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
   const inline = file.fileType === "conda" || file.fileType === "wheel" || file.fileType === "sdist";

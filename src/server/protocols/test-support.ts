@@ -32,7 +32,10 @@ export interface TestServer extends ProtocolServer {
   filesDirectory: string;
 }
 
-export async function startTestServer(db: Db, options: { maxUploadBytes?: number; now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(
+  db: Db,
+  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number } = {},
+): Promise<TestServer> {
   const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
   const server = await startProtocolServer({
@@ -43,6 +46,8 @@ export async function startTestServer(db: Db, options: { maxUploadBytes?: number
     // Tests flush explicitly.
     downloadFlushIntervalMs: 3_600_000,
     now: options.now,
+    // Tests change rows directly and expect the next request to see them.
+    channelMemoMilliseconds: options.channelMemoMilliseconds ?? 0,
   });
   return {
     ...server,

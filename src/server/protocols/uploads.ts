@@ -70,6 +70,7 @@ export async function serveCondaUpload(context: RequestContext, params: { owner:
     },
     services.store,
   );
+  services.channels.forget(channel.username);
   const body = {
     ...published,
     downloadUrl: `/${encodeURIComponent(published.owner)}/files/${encodeURIComponent(published.subdir)}/${encodeURIComponent(published.filename)}`,
@@ -204,6 +205,7 @@ export async function serveTwineUpload(context: RequestContext, params: { owner:
     { ownerName: channel.username, filename: upload.filename, blob: upload.blob, expectedSha256 },
     services.store,
   );
+  services.channels.forget(channel.username);
   sendBuffer(context.request, context.response, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, `Published ${published.filename}.\n`);
 }
 
