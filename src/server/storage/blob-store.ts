@@ -91,8 +91,9 @@ export class BlobStore {
     }
   }
 
-  open(sha256: string, range?: { start: number; end: number }): fs.ReadStream {
-    return fs.createReadStream(this.blobPath(sha256), range);
+  /** `readSize` sets the read chunk: large chunks halve the CPU cost of big downloads (see the protocol handler). */
+  open(sha256: string, range?: { start: number; end: number }, readSize?: number): fs.ReadStream {
+    return fs.createReadStream(this.blobPath(sha256), { ...range, ...(readSize ? { highWaterMark: readSize } : {}) });
   }
 }
 
