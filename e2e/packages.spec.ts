@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { buildCondaPackage, buildPythonDistributions, writeEnvironment, writeNotebook } from "../src/test/package-fixtures";
-import { newAccount, signOut, signUp } from "./helpers";
+import { expectNoSeriousAccessibilityViolations, newAccount, signOut, signUp } from "./helpers";
 
 const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), "granary-e2e-packages-"));
 const conda = buildCondaPackage({ name: "e2e-tools", version: "1.2.0", summary: "Tools for the end-to-end tests" }, fixtures);
@@ -40,6 +40,7 @@ test("upload several files at once, browse, search, star, label, make private an
   await expect(failed).toContainText("broken-1.0-py3-none-any.whl");
   await expect(failed.getByRole("alert")).toContainText(/not a valid|corrupt|zip/i);
   await expect(page.getByRole("progressbar", { name: `Upload of ${path.basename(conda)}` })).toHaveAttribute("aria-valuenow", "100");
+  await expectNoSeriousAccessibilityViolations(page);
 
   // Browse: the Python package's page shows both files, the install command and the rendered description.
   await page.goto(`/${account.username}/e2e-demo`);
@@ -51,6 +52,8 @@ test("upload several files at once, browse, search, star, label, make private an
   await expect(wheelRow).toContainText("0.3.0");
   await expect(wheelRow).toContainText("pypi");
 
+  await expectNoSeriousAccessibilityViolations(page);
+
   // Dashboard views and the owner page list what was published.
   await page.goto("/dashboard/notebooks");
   await expect(page.getByRole("link", { name: `${account.username}/e2e-notebook` })).toBeVisible();
@@ -59,8 +62,13 @@ test("upload several files at once, browse, search, star, label, make private an
   await page.goto("/dashboard/packages");
   await expect(page.getByTestId("package-list").getByRole("link")).toHaveCount(2);
 
+  await page.goto(`/${account.username}`);
+  await expect(page.getByTestId("package-list").getByRole("link")).toHaveCount(4);
+  await expectNoSeriousAccessibilityViolations(page);
+
   // Search with a type filter.
   await page.goto("/search?q=e2e");
+  await expectNoSeriousAccessibilityViolations(page);
   await expect(page.getByTestId("package-list").getByRole("link", { name: `${account.username}/e2e-tools` })).toBeVisible();
   await page.getByRole("navigation", { name: "Type" }).getByRole("link", { name: "Notebooks" }).click();
   await expect(page.getByTestId("package-list").getByRole("link")).toHaveCount(1);
