@@ -16,7 +16,7 @@ import { env, exportToEnvironment } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
-import { createProtocolHandler, type ProtocolHandler } from "../src/server/protocols";
+import { createProtocolHandler, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { BlobStore } from "../src/server/storage";
 
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
   const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory) });
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
-  const httpServer = http.createServer((request, response) => {
+  const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
     protocols.handle(request, response).then(
       (handled) => {
         if (!handled) void handle(request, response);

@@ -100,6 +100,8 @@ export class CredentialResolver {
         if (separator === -1) throw new AppError("UNAUTHORIZED", "The Basic credentials are malformed: send username:password.");
         const login = decoded.slice(0, separator);
         const password = decoded.slice(separator + 1);
+        // PostgreSQL refuses NUL in text: such credentials are simply wrong, not a server error.
+        if (login.includes("\0") || password.includes("\0")) throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
         if (login === "__token__") return this.fromToken(password, origin);
         return this.fromPassword(login, password, origin);
       }

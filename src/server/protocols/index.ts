@@ -5,6 +5,7 @@
  * the launcher hands the request to Next.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ZodError } from "zod";
 import { env } from "@/env";
 import { assertCan } from "../authz";
 import type { Db } from "../db";
@@ -23,7 +24,7 @@ import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
 export { matchProtocolPath } from "./match";
 export { protocolRoutes } from "./routes";
-export { startProtocolServer, type ProtocolServer } from "./server";
+export { startProtocolServer, uploadRequestTimeout, type ProtocolServer } from "./server";
 
 export interface ProtocolHandlerOptions {
   db: Db;
@@ -108,7 +109,12 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       // The table pairs each route with its parameters' type; the match carries exactly those parameters.
       await (route.handle as (context: RequestContext, params: unknown) => Promise<void>)(context, match.params);
     } catch (error) {
-      await writeError(request, response, match, error, context);
+      try {
+        await writeError(request, response, match, error, context);
+      } catch {
+        // Writing the error failed too (the client is gone): nothing is left to tell anyone.
+        response.destroy();
+      }
     } finally {
       drainUnreadBody(request);
     }
@@ -129,6 +135,10 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       status = 405;
       message = error.message;
       headers.Allow = error.allow;
+    } else if (error instanceof ZodError) {
+      // A service's input schema refused something the client sent (a label, a name): the client's mistake.
+      status = 400;
+      message = error.issues[0]?.message ?? "The request is not valid.";
     } else if (error instanceof AppError) {
       status =
         (match.route === "condaUpload" ? condaUploadStatus(error) : match.route === "twineUpload" ? twineUploadStatus(error) : undefined) ??
@@ -151,7 +161,12 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
   return {
     services,
     handle(request, response) {
-      const match = matchProtocolPath(request.url ?? "/");
+      let match: RouteMatch | null;
+      try {
+        match = matchProtocolPath(request.url ?? "/");
+      } catch {
+        match = null;
+      }
       if (!match) return Promise.resolve(false);
       return answer(request, response, match).then(() => true);
     },

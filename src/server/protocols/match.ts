@@ -39,9 +39,13 @@ export type RouteName = RouteMatch["route"];
 
 const notFound = (message: string): RouteMatch => ({ route: "notFound", params: { message } });
 
+/** Control characters never belong in a name, and PostgreSQL refuses a NUL in text outright. */
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
 function decodeSegments(rawPath: string): string[] | null {
   try {
-    return rawPath.split("/").slice(1).map(decodeURIComponent);
+    const segments = rawPath.split("/").slice(1).map(decodeURIComponent);
+    return segments.some((segment) => controlCharacters.test(segment)) ? null : segments;
   } catch {
     return null;
   }
@@ -65,7 +69,7 @@ export function matchProtocolPath(target: string): RouteMatch | null {
   if (first === "api") {
     if (!rawPath.startsWith("/api/channels/")) return null;
     const segments = decodeSegments(rawPath);
-    if (!segments) return notFound("The path is not valid URL encoding.");
+    if (!segments) return notFound("The path is not valid: it has bad URL encoding or control characters.");
     const [, , owner, action, filename, ...rest] = segments;
     if (owner && action === "upload" && filename && rest.length === 0) return { route: "condaUpload", params: { owner, filename } };
     return notFound("Upload with POST /api/channels/<owner>/upload/<filename>.");
@@ -73,7 +77,7 @@ export function matchProtocolPath(target: string): RouteMatch | null {
   if (isReservedOwnerName(first)) return null;
 
   const segments = decodeSegments(rawPath);
-  if (!segments) return null;
+  if (!segments) return notFound("The path is not valid: it has bad URL encoding or control characters.");
   const [owner, ...afterOwner] = segments;
   if (!owner) return null;
   let rest = afterOwner;

@@ -407,6 +407,12 @@ describe.skipIf(Boolean(toolProblem))("privacy", () => {
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: "Digest abc" } })).status).toBe(401);
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: "Basic !!!" } })).status).toBe(401);
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("__token__", "granary-abc") } })).status).toBe(401);
+    expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("alice\u0000", "x") } })).status).toBe(401);
+    // Bytes PostgreSQL would refuse are a client mistake, not a server error.
+    expect((await call(server, "/alice%00/noarch/repodata.json")).status).toBe(404);
+    expect((await call(server, "/alice/noarch/x%00.tar.bz2")).status).toBe(404);
+    expect((await call(server, "/alice/noarch/%E0%A4%A.tar.bz2")).status).toBe(404);
+    expect(await db.select().from(exceptions)).toEqual([]);
   });
 });
 
@@ -467,6 +473,11 @@ describe.skipIf(Boolean(toolProblem))("conda-style uploads", () => {
     expect(storedFiles(server)).toEqual([]);
 
     expect((await condaUpload(fixtures.library, { sha256: "not-hex" })).status).toBe(400);
+    const badLabel = await condaUpload(fixtures.library, { label: "no spaces allowed" });
+    expect(badLabel.status).toBe(400);
+    expect((await json(badLabel)).error).toMatch(/Labels use/);
+    const badName = await call(server, "/api/channels/alice/upload/..%2Fescape.tar.bz2", { method: "POST", headers: aliceAuth(), body: fs.readFileSync(fixtures.library) });
+    expect(badName.status).toBe(400);
     const garbage = await condaUpload(fixtures.garbage);
     expect(garbage.status).toBeGreaterThanOrEqual(400);
     expect(garbage.status).toBeLessThan(500);

@@ -6,6 +6,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createProtocolHandler, type ProtocolHandler, type ProtocolHandlerOptions } from "./index";
 
+/**
+ * Node ends any request still running after 5 minutes by default, which would cut off a large upload on a
+ * slow link; headersTimeout still stops clients that never finish sending headers.
+ */
+export const uploadRequestTimeout = 60 * 60 * 1000;
+
 export interface ProtocolServer {
   /** http://127.0.0.1:<port>, without a trailing slash. */
   url: string;
@@ -16,7 +22,7 @@ export interface ProtocolServer {
 
 export async function startProtocolServer(options: ProtocolHandlerOptions & { port?: number; host?: string }): Promise<ProtocolServer> {
   const handler = createProtocolHandler(options);
-  const server = http.createServer((request, response) => {
+  const server = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
     void handler.handle(request, response).then((handled) => {
       if (handled) return;
       response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
