@@ -14,6 +14,7 @@ import { createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, missingTool, writeNotebook } from "@/test/package-fixtures";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
 import { hashPassword } from "../services/passwords";
+import { bzip2Executable } from "./bzip2";
 import {
   basicAuthorization,
   call,
@@ -176,9 +177,15 @@ describe.skipIf(Boolean(toolProblem))("conda channels", () => {
     expect(gzipped.headers.etag).not.toBe(plain.headers.etag);
 
     const bzipped = await call(server, "/alice/noarch/repodata.json.bz2");
-    expect(bzipped.status).toBe(200);
-    expect(bzipped.headers["content-type"]).toBe("application/x-bzip2");
-    expect(Bunzip.decode(bzipped.body)!.toString("utf8")).toBe(plain.text);
+    if (bzip2Executable()) {
+      expect(bzipped.status).toBe(200);
+      expect(bzipped.headers["content-type"]).toBe("application/x-bzip2");
+      expect(Bunzip.decode(bzipped.body)!.toString("utf8")).toBe(plain.text);
+    } else {
+      // Without Debian's bzip2 the .bz2 index is absent and clients fall back to repodata.json.
+      if (process.env.CI === "true") throw new Error("CI must install bzip2 (apt package bzip2) for repodata.json.bz2.");
+      expect(bzipped.status).toBe(404);
+    }
 
     const revalidated = await call(server, "/alice/noarch/repodata.json", { headers: { "If-None-Match": plain.headers.etag! } });
     expect(revalidated.status).toBe(304);
