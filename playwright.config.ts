@@ -6,7 +6,7 @@ import { defineConfig, devices } from "@playwright/test";
 // End-to-end tests run the production build through the real launcher on a fresh embedded database.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDirectory = path.join(os.tmpdir(), `granary-e2e-${port}`);
-export const e2eAdmin = { username: "admin", password: "admin-password-e2e" };
+export const e2eAdmin = { username: "siteadmin", password: "admin-password-e2e" };
 
 const chromiumPath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (candidate) => candidate && fs.existsSync(candidate),

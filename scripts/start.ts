@@ -162,6 +162,9 @@ async function main(): Promise<void> {
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
   const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
+    // The client's address feeds the audit trail and per-address throttling. Unless a trusted reverse proxy
+    // sets X-Forwarded-For, a client could claim any address with it, so the connection's own address wins.
+    if (!env.TRUST_PROXY) request.headers["x-forwarded-for"] = request.socket.remoteAddress ?? "unknown";
     protocols.handle(request, response).then(
       (handled) => {
         if (!handled) void handle(request, response);

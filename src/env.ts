@@ -25,12 +25,14 @@ const environmentSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOSTNAME: z.string().default("0.0.0.0"),
+  /** Set when a reverse proxy in front of Granary sets X-Forwarded-For; otherwise the connection's address is used. */
+  TRUST_PROXY: booleanFlag,
   /** Public address of the site, used in e-mailed links. Defaults to http://localhost:PORT. */
   PUBLIC_URL: optionalString,
   /** Secret for session cookies and sign-in tickets; the launcher generates and keeps one under DATA_DIR. */
   AUTH_SECRET: optionalString,
   /** First site administrator, created on first start when no administrator exists. */
-  GRANARY_ADMIN_USERNAME: z.string().default("admin"),
+  GRANARY_ADMIN_USERNAME: z.string().default("siteadmin"),
   GRANARY_ADMIN_EMAIL: z.string().default("admin@localhost"),
   GRANARY_ADMIN_PASSWORD: optionalString,
   /** E-mail. RESEND_API_KEY wins over SMTP_HOST; with neither, mail is kept in the outbox. */

@@ -72,15 +72,15 @@ describe("deactivating and reactivating accounts", () => {
 
 describe("the first administrator", () => {
   it("is created once, with a generated password that works, and never again", async () => {
-    const created = await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" });
+    const created = await ensureFirstAdmin(db, { username: "siteadmin", email: "admin@localhost" });
 
-    expect(created).toMatchObject({ username: "admin", generated: true });
+    expect(created).toMatchObject({ username: "siteadmin", generated: true });
     const [admin] = await db.select().from(users);
-    expect(admin).toMatchObject({ username: "admin", email: "admin@localhost", isSiteAdmin: true, isActive: true });
+    expect(admin).toMatchObject({ username: "siteadmin", email: "admin@localhost", isSiteAdmin: true, isActive: true });
     expect(await verifyPassword(admin!.passwordHash, created!.password)).toBe(true);
     expect(await recordedAuditEvents(db, { action: "admin.first_admin_created" })).toHaveLength(1);
 
-    expect(await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).toBeNull();
+    expect(await ensureFirstAdmin(db, { username: "siteadmin", email: "admin@localhost" })).toBeNull();
     expect(await db.$count(users)).toBe(1);
     expect(await db.$count(users, eq(users.isSiteAdmin, true))).toBe(1);
   });
@@ -93,13 +93,18 @@ describe("the first administrator", () => {
 
   it("is not created when any administrator exists", async () => {
     await createSiteAdmin(db, { username: "existing" });
-    expect(await ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).toBeNull();
+    expect(await ensureFirstAdmin(db, { username: "siteadmin", email: "admin@localhost" })).toBeNull();
     expect(await db.$count(users)).toBe(1);
   });
 
+  it("refuses a first administrator's name that the site's own routes use", async () => {
+    await expect(ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).rejects.toThrow(/GRANARY_ADMIN_USERNAME=admin cannot be used: This name is reserved/);
+    expect(await db.$count(users)).toBe(0);
+  });
+
   it("explains how to recover when its name is taken by an ordinary account", async () => {
-    await createUser(db, { username: "admin" });
-    await expect(ensureFirstAdmin(db, { username: "admin", email: "admin@localhost" })).rejects.toThrow(/GRANARY_ADMIN_USERNAME/);
+    await createUser(db, { username: "siteadmin" });
+    await expect(ensureFirstAdmin(db, { username: "siteadmin", email: "admin@localhost" })).rejects.toThrow(/GRANARY_ADMIN_USERNAME/);
     expect(await db.$count(users, eq(users.isSiteAdmin, true))).toBe(0);
   });
 });

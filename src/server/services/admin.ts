@@ -1,7 +1,7 @@
 /** The site administrator's view of accounts, outgoing mail, errors and the security log. */
 import { count, desc, eq, ilike, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { pageSchema } from "@/shared/schemas/account";
+import { pageSchema, usernameSchema } from "@/shared/schemas/account";
 import { idSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
 import { anonymousActor, assertCan, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
@@ -128,6 +128,10 @@ export async function ensureFirstAdmin(
 ): Promise<{ username: string; password: string; generated: boolean } | null> {
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.isSiteAdmin, true)).limit(1);
   if (existing) return null;
+  const username = usernameSchema.safeParse(settings.username);
+  if (!username.success) {
+    throw new Error(`GRANARY_ADMIN_USERNAME=${settings.username} cannot be used: ${username.error.issues[0]?.message ?? "invalid"}`);
+  }
   const password = settings.password ?? generatePassword();
   const [admin] = await db
     .insert(users)
