@@ -6,19 +6,45 @@
  */
 import { zodResolver } from "@hookform/resolvers/zod";
 import { TRPCClientError } from "@trpc/client";
-import { useId, type InputHTMLAttributes, type ReactNode } from "react";
+import { useId, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import { useForm, type FieldValues, type Path, type UseFormProps, type UseFormReturn } from "react-hook-form";
 import type { z } from "zod";
 
-export function useZodForm<Schema extends z.ZodType<FieldValues, FieldValues>>(
+function useZodForm<Schema extends z.ZodType<FieldValues, FieldValues>>(
   schema: Schema,
   options: Omit<UseFormProps<z.input<Schema>, unknown, z.output<Schema>>, "resolver"> = {},
 ) {
   return useForm<z.input<Schema>, unknown, z.output<Schema>>({ ...options, resolver: zodResolver(schema) });
 }
 
+/**
+ * A form whose submit calls the server: field errors from the procedure land on their fields, anything else
+ * becomes the form's message; a string returned by `onSubmit` is shown as the success message.
+ */
+export function useSubmitForm<Schema extends z.ZodType<FieldValues, FieldValues>>(
+  schema: Schema,
+  options: {
+    defaultValues: UseFormProps<z.input<Schema>, unknown, z.output<Schema>>["defaultValues"];
+    onSubmit: (values: z.output<Schema>) => Promise<string | void>;
+  },
+) {
+  const form = useZodForm(schema, { defaultValues: options.defaultValues });
+  const [formError, setFormError] = useState("");
+  const [success, setSuccess] = useState("");
+  const submit = form.handleSubmit(async (values) => {
+    setFormError("");
+    setSuccess("");
+    try {
+      setSuccess((await options.onSubmit(values)) ?? "");
+    } catch (error) {
+      setFormError(applyServerError(form, error));
+    }
+  });
+  return { form, errors: form.formState.errors, formError, success, submit };
+}
+
 /** Puts a procedure's field errors on the form's fields; returns the message for the form as a whole. */
-export function applyServerError<Values extends FieldValues, Output>(form: UseFormReturn<Values, unknown, Output>, error: unknown): string {
+function applyServerError<Values extends FieldValues, Output>(form: UseFormReturn<Values, unknown, Output>, error: unknown): string {
   if (!(error instanceof TRPCClientError)) return "Something went wrong. Check your connection and try again.";
   const fieldErrors = (error.data as { fieldErrors?: Record<string, string> } | undefined)?.fieldErrors ?? {};
   const fields = Object.keys(form.getValues());

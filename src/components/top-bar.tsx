@@ -75,6 +75,7 @@ export function TopBar({ actor }: { actor: Actor }) {
                 { href: "/dashboard", label: "Dashboard" },
                 { href: "/settings/account", label: "Settings" },
                 { href: "/settings/security", label: "Security history" },
+                { href: `/${user.username}/settings/access`, label: "Access tokens" },
                 ...(user.isSiteAdmin ? [{ href: "/admin", label: "Admin panel" }] : []),
               ]}
               footer={<SignOutButton />}

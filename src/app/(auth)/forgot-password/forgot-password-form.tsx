@@ -3,25 +3,20 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { forgotPasswordSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
 export function ForgotPasswordForm() {
   const trpc = useTRPC();
-  const form = useZodForm(forgotPasswordSchema, { defaultValues: { login: "" } });
-  const [formError, setFormError] = useState("");
   const [sent, setSent] = useState(false);
   const requestReset = useMutation(trpc.account.requestPasswordReset.mutationOptions());
-
-  const onSubmit = form.handleSubmit(async (values) => {
-    setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(forgotPasswordSchema, {
+    defaultValues: { login: "" },
+    onSubmit: async (values) => {
       await requestReset.mutateAsync(values);
       setSent(true);
-    } catch (error) {
-      setFormError(applyServerError(form, error));
-    }
+    },
   });
 
   if (sent) {
@@ -33,9 +28,9 @@ export function ForgotPasswordForm() {
     );
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={submit} noValidate className="space-y-4">
       <FormMessage tone="error">{formError}</FormMessage>
-      <TextField label="Username or e-mail" autoComplete="username" error={form.formState.errors.login?.message} {...form.register("login")} />
+      <TextField label="Username or e-mail" autoComplete="username" error={errors.login?.message} {...form.register("login")} />
       <SubmitButton pending={form.formState.isSubmitting}>E-mail me a reset link</SubmitButton>
     </form>
   );

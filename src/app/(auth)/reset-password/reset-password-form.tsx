@@ -3,28 +3,20 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { passwordMinLength, resetPasswordSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
 export function ResetPasswordForm({ token }: { token: string }) {
   const trpc = useTRPC();
-  const form = useZodForm(resetPasswordSchema, { defaultValues: { token, password: "", passwordConfirmation: "" } });
-  const [formError, setFormError] = useState("");
   const [done, setDone] = useState(false);
   const reset = useMutation(trpc.account.resetPassword.mutationOptions());
-  const { errors } = form.formState;
-
-  const onSubmit = form.handleSubmit(async (values) => {
-    setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(resetPasswordSchema, {
+    defaultValues: { token, password: "", passwordConfirmation: "" },
+    onSubmit: async (values) => {
       await reset.mutateAsync(values);
       setDone(true);
-    } catch (error) {
-      // The token is not a visible field: its error belongs to the form.
-      const message = applyServerError(form, error);
-      setFormError(message || form.getFieldState("token").error?.message || "");
-    }
+    },
   });
 
   if (done) {
@@ -38,7 +30,8 @@ export function ResetPasswordForm({ token }: { token: string }) {
     );
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={submit} noValidate className="space-y-4">
+      {/* The token is a hidden field: its error belongs to the form. */}
       <FormMessage tone="error">{formError || errors.token?.message}</FormMessage>
       <input type="hidden" {...form.register("token")} />
       <TextField

@@ -3,32 +3,25 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { signInSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
 export function SignInForm({ returnTo }: { returnTo: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(signInSchema, { defaultValues: { login: "", password: "" } });
-  const [formError, setFormError] = useState("");
   const signIn = useMutation(trpc.account.signIn.mutationOptions());
-  const { errors } = form.formState;
-
-  const onSubmit = form.handleSubmit(async (values) => {
-    setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(signInSchema, {
+    defaultValues: { login: "", password: "" },
+    onSubmit: async (values) => {
       await signIn.mutateAsync(values);
       router.replace(returnTo);
       router.refresh();
-    } catch (error) {
-      setFormError(applyServerError(form, error));
-    }
+    },
   });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={submit} noValidate className="space-y-4">
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField label="Username or e-mail" autoComplete="username" error={errors.login?.message} {...form.register("login")} />
       <TextField label="Password" type="password" autoComplete="current-password" error={errors.password?.message} {...form.register("password")} />

@@ -3,34 +3,25 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { passwordMinLength, signUpSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
 export function SignUpForm() {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(signUpSchema, {
-    defaultValues: { username: "", email: "", password: "", passwordConfirmation: "", acceptTerms: false as unknown as true },
-  });
-  const [formError, setFormError] = useState("");
   const signUp = useMutation(trpc.account.signUp.mutationOptions());
-  const { errors } = form.formState;
-
-  const onSubmit = form.handleSubmit(async (values) => {
-    setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(signUpSchema, {
+    defaultValues: { username: "", email: "", password: "", passwordConfirmation: "", acceptTerms: false as unknown as true },
+    onSubmit: async (values) => {
       await signUp.mutateAsync(values);
       router.replace("/dashboard");
       router.refresh();
-    } catch (error) {
-      setFormError(applyServerError(form, error));
-    }
+    },
   });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={submit} noValidate className="space-y-4">
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField
         label="Username"

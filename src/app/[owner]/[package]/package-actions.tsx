@@ -4,7 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { deletePackageSchema, labelSchema } from "@/shared/schemas/packages";
 import { useTRPC } from "@/trpc/client";
 
@@ -126,25 +126,21 @@ export function PrivacyToggle({ owner, name, isPrivate }: { owner: string; name:
 export function DeletePackageForm({ owner, name }: { owner: string; name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(deletePackageSchema, { defaultValues: { owner, name, confirmation: "" } });
-  const [formError, setFormError] = useState("");
   const remove = useMutation(trpc.packages.deletePackage.mutationOptions());
-  const onSubmit = form.handleSubmit(async (values) => {
-    setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(deletePackageSchema, {
+    defaultValues: { owner, name, confirmation: "" },
+    onSubmit: async (values) => {
       await remove.mutateAsync(values);
       router.replace(`/${owner}`);
       router.refresh();
-    } catch (error) {
-      setFormError(applyServerError(form, error));
-    }
+    },
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-3">
+    <form onSubmit={submit} noValidate className="space-y-3">
       <h3 className="text-sm font-semibold">Delete this package</h3>
       <p className="text-sm text-stone-600">Every file of the package is removed from the channels and indexes. This cannot be undone.</p>
       <FormMessage tone="error">{formError}</FormMessage>
-      <TextField label={`Type ${name} to confirm`} autoComplete="off" error={form.formState.errors.confirmation?.message} {...form.register("confirmation")} />
+      <TextField label={`Type ${name} to confirm`} autoComplete="off" error={errors.confirmation?.message} {...form.register("confirmation")} />
       <SubmitButton pending={form.formState.isSubmitting} className="button-danger">
         Delete package
       </SubmitButton>

@@ -2,40 +2,27 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { applyServerError, FormMessage, SubmitButton, TextField, useZodForm } from "@/components/form";
+import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { changeEmailSchema, changePasswordSchema, deleteAccountSchema, passwordMinLength, updateProfileSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
-
-/** Runs a submit, turning a failure into field errors plus a form-level message. */
-function useSubmitState() {
-  const [formError, setFormError] = useState("");
-  const [success, setSuccess] = useState("");
-  return { formError, setFormError, success, setSuccess };
-}
 
 export function ProfileForm({ name }: { name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(updateProfileSchema, { defaultValues: { name } });
-  const state = useSubmitState();
   const update = useMutation(trpc.account.updateProfile.mutationOptions());
-  const onSubmit = form.handleSubmit(async (values) => {
-    state.setFormError("");
-    state.setSuccess("");
-    try {
+  const { form, errors, formError, success, submit } = useSubmitForm(updateProfileSchema, {
+    defaultValues: { name },
+    onSubmit: async (values) => {
       await update.mutateAsync(values);
-      state.setSuccess("Profile saved.");
       router.refresh();
-    } catch (error) {
-      state.setFormError(applyServerError(form, error));
-    }
+      return "Profile saved.";
+    },
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
-      <FormMessage tone="error">{state.formError}</FormMessage>
-      <FormMessage tone="success">{state.success}</FormMessage>
-      <TextField label="Display name" autoComplete="name" error={form.formState.errors.name?.message} {...form.register("name")} />
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError}</FormMessage>
+      <FormMessage tone="success">{success}</FormMessage>
+      <TextField label="Display name" autoComplete="name" error={errors.name?.message} {...form.register("name")} />
       <SubmitButton pending={form.formState.isSubmitting} className="button-secondary">
         Save profile
       </SubmitButton>
@@ -46,26 +33,20 @@ export function ProfileForm({ name }: { name: string }) {
 export function ChangeEmailForm() {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(changeEmailSchema, { defaultValues: { email: "", currentPassword: "" } });
-  const state = useSubmitState();
   const request = useMutation(trpc.account.requestEmailChange.mutationOptions());
-  const { errors } = form.formState;
-  const onSubmit = form.handleSubmit(async (values) => {
-    state.setFormError("");
-    state.setSuccess("");
-    try {
+  const { form, errors, formError, success, submit } = useSubmitForm(changeEmailSchema, {
+    defaultValues: { email: "", currentPassword: "" },
+    onSubmit: async (values) => {
       await request.mutateAsync(values);
-      state.setSuccess(`We sent a confirmation link to ${values.email}. Your address changes when you follow it.`);
       form.reset();
       router.refresh();
-    } catch (error) {
-      state.setFormError(applyServerError(form, error));
-    }
+      return `We sent a confirmation link to ${values.email}. Your address changes when you follow it.`;
+    },
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
-      <FormMessage tone="error">{state.formError}</FormMessage>
-      <FormMessage tone="success">{state.success}</FormMessage>
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError}</FormMessage>
+      <FormMessage tone="success">{success}</FormMessage>
       <TextField label="New e-mail address" type="email" autoComplete="email" error={errors.email?.message} {...form.register("email")} />
       <TextField
         label="Current password"
@@ -83,25 +64,19 @@ export function ChangeEmailForm() {
 
 export function ChangePasswordForm() {
   const trpc = useTRPC();
-  const form = useZodForm(changePasswordSchema, { defaultValues: { currentPassword: "", newPassword: "", newPasswordConfirmation: "" } });
-  const state = useSubmitState();
   const change = useMutation(trpc.account.changePassword.mutationOptions());
-  const { errors } = form.formState;
-  const onSubmit = form.handleSubmit(async (values) => {
-    state.setFormError("");
-    state.setSuccess("");
-    try {
+  const { form, errors, formError, success, submit } = useSubmitForm(changePasswordSchema, {
+    defaultValues: { currentPassword: "", newPassword: "", newPasswordConfirmation: "" },
+    onSubmit: async (values) => {
       await change.mutateAsync(values);
-      state.setSuccess("Password changed. Your other sessions have been signed out.");
       form.reset();
-    } catch (error) {
-      state.setFormError(applyServerError(form, error));
-    }
+      return "Password changed. Your other sessions have been signed out.";
+    },
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
-      <FormMessage tone="error">{state.formError}</FormMessage>
-      <FormMessage tone="success">{state.success}</FormMessage>
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError}</FormMessage>
+      <FormMessage tone="success">{success}</FormMessage>
       <TextField
         label="Current password"
         type="password"
@@ -134,23 +109,18 @@ export function ChangePasswordForm() {
 export function DeleteAccountForm({ username }: { username: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const form = useZodForm(deleteAccountSchema, { defaultValues: { confirmation: "", currentPassword: "" } });
-  const state = useSubmitState();
   const remove = useMutation(trpc.account.delete.mutationOptions());
-  const { errors } = form.formState;
-  const onSubmit = form.handleSubmit(async (values) => {
-    state.setFormError("");
-    try {
+  const { form, errors, formError, submit } = useSubmitForm(deleteAccountSchema, {
+    defaultValues: { confirmation: "", currentPassword: "" },
+    onSubmit: async (values) => {
       await remove.mutateAsync(values);
       router.replace("/");
       router.refresh();
-    } catch (error) {
-      state.setFormError(applyServerError(form, error));
-    }
+    },
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
-      <FormMessage tone="error">{state.formError}</FormMessage>
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <FormMessage tone="error">{formError}</FormMessage>
       <TextField
         label={`Type your username (${username}) to confirm`}
         autoComplete="off"
