@@ -78,7 +78,8 @@ export function toCliError(error: unknown, serverUrl: string | undefined): CliEr
       }
       return new CliError(`Unexpected answer from the server${where}: ${error.message}`, ExitCode.server);
     }
-    const fieldErrors = data.fieldErrors ? Object.entries(data.fieldErrors).filter(([field]) => field !== "form") : [];
+    // The message is usually the first field's error already: list only what it does not say.
+    const fieldErrors = Object.entries(data.fieldErrors ?? {}).filter(([field, message]) => field !== "form" && message !== error.message);
     const details = fieldErrors.map(([field, message]) => `\n  ${field}: ${message}`).join("");
     const exitCode = exitCodeForTrpcCode[data.code] ?? (data.httpStatus >= 500 ? ExitCode.server : ExitCode.failure);
     return new CliError(`${error.message}${details}`, exitCode);
