@@ -1,3 +1,5 @@
+import type { TokenScope } from "@/shared/token-scopes";
+
 /** Who is asking, and from where: every service receives one. */
 export interface RequestOrigin {
   ipAddress: string;
@@ -12,9 +14,30 @@ export interface ActorUser {
   isSiteAdmin: boolean;
 }
 
+/** The access token a request authenticated with: its account's powers, limited by its scopes and channel. */
+export interface ActorToken {
+  id: string;
+  name: string;
+  scopes: readonly TokenScope[];
+  /** The one owner whose things the token may see and change; null for no restriction. */
+  channelOwnerId: string | null;
+}
+
+/** How a signed-in actor proved who it is: the browser session, Basic username and password, or a token. */
+export type AuthenticationMethod = "session" | "password" | "token";
+
 export type Actor =
   | ({ kind: "anonymous" } & { origin: RequestOrigin })
-  | ({ kind: "user"; user: ActorUser } & { origin: RequestOrigin });
+  | ({
+      kind: "user";
+      user: ActorUser;
+      /** Absent means a browser session. */
+      via?: AuthenticationMethod;
+      /** Present exactly when the request authenticated with an access token. */
+      token?: ActorToken;
+    } & { origin: RequestOrigin });
+
+export type SignedInActor = Extract<Actor, { kind: "user" }>;
 
 export const unknownOrigin: RequestOrigin = { ipAddress: "unknown", userAgent: null };
 
@@ -22,13 +45,22 @@ export function anonymousActor(origin: RequestOrigin = unknownOrigin): Actor {
   return { kind: "anonymous", origin };
 }
 
-export function userActor(user: ActorUser, origin: RequestOrigin = unknownOrigin): Actor {
-  return { kind: "user", user, origin };
+export function userActor(user: ActorUser, origin: RequestOrigin = unknownOrigin, via: Exclude<AuthenticationMethod, "token"> = "session"): Actor {
+  return { kind: "user", user, origin, via };
+}
+
+export function tokenActor(user: ActorUser, token: ActorToken, origin: RequestOrigin = unknownOrigin): Actor {
+  return { kind: "user", user, origin, via: "token", token };
+}
+
+export function authenticationMethodOf(actor: SignedInActor): AuthenticationMethod {
+  return actor.token ? "token" : (actor.via ?? "session");
 }
 
 /** The audit trail's name for an actor. */
 export function actorLabel(actor: Actor): string {
-  return actor.kind === "user" ? actor.user.username : "anonymous";
+  if (actor.kind !== "user") return "anonymous";
+  return actor.token ? `${actor.user.username} (token ${actor.token.name})` : actor.user.username;
 }
 
 /** Reads the client's address and agent from request headers (the first X-Forwarded-For hop when proxied). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
 import { AppError } from "../errors";
 import {
   allPermissions,
@@ -13,6 +14,10 @@ import {
   requireUser,
   roleDescriptions,
   roleOf,
+  permissionsOfScopes,
+  sessionOnlyPermissions,
+  tokenActor,
+  tokenScopes,
   userActor,
   type Actor,
   type Permission,
@@ -42,9 +47,14 @@ const expectedPermissions: Record<"anonymous" | "user" | "site_admin", readonly 
     "package:update",
     "package:delete",
     "package:star",
+    "conda:upload",
     "pypi:upload",
+    "token:read",
+    "token:create",
+    "token:revoke",
   ],
-  site_admin: allPermissions,
+  // Groups arrive with organizations: nobody changes them yet.
+  site_admin: allPermissions.filter((permission) => permission !== "group:update"),
 };
 
 function caught(action: () => void): AppError {
@@ -170,3 +180,91 @@ describe("originFromHeaders", () => {
     expect(origin.userAgent).toHaveLength(512);
   });
 });
+
+describe("token scopes", () => {
+  const asToken = (scopes: TokenScope[], channelOwnerId: string | null = null, user = member) =>
+    user.kind === "user" ? tokenActor(user.user, { id: "t-1", name: "ci", scopes, channelOwnerId }) : user;
+  const admin = (scopes: TokenScope[]) => asToken(scopes, null, siteAdmin);
+
+  /** What the issue requires of each scope, written out rather than read from the table it checks. */
+  it("gives each scope its meaning", () => {
+    const condaDownload = asToken(["conda:download"]);
+    expect(can(condaDownload, "conda:download")).toBe(true);
+    expect(can(condaDownload, "conda:upload")).toBe(false);
+    expect(can(condaDownload, "pypi:download")).toBe(false);
+    expect(can(condaDownload, "package:upload")).toBe(false);
+
+    const pypiUpload = asToken(["pypi:upload"]);
+    expect(can(pypiUpload, "pypi:upload")).toBe(true);
+    expect(can(pypiUpload, "package:delete")).toBe(false);
+    expect(can(pypiUpload, "conda:upload")).toBe(false);
+
+    const apiRead = asToken(["api:read"]);
+    for (const permission of ["account:read", "package:read", "token:read", "security-log:read"] as const) expect(can(apiRead, permission)).toBe(true);
+    for (const permission of ["package:update", "package:delete", "package:star", "token:create", "token:revoke", "conda:upload"] as const) {
+      expect(can(apiRead, permission)).toBe(false);
+    }
+    expect(can(admin(["api:read"]), "admin:users:read")).toBe(true);
+    expect(can(admin(["api:read"]), "admin:users:update")).toBe(false);
+
+    expect(scopesGrantOnly("api:modify-group")).toEqual(["group:update"]);
+    expect(tokenScopes["api:write"].permissions).not.toContain("group:update");
+    expect(tokenScopes.api.permissions).not.toContain("group:update");
+
+    expect([...permissionsOfScopes(["repos"])].sort()).toEqual(["conda:download", "package:read", "pypi:download", "site:read"]);
+    expect([...permissionsOfScopes(["conda"])].sort()).toEqual(["conda:download", "conda:upload", "site:read"]);
+    expect(permissionsOfScopes(["pypi"])).toEqual(permissionsOfScopes(["pypi:download", "pypi:upload"]));
+    expect(permissionsOfScopes(["api"])).toEqual(permissionsOfScopes(["api:read", "api:write"]));
+  });
+
+  it("lets `all` do everything the account may, except what needs a session", () => {
+    const everything = asToken(["all"]);
+    for (const permission of allPermissions) {
+      expect(can(everything, permission), permission).toBe(expectedPermissions.user.includes(permission) && !sessionOnlyPermissions.has(permission));
+    }
+    expect(can(admin(["all"]), "admin:settings:update")).toBe(true);
+  });
+
+  it("never grants a session-only power to any token, whatever its scopes", () => {
+    const everyScope = asToken([...tokenScopeNames]);
+    for (const permission of ["account:update", "account:delete", "session:create", "session:delete", "account:create", "account:recover"] as const) {
+      expect(sessionOnlyPermissions.has(permission)).toBe(true);
+      expect(can(everyScope, permission), permission).toBe(false);
+      expect(can(admin([...tokenScopeNames]), permission), permission).toBe(false);
+    }
+  });
+
+  it("describes every scope and grants only known permissions", () => {
+    expect(Object.keys(tokenScopes).sort()).toEqual([...tokenScopeNames].sort());
+    for (const scope of tokenScopeNames) {
+      expect(tokenScopes[scope].description.length).toBeGreaterThan(10);
+      for (const permission of tokenScopes[scope].permissions) expect(isPermission(permission)).toBe(true);
+    }
+  });
+
+  it("needs the role as well as the scope", () => {
+    expect(can(asToken(["all"]), "admin:users:read")).toBe(false);
+    expect(caught(() => assertCan(asToken(["all"]), "admin:users:read")).message).toBe("You do not have permission to see every account on the site.");
+    const scoped = caught(() => assertCan(asToken(["conda:download"]), "pypi:download"));
+    expect(scoped.code).toBe("FORBIDDEN");
+    expect(scoped.message).toContain("its scopes (conda:download) do not allow it");
+  });
+
+  it("keeps a channel-restricted token inside its channel, public resources included", () => {
+    const restricted = asToken(["all"], "u-member");
+    const elsewhere = asToken(["all"], "u-other");
+    expect(canSeeOwnedResource(restricted, { ownerId: "u-member", isPrivate: true })).toBe(true);
+    expect(canSeeOwnedResource(elsewhere, { ownerId: "u-member", isPrivate: false })).toBe(false);
+    expect(canSeeOwnedResource(elsewhere, { ownerId: "u-other", isPrivate: false })).toBe(true);
+    expect(canSeeOwnedResource(elsewhere, { ownerId: "u-other", isPrivate: true })).toBe(false);
+    expect(canManageOwner(restricted, "u-member")).toBe(true);
+    expect(canManageOwner(elsewhere, "u-member")).toBe(false);
+    // Not even a site administrator's token reaches outside its channel.
+    expect(canManageOwner(asToken(["all"], "u-other", siteAdmin), "u-member")).toBe(false);
+    expect(caught(() => assertCanManage(elsewhere, "package:update", { ownerId: "u-member", isPrivate: false })).code).toBe("NOT_FOUND");
+  });
+});
+
+function scopesGrantOnly(scope: TokenScope): string[] {
+  return [...tokenScopes[scope].permissions];
+}

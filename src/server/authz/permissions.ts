@@ -1,7 +1,9 @@
 /**
- * Every permission Granary knows, in one table. Procedures and routes declare one of these names; roles map
- * onto them below, and the UI renders role descriptions from this table. Token scopes will map here too.
+ * Every permission Granary knows, in one table. Procedures and routes declare one of these names; roles and
+ * access token scopes map onto them below, and the UI renders role and scope descriptions from this table.
  */
+import { tokenScopeDescriptions, tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
+
 export const permissions = {
   "site:read": { description: "See public pages and site information" },
   "account:create": { description: "Sign up for a new account" },
@@ -18,8 +20,13 @@ export const permissions = {
   "package:delete": { description: "Delete your packages and their files" },
   "package:star": { description: "Star and unstar packages" },
   "conda:download": { description: "Read conda channels and download conda packages" },
+  "conda:upload": { description: "Upload packages through the upload API (conda tooling, the granary CLI, the upload page)" },
   "pypi:download": { description: "Read PyPI indexes and download Python distributions" },
   "pypi:upload": { description: "Upload Python distributions with twine" },
+  "group:update": { description: "Add and change groups and their members" },
+  "token:read": { description: "See your access tokens" },
+  "token:create": { description: "Create access tokens" },
+  "token:revoke": { description: "Revoke access tokens" },
   "admin:users:read": { description: "See every account on the site" },
   "admin:users:update": { description: "Deactivate and reactivate accounts" },
   "admin:settings:update": { description: "Change site-wide settings such as open registration" },
@@ -33,6 +40,9 @@ export type Permission = keyof typeof permissions;
 export const allPermissions = Object.keys(permissions) as Permission[];
 
 export type Role = "anonymous" | "user" | "site_admin";
+
+/** Groups arrive with organizations; until then no role changes them, but the token scope for it exists. */
+const grantedByNoRoleYet: ReadonlySet<Permission> = new Set<Permission>(["group:update"]);
 
 const anonymousPermissions: Permission[] = [
   "site:read",
@@ -54,13 +64,17 @@ const userPermissions: Permission[] = [
   "package:update",
   "package:delete",
   "package:star",
+  "conda:upload",
   "pypi:upload",
+  "token:read",
+  "token:create",
+  "token:revoke",
 ];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
   anonymous: new Set(anonymousPermissions),
   user: new Set(userPermissions),
-  site_admin: new Set(allPermissions),
+  site_admin: new Set(allPermissions.filter((permission) => !grantedByNoRoleYet.has(permission))),
 };
 
 export const roleDescriptions: Record<Role, string> = {
@@ -68,3 +82,86 @@ export const roleDescriptions: Record<Role, string> = {
   user: "Signed-in users",
   site_admin: "Site administrators",
 };
+
+// ---------------------------------------------------------------------------------------------- token scopes
+
+/**
+ * Powers that belong to a person at a browser and are never granted to an access token, whatever its scope.
+ * (Creating tokens is allowed to tokens with `all` or `api:write`, but only narrower ones: see the token
+ * service.)
+ */
+export const sessionOnlyPermissions: ReadonlySet<Permission> = new Set<Permission>([
+  "account:create",
+  "session:create",
+  "account:recover",
+  "account:update",
+  "account:delete",
+  "session:delete",
+]);
+
+/** Every token may read what anyone may about the site itself. */
+export const everyTokenPermissions: readonly Permission[] = ["site:read"];
+
+const apiReadPermissions: Permission[] = [
+  "account:read",
+  "security-log:read",
+  "package:read",
+  "token:read",
+  "admin:users:read",
+  "admin:outbox:read",
+  "admin:exceptions:read",
+  "admin:audit:read",
+];
+const apiWritePermissions: Permission[] = [
+  "package:upload",
+  "conda:upload",
+  "package:update",
+  "package:delete",
+  "package:star",
+  "token:create",
+  "token:revoke",
+  "admin:users:update",
+  "admin:settings:update",
+];
+
+const scopeGrants: Record<TokenScope, readonly Permission[]> = {
+  all: allPermissions.filter((permission) => !sessionOnlyPermissions.has(permission)),
+  api: [...apiReadPermissions, ...apiWritePermissions],
+  "api:read": apiReadPermissions,
+  "api:write": apiWritePermissions,
+  "api:modify-group": ["group:update"],
+  conda: ["conda:download", "conda:upload"],
+  "conda:download": ["conda:download"],
+  pypi: ["pypi:download", "pypi:upload"],
+  "pypi:download": ["pypi:download"],
+  "pypi:upload": ["pypi:upload"],
+  repos: ["conda:download", "pypi:download", "package:read"],
+};
+
+function mapScopes<Value>(make: (scope: TokenScope) => Value): Record<TokenScope, Value> {
+  return Object.fromEntries(tokenScopeNames.map((scope) => [scope, make(scope)])) as Record<TokenScope, Value>;
+}
+
+/**
+ * The scope table: what each scope means and which permissions it grants. A token may do what its account's
+ * role allows AND one of its scopes grants (see `can`).
+ */
+export const tokenScopes: Record<TokenScope, { description: string; permissions: readonly Permission[] }> = mapScopes((scope) => ({
+  description: tokenScopeDescriptions[scope],
+  permissions: scopeGrants[scope].filter((permission) => !sessionOnlyPermissions.has(permission)),
+}));
+
+const scopePermissionSets: Record<TokenScope, ReadonlySet<Permission>> = mapScopes(
+  (scope) => new Set<Permission>([...everyTokenPermissions, ...tokenScopes[scope].permissions]),
+);
+
+/** Whether any of the scopes grants the permission (session-only permissions never are). */
+export function scopesGrant(scopes: readonly string[], permission: Permission): boolean {
+  if (sessionOnlyPermissions.has(permission)) return false;
+  return scopes.some((scope) => Object.hasOwn(scopePermissionSets, scope) && scopePermissionSets[scope as TokenScope].has(permission));
+}
+
+/** Every permission the scopes grant together. */
+export function permissionsOfScopes(scopes: readonly string[]): Set<Permission> {
+  return new Set(allPermissions.filter((permission) => scopesGrant(scopes, permission)));
+}
