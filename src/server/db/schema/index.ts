@@ -3,3 +3,4 @@ export * from "./audit";
 export * from "./email";
 export * from "./system";
 export * from "./packages";
+export * from "./tokens";
