@@ -69,6 +69,7 @@ export async function serveCondaUpload(context: RequestContext, params: { owner:
       replaceExisting: isTrue(query.get("force")),
     },
     services.store,
+    "conda:upload",
   );
   services.channels.forget(channel.username);
   const body = {
@@ -204,6 +205,7 @@ export async function serveTwineUpload(context: RequestContext, params: { owner:
     context.actor,
     { ownerName: channel.username, filename: upload.filename, blob: upload.blob, expectedSha256 },
     services.store,
+    "pypi:upload",
   );
   services.channels.forget(channel.username);
   sendBuffer(context.request, context.response, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, `Published ${published.filename}.\n`);

@@ -19,7 +19,7 @@ import {
   type PackageKind,
 } from "@/shared/schemas/packages";
 import { isReservedPackageName } from "@/shared/reserved-names";
-import { assertCan, assertCanManage, canManageOwner, canSeeOwnedResource, requireUser, type Actor } from "../authz";
+import { assertCan, assertCanManage, canManageOwner, canSeeOwnedResource, canSeeOwner, requireUser, restrictedOwnerOf, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { channelRevisions, fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
@@ -62,9 +62,10 @@ export async function findOwner(db: Db, name: string) {
   return owner ?? null;
 }
 
-async function requireOwner(db: Db, name: string) {
+/** An owner the actor may see: a channel-restricted token sees no other. */
+async function requireOwner(db: Db, actor: Actor, name: string) {
   const owner = await findOwner(db, name);
-  if (!owner) throw new AppError("NOT_FOUND", `There is no user or channel named ${name}.`);
+  if (!owner || !canSeeOwner(actor, owner.id)) throw new AppError("NOT_FOUND", `There is no user or channel named ${name}.`);
   return owner;
 }
 
@@ -81,10 +82,12 @@ export async function getChannelRevision(db: Db, ownerId: string): Promise<numbe
   return row?.revision ?? 0;
 }
 
-/** The SQL condition for packages the actor may see, applied inside queries. */
+/** The SQL condition for packages the actor may see, applied inside queries (the SQL twin of canSeeOwnedResource). */
 export function visiblePackages(actor: Actor): SQL | undefined {
-  if (actor.kind === "user" && actor.user.isSiteAdmin) return undefined;
-  if (actor.kind === "user") return or(eq(packages.isPrivate, false), eq(packages.ownerId, actor.user.id));
+  const restrictedTo = restrictedOwnerOf(actor);
+  const channel = restrictedTo ? eq(packages.ownerId, restrictedTo) : undefined;
+  if (actor.kind === "user" && actor.user.isSiteAdmin) return channel;
+  if (actor.kind === "user") return and(channel, or(eq(packages.isPrivate, false), eq(packages.ownerId, actor.user.id)));
   return eq(packages.isPrivate, false);
 }
 
@@ -128,16 +131,20 @@ function timestampVersion(now = new Date()): string {
   return `${now.getUTCFullYear()}.${pad(now.getUTCMonth() + 1)}.${pad(now.getUTCDate())}.${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 }
 
+/** Each way in to publishing has its own permission, so a token's scopes decide which ones it may use. */
+export type UploadPermission = Extract<Permission, "conda:upload" | "pypi:upload" | "package:upload">;
+
 /**
  * Publishes a received upload. Either everything happens (file moved into storage, rows written, indexes
- * invalidated) or nothing does: every failure removes the received bytes and writes no row.
+ * invalidated) or nothing does: every failure removes the received bytes and writes no row. `permission` is
+ * the one of the route the upload came through (conda:upload for the upload API, pypi:upload for twine).
  */
-export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore): Promise<PublishedFile> {
+export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore, permission: UploadPermission): Promise<PublishedFile> {
   let committedPath: string | null = null;
   try {
-    assertCan(actor, "package:upload");
+    assertCan(actor, permission);
     const { user } = requireUser(actor);
-    const owner = await requireOwner(db, input.ownerName);
+    const owner = await requireOwner(db, actor, input.ownerName);
     if (!canManageOwner(actor, owner.id)) throw new AppError("FORBIDDEN", `You cannot publish under ${owner.username}.`);
     if (input.expectedSha256 && input.expectedSha256.toLowerCase() !== input.blob.sha256) {
       throw new ChecksumMismatchError(input.filename, input.expectedSha256.toLowerCase(), input.blob.sha256);
@@ -291,7 +298,7 @@ async function pagedPackages(db: Db, where: SQL | undefined, page: { page: numbe
 export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<typeof listOwnerPackagesSchema>) {
   assertCan(actor, "package:read");
   const input = listOwnerPackagesSchema.parse(rawInput);
-  const owner = await requireOwner(db, input.owner);
+  const owner = await requireOwner(db, actor, input.owner);
   const result = await pagedPackages(db, and(eq(packages.ownerId, owner.id), visiblePackages(actor), kindCondition(input.kind)), input);
   return { owner, ...result };
 }
@@ -313,11 +320,11 @@ export async function listMyPackages(db: Db, actor: Actor, rawInput: z.input<typ
   assertCan(actor, "package:read");
   const { user } = requireUser(actor);
   const input = dashboardViewSchema.parse(rawInput);
-  return pagedPackages(db, and(eq(packages.ownerId, user.id), kindCondition(input.kind)), input);
+  return pagedPackages(db, and(eq(packages.ownerId, user.id), visiblePackages(actor), kindCondition(input.kind)), input);
 }
 
 export async function listFavorites(db: Db, actor: Actor, rawInput: z.input<typeof dashboardViewSchema>) {
-  assertCan(actor, "package:star");
+  assertCan(actor, "package:read");
   const { user } = requireUser(actor);
   const input = dashboardViewSchema.parse(rawInput);
   const starred = sql`exists (select 1 from ${packageStars} where ${packageStars.packageId} = ${packages.id} and ${packageStars.userId} = ${user.id})`;
@@ -325,7 +332,7 @@ export async function listFavorites(db: Db, actor: Actor, rawInput: z.input<type
 }
 
 async function loadVisiblePackage(db: Db, actor: Actor, ownerName: string, name: string) {
-  const owner = await requireOwner(db, ownerName);
+  const owner = await requireOwner(db, actor, ownerName);
   const [row] = await db
     .select()
     .from(packages)
@@ -372,7 +379,7 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
 /** Every label in use on the owner's visible files, with how many files carry it. */
 export async function listLabels(db: Db, actor: Actor, ownerName: string) {
   assertCan(actor, "package:read");
-  const owner = await requireOwner(db, ownerName);
+  const owner = await requireOwner(db, actor, ownerName);
   return db
     .select({ label: fileLabels.label, files: count() })
     .from(fileLabels)

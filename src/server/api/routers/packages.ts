@@ -39,7 +39,7 @@ export const packagesRouter = router({
     .input(dashboardViewSchema)
     .query(({ ctx, input }) => packageService.listMyPackages(ctx.db, ctx.actor, input)),
   favorites: authenticatedProcedure
-    .meta({ permission: "package:star" })
+    .meta({ permission: "package:read" })
     .input(dashboardViewSchema)
     .query(({ ctx, input }) => packageService.listFavorites(ctx.db, ctx.actor, input)),
   star: authenticatedProcedure
