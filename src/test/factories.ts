@@ -5,10 +5,12 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "@/server/authz";
 import type { Db } from "@/server/db/client";
-import { accountTokens, auditEvents, emailMessages, fileLabels, packageFiles, packages, users } from "@/server/db/schema";
+import { accessTokens, accountTokens, auditEvents, emailMessages, fileLabels, packageFiles, packages, users } from "@/server/db/schema";
 import { toActorUser } from "@/server/services/accounts";
 import type { AuditAction } from "@/server/services/audit";
 import { createLinkSecret, hashPassword } from "@/server/services/passwords";
+import { newTokenSecret } from "@/server/services/tokens";
+import type { TokenScope } from "@/shared/token-scopes";
 
 /** Every factory-made account has this password unless a test picks another. */
 export const knownPassword = "correct horse battery";
@@ -183,4 +185,47 @@ export async function createPublishedPackage(db: Db, owner: TestUser, name: stri
     .returning({ id: packageFiles.id });
   await db.insert(fileLabels).values({ fileId: file!.id, label: "main" });
   return { packageName: name, packageId: pkg!.id, fileId: file!.id };
+}
+
+export interface TestToken {
+  id: string;
+  name: string;
+  /** The secret in clear, as the user was shown it once. */
+  secret: string;
+}
+
+let tokensMade = 0;
+
+/**
+ * An access token written the way the token service writes it (only the hash is kept), without the e-mail
+ * and audit event that creating one through the service adds. `expired` and `revoked` make dead tokens.
+ */
+export async function createAccessToken(
+  db: Db,
+  user: UserRow,
+  options: { name?: string; scopes?: TokenScope[]; channelOwnerId?: string | null; lifetimeDays?: number; expired?: boolean; revoked?: boolean } = {},
+): Promise<TestToken> {
+  tokensMade += 1;
+  const { secret, secretHash } = newTokenSecret();
+  const lifetimeDays = options.lifetimeDays ?? 365;
+  const day = 24 * 60 * 60 * 1000;
+  const createdAt = options.expired ? new Date(Date.now() - (lifetimeDays + 1) * day) : new Date();
+  const [row] = await db
+    .insert(accessTokens)
+    .values({
+      userId: user.id,
+      name: options.name ?? `token${tokensMade}`,
+      secretHash,
+      scopes: options.scopes ?? ["all"],
+      channelOwnerId: options.channelOwnerId ?? null,
+      lifetimeDays,
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + lifetimeDays * day),
+      revokedAt: options.revoked ? new Date() : null,
+      revokedReason: options.revoked ? "revoked" : null,
+      holdsName: !options.revoked,
+    })
+    .returning({ id: accessTokens.id, name: accessTokens.name });
+  if (!row) throw new Error("Inserting a test token returned no row.");
+  return { ...row, secret };
 }

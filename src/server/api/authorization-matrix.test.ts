@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { anonymous, createAccessToken, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
@@ -29,6 +29,8 @@ interface World {
   /** A public package of `user`'s with one file, for the package procedures. */
   packageName: string;
   fileId: string;
+  /** An access token of each signed-in account's, to revoke and regenerate. */
+  tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
 }
 
 interface Row {
@@ -93,6 +95,12 @@ const matrix: Record<string, Row> = {
   "admin.listExceptions": { outcomes: administrators, input: () => ({}) },
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
   "site.settings": { outcomes: everyone },
+  "account.whoami": { outcomes: signedIn },
+  "tokens.scopes": { outcomes: everyone },
+  "tokens.list": { outcomes: signedIn },
+  "tokens.create": { outcomes: signedIn, input: () => ({ name: "matrix token", scopes: ["conda:download"] }) },
+  "tokens.revoke": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.tokenIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
+  "tokens.regenerate": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.tokenIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
   "packages.search": { outcomes: everyone, input: () => ({ query: "matrix" }) },
   "packages.listByOwner": { outcomes: everyone, input: (world) => ({ owner: world.user.username }) },
   "packages.get": { outcomes: everyone, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
@@ -133,6 +141,7 @@ async function buildWorld(database: Db): Promise<World> {
     emailChangeToken: await createAccountLink(database, bystander, { purpose: "email_change", newEmail: "bystander-new@example.test" }),
     outboxMessageId: message!.id,
     ...(await createPublishedPackage(database, user, "matrix-tools")),
+    tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
   };
 }
 

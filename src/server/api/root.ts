@@ -1,6 +1,7 @@
 import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { packagesRouter } from "./routers/packages";
+import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -8,6 +9,7 @@ export const appRouter = router({
   admin: adminRouter,
   packages: packagesRouter,
   site: siteRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

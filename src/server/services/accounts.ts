@@ -17,7 +17,7 @@ import {
   signUpSchema,
   updateProfileSchema,
 } from "@/shared/schemas/account";
-import { assertCan, requireUser, type Actor, type ActorUser } from "../authz";
+import { assertCan, authenticationMethodOf, requireUser, type Actor, type ActorUser, type AuthenticationMethod } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { accountTokens, signInFailures, users } from "../db/schema";
@@ -26,6 +26,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, hashSecret, verifyDecoyPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
+import { describeToken } from "./tokens";
 
 type UserRow = typeof users.$inferSelect;
 
@@ -319,6 +320,30 @@ export async function getAccount(db: Db, actor: Actor) {
     createdAt: user.createdAt,
     lastSignInAt: user.lastSignInAt,
     pendingEmail: pendingEmailChange?.newEmail ?? null,
+  };
+}
+
+export interface Whoami {
+  username: string;
+  email: string;
+  name: string | null;
+  isSiteAdmin: boolean;
+  via: AuthenticationMethod;
+  token: { name: string; scopes: string[]; channel: string | null; expiresAt: Date } | null;
+}
+
+/** Who the caller is and how it signed in: for the CLI's `granary whoami` and scripts checking a token. */
+export async function whoami(db: Db, actor: Actor): Promise<Whoami> {
+  assertCan(actor, "account:read");
+  const signedIn = requireUser(actor);
+  const user = await loadUser(db, signedIn.user.id);
+  return {
+    username: user.username,
+    email: user.email,
+    name: user.name,
+    isSiteAdmin: user.isSiteAdmin,
+    via: authenticationMethodOf(signedIn),
+    token: signedIn.token ? await describeToken(db, signedIn.token) : null,
   };
 }
 

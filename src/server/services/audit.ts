@@ -27,6 +27,11 @@ export const auditActions = {
   "package.deleted": "Deleted a package",
   "package.privacy_changed": "Changed a package's privacy",
   "package.labels_changed": "Changed a file's labels",
+  "token.created": "Created an access token",
+  "token.revoked": "Revoked an access token",
+  "token.expired": "An access token expired",
+  "token.used_from_new_ip": "Used an access token from a new address",
+  "token.leak_reported": "Revoked an access token reported as leaked",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 
@@ -49,7 +54,8 @@ export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Prom
     subjectUserId: entry.subjectUserId ?? null,
     ipAddress: actor.origin.ipAddress,
     userAgent: actor.origin.userAgent,
-    details: entry.details ?? {},
+    // Whatever is done with a token says which one, so a leaked token's doings can be traced.
+    details: actor.kind === "user" && actor.token ? { ...entry.details, token: { id: actor.token.id, name: actor.token.name } } : (entry.details ?? {}),
   });
 }
 

@@ -63,6 +63,7 @@ export const accountRouter = router({
     .input(confirmEmailSchema)
     .mutation(({ ctx, input }) => accounts.confirmEmailChange(ctx.db, ctx.actor, input)),
   get: authenticatedProcedure.meta({ permission: "account:read" }).query(({ ctx }) => accounts.getAccount(ctx.db, ctx.actor)),
+  whoami: authenticatedProcedure.meta({ permission: "account:read" }).query(({ ctx }) => accounts.whoami(ctx.db, ctx.actor)),
   updateProfile: authenticatedProcedure
     .meta({ permission: "account:update" })
     .input(updateProfileSchema)

@@ -82,6 +82,55 @@ export const emailTemplates = {
       </EmailLayout>
     ),
   }),
+  tokenCreated: (props: {
+    username: string;
+    tokenName: string;
+    scopes: string[];
+    channel: string | null;
+    expiresOn: string;
+    ipAddress: string;
+    tokensUrl: string;
+  }) => ({
+    subject: `A new Granary access token: ${props.tokenName}`,
+    body: (
+      <EmailLayout preview={`A new access token, ${props.tokenName}, was created`} heading="A new access token was created">
+        <Text>
+          Hello {props.username}, an access token named <strong>{props.tokenName}</strong> was just created for your Granary account
+          from the address {props.ipAddress}.
+        </Text>
+        <Text>
+          Scopes: {props.scopes.join(", ")}
+          <br />
+          {props.channel ? `Restricted to the channel ${props.channel}.` : "Not restricted to a channel."}
+          <br />
+          Expires on {props.expiresOn}.
+        </Text>
+        <Text>
+          If you did not create it, revoke it at once on your <Link href={props.tokensUrl}>access tokens</Link> page and change your
+          password.
+        </Text>
+      </EmailLayout>
+    ),
+  }),
+  tokenLeaked: (props: { username: string; tokenName: string; url: string | null; source: string | null; tokensUrl: string }) => ({
+    subject: `Your Granary access token ${props.tokenName} was found in public and revoked`,
+    body: (
+      <EmailLayout preview={`Access token ${props.tokenName} was revoked`} heading="A leaked access token was revoked">
+        <Text>
+          Hello {props.username}, your access token <strong>{props.tokenName}</strong> was reported as publicly exposed
+          {props.source ? ` by ${props.source}` : ""}, so it has been revoked: it no longer works anywhere.
+        </Text>
+        {props.url ? (
+          // Plain text, not a link: whoever reports a token chooses this address.
+          <Text>It was reported at this address: {props.url}</Text>
+        ) : null}
+        <Text>
+          Remove it from where it was published, and create a replacement on your <Link href={props.tokensUrl}>access tokens</Link>{" "}
+          page (keep the new one out of source code).
+        </Text>
+      </EmailLayout>
+    ),
+  }),
 } satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
 
 export type EmailTemplateName = keyof typeof emailTemplates;
