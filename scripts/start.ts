@@ -16,7 +16,7 @@ import { env, exportToEnvironment } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
-import { createProtocolHandler, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { BlobStore } from "../src/server/storage";
 
@@ -165,6 +165,9 @@ async function main(): Promise<void> {
     // The client's address feeds the audit trail and per-address throttling. Unless a trusted reverse proxy
     // sets X-Forwarded-For, a client could claim any address with it, so the connection's own address wins.
     if (!env.TRUST_PROXY) request.headers["x-forwarded-for"] = request.socket.remoteAddress ?? "unknown";
+    // `/t/<token>/` anywhere in the path is a credential: it leaves the URL here, before anything routes or logs
+    // it, and travels on in a header that the protocol handler and tRPC read (pages see the path without it).
+    takePathToken(request);
     protocols.handle(request, response).then(
       (handled) => {
         if (!handled) void handle(request, response);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { labelSchema } from "@/shared/schemas/packages";
-import { canSeeOwnedResource, type Actor, type Permission } from "../authz";
+import { canSeeOwnedResource, canSeeOwner, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { Channel } from "../services/channels";
@@ -9,6 +9,7 @@ import type { BlobStore } from "../storage";
 import type { ChannelDirectory } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
 import type { IndexCache } from "./index-cache";
+import type { PathToken } from "./path-token";
 
 /** What every route handler shares for the life of the process. */
 export interface ProtocolServices {
@@ -29,6 +30,8 @@ export interface RequestContext {
   query: URLSearchParams;
   actor: Actor;
   services: ProtocolServices;
+  /** The token the client put in the path, which redirects must keep. */
+  pathToken?: PathToken;
 }
 
 export type HttpMethod = "GET" | "HEAD" | "POST";
@@ -41,13 +44,15 @@ export interface RouteDefinition<Params> {
   sessionCookie: SessionCookiePolicy;
   /** The upload API answers JSON `{ error }`; package clients print plain text as it is. */
   errorFormat: "text" | "json";
+  /** "ignored": the route serves whoever asks and does not look at credentials (the leak report). */
+  credentials?: "checked" | "ignored";
   handle(context: RequestContext, params: Params): Promise<void>;
 }
 
-/** The owner a protocol path names; unknown and deactivated owners are 404. */
+/** The owner a protocol path names; unknown and deactivated owners, and any outside a token's channel, are 404. */
 export async function requireChannel(context: RequestContext, ownerName: string): Promise<Channel> {
   const channel = await context.services.channels.find(ownerName);
-  if (!channel) throw new AppError("NOT_FOUND", `There is no user or channel named ${ownerName}.`);
+  if (!channel || !canSeeOwner(context.actor, channel.ownerId)) throw new AppError("NOT_FOUND", `There is no user or channel named ${ownerName}.`);
   return channel;
 }
 

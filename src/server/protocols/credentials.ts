@@ -1,9 +1,14 @@
 /**
- * Who a protocol request comes from. Package clients send HTTP Basic (username or e-mail, and password);
- * browsers send the next-auth session cookie, which only some routes accept. Checking a password costs an
- * argon2 verification (~20 ms), so accepted Basic credentials are remembered for a short while under a
- * SHA-256 of the credentials; every request still re-reads the account (one primary-key query through
- * resolveSession), so a password change, a reset or a deactivation takes effect on the very next request.
+ * Who a protocol request comes from. Package clients send an access token (in the path as `/t/<token>/`, as
+ * Bearer, as X-API-Key, or as the password of HTTP Basic with `__token__` or the owner's username) or HTTP Basic
+ * with a username (or e-mail) and password; browsers send the next-auth session cookie, which only some routes
+ * accept.
+ *
+ * Tokens are checked on every request with one indexed lookup (services/tokens.ts) and never cached here, so
+ * a revocation or an expiry takes effect on the very next request. Checking a password costs an argon2
+ * verification (~20 ms), so accepted Basic passwords are remembered for a short while under a SHA-256 of the
+ * credentials; every request still re-reads the account (one primary-key query through resolveSession), so a
+ * password change, a reset or a deactivation takes effect on the very next request too.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -11,8 +16,11 @@ import { decode } from "next-auth/jwt";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { looksLikeToken } from "@/shared/token-scopes";
 import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
+import { authenticateToken } from "../services/tokens";
 import { headerValue, originOf } from "./http";
+import { pathTokenHeader } from "./path-token";
 
 /** How a route treats the browser session cookie. */
 export type SessionCookiePolicy =
@@ -54,6 +62,16 @@ export function sentCsrfHeader(request: IncomingMessage): boolean {
   return headerValue(request, "x-requested-with")?.toLowerCase() === csrfHeaderValue;
 }
 
+/**
+ * A browser attaches Basic credentials it remembers for this host to any request, even one a page on another
+ * site makes; package clients send no Sec-Fetch-Site at all. Uploads from another site's page are refused.
+ */
+export function unsafeRequestFromAnotherSite(request: IncomingMessage): boolean {
+  const site = headerValue(request, "sec-fetch-site")?.toLowerCase();
+  const method = request.method ?? "GET";
+  return (site === "cross-site" || site === "same-site") && method !== "GET" && method !== "HEAD";
+}
+
 export class CredentialResolver {
   private readonly basicCache = new Map<string, CachedBasicCredentials>();
   /** Concurrent requests with the same new credentials (pip opens several) share one password check. */
@@ -79,8 +97,13 @@ export class CredentialResolver {
    */
   async resolve(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Promise<ResolvedRequest> {
     const origin = originOf(request);
+    const pathToken = headerValue(request, pathTokenHeader);
+    if (pathToken) return { actor: await this.fromToken(pathToken, origin), origin };
     const authorization = headerValue(request, "authorization");
-    if (authorization) return { actor: await this.fromAuthorization(authorization, origin), origin };
+    if (authorization) {
+      if (unsafeRequestFromAnotherSite(request)) throw new AppError("UNAUTHORIZED", "Credentials are not accepted from another site's page.");
+      return { actor: await this.fromAuthorization(authorization, origin), origin };
+    }
     const apiKey = headerValue(request, "x-api-key");
     if (apiKey) return { actor: await this.fromToken(apiKey, origin), origin };
     const cookieAccepted = cookiePolicy === "accepted" || (cookiePolicy === "requires-x-requested-with" && sentCsrfHeader(request));
@@ -103,21 +126,23 @@ export class CredentialResolver {
         // PostgreSQL refuses NUL in text: such credentials are simply wrong, not a server error.
         if (login.includes("\0") || password.includes("\0")) throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
         if (login === "__token__") return this.fromToken(password, origin);
+        // pip, poetry and twine also send a token as the password of the account's own username.
+        if (looksLikeToken(password.trim())) return this.fromToken(password, origin, login);
         return this.fromPassword(login, password, origin);
       }
       case "bearer":
         return this.fromToken(value, origin);
       default:
-        throw new AppError("UNAUTHORIZED", `The ${scheme ?? "empty"} authorization scheme is not supported; use Basic.`);
+        throw new AppError("UNAUTHORIZED", `The ${scheme ?? "empty"} authorization scheme is not supported; use Basic or Bearer.`);
     }
   }
 
   /**
-   * API tokens arrive in a later issue: `/t/<token>/` path prefixes, Bearer, Basic with `__token__` (or a
-   * username and a token as the password) and X-API-Key all end up here. Until then every token is refused.
+   * `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and
+   * X-API-Key all end up here. Nothing is remembered between requests.
    */
-  private async fromToken(_token: string, _origin: RequestOrigin): Promise<Actor> {
-    throw new AppError("UNAUTHORIZED", "API tokens are not supported by this server yet; use your username and password.");
+  private fromToken(token: string, origin: RequestOrigin, login?: string): Promise<Actor> {
+    return authenticateToken(this.db, token, origin, { login });
   }
 
   private async fromPassword(login: string, password: string, origin: RequestOrigin): Promise<Actor> {

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
 import { env } from "@/env";
-import { assertCan } from "../authz";
+import { anonymousActor, assertCan } from "../authz";
 import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
@@ -16,13 +16,15 @@ import { maxUploadBytes, type BlobStore } from "../storage";
 import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
-import { basicChallenge, reasonPhrase, sendBuffer } from "./http";
+import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
+import { pathTokenOf, takePathToken } from "./path-token";
 import { routeFor } from "./routes";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
 export { matchProtocolPath } from "./match";
+export { pathTokenHeader, takePathToken } from "./path-token";
 export { protocolRoutes } from "./routes";
 export { startProtocolServer, uploadRequestTimeout, type ProtocolServer } from "./server";
 
@@ -96,7 +98,8 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     try {
       const method = request.method ?? "GET";
       if (!(route.methods as readonly string[]).includes(method)) throw new MethodNotAllowedError(route.methods.join(", "));
-      const { actor } = await services.credentials.resolve(request, route.sessionCookie);
+      const actor =
+        route.credentials === "ignored" ? anonymousActor(originOf(request)) : (await services.credentials.resolve(request, route.sessionCookie)).actor;
       assertCan(actor, route.permission);
       const queryStart = request.url?.indexOf("?") ?? -1;
       context = {
@@ -105,6 +108,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
         query: new URLSearchParams(queryStart === -1 ? "" : request.url!.slice(queryStart + 1)),
         actor,
         services,
+        pathToken: pathTokenOf(request),
       };
       // The table pairs each route with its parameters' type; the match carries exactly those parameters.
       await (route.handle as (context: RequestContext, params: unknown) => Promise<void>)(context, match.params);
@@ -161,6 +165,8 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
   return {
     services,
     handle(request, response) {
+      // The launcher has usually done this already; run alone (tests, benchmarks), the handler does it itself.
+      takePathToken(request);
       let match: RouteMatch | null;
       try {
         match = matchProtocolPath(request.url ?? "/");

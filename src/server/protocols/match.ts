@@ -10,6 +10,9 @@
  *   /<owner>/pypi/files/<filename>[.metadata], /<owner>/pypi/legacy/
  *   /<owner>/files/<subdir>/<filename>
  *   /api/channels/<owner>/upload/<filename>
+ *   /api/tokens/leak-report
+ *
+ * `/t/<token>/` is taken out of the path before matching (see path-token.ts).
  */
 import { condaSubdirs, isReservedOwnerName } from "@/shared/reserved-names";
 import { defaultLabel, normalizePackageName } from "../services/packages";
@@ -33,6 +36,7 @@ export type RouteMatch =
   | { route: "fileDownload"; params: { owner: string; subdir: string; filename: string } }
   | { route: "twineUpload"; params: { owner: string } }
   | { route: "condaUpload"; params: { owner: string; filename: string } }
+  | { route: "tokenLeakReport"; params: Record<string, never> }
   | { route: "notFound"; params: { message: string } };
 
 export type RouteName = RouteMatch["route"];
@@ -67,6 +71,7 @@ export function matchProtocolPath(target: string): RouteMatch | null {
   const first = rawPath.slice(1, firstSlash);
 
   if (first === "api") {
+    if (rawPath === "/api/tokens/leak-report" || rawPath === "/api/tokens/leak-report/") return { route: "tokenLeakReport", params: {} };
     if (!rawPath.startsWith("/api/channels/")) return null;
     const segments = decodeSegments(rawPath);
     if (!segments) return notFound("The path is not valid: it has bad URL encoding or control characters.");

@@ -10,6 +10,7 @@ import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, t
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
 import { makeDocument, type IndexEntry } from "./index-cache";
+import { withPathToken } from "./path-token";
 import { sendIndex } from "./send-index";
 
 export type SimpleFormat = "json" | "html-v1" | "html";
@@ -156,12 +157,14 @@ export async function serveSimpleProject(
 }
 
 export async function serveSimpleRedirect(context: RequestContext, params: { location: string }): Promise<void> {
+  // A client that put its token in the path must keep it across the redirect.
+  const location = withPathToken(params.location, context.pathToken);
   sendBuffer(
     context.request,
     context.response,
     301,
-    { Location: params.location, "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600" },
-    `Moved to ${params.location}\n`,
+    { Location: location, "Content-Type": "text/plain; charset=utf-8", "Cache-Control": context.pathToken ? "private, no-store" : "public, max-age=3600" },
+    `Moved to ${location}\n`,
   );
 }
 

@@ -23,7 +23,7 @@ describe("the protocol route table", () => {
     expect(protocolRoutes.simpleProject.permission).toBe("pypi:download");
     expect(protocolRoutes.pypiDownload.permission).toBe("pypi:download");
     expect(protocolRoutes.twineUpload.permission).toBe("pypi:upload");
-    expect(protocolRoutes.condaUpload.permission).toBe("package:upload");
+    expect(protocolRoutes.condaUpload.permission).toBe("conda:upload");
     // Only the upload used by the web UI takes the session cookie, and only with the CSRF header.
     expect(protocolRoutes.condaUpload.sessionCookie).toBe("requires-x-requested-with");
     expect(protocolRoutes.twineUpload.sessionCookie).toBe("ignored");

@@ -10,6 +10,7 @@ import { hiddenFrom, requireChannel, type RequestContext, type RouteDefinition }
 import { serveStoredFile } from "./files";
 import type { RouteMatch, RouteName } from "./match";
 import { servePythonFile, servePythonMetadata, serveSimpleIndex, serveSimpleProject, serveSimpleRedirect } from "./pypi";
+import { serveLeakReport } from "./leak-report";
 import { serveCondaUpload, serveTwineUpload } from "./uploads";
 
 type ParamsOf<Name extends RouteName> = Extract<RouteMatch, { route: Name }>["params"];
@@ -49,7 +50,9 @@ export const protocolRoutes: RouteTable = {
   pypiMetadata: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: servePythonMetadata },
   fileDownload: { methods: read, permission: "package:read", sessionCookie: "accepted", errorFormat: "text", handle: serveAnyFile },
   twineUpload: { methods: ["POST"], permission: "pypi:upload", sessionCookie: "ignored", errorFormat: "text", handle: serveTwineUpload },
-  condaUpload: { methods: ["POST"], permission: "package:upload", sessionCookie: "requires-x-requested-with", errorFormat: "json", handle: serveCondaUpload },
+  condaUpload: { methods: ["POST"], permission: "conda:upload", sessionCookie: "requires-x-requested-with", errorFormat: "json", handle: serveCondaUpload },
+  // Whoever holds a leaked secret may have it revoked (secret scanners report here): no credentials needed.
+  tokenLeakReport: { methods: ["POST"], permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveLeakReport },
   notFound: {
     methods: ["GET", "HEAD", "POST"],
     permission: "site:read",
