@@ -1,10 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { configFile, configFolder, deleteConfig, readConfig, writeConfig } from "./config";
 import { readCliEnvironment } from "./environment";
 import { ExitCode } from "./errors";
-import { fakeTrpcServer, runCli, temporaryConfigHome, TrpcFailure } from "./test-support";
+import { main } from "./main";
+import { CapturedOutput, fakeTrpcServer, runCli, temporaryConfigHome, TrpcFailure } from "./test-support";
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const stored = { url: "http://granary.test", token: "gra-secret-1", username: "alice", tokenName: "granary-cli-x", tokenId: "t-1" };
@@ -148,5 +150,38 @@ describe("login and logout", () => {
     expect(offline.stderr).toContain("Could not revoke the token on the server");
     expect(offline.stderr).toContain("removed it from");
     expect(await readConfig(home)).toBeNull();
+  });
+});
+
+describe("login on a terminal", () => {
+  it("asks for the username and password, without echoing the password", async () => {
+    const home = temporaryConfigHome();
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = new CapturedOutput();
+    // Answers each prompt once it is shown, as a person at a terminal would.
+    const stderr = new (class extends CapturedOutput {
+      override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: () => void): void {
+        super._write(chunk, encoding, callback);
+        const text = chunk.toString();
+        if (text.includes("Username: ")) setTimeout(() => stdin.write("alice\n"), 5);
+        if (text.includes("Password: ")) setTimeout(() => stdin.write("typed secret\n"), 5);
+      }
+    })();
+    Object.assign(stderr, { isTTY: true });
+    const server = fakeTrpcServer({
+      "tokens.create": () => ({ token: { id: "t-9", name: "granary-cli-x", scopes: ["all"], expiresAt: new Date() }, secret: "gra-tty" }),
+      "account.whoami": () => ({ username: "alice" }),
+    });
+    const exitCode = await main(["login", "--url", "http://granary.test"], {
+      stdin,
+      stdout,
+      stderr,
+      environment: { url: undefined, token: undefined, configHome: home },
+      fetch: server.fetch,
+    });
+    expect({ exitCode, stderr: stderr.text }).toEqual({ exitCode: 0, stderr: expect.stringContaining("Password: ") });
+    expect(stderr.text).not.toContain("typed secret");
+    expect(server.calls[0]?.headers.get("authorization")).toBe(`Basic ${Buffer.from("alice:typed secret").toString("base64")}`);
+    expect((await readConfig(home))?.token).toBe("gra-tty");
   });
 });
