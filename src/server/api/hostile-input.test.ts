@@ -7,7 +7,10 @@ import { TRPCError } from "@trpc/server";
 import { beforeEach, describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { anonymous, createAccessToken, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { tokenScopeNames } from "@/shared/token-scopes";
+import { AppError } from "../errors";
+import { actorFromCredentialHeaders } from "./credentials";
 
 const db = setUpTestDatabase();
 
@@ -205,6 +208,65 @@ describe("hostile input from signed-in accounts", () => {
   it("admin.listUsers", async () => {
     await fc.assert(
       fc.asyncProperty(userSearch, (input) => answersWithoutInternalError(() => callerFor(siteAdmin.actor).admin.listUsers(input as never))),
+      propertyOptions,
+    );
+  });
+});
+
+const tokenCreation = mostlyShaped(
+  fc.record(
+    {
+      name: usually(fc.stringMatching(/^[A-Za-z0-9 ._-]{1,30}$/)),
+      scopes: usually(fc.subarray([...tokenScopeNames], { minLength: 1 })),
+      channel: usually(fc.constantFrom("ada", "boss", "")),
+      expiresInDays: usually(fc.integer({ min: -5, max: 5000 })),
+    },
+    { requiredKeys: ["name", "scopes"] },
+  ),
+);
+const tokenReference = mostlyShaped(fc.record({ id: usually(fc.uuid()), name: fieldValue }, { requiredKeys: [] }));
+/** Header values a client can really send: visible ASCII and spaces (Headers refuses the rest). */
+const headerText = fc.string({ unit: fc.constantFrom(..."abcXYZ019:+/=-_ .granary"), maxLength: 80 });
+
+describe("hostile input around access tokens", () => {
+  let user: TestUser;
+  beforeEach(async () => {
+    user = await createUser(db, { username: "ada" });
+    await createSiteAdmin(db, { username: "boss" });
+  });
+
+  it("tokens.create", async () => {
+    await fc.assert(
+      fc.asyncProperty(tokenCreation, (input) => answersWithoutInternalError(() => callerFor(user.actor).tokens.create(input as never))),
+      propertyOptions,
+    );
+  });
+
+  it("tokens.revoke and tokens.regenerate", async () => {
+    await createAccessToken(db, user, { name: "existing" });
+    await fc.assert(
+      fc.asyncProperty(tokenReference, async (input) => {
+        await answersWithoutInternalError(() => callerFor(user.actor).tokens.revoke(input as never));
+        await answersWithoutInternalError(() => callerFor(user.actor).tokens.regenerate(input as never));
+      }),
+      propertyOptions,
+    );
+  });
+
+  it("credential headers are accepted or refused with UNAUTHORIZED, nothing else", async () => {
+    const scheme = fc.constantFrom("Bearer ", "Basic ", "bearer ", "Digest ", "", "Basic X19fdG9rZW5fXzo=");
+    const headers = fc.record(
+      { authorization: fc.tuple(scheme, headerText).map(([prefix, value]) => `${prefix}${value}`), "x-api-key": headerText, "x-granary-path-token": headerText },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(headers, async (sent) => {
+        try {
+          await actorFromCredentialHeaders(db, new Headers(sent));
+        } catch (error) {
+          if (!(error instanceof AppError) || !["UNAUTHORIZED", "TOO_MANY_REQUESTS"].includes(error.code)) throw error;
+        }
+      }),
       propertyOptions,
     );
   });

@@ -33,6 +33,7 @@ const channelSchema = z
   .string({ error: "Name a user or channel, or leave this empty." })
   .trim()
   .max(100, "Channel names are at most 100 characters.")
+  .refine((channel) => !hasControlCharacter(channel), "Channel names have no control characters.")
   .optional()
   .transform((channel) => (channel ? channel : undefined));
 
@@ -57,6 +58,11 @@ export const revokeTokenSchema = z
 
 export const regenerateTokenSchema = z.object({ id: tokenIdSchema });
 
+/** Reporters are strangers: what they write goes into the audit trail and an e-mail, so it stays printable. */
+function withoutControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, " ");
+}
+
 /**
  * What secret scanners send to the leak-report endpoint (GitHub's format; extra fields are ignored). Whoever
  * holds a secret may report it.
@@ -65,8 +71,8 @@ export const leakReportSchema = z
   .array(
     z.object({
       token: z.string().max(500),
-      url: z.string().max(2000).optional(),
-      source: z.string().max(200).optional(),
+      url: z.string().max(2000).transform(withoutControlCharacters).optional(),
+      source: z.string().max(200).transform(withoutControlCharacters).optional(),
     }),
   )
   .max(1000, "Report at most 1000 tokens at a time.");
