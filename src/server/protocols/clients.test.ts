@@ -9,9 +9,10 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createUser, type TestUser } from "@/test/factories";
+import { createAccessToken, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, missingTool } from "@/test/package-fixtures";
 import { channelRevisions, packages } from "../db/schema";
+import { revokeToken } from "../services/tokens";
 import {
   basicAuthorization,
   call,
@@ -250,5 +251,115 @@ describe.skipIf(Boolean(problems.fixtures))("rattler (conda-compatible solver)",
     }
     // Nothing in main: the same solve without the label finds nothing.
     await expect(simpleSolve(["demo-app"], [`${server.url}/alice`], ["linux-64", "noarch"], [])).rejects.toBeTruthy();
+  });
+});
+
+/**
+ * Access tokens in the places each client takes credentials; after revocation every client fails cleanly on its
+ * next request with 401, whatever it cached.
+ */
+describe("access tokens with real clients", () => {
+  const revoke = (id: string) => revokeToken(db, alice.actor, { id });
+  const output = (result: { stdout: string; stderr: string }) => `${result.stdout}${result.stderr}`;
+
+  it.skipIf(skip("pip"))("pip: __token__ in the index URL and /t/<token>/ in the path", async () => {
+    await publishPython(fixtures.tool.wheel);
+    await makePrivate("demo-tool");
+    const token = await createAccessToken(db, alice, { scopes: ["pypi:download"] });
+    const indexes = [
+      `http://__token__:${token.secret}@127.0.0.1:${server.port}/alice/simple/`,
+      `${server.url}/t/${token.secret}/alice/simple/`,
+    ];
+    for (const [index, url] of indexes.entries()) {
+      const download = await pip(["download", "--no-deps", "--index-url", url, "--dest", `with-token-${index}`, "demo-tool"]);
+      expect(download.code, output(download)).toBe(0);
+      expect(fs.readdirSync(path.join(work, `with-token-${index}`))).toEqual([path.basename(fixtures.tool.wheel)]);
+    }
+    await revoke(token.id);
+    for (const [index, url] of indexes.entries()) {
+      const refused = await pip(["-vvv", "download", "--no-deps", "--index-url", url, "--dest", `revoked-${index}`, "demo-tool"]);
+      expect(refused.code).not.toBe(0);
+      expect(output(refused)).toContain("401 Client Error");
+    }
+  });
+
+  it.skipIf(skip("twine"))("twine: -u __token__ -p <token>", async () => {
+    const token = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
+    const twine = (args: string[]) => run("twine", ["upload", "--non-interactive", "--disable-progress-bar", ...args], { cwd: work, env: clientEnvironment(home) });
+    const repository = `${server.url}/alice/pypi/legacy/`;
+    const upload = await twine(["--repository-url", repository, "-u", "__token__", "-p", token.secret, fixtures.tool.wheel]);
+    expect(upload.code, output(upload)).toBe(0);
+    expect((await call(server, "/alice/simple/demo-tool/")).text).toContain(path.basename(fixtures.tool.wheel));
+    await revoke(token.id);
+    const refused = await twine(["--repository-url", repository, "-u", "__token__", "-p", token.secret, fixtures.tool.sdist]);
+    expect(refused.code).not.toBe(0);
+    expect(output(refused)).toContain("401");
+    expect((await call(server, "/alice/simple/demo-tool/")).text).not.toContain(path.basename(fixtures.tool.sdist));
+  });
+
+  it.skipIf(skip("poetry"))("poetry: /t/<token>/ in the source URL", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.tool.sdist);
+    await makePrivate("demo-tool");
+    const token = await createAccessToken(db, alice, { scopes: ["pypi:download"] });
+    const project = (name: string) => {
+      const directory = path.join(work, name);
+      fs.mkdirSync(directory);
+      fs.writeFileSync(
+        path.join(directory, "pyproject.toml"),
+        [
+          "[tool.poetry]",
+          `name = "${name}"`,
+          'version = "0.1.0"',
+          'description = ""',
+          'authors = ["Test <test@example.test>"]',
+          "",
+          "[tool.poetry.dependencies]",
+          'python = "^3.8"',
+          'demo-tool = "^1.0"',
+          "",
+          "[[tool.poetry.source]]",
+          'name = "granary"',
+          `url = "${server.url}/t/${token.secret}/alice/simple/"`,
+          "default = true",
+          "",
+          "[build-system]",
+          'requires = ["poetry-core"]',
+          'build-backend = "poetry.core.masonry.api"',
+          "",
+        ].join("\n"),
+      );
+      return directory;
+    };
+    const poetryLock = (directory: string) => run("poetry", ["lock", "--no-interaction"], { cwd: directory, env: clientEnvironment(home) });
+    const lock = await poetryLock(project("consumer"));
+    expect(lock.code, output(lock)).toBe(0);
+    expect(fs.readFileSync(path.join(work, "consumer", "poetry.lock"), "utf8")).toContain('name = "demo-tool"');
+    await revoke(token.id);
+    const refused = await poetryLock(project("after-revocation"));
+    expect(refused.code).not.toBe(0);
+    // Poetry reports a 401 as an authorization error.
+    expect(output(refused)).toMatch(/Authorization error|401/);
+    expect((await call(server, `/t/${token.secret}/alice/simple/demo-tool/`)).status).toBe(401);
+  });
+
+  it.skipIf(Boolean(problems.fixtures))("rattler: /t/<token>/ in the channel URL", async () => {
+    expect((await condaStyleUpload(server, "alice", fixtures.library, aliceAuth(), { private: true })).status).toBe(201);
+    expect((await condaStyleUpload(server, "alice", fixtures.application, aliceAuth(), { private: true })).status).toBe(201);
+    const token = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    const { simpleSolve } = createRequire(import.meta.url)("@conda-org/rattler") as { simpleSolve: SimpleSolve };
+    // Private: without the token there is nothing to solve from.
+    await expect(simpleSolve(["demo-app"], [`${server.url}/alice`], ["linux-64", "noarch"], [])).rejects.toBeTruthy();
+    const channel = `${server.url}/t/${token.secret}/alice`;
+    const solved = await simpleSolve(["demo-app"], [channel], ["linux-64", "noarch"], []);
+    expect(solved.map((record) => `${record.packageName}=${record.version}`).sort()).toEqual(["demo-app=2.1", "libdemo=1.0"]);
+    for (const record of solved) {
+      expect(record.url.startsWith(`${channel}/noarch/`)).toBe(true);
+      const response = await fetch(record.url);
+      expect(response.status).toBe(200);
+      expect(sha256Of(Buffer.from(await response.arrayBuffer()))).toBe(record.sha256);
+    }
+    await revoke(token.id);
+    await expect(simpleSolve(["demo-app"], [channel], ["linux-64", "noarch"], [])).rejects.toBeTruthy();
+    expect((await fetch(solved[0]!.url)).status).toBe(401);
   });
 });

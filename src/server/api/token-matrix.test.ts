@@ -1,0 +1,327 @@
+/**
+ * One table: every token scope (and an expired, a revoked and a channel-restricted token) against every tRPC
+ * procedure and every package endpoint of the protocol route table. Tokens belong to an ordinary account that
+ * owns the packages the cells act on; the outcome must be exactly the one written here. A new procedure or
+ * route fails the first test until it gets a row.
+ *
+ * Cells: ✓ allowed (2xx, or 3xx for redirects), U unauthorized (401), F forbidden (403), N not found (404).
+ */
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callerFor } from "@/test/caller";
+import { setUpTestDatabase } from "@/test/db";
+import { createAccessToken, createPublishedPackage, createUser, type TestUser } from "@/test/factories";
+import { buildCondaPackage, buildPythonDistributions, missingTool } from "@/test/package-fixtures";
+import { listProcedures } from "@/test/procedures";
+import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
+import type { Actor } from "../authz";
+import type { Db } from "../db/client";
+import { fileLabels, packageFiles, packages } from "../db/schema";
+import { AppError } from "../errors";
+import { protocolRoutes } from "../protocols";
+import { call, condaStyleUpload, sha256Of, startTestServer, temporaryDirectory, twineStyleUpload, type TestServer, type WireResponse } from "../protocols/test-support";
+import { actorFromCredentialHeaders } from "./credentials";
+import { appRouter } from "./root";
+
+const columns = [...tokenScopeNames, "expired", "revoked", "channel"] as const;
+type Column = (typeof columns)[number];
+type Cell = "✓" | "U" | "F" | "N";
+
+//                                         all api a:r a:w a:mg conda c:dl pypi p:dl p:up repos exp rev chan
+const sessionOnly =                       "F   F   F   F   F    F     F    F    F    F    F     U   U   F";
+const administration =                    "F   F   F   F   F    F     F    F    F    F    F     U   U   F";
+const siteRead =                          "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     U   U   ✓";
+const apiRead =                           "✓   ✓   ✓   F   F    F     F    F    F    F    F     U   U   ✓";
+const packageRead =                       "✓   ✓   ✓   F   F    F     F    F    F    F    ✓     U   U   ✓";
+const packageReadOutsideChannel =         "✓   ✓   ✓   F   F    F     F    F    F    F    ✓     U   U   N";
+const apiWrite =                          "✓   ✓   F   ✓   F    F     F    F    F    F    F     U   U   ✓";
+const apiWriteOutsideChannel =            "✓   ✓   F   ✓   F    F     F    F    F    F    F     U   U   N";
+const condaRead =                         "✓   F   F   F   F    ✓     ✓    F    F    F    ✓     U   U   N";
+const condaProbe =                        "N   F   F   F   F    N     N    F    F    F    N     U   U   N";
+const pypiRead =                          "✓   F   F   F   F    F     F    ✓    ✓    F    ✓     U   U   N";
+const pypiRedirect =                      "✓   F   F   F   F    F     F    ✓    ✓    F    ✓     U   U   ✓";
+const condaUpload =                       "✓   ✓   F   ✓   F    ✓     F    F    F    F    F     U   U   N";
+const pypiUpload =                        "✓   F   F   F   F    F     F    ✓    F    ✓    F     U   U   N";
+const anyone =                            "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     ✓   ✓   ✓";
+const siteReadNotFound =                  "N   N   N   N   N    N     N    N    N    N    N     U   U   N";
+
+/** The accounts, packages and tokens every cell starts from. */
+interface World {
+  user: TestUser;
+  /** The channel the restricted token is limited to: not the user's own. */
+  bystander: TestUser;
+  tokens: Record<Column, { id: string; secret: string }>;
+  /** A public package of the user's with one conda file, for the package procedures. */
+  packageName: string;
+  fileId: string;
+}
+
+interface ProcedureRow {
+  expected: string;
+  input?: (world: World, column: Column) => unknown;
+}
+
+const procedureRows: Record<string, ProcedureRow> = {
+  "account.signUp": {
+    expected: sessionOnly,
+    input: () => ({ username: "token-signup", email: "token-signup@example.test", password: "a password", passwordConfirmation: "a password", acceptTerms: true }),
+  },
+  "account.signIn": { expected: sessionOnly, input: (world) => ({ login: world.user.username, password: world.user.password }) },
+  "account.signOut": { expected: sessionOnly },
+  "account.remindUsername": { expected: sessionOnly, input: (world) => ({ email: world.user.email }) },
+  "account.requestPasswordReset": { expected: sessionOnly, input: (world) => ({ login: world.user.username }) },
+  "account.resetPassword": { expected: sessionOnly, input: () => ({ token: "x".repeat(43), password: "a new password", passwordConfirmation: "a new password" }) },
+  "account.confirmEmailChange": { expected: sessionOnly, input: () => ({ token: "x".repeat(43) }) },
+  "account.get": { expected: apiRead },
+  "account.whoami": { expected: apiRead },
+  "account.updateProfile": { expected: sessionOnly, input: () => ({ name: "Token" }) },
+  "account.changePassword": {
+    expected: sessionOnly,
+    input: (world) => ({ currentPassword: world.user.password, newPassword: "a new password", newPasswordConfirmation: "a new password" }),
+  },
+  "account.requestEmailChange": { expected: sessionOnly, input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
+  "account.delete": { expected: sessionOnly, input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
+  "account.securityHistory": { expected: apiRead, input: () => ({}) },
+  // The tokens' account is no administrator: its role refuses these whatever the scope.
+  "admin.listUsers": { expected: administration, input: () => ({ query: "tm" }) },
+  "admin.setUserActive": { expected: administration, input: (world) => ({ userId: world.bystander.id, active: false }) },
+  "admin.updateSettings": { expected: administration, input: () => ({ openRegistration: false }) },
+  "admin.listOutbox": { expected: administration, input: () => ({}) },
+  "admin.getOutboxMessage": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "admin.listExceptions": { expected: administration, input: () => ({}) },
+  "admin.listSecurityLog": { expected: administration, input: () => ({}) },
+  "site.settings": { expected: siteRead },
+  "packages.search": { expected: packageRead, input: () => ({ query: "tm" }) },
+  "packages.listByOwner": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
+  "packages.get": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.labels": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
+  "packages.mine": { expected: packageRead, input: () => ({}) },
+  "packages.favorites": { expected: packageRead, input: () => ({}) },
+  "packages.star": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.unstar": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.setPrivacy": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName, isPrivate: true }) },
+  "packages.addLabel": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId, label: "dev" }) },
+  "packages.removeLabel": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId, label: "main" }) },
+  "packages.moveLabel": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
+  "packages.deleteFile": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId }) },
+  "packages.deletePackage": {
+    expected: apiWriteOutsideChannel,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }),
+  },
+  "tokens.scopes": { expected: siteRead },
+  "tokens.list": { expected: apiRead },
+  // A token mints within itself: its own scopes, and its own channel.
+  "tokens.create": {
+    expected: apiWrite,
+    input: (world, column) => ({
+      name: "minted",
+      scopes: isScopeColumn(column) ? [column] : ["all"],
+      channel: column === "channel" ? world.bystander.username : undefined,
+    }),
+  },
+  "tokens.revoke": { expected: apiWrite, input: (world, column) => ({ id: world.tokens[column].id }) },
+  "tokens.regenerate": { expected: apiWrite, input: (world, column) => ({ id: world.tokens[column].id }) },
+};
+
+interface RouteRow {
+  expected: string;
+  request: (world: World) => { target: string; method?: "GET" | "POST" } | { upload: "conda" | "twine" };
+}
+
+const condaFile = "tm-conda-1.0-0.tar.bz2";
+const wheelFile = "tm_wheel-1.0-py3-none-any.whl";
+
+const routeRows: Record<string, RouteRow> = {
+  channeldata: { expected: condaRead, request: (world) => ({ target: `/${world.user.username}/channeldata.json` }) },
+  repodata: { expected: condaRead, request: (world) => ({ target: `/${world.user.username}/noarch/repodata.json` }) },
+  condaIndexProbe: { expected: condaProbe, request: (world) => ({ target: `/${world.user.username}/noarch/repodata.json.zst` }) },
+  condaDownload: { expected: condaRead, request: (world) => ({ target: `/${world.user.username}/noarch/${condaFile}` }) },
+  simpleIndex: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/simple/` }) },
+  simpleProject: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/simple/tm-wheel/` }) },
+  simpleRedirect: { expected: pypiRedirect, request: (world) => ({ target: `/${world.user.username}/simple/TM_Wheel` }) },
+  pypiDownload: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/pypi/files/${wheelFile}` }) },
+  pypiMetadata: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/pypi/files/${wheelFile}.metadata` }) },
+  fileDownload: { expected: packageReadOutsideChannel, request: (world) => ({ target: `/${world.user.username}/files/noarch/${condaFile}` }) },
+  twineUpload: { expected: pypiUpload, request: () => ({ upload: "twine" }) },
+  condaUpload: { expected: condaUpload, request: () => ({ upload: "conda" }) },
+  tokenLeakReport: { expected: anyone, request: () => ({ target: "/api/tokens/leak-report", method: "POST" }) },
+  notFound: { expected: siteReadNotFound, request: (world) => ({ target: `/${world.user.username}/files/elsewhere/x.txt` }) },
+};
+
+function isScopeColumn(column: Column): column is TokenScope {
+  return (tokenScopeNames as readonly string[]).includes(column);
+}
+
+function parseExpected(row: string): Record<Column, Cell> {
+  const cells = row.trim().split(/\s+/) as Cell[];
+  if (cells.length !== columns.length) throw new Error(`A row has ${cells.length} cells, not ${columns.length}: ${row}`);
+  return Object.fromEntries(columns.map((column, index) => [column, cells[index]!])) as Record<Column, Cell>;
+}
+
+const db = setUpTestDatabase();
+
+// ---------------------------------------------------------------------------------------------- the world
+
+const conda = { bytes: Buffer.from("conda package bytes for the token matrix\n"), metadata: { name: "tm-conda", version: "1.0", build: "0", build_number: 0, depends: [], subdir: "noarch" } };
+const wheel = { bytes: Buffer.from("wheel bytes for the token matrix\n"), coreMetadata: "Metadata-Version: 2.1\nName: tm-wheel\nVersion: 1.0\n" };
+
+let worldsBuilt = 0;
+
+async function addPrivateFile(database: Db, owner: TestUser, file: { name: string; fileType: "conda" | "wheel"; subdir: string; filename: string; bytes: Buffer }) {
+  const [pkg] = await database
+    .insert(packages)
+    .values({ ownerId: owner.id, name: file.name, normalizedName: file.name, latestVersion: "1.0", isPrivate: true })
+    .returning({ id: packages.id });
+  const [row] = await database
+    .insert(packageFiles)
+    .values({
+      packageId: pkg!.id,
+      ownerId: owner.id,
+      fileType: file.fileType,
+      subdir: file.subdir,
+      filename: file.filename,
+      version: "1.0",
+      size: file.bytes.length,
+      sha256: sha256Of(file.bytes),
+      md5: "0".repeat(32),
+      metadata: file.fileType === "conda" ? conda.metadata : { name: file.name, version: "1.0" },
+      coreMetadata: file.fileType === "wheel" ? wheel.coreMetadata : null,
+      coreMetadataSha256: file.fileType === "wheel" ? sha256Of(wheel.coreMetadata) : null,
+      uploadedById: owner.id,
+    })
+    .returning({ id: packageFiles.id });
+  await database.insert(fileLabels).values({ fileId: row!.id, label: "main" });
+}
+
+async function buildWorld(database: Db): Promise<World> {
+  worldsBuilt += 1;
+  const user = await createUser(database, { username: `tm-user-${worldsBuilt}` });
+  const bystander = await createUser(database, { username: `tm-other-${worldsBuilt}` });
+  const published = await createPublishedPackage(database, user, `tm-tools-${worldsBuilt}`);
+  await addPrivateFile(database, user, { name: "tm-conda", fileType: "conda", subdir: "noarch", filename: condaFile, bytes: conda.bytes });
+  await addPrivateFile(database, user, { name: "tm-wheel", fileType: "wheel", subdir: "pypi", filename: wheelFile, bytes: wheel.bytes });
+  const tokens = {} as World["tokens"];
+  for (const scope of tokenScopeNames) tokens[scope] = await createAccessToken(database, user, { name: scope, scopes: [scope] });
+  tokens.expired = await createAccessToken(database, user, { name: "expired", scopes: ["all"], expired: true });
+  tokens.revoked = await createAccessToken(database, user, { name: "revoked", scopes: ["all"], revoked: true });
+  tokens.channel = await createAccessToken(database, user, { name: "channel", scopes: ["all"], channelOwnerId: bystander.id });
+  return { user, bystander, tokens, packageName: published.packageName, fileId: published.fileId };
+}
+
+// ---------------------------------------------------------------------------------------------- calling
+
+function bearer(secret: string): Headers {
+  return new Headers({ authorization: `Bearer ${secret}` });
+}
+
+const trpcCells: Partial<Record<string, Cell>> = { UNAUTHORIZED: "U", FORBIDDEN: "F", NOT_FOUND: "N" };
+
+async function procedureOutcome(world: World, procedurePath: string, row: ProcedureRow, column: Column): Promise<Cell> {
+  let actor: Actor | null;
+  try {
+    actor = await actorFromCredentialHeaders(db, bearer(world.tokens[column].secret));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "UNAUTHORIZED") return "U";
+    throw error;
+  }
+  if (!actor) throw new Error("The token was not read from the headers.");
+  let node: unknown = callerFor(actor);
+  for (const segment of procedurePath.split(".")) node = (node as Record<string, unknown>)[segment];
+  try {
+    await (node as (input: unknown) => Promise<unknown>)(row.input?.(world, column));
+    return "✓";
+  } catch (error) {
+    const cell = error instanceof TRPCError ? trpcCells[error.code] : undefined;
+    if (cell) return cell;
+    throw new Error(`${procedurePath} as the ${column} token failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const statusCells: Partial<Record<number, Cell>> = { 401: "U", 403: "F", 404: "N" };
+
+let server: TestServer;
+let uploads: { conda: string; wheel: string; directory: string } | undefined;
+const toolProblem = missingTool("cph") ?? missingTool("debianPython");
+if (toolProblem && process.env.CI === "true") throw new Error(`The token matrix needs the package tools: ${toolProblem}.`);
+if (toolProblem) console.warn(`Skipping the package endpoint rows of the token matrix: ${toolProblem}.`);
+
+async function routeOutcome(world: World, routeName: string, row: RouteRow, column: Column): Promise<Cell> {
+  const request = row.request(world);
+  const auth = { Authorization: `Bearer ${world.tokens[column].secret}` };
+  let response: WireResponse;
+  if ("upload" in request) {
+    if (!uploads) throw new Error("No upload fixtures.");
+    response =
+      request.upload === "conda"
+        ? await condaStyleUpload(server, world.user.username, uploads.conda, auth)
+        : await twineStyleUpload(server, world.user.username, uploads.wheel, auth);
+  } else {
+    const body = request.method === "POST" ? "[]" : undefined;
+    response = await call(server, request.target, { method: request.method ?? "GET", headers: { ...auth, "Content-Type": "application/json" }, body });
+  }
+  if (response.status >= 200 && response.status < 400) return "✓";
+  const cell = statusCells[response.status];
+  if (cell) return cell;
+  throw new Error(`${routeName} as the ${column} token answered ${response.status}: ${response.text}`);
+}
+
+beforeAll(async () => {
+  server = await startTestServer(db);
+  for (const file of [conda.bytes, wheel.bytes]) await server.store.commit(await server.store.receive(Readable.from([file]), 1024));
+  if (toolProblem) return;
+  const directory = temporaryDirectory("token-matrix");
+  uploads = {
+    directory,
+    conda: buildCondaPackage({ name: "tm-upload", version: "1.0" }, directory),
+    wheel: buildPythonDistributions({ name: "tm-upload-wheel", version: "1.0" }, directory).wheel,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (uploads) fs.rmSync(uploads.directory, { recursive: true, force: true });
+});
+
+/**
+ * Fills a row: a fresh world for the first cell and after any cell that was allowed to change something, so
+ * each cell starts from the same state.
+ */
+async function outcomesOf(changes: boolean, outcome: (world: World, column: Column) => Promise<Cell>): Promise<Record<Column, Cell>> {
+  const outcomes = {} as Record<Column, Cell>;
+  let world: World | null = null;
+  for (const column of columns) {
+    world ??= await buildWorld(db);
+    outcomes[column] = await outcome(world, column);
+    if (changes && outcomes[column] === "✓") world = null;
+  }
+  return outcomes;
+}
+
+describe("the token matrix", () => {
+  it("has a row for every procedure and every package endpoint, and a column for every scope", () => {
+    const procedures = listProcedures(appRouter).map(({ path: procedurePath }) => procedurePath);
+    const routes = Object.keys(protocolRoutes);
+    expect({
+      proceduresWithoutRow: procedures.filter((procedurePath) => !Object.hasOwn(procedureRows, procedurePath)),
+      rowsWithoutProcedure: Object.keys(procedureRows).filter((procedurePath) => !procedures.includes(procedurePath)),
+      routesWithoutRow: routes.filter((route) => !Object.hasOwn(routeRows, route)),
+      rowsWithoutRoute: Object.keys(routeRows).filter((route) => !routes.includes(route)),
+    }).toEqual({ proceduresWithoutRow: [], rowsWithoutProcedure: [], routesWithoutRow: [], rowsWithoutRoute: [] });
+    for (const scope of tokenScopeNames) expect(columns).toContain(scope);
+  });
+
+  const procedureTypes = new Map(listProcedures(appRouter).map((entry) => [entry.path, entry.type]));
+
+  it.each(Object.entries(procedureRows))("%s", async (procedurePath, row) => {
+    const outcomes = await outcomesOf(procedureTypes.get(procedurePath) !== "query", (world, column) => procedureOutcome(world, procedurePath, row, column));
+    expect(outcomes).toEqual(parseExpected(row.expected));
+  });
+
+  it.skipIf(Boolean(toolProblem)).each(Object.entries(routeRows))("route %s", async (routeName, row) => {
+    const changes = (protocolRoutes[routeName as keyof typeof protocolRoutes].methods as readonly string[]).includes("POST");
+    const outcomes = await outcomesOf(changes, (world, column) => routeOutcome(world, routeName, row, column));
+    expect(outcomes).toEqual(parseExpected(row.expected));
+  });
+});

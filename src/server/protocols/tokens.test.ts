@@ -1,0 +1,280 @@
+/**
+ * Access tokens at the package endpoints, over real HTTP: every way clients send them, scopes and channel
+ * restrictions, revocation and expiry on the next request, redirects that keep a path token, tokens kept out of
+ * the exceptions table, and the leak-report endpoint.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "@/test/db";
+import { createAccessToken, createUser, onlyEmailTo, recordedAuditEvents, type TestToken, type TestUser } from "@/test/factories";
+import { buildCondaPackage, buildPythonDistributions, missingTool } from "@/test/package-fixtures";
+import { accessTokens, exceptions } from "../db/schema";
+import { revokeToken } from "../services/tokens";
+import { splitPathToken, withPathToken } from "./path-token";
+import {
+  basicAuthorization,
+  call,
+  condaStyleUpload,
+  sha256Of,
+  startTestServer,
+  temporaryDirectory,
+  twineStyleUpload,
+  type TestServer,
+} from "./test-support";
+
+const db = setUpTestDatabase();
+
+const toolProblem = missingTool("cph") ?? missingTool("debianPython");
+if (toolProblem && process.env.CI === "true") throw new Error(`The token protocol tests need the package tools: ${toolProblem}.`);
+if (toolProblem) console.warn(`Skipping the token protocol tests: ${toolProblem}.`);
+
+describe("/t/<token>/ in paths", () => {
+  const token = `granary-${"A".repeat(43)}`;
+
+  it("is taken out wherever it is, keeping the query", () => {
+    expect(splitPathToken(`/t/${token}/alice/noarch/repodata.json?x=1`)).toEqual({
+      target: "/alice/noarch/repodata.json?x=1",
+      pathToken: { token, segmentIndex: 0 },
+    });
+    expect(splitPathToken(`/alice/t/${token}/simple/demo/`)).toEqual({ target: "/alice/simple/demo/", pathToken: { token, segmentIndex: 1 } });
+    expect(splitPathToken(`/t/${token}`)).toEqual({ target: "/", pathToken: { token, segmentIndex: 0 } });
+    // At the start anything is a token (no owner is named t), so a wrong one is refused rather than routed.
+    expect(splitPathToken("/t/wrong/alice/")).toEqual({ target: "/alice/", pathToken: { token: "wrong", segmentIndex: 0 } });
+  });
+
+  it("leaves alone what is not a token: a label named t, or no t at all", () => {
+    expect(splitPathToken("/alice/label/t/noarch/repodata.json")).toBeNull();
+    expect(splitPathToken("/alice/noarch/repodata.json")).toBeNull();
+    expect(splitPathToken("/t//alice")).toBeNull();
+  });
+
+  it("goes back into redirects where the client had it", () => {
+    expect(withPathToken("/alice/simple/demo/?q=1", { token, segmentIndex: 0 })).toBe(`/t/${token}/alice/simple/demo/?q=1`);
+    expect(withPathToken("/alice/simple/demo/", { token, segmentIndex: 1 })).toBe(`/alice/t/${token}/simple/demo/`);
+    expect(withPathToken("/alice/simple/demo/", undefined)).toBe("/alice/simple/demo/");
+  });
+});
+
+interface Fixtures {
+  directory: string;
+  library: string;
+  otherLibrary: string;
+  wheel: string;
+}
+let fixtures: Fixtures;
+
+beforeAll(() => {
+  if (toolProblem) return;
+  const directory = temporaryDirectory("token-fixtures");
+  fixtures = {
+    directory,
+    library: buildCondaPackage({ name: "tokdemo", version: "1.0" }, directory),
+    otherLibrary: buildCondaPackage({ name: "tokdemo-extra", version: "1.0" }, directory),
+    wheel: buildPythonDistributions({ name: "Tok_Tool", version: "1.0" }, directory).wheel,
+  };
+}, 120_000);
+
+afterAll(() => {
+  if (fixtures) fs.rmSync(fixtures.directory, { recursive: true, force: true });
+});
+
+let server: TestServer;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeEach(async () => {
+  server = await startTestServer(db);
+  alice = await createUser(db, { username: "alice" });
+  bob = await createUser(db, { username: "bob" });
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+const aliceBasic = () => ({ Authorization: basicAuthorization("alice", alice.password) });
+
+/** alice's private conda package and private wheel, and bob's public conda package. */
+async function publishPrivateContent(): Promise<void> {
+  expect((await condaStyleUpload(server, "alice", fixtures.library, aliceBasic(), { private: true })).status).toBe(201);
+  expect((await twineStyleUpload(server, "alice", fixtures.wheel, aliceBasic())).status).toBe(200);
+  await db.execute(`update packages set is_private = true`);
+  await db.execute(`update channel_revisions set revision = revision + 1`);
+  const bobBasic = { Authorization: basicAuthorization("bob", bob.password) };
+  expect((await condaStyleUpload(server, "bob", fixtures.otherLibrary, bobBasic)).status).toBe(201);
+}
+
+const repodataPath = "/alice/noarch/repodata.json";
+const libraryFile = () => path.basename(fixtures.library);
+
+describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
+  it("work in the path, as Bearer, as X-API-Key and as Basic with __token__ or the owner's username", async () => {
+    await publishPrivateContent();
+    const passwordChecks = server.handler.services.credentials.passwordChecks;
+    const { secret } = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    const ways: [string, Record<string, string>][] = [
+      [`/t/${secret}${repodataPath}`, {}],
+      [`/alice/t/${secret}/noarch/repodata.json`, {}],
+      [repodataPath, { Authorization: `Bearer ${secret}` }],
+      [repodataPath, { "X-API-Key": secret }],
+      [repodataPath, { Authorization: basicAuthorization("__token__", secret) }],
+      [repodataPath, { Authorization: basicAuthorization("alice", secret) }],
+    ];
+    for (const [target, headers] of ways) {
+      const response = await call(server, target, { headers });
+      expect(response.status, target).toBe(200);
+      expect(response.text, target).toContain(libraryFile());
+      expect(response.headers["cache-control"]).toBe("private, no-cache");
+    }
+    expect((await call(server, repodataPath)).text).not.toContain(libraryFile());
+    const download = await call(server, `/t/${secret}/alice/noarch/${libraryFile()}`);
+    expect(download.status).toBe(200);
+    expect(sha256Of(download.body)).toBe(sha256Of(fs.readFileSync(fixtures.library)));
+    // Tokens never go through the Basic password cache.
+    expect(server.handler.services.credentials.passwordChecks).toBe(passwordChecks);
+  });
+
+  it("refuse a wrong token with a Basic challenge, even for public content", async () => {
+    const wrong = `granary-${"z".repeat(43)}`;
+    for (const [target, headers] of [
+      [`/t/${wrong}/bob/noarch/repodata.json`, {}],
+      ["/t/not-a-token/bob/noarch/repodata.json", {}],
+      ["/bob/noarch/repodata.json", { Authorization: `Bearer ${wrong}` }],
+      ["/bob/noarch/repodata.json", { "X-API-Key": wrong }],
+      ["/bob/noarch/repodata.json", { Authorization: basicAuthorization("bob", wrong) }],
+    ] as const) {
+      const response = await call(server, target, { headers });
+      expect(response.status, target).toBe(401);
+      expect(response.headers["www-authenticate"]).toBe('Basic realm="Granary"');
+    }
+  });
+
+  it("stop working on the very next request after revocation or expiry", async () => {
+    await publishPrivateContent();
+    const revoked = await createAccessToken(db, alice, { scopes: ["repos"] });
+    const expiring = await createAccessToken(db, alice, { scopes: ["repos"] });
+    for (const token of [revoked, expiring]) expect((await call(server, `/t/${token.secret}${repodataPath}`)).status).toBe(200);
+    await revokeToken(db, alice.actor, { id: revoked.id });
+    await db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1) }).where(eq(accessTokens.id, expiring.id));
+    const afterRevocation = await call(server, `/t/${revoked.secret}${repodataPath}`);
+    expect(afterRevocation.status).toBe(401);
+    expect(afterRevocation.text).toContain("revoked");
+    const afterExpiry = await call(server, `/alice/pypi/files/${path.basename(fixtures.wheel)}`, {
+      headers: { Authorization: basicAuthorization("__token__", expiring.secret) },
+    });
+    expect(afterExpiry.status).toBe(401);
+    expect(afterExpiry.text).toContain("expired");
+    expect((await recordedAuditEvents(db, { action: "token.expired" })).map((event) => event.targetId)).toEqual([expiring.id]);
+  });
+
+  it("keep a path token across the simple index's redirects", async () => {
+    await publishPrivateContent();
+    const { secret } = await createAccessToken(db, alice, { scopes: ["pypi:download"] });
+    const redirect = await call(server, `/t/${secret}/alice/simple/Tok_Tool`);
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.location).toBe(`/t/${secret}/alice/simple/tok-tool/`);
+    expect(redirect.headers["cache-control"]).toBe("private, no-store");
+    const page = await call(server, redirect.headers.location!);
+    expect(page.status).toBe(200);
+    // Links are relative, so they carry the token too.
+    expect(page.text).toContain(`href="../../pypi/files/${path.basename(fixtures.wheel)}#sha256=`);
+    expect((await call(server, "/alice/simple/Tok_Tool")).headers.location).toBe("/alice/simple/tok-tool/");
+  });
+
+  it("keep the token out of the exceptions table", async () => {
+    await publishPrivateContent();
+    const { secret } = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    fs.rmSync(server.store.blobPath(sha256Of(fs.readFileSync(fixtures.library))));
+    const response = await call(server, `/t/${secret}/alice/noarch/${libraryFile()}`);
+    expect(response.status).toBe(500);
+    const recorded = await db.select().from(exceptions);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.route).toBe(`/alice/noarch/${libraryFile()}`);
+    expect(JSON.stringify(recorded)).not.toContain(secret);
+  });
+});
+
+describe.skipIf(Boolean(toolProblem))("scopes and channels at the package endpoints", () => {
+  const auth = (token: TestToken) => ({ Authorization: `Bearer ${token.secret}` });
+
+  it("conda:download reads private channels but uploads nothing and reads no PyPI index", async () => {
+    await publishPrivateContent();
+    const token = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    expect((await call(server, repodataPath, { headers: auth(token) })).text).toContain(libraryFile());
+    expect((await call(server, "/alice/simple/", { headers: auth(token) })).status).toBe(403);
+    expect((await call(server, `/alice/pypi/files/${path.basename(fixtures.wheel)}`, { headers: auth(token) })).status).toBe(403);
+    expect((await condaStyleUpload(server, "alice", fixtures.otherLibrary, auth(token))).status).toBe(403);
+    expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(token))).status).toBe(403);
+  });
+
+  it("pypi:upload uploads with twine but not through the conda API; conda uploads through it but not with twine", async () => {
+    const pypiUpload = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
+    expect((await twineStyleUpload(server, "alice", fixtures.wheel, { Authorization: basicAuthorization("__token__", pypiUpload.secret) })).status).toBe(200);
+    const refused = await condaStyleUpload(server, "alice", fixtures.library, auth(pypiUpload));
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text)).toEqual({ error: expect.stringContaining("pypi:upload") });
+    // Reading the index it uploads to is another scope.
+    expect((await call(server, "/alice/simple/", { headers: auth(pypiUpload) })).status).toBe(403);
+
+    const conda = await createAccessToken(db, alice, { scopes: ["conda"] });
+    expect((await condaStyleUpload(server, "alice", fixtures.library, { "X-API-Key": conda.secret })).status).toBe(201);
+    expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(conda), {})).status).toBe(403);
+    const events = await recordedAuditEvents(db, { action: "package.file_uploaded" });
+    expect(events.map((event) => (event.details as { token?: { id: string } }).token?.id)).toEqual([pypiUpload.id, conda.id]);
+  });
+
+  it("a channel-restricted token sees nothing outside its channel, public or not", async () => {
+    await publishPrivateContent();
+    const toBob = await createAccessToken(db, alice, { scopes: ["all"], channelOwnerId: bob.id });
+    expect((await call(server, "/bob/noarch/repodata.json", { headers: auth(toBob) })).text).toContain(path.basename(fixtures.otherLibrary));
+    expect((await call(server, repodataPath, { headers: auth(toBob) })).status).toBe(404);
+    expect((await call(server, `/alice/noarch/${libraryFile()}`, { headers: auth(toBob) })).status).toBe(404);
+    expect((await condaStyleUpload(server, "alice", fixtures.otherLibrary, auth(toBob))).status).toBe(404);
+    // Bob's channel is not alice's to publish in, restriction or not.
+    expect((await condaStyleUpload(server, "bob", fixtures.library, auth(toBob))).status).toBe(403);
+
+    const toAlice = await createAccessToken(db, alice, { scopes: ["all"], channelOwnerId: alice.id });
+    expect((await call(server, repodataPath, { headers: auth(toAlice) })).text).toContain(libraryFile());
+    expect((await call(server, "/bob/noarch/repodata.json", { headers: auth(toAlice) })).status).toBe(404);
+  });
+
+  it("refuses Basic credentials for an upload from another site's page", async () => {
+    const response = await condaStyleUpload(server, "alice", fixtures.library, { ...aliceBasic(), "Sec-Fetch-Site": "cross-site" });
+    expect(response.status).toBe(401);
+    expect((await condaStyleUpload(server, "alice", fixtures.library, { ...aliceBasic(), "Sec-Fetch-Site": "same-origin" })).status).toBe(201);
+  });
+});
+
+describe("the leak-report endpoint", () => {
+  const report = (body: unknown, headers: Record<string, string> = {}) =>
+    call(server, "/api/tokens/leak-report", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  it("revokes a reported token, tells its owner, and answers the same for tokens that never existed", async () => {
+    const leaked = await createAccessToken(db, alice, { name: "leaked-one" });
+    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(200);
+    const known = await report([{ token: leaked.secret, url: "https://example.org/paste/1", source: "paste" }], { Authorization: "Bearer garbage" });
+    const unknown = await report([{ token: `granary-${"Q".repeat(43)}`, url: "https://example.org/paste/1", source: "paste" }]);
+    expect(known.status).toBe(200);
+    expect(unknown.status).toBe(200);
+    expect(known.text).toBe(unknown.text);
+    expect(JSON.parse(known.text)).toMatchObject({ received: 1 });
+    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(401);
+    expect((await onlyEmailTo(db, alice.email)).template).toBe("tokenLeaked");
+    const [event] = await recordedAuditEvents(db, { action: "token.leak_reported" });
+    expect(event).toMatchObject({ targetId: leaked.id, subjectUserId: alice.id, details: { url: "https://example.org/paste/1", source: "paste" } });
+  });
+
+  it("refuses what is not a report with 400 and other methods with 405", async () => {
+    expect((await report("not json")).status).toBe(400);
+    expect((await report({ token: "granary-x" })).status).toBe(400);
+    const wrongMethod = await call(server, "/api/tokens/leak-report");
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe("POST");
+  });
+});
