@@ -153,6 +153,7 @@ describe("creating tokens", () => {
     expect(mail.subject).toContain("laptop");
     expect(mail.text).toContain("pypi, conda");
     expect(mail.text).toContain(testOrigin.ipAddress);
+    expect(mail.text).toContain(`http://granary.test/${user.username}/settings/access`);
     expect(`${mail.text}${mail.html}`).not.toContain(secret);
     const [event] = await recordedAuditEvents(db, { action: "token.created" });
     expect(event).toMatchObject({

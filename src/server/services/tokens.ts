@@ -187,6 +187,11 @@ function duplicateNameError(name: string): AppError {
   return AppError.field("name", `You already have a live token named ${name}. Choose another name, or revoke that token first.`, "CONFLICT");
 }
 
+/** The access token page, linked from the e-mails. */
+function tokensPageUrl(username: string): string {
+  return `${publicUrl()}/${encodeURIComponent(username)}/settings/access`;
+}
+
 function formatDay(moment: Date): string {
   return moment.toISOString().slice(0, 10);
 }
@@ -202,7 +207,7 @@ async function sendTokenCreatedEmail(db: Db, actor: SignedInActor, row: TokenRow
       channel,
       expiresOn: formatDay(row.expiresAt),
       ipAddress: actor.origin.ipAddress,
-      tokensUrl: `${publicUrl()}/settings/tokens`,
+      tokensUrl: tokensPageUrl(actor.user.username),
     },
   });
 }
@@ -534,7 +539,7 @@ export async function reportLeakedTokens(db: Db, origin: RequestOrigin, rawRepor
     await sendEmail(db, {
       to: owner.email,
       template: "tokenLeaked",
-      props: { username: owner.username, tokenName: revoked.name, url, source, tokensUrl: `${publicUrl()}/settings/tokens` },
+      props: { username: owner.username, tokenName: revoked.name, url, source, tokensUrl: tokensPageUrl(owner.username) },
     });
   }
   return { received: reports.length };
