@@ -24,6 +24,7 @@ const fixtures = path.join(workspace, "fixtures");
 const toolsMissing = missingTool("cph") ?? missingTool("debianPython");
 let conda: string;
 let wheel: string;
+let sdist: string;
 
 beforeAll(() => {
   if (toolsMissing) {
@@ -32,7 +33,7 @@ beforeAll(() => {
   }
   fs.mkdirSync(fixtures, { recursive: true });
   conda = buildCondaPackage({ name: "svc-tools", version: "1.0" }, fixtures);
-  wheel = buildPythonDistributions({ name: "svc-demo", version: "2.0" }, fixtures).wheel;
+  ({ wheel, sdist } = buildPythonDistributions({ name: "svc-demo", version: "2.0", summary: "Service demo" }, fixtures));
 });
 // The database is emptied before each test; the file store is too.
 beforeEach(() => fs.rmSync(store.root, { recursive: true, force: true }));
@@ -74,6 +75,29 @@ describe.skipIf(Boolean(toolsMissing) && process.env.CI !== "true")("publishing"
     expect(row?.coreMetadataSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await getChannelRevision(db, owner.id)).toBe(2);
     expect((await recordedAuditEvents(db, { action: "package.file_uploaded" })).length).toBe(2);
+  });
+
+  it("publishes files of a new package uploaded at the same moment into one package", async () => {
+    // Several owners at once, so that some pair of uploads surely overlaps between looking for the package and
+    // creating it (a race that one pair alone would hit only by chance).
+    const owners = await Promise.all(Array.from({ length: 6 }, () => createUser(db)));
+    const published = await Promise.all(owners.flatMap((owner) => [publish(owner, wheel), publish(owner, sdist)]));
+    for (const [index, owner] of owners.entries()) {
+      const [fromWheel, fromSdist] = published.slice(2 * index, 2 * index + 2);
+      expect(fromWheel!.packageId).toBe(fromSdist!.packageId);
+      const rows = await db.select().from(packages).where(eq(packages.ownerId, owner.id));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ name: "svc-demo", summary: "Service demo", latestVersion: "2.0", isPrivate: false });
+      expect(await db.select().from(packageFiles).where(eq(packageFiles.packageId, fromWheel!.packageId))).toHaveLength(2);
+    }
+  });
+
+  it("keeps what a new file does not say, and only ever makes a package more private", async () => {
+    const owner = await createUser(db);
+    await publish(owner, wheel, { makePrivate: true });
+    await publish(owner, sdist);
+    const [row] = await db.select().from(packages).where(eq(packages.ownerId, owner.id));
+    expect(row).toMatchObject({ summary: "Service demo", isPrivate: true });
   });
 
   it("refuses a duplicate with CONFLICT and leaves nothing behind; --force replaces it", async () => {

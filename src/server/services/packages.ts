@@ -4,6 +4,7 @@
  * see it.
  */
 import { and, count, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
   dashboardViewSchema,
@@ -166,33 +167,42 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     const normalizedName = normalizePackageName(parsed.name);
 
     const published = await db.transaction(async (tx) => {
-      const [existingPackage] = await tx
-        .select()
-        .from(packages)
-        .where(and(eq(packages.ownerId, owner.id), eq(packages.normalizedName, normalizedName)));
-      const descriptive = {
-        summary: parsed.summary ?? existingPackage?.summary ?? null,
-        description: parsed.description ?? existingPackage?.description ?? null,
-        descriptionContentType: parsed.descriptionContentType ?? existingPackage?.descriptionContentType ?? null,
-        homepage: parsed.homepage ?? existingPackage?.homepage ?? null,
-        license: parsed.license ?? existingPackage?.license ?? null,
-        latestVersion: version,
-        updatedAt: new Date(),
-      };
-      let packageId: string;
-      if (existingPackage) {
-        packageId = existingPackage.id;
-        await tx
-          .update(packages)
-          .set({ ...descriptive, ...(input.makePrivate ? { isPrivate: true } : {}) })
-          .where(eq(packages.id, packageId));
-      } else {
-        const [created] = await tx
-          .insert(packages)
-          .values({ ownerId: owner.id, name: parsed.name, normalizedName, isPrivate: input.makePrivate ?? false, ...descriptive })
-          .returning({ id: packages.id });
-        packageId = created!.id;
-      }
+      // One statement creates the package or updates it, so that two files of a new package uploaded at the
+      // same moment (a wheel and its sdist, say) meet in the unique index instead of both trying to create it.
+      // What this file does not say (a summary, a license) keeps the package's current value.
+      const excluded = (column: AnyPgColumn) => sql`excluded.${sql.identifier(column.name)}`;
+      const keepUnlessGiven = (column: AnyPgColumn) => sql`coalesce(${excluded(column)}, ${column})`;
+      const [upserted] = await tx
+        .insert(packages)
+        .values({
+          ownerId: owner.id,
+          name: parsed.name,
+          normalizedName,
+          isPrivate: input.makePrivate ?? false,
+          summary: parsed.summary ?? null,
+          description: parsed.description ?? null,
+          descriptionContentType: parsed.descriptionContentType ?? null,
+          homepage: parsed.homepage ?? null,
+          license: parsed.license ?? null,
+          latestVersion: version,
+          updatedAt: new Date(),
+        })
+        .onConflictDoUpdate({
+          target: [packages.ownerId, packages.normalizedName],
+          set: {
+            summary: keepUnlessGiven(packages.summary),
+            description: keepUnlessGiven(packages.description),
+            descriptionContentType: keepUnlessGiven(packages.descriptionContentType),
+            homepage: keepUnlessGiven(packages.homepage),
+            license: keepUnlessGiven(packages.license),
+            latestVersion: excluded(packages.latestVersion),
+            updatedAt: excluded(packages.updatedAt),
+            // Uploading with "make private" hides a public package; uploading without it never exposes one.
+            isPrivate: sql`${packages.isPrivate} or ${excluded(packages.isPrivate)}`,
+          },
+        })
+        .returning({ id: packages.id });
+      const packageId = upserted!.id;
 
       const [clash] = await tx
         .select({ id: packageFiles.id, sha256: packageFiles.sha256 })
