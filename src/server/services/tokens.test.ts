@@ -24,7 +24,7 @@ import { type Actor } from "../authz";
 import { accessTokens, auditEvents } from "../db/schema";
 import { AppError } from "../errors";
 import { hashSecret } from "./passwords";
-import { authenticateToken, generateTokenSecret, reportLeakedTokens } from "./tokens";
+import { authenticateToken, generateTokenSecret, reportLeakedTokens, revokeToken, tokenLookupsFor } from "./tokens";
 
 const db = setUpTestDatabase();
 const day = 24 * 60 * 60 * 1000;
@@ -388,6 +388,24 @@ describe("checking a token on each request", () => {
     expect(uses.map((event) => event.ipAddress)).toEqual([home.ipAddress, office.ipAddress, "198.51.100.3"]);
     expect(uses[0]).toMatchObject({ actorUserId: user.id, targetId: token.id, subjectUserId: user.id, details: { ipAddress: home.ipAddress } });
     expect(uses[0]!.actorLabel).toBe(`${user.username} (token ${token.name})`);
+  });
+
+  it("looks every request up in the database, sharing one query between requests that arrive together", async () => {
+    const user = await createUser(db);
+    const token = await createAccessToken(db, user);
+    const other = await createAccessToken(db, user);
+    await authenticateToken(db, token.secret, testOrigin);
+    await authenticateToken(db, other.secret, testOrigin);
+    const lookups = tokenLookupsFor(db);
+    const before = lookups.queries;
+    const checks = await Promise.all(Array.from({ length: 30 }, (_, index) => authenticateToken(db, (index % 2 ? token : other).secret, testOrigin)));
+    expect(checks.every((actor) => actor.kind === "user")).toBe(true);
+    expect(lookups.queries - before).toBeLessThanOrEqual(2);
+
+    // Nothing is remembered: the check right after a revocation makes its own query and sees it.
+    await revokeToken(db, user.actor, { id: token.id });
+    expect(await unauthorized(authenticateToken(db, token.secret, testOrigin))).toContain("revoked");
+    expect(lookups.queries - before).toBeGreaterThanOrEqual(2);
   });
 
   it("marks what a token does in the audit trail with the token", async () => {

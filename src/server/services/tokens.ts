@@ -1,8 +1,8 @@
 /**
  * Access tokens: creating, listing, revoking and regenerating them, checking one on each request, and
  * revoking reported leaks. A secret is `granary-` and 43 base62 characters; only its SHA-256 is stored, and
- * a request costs one lookup through the unique hash index. Nothing about a token is cached between requests,
- * so a revocation or an expiry takes effect on the very next one.
+ * a request costs at most one lookup through the unique hash index (concurrent requests share one). Nothing
+ * about a token is cached between requests, so a revocation or an expiry takes effect on the very next one.
  */
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
@@ -408,25 +408,78 @@ function lookupQuery(db: Db) {
       revokedAt: accessTokens.revokedAt,
       lastUsedAt: accessTokens.lastUsedAt,
       lastUsedIp: accessTokens.lastUsedIp,
-      addressSeen: sql<boolean>`(${sql.placeholder("ipAddress")}::text = any(${accessTokens.seenIps}))`,
+      seenIps: accessTokens.seenIps,
       user: { id: users.id, username: users.username, email: users.email, name: users.name, isSiteAdmin: users.isSiteAdmin, isActive: users.isActive },
     })
     .from(accessTokens)
     .innerJoin(users, eq(users.id, accessTokens.userId))
-    .where(eq(accessTokens.secretHash, sql.placeholder("secretHash")))
-    .prepare("access_token_by_secret_hash");
+    .where(sql`${accessTokens.secretHash} = any(${sql.placeholder("secretHashes")}::text[])`)
+    .prepare("access_tokens_by_secret_hash");
 }
 
-/** The lookup runs on every token request: prepared once per database handle. */
-const preparedLookups = new WeakMap<Db, ReturnType<typeof lookupQuery>>();
+type LookupRow = Awaited<ReturnType<ReturnType<typeof lookupQuery>["execute"]>>[number];
 
-function findTokenBySecretHash(db: Db, secretHash: string, ipAddress: string) {
-  let query = preparedLookups.get(db);
-  if (!query) {
-    query = lookupQuery(db);
-    preparedLookups.set(db, query);
+interface Waiter {
+  resolve(row: LookupRow | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Token lookups by hash, batched without caching anything: a request's check is always a query that starts after
+ * the request arrived, so a revocation or an expiry committed before it is always seen. Requests that arrive in
+ * the same turn of the event loop share one query (and one row per token), which keeps a burst of token
+ * requests from costing a round trip each; a request alone costs one query, as it would unbatched.
+ */
+class TokenLookups {
+  private waiting = new Map<string, Waiter[]>();
+  private scheduled = false;
+  private readonly query: ReturnType<typeof lookupQuery>;
+  /** Queries actually made, for tests and diagnostics. */
+  queries = 0;
+
+  constructor(db: Db) {
+    this.query = lookupQuery(db);
   }
-  return query.execute({ secretHash, ipAddress });
+
+  find(secretHash: string): Promise<LookupRow | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(secretHash);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.waiting.set(secretHash, [{ resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.run());
+      }
+    });
+  }
+
+  private run(): void {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    this.scheduled = false;
+    this.queries += 1;
+    this.query.execute({ secretHashes: [...batch.keys()] }).then(
+      (rows) => {
+        const byHash = new Map(rows.map((row) => [row.secretHash, row]));
+        for (const [secretHash, waiters] of batch) for (const waiter of waiters) waiter.resolve(byHash.get(secretHash));
+      },
+      (error: unknown) => {
+        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+      },
+    );
+  }
+}
+
+const lookups = new WeakMap<Db, TokenLookups>();
+
+/** The lookups for a database handle (exported for tests and diagnostics). */
+export function tokenLookupsFor(db: Db): TokenLookups {
+  let found = lookups.get(db);
+  if (!found) {
+    found = new TokenLookups(db);
+    lookups.set(db, found);
+  }
+  return found;
 }
 
 export interface AuthenticateTokenOptions {
@@ -436,15 +489,15 @@ export interface AuthenticateTokenOptions {
 }
 
 /**
- * The actor behind a token, checked on every request: one indexed lookup by hash (with the account), then a
- * write only when the last use is more than a minute old or comes from another address. Throws UNAUTHORIZED
- * for anything but a live token of an active account.
+ * The actor behind a token, checked on every request: one indexed lookup by hash (with the account, shared with
+ * the requests that arrive at the same time), then a write only when the last use is more than a minute old or
+ * comes from another address. Throws UNAUTHORIZED for anything but a live token of an active account.
  */
 export async function authenticateToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Promise<Actor> {
   const token = secret.trim();
   if (!looksLikeToken(token)) throw new AppError("UNAUTHORIZED", invalidToken);
   const secretHash = hashTokenSecret(token);
-  const [row] = await findTokenBySecretHash(db, secretHash, origin.ipAddress);
+  const row = await tokenLookupsFor(db).find(secretHash);
   // The index found the row by hash; comparing the hashes again in constant time costs nothing.
   if (!row || !secretsEqual(row.secretHash, secretHash)) throw new AppError("UNAUTHORIZED", invalidToken);
   if (options.login !== undefined) {
@@ -463,7 +516,7 @@ export async function authenticateToken(db: Db, secret: string, origin: RequestO
 
   const { isActive: _isActive, ...user } = row.user;
   const actor = tokenActor(user, { id: row.id, name: row.name, scopes: row.scopes.filter(isTokenScope), channelOwnerId: row.channelOwnerId }, origin);
-  await recordUse(db, actor, row, now);
+  await recordUse(db, actor, { ...row, addressSeen: row.seenIps.includes(origin.ipAddress) }, now);
   return actor;
 }
 
