@@ -3,8 +3,6 @@
  * the upload time), conditional requests (304), single byte ranges (206 / 416) and HEAD, as package clients and
  * download managers resume and revalidate.
  */
-import { once } from "node:events";
-import { pipeline } from "node:stream/promises";
 import type { RequestContext } from "./context";
 import { headerValue, httpDate, ifNoneMatchHits, isHead, notModifiedSince, sendBuffer } from "./http";
 
@@ -73,8 +71,6 @@ function rangeStillApplies(context: RequestContext, etag: string, lastModified: 
   return !Number.isNaN(date) && Math.floor(date / 1000) === Math.floor(lastModified.getTime() / 1000);
 }
 
-const downloadReadSize = 512 * 1024;
-
 export interface ServeOptions {
   contentType?: string;
   /** Browsers save rather than render (notebooks, environments): never treat uploaded bytes as a page. */
@@ -122,17 +118,10 @@ export async function serveStoredFile(context: RequestContext, file: StoredFile,
     return;
   }
 
-  // 512 KiB reads instead of the default 64 KiB: measured about twice the throughput for 1 MiB downloads.
-  const stream = services.store.open(file.sha256, range ?? undefined, downloadReadSize);
   // Headers go out only once the file is open, so a missing blob still becomes a proper 500.
-  await once(stream, "open");
+  const reader = await services.store.openReader(file.sha256);
   if (options.countDownload && (!range || range.start === 0)) services.downloads.record(file.id);
   response.writeHead(status, headers);
-  try {
-    await pipeline(stream, response);
-  } catch (error) {
-    // A client that hangs up mid-download is not a server error.
-    if (response.destroyed || (error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE") return;
-    throw error;
-  }
+  // A client that hangs up mid-download is not a server error: copyTo just stops.
+  await reader.copyTo(response, range ?? undefined);
 }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "../errors";
+import { BlobReader } from "./blob-reader";
 
 export interface ReceivedBlob {
   /** Where the bytes wait until committed or discarded. */
@@ -91,9 +92,9 @@ export class BlobStore {
     }
   }
 
-  /** `readSize` sets the read chunk: large chunks halve the CPU cost of big downloads (see the protocol handler). */
-  open(sha256: string, range?: { start: number; end: number }, readSize?: number): fs.ReadStream {
-    return fs.createReadStream(this.blobPath(sha256), { ...range, ...(readSize ? { highWaterMark: readSize } : {}) });
+  /** Opens a stored file for reading out; rejects (ENOENT) when it is missing. */
+  openReader(sha256: string): Promise<BlobReader> {
+    return BlobReader.open(this.blobPath(sha256));
   }
 }
 
