@@ -18,6 +18,8 @@ import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } 
 import { applyMigrations } from "../src/server/db/migrate";
 import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
+import { VerifiedTokenCache } from "../src/server/services/token-cache";
+import type { TokenCheckRow } from "../src/server/services/tokens";
 import { BlobStore } from "../src/server/storage";
 
 const developmentMode = process.argv.includes("--dev");
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, "granary");
   }
 
-  const server: { http?: http.Server; protocols?: ProtocolHandler; closeProtocolDatabase?: () => Promise<void> } = {};
+  const server: { http?: http.Server; protocols?: ProtocolHandler; closeProtocolDatabase?: () => Promise<void>; tokenCache?: VerifiedTokenCache<TokenCheckRow> } = {};
   let stopping = false;
   const stopDatabase = async () => {
     if (embedded) await embedded.stop().catch(() => {});
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     httpServer?.close();
     // Counted downloads are written before the database goes away.
     await server.protocols?.close().catch(() => {});
+    await server.tokenCache?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
     process.exit(0);
@@ -158,7 +161,13 @@ async function main(): Promise<void> {
   // Package clients (conda, pip, twine, ...) are answered by the protocol handler before Next sees the request:
   // it has its own connection pool so page traffic never queues behind downloads, and the reverse.
   const protocolDatabase = connectDatabase(databaseUrl);
-  const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory) });
+  // Package clients' tokens are remembered once verified; the cache listens for revocations on a connection of
+  // its own. Without that connection every token request reads the database, which is slower but as correct.
+  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(databaseUrl);
+  server.tokenCache = tokenCache;
+  // On failure it says so and keeps trying in the background.
+  await tokenCache.start().catch(() => {});
+  const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache });
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
   const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {

@@ -62,6 +62,11 @@ async function truncateStatement(db: Db): Promise<string | null> {
 let workerDatabaseReady: Promise<void> | undefined;
 let currentDatabase: Db | undefined;
 
+/** The address of this worker's database, for code under test that opens connections of its own. */
+export function testDatabaseUrl(): string {
+  return workerDatabase().url;
+}
+
 /** The database of the test file that called setUpTestDatabase(); helpers such as callerFor default to it. */
 export function testDatabase(): Db {
   if (!currentDatabase) throw new Error("Call setUpTestDatabase() at the top of the test file first.");

@@ -4,11 +4,14 @@
  * with a username (or e-mail) and password; browsers send the next-auth session cookie, which only some routes
  * accept.
  *
- * Tokens are checked on every request with one indexed lookup (services/tokens.ts) and never cached here, so
- * a revocation or an expiry takes effect on the very next request. Checking a password costs an argon2
- * verification (~20 ms), so accepted Basic passwords are remembered for a short while under a SHA-256 of the
- * credentials; every request still re-reads the account (one primary-key query through resolveSession), so a
- * password change, a reset or a deactivation takes effect on the very next request too.
+ * Tokens are checked on every request: against the tokens this process verified recently when the launcher gives
+ * it a VerifiedTokenCache, otherwise with one indexed lookup (services/tokens.ts). The cache hears of every
+ * revocation: a revocation made through this server takes effect on its very next request, one made through
+ * another app server within the milliseconds its database notification takes (services/token-cache.ts).
+ * Checking a password costs an argon2 verification (~20 ms), so accepted Basic passwords are remembered for a
+ * short while under a SHA-256 of the credentials; every request still re-reads the account (one primary-key
+ * query through resolveSession), so a password change, a reset or a deactivation takes effect on the very next
+ * request too.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -18,7 +21,8 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import { looksLikeToken } from "@/shared/token-scopes";
 import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
-import { authenticateToken } from "../services/tokens";
+import type { VerifiedTokenCache } from "../services/token-cache";
+import { authenticateToken, type TokenCheckRow } from "../services/tokens";
 import { headerValue, originOf } from "./http";
 import { pathTokenHeader } from "./path-token";
 
@@ -49,6 +53,8 @@ export interface CredentialResolverOptions {
   authSecret?: string;
   /** How long accepted Basic credentials skip the password check. */
   basicCacheMilliseconds?: number;
+  /** Tokens verified recently, told of every revocation (services/token-cache.ts); without it each token request reads the database. */
+  tokenCache?: VerifiedTokenCache<TokenCheckRow>;
   basicCacheEntries?: number;
   now?: () => number;
 }
@@ -142,7 +148,7 @@ export class CredentialResolver {
    * X-API-Key all end up here. Nothing is remembered between requests.
    */
   private fromToken(token: string, origin: RequestOrigin, login?: string): Promise<Actor> {
-    return authenticateToken(this.db, token, origin, { login });
+    return authenticateToken(this.db, token, origin, { login, cache: this.options.tokenCache });
   }
 
   private async fromPassword(login: string, password: string, origin: RequestOrigin): Promise<Actor> {

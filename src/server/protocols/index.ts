@@ -12,6 +12,8 @@ import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
+import type { VerifiedTokenCache } from "../services/token-cache";
+import type { TokenCheckRow } from "../services/tokens";
 import { maxUploadBytes, type BlobStore } from "../storage";
 import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
@@ -40,6 +42,8 @@ export interface ProtocolHandlerOptions {
   basicCacheMilliseconds?: number;
   /** How long an owner's channel revision is remembered (see channel-directory.ts); 0 reads it on every request. */
   channelMemoMilliseconds?: number;
+  /** Tokens verified recently (services/token-cache.ts), started and closed by the caller. */
+  tokenCache?: VerifiedTokenCache<TokenCheckRow>;
 }
 
 export interface ProtocolHandler {
@@ -82,6 +86,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     credentials: new CredentialResolver(options.db, {
       authSecret: options.authSecret ?? env.AUTH_SECRET,
       basicCacheMilliseconds: options.basicCacheMilliseconds,
+      tokenCache: options.tokenCache,
     }),
     downloads: createDownloadCounter(options.db, {
       flushIntervalMs: options.downloadFlushIntervalMs,

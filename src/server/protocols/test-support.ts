@@ -10,7 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { encode } from "next-auth/jwt";
 import { env } from "@/env";
+import { testDatabaseUrl } from "@/test/db";
 import type { Db } from "../db";
+import { VerifiedTokenCache } from "../services/token-cache";
+import type { TokenCheckRow } from "../services/tokens";
 import { BlobStore } from "../storage";
 import { startProtocolServer, type ProtocolServer } from "./server";
 
@@ -30,14 +33,19 @@ export async function sessionCookie(account: { id: string; sessionVersion: numbe
 export interface TestServer extends ProtocolServer {
   store: BlobStore;
   filesDirectory: string;
+  /** The launcher's token cache, listening on the test database (absent with `tokenCache: false`). */
+  tokenCache?: VerifiedTokenCache<TokenCheckRow>;
 }
 
 export async function startTestServer(
   db: Db,
-  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number } = {},
+  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number; tokenCache?: boolean } = {},
 ): Promise<TestServer> {
   const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
+  // As the launcher runs it: tokens are remembered once verified, and forgotten when a change is heard of.
+  const tokenCache = options.tokenCache === false ? undefined : new VerifiedTokenCache<TokenCheckRow>(testDatabaseUrl(), { log: () => {} });
+  await tokenCache?.start();
   const server = await startProtocolServer({
     db,
     store,
@@ -48,13 +56,16 @@ export async function startTestServer(
     now: options.now,
     // Tests change rows directly and expect the next request to see them.
     channelMemoMilliseconds: options.channelMemoMilliseconds ?? 0,
+    tokenCache,
   });
   return {
     ...server,
     store,
     filesDirectory,
+    tokenCache,
     async close() {
       await server.close();
+      await tokenCache?.close();
       fs.rmSync(filesDirectory, { recursive: true, force: true });
     },
   };

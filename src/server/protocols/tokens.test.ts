@@ -157,7 +157,9 @@ describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
     const expiring = await createAccessToken(db, alice, { scopes: ["repos"] });
     for (const token of [revoked, expiring]) expect((await call(server, `/t/${token.secret}${repodataPath}`)).status).toBe(200);
     await revokeToken(db, alice.actor, { id: revoked.id });
+    // Changed in the database directly, as another app server would: this server hears of it.
     await db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1) }).where(eq(accessTokens.id, expiring.id));
+    await server.tokenCache!.settle();
     const afterRevocation = await call(server, `/t/${revoked.secret}${repodataPath}`);
     expect(afterRevocation.status).toBe(401);
     expect(afterRevocation.text).toContain("revoked");

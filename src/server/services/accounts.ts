@@ -26,6 +26,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, hashSecret, verifyDecoyPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
+import { forgetCachedCredentials } from "./token-cache";
 import { describeToken } from "./tokens";
 
 type UserRow = typeof users.$inferSelect;
@@ -462,6 +463,8 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
       });
       return { user: updated!, previousEmail: before.email };
     });
+    // Basic credentials pair a token with its owner's username or e-mail: the old address stops counting now.
+    forgetCachedCredentials(user.id);
     await sendEmail(db, { to: previousEmail, template: "emailChanged", props: { username: user.username, newEmail: user.email } });
     return { email: user.email };
   } catch (error) {
@@ -497,4 +500,5 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     });
     await tx.delete(users).where(eq(users.id, user.id));
   });
+  forgetCachedCredentials(user.id);
 }

@@ -8,6 +8,7 @@ import type { Db } from "../db";
 import { emailMessages, exceptions, users } from "../db/schema";
 import { AppError } from "../errors";
 import { listAuditEvents, recordAudit } from "./audit";
+import { forgetCachedCredentials } from "./token-cache";
 import { generatePassword, hashPassword } from "./passwords";
 
 function paged<Row>(items: Row[], total: number, input: { page: number; pageSize: number }) {
@@ -47,7 +48,7 @@ export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<type
   if (requireUser(actor).user.id === input.userId && !input.active) {
     throw new AppError("PRECONDITION_FAILED", "You cannot deactivate your own account.");
   }
-  return db.transaction(async (tx) => {
+  const changed = await db.transaction(async (tx) => {
     const [user] = await tx
       .update(users)
       .set({
@@ -65,6 +66,9 @@ export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<type
     });
     return user;
   });
+  // A deactivated account's tokens stop working on this server's very next request (others hear it from the database).
+  forgetCachedCredentials(changed.id);
+  return changed;
 }
 
 export async function listOutbox(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {

@@ -2,7 +2,7 @@
  * The token service and the API's credential headers: secrets, storage, names, lifetimes, listing, revocation,
  * regeneration, the rule for tokens minted by tokens, audit events, e-mails and leak reports.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
@@ -406,6 +406,47 @@ describe("checking a token on each request", () => {
     await revokeToken(db, user.actor, { id: token.id });
     expect(await unauthorized(authenticateToken(db, token.secret, testOrigin))).toContain("revoked");
     expect(lookups.queries - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it("has requests that arrive during a lookup wait for the next one, which they share", async () => {
+    const user = await createUser(db);
+    const token = await createAccessToken(db, user);
+    await authenticateToken(db, token.secret, testOrigin);
+    const lookups = tokenLookupsFor(db);
+    const before = lookups.queries;
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    // Another transaction's lock holds the first lookup in flight for as long as the test needs.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.transaction(async (tx) => {
+      await tx.execute(sql`lock table ${accessTokens} in access exclusive mode`);
+      locked();
+      await released;
+    });
+    await isLocked;
+    let first: Promise<Actor>;
+    const later: Promise<Actor>[] = [];
+    try {
+      first = authenticateToken(db, token.secret, testOrigin);
+      await nextTurn();
+      expect(lookups.queries - before).toBe(1);
+
+      // Requests arriving over several turns of the event loop while it is in flight start no query of their own.
+      for (let turn = 0; turn < 5; turn++) {
+        later.push(...Array.from({ length: 4 }, () => authenticateToken(db, token.secret, testOrigin)));
+        await nextTurn();
+      }
+      expect(lookups.queries - before).toBe(1);
+    } finally {
+      release();
+      await holder;
+    }
+    expect((await first).kind).toBe("user");
+    expect((await Promise.all(later)).every((actor) => actor.kind === "user")).toBe(true);
+    expect(lookups.queries - before).toBe(2);
   });
 
   it("marks what a token does in the audit trail with the token", async () => {

@@ -29,6 +29,7 @@ import { accessTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
 import { recordAudit } from "./audit";
+import { forgetCachedCredentials, type VerifiedTokenCache } from "./token-cache";
 import { hashSecret, secretsEqual } from "./passwords";
 import { findOwner } from "./packages";
 
@@ -314,6 +315,8 @@ export async function revokeToken(db: Db, actor: Actor, rawInput: z.input<typeof
       details: { reason: "revoked" },
     });
   });
+  // Committed: this process's protocol handler forgets the token before the caller hears it is revoked.
+  forgetCachedCredentials(user.id);
 }
 
 /** Revokes a token and creates its replacement (same name, scopes, restriction and lifetime) in one transaction. */
@@ -368,6 +371,7 @@ export async function regenerateToken(db: Db, actor: Actor, rawInput: z.input<ty
     if (uniqueViolationConstraint(error) === "access_tokens_user_live_name_unique") throw duplicateNameError(old.name);
     throw error;
   }
+  forgetCachedCredentials(signedIn.user.id);
   const channel = await channelNameOf(db, row.channelOwnerId);
   await sendTokenCreatedEmail(db, signedIn, row, channel);
   return { token: summarize(row, channel, now), secret };
@@ -417,7 +421,9 @@ function lookupQuery(db: Db) {
     .prepare("access_tokens_by_secret_hash");
 }
 
-type LookupRow = Awaited<ReturnType<ReturnType<typeof lookupQuery>["execute"]>>[number];
+/** What a token check reads: the token and its account (what a VerifiedTokenCache keeps). */
+export type TokenCheckRow = Awaited<ReturnType<ReturnType<typeof lookupQuery>["execute"]>>[number];
+type LookupRow = TokenCheckRow;
 
 interface Waiter {
   resolve(row: LookupRow | undefined): void;
@@ -426,13 +432,15 @@ interface Waiter {
 
 /**
  * Token lookups by hash, batched without caching anything: a request's check is always a query that starts after
- * the request arrived, so a revocation or an expiry committed before it is always seen. Requests that arrive in
- * the same turn of the event loop share one query (and one row per token), which keeps a burst of token
- * requests from costing a round trip each; a request alone costs one query, as it would unbatched.
+ * the request arrived, so a revocation or an expiry committed before it is always seen. One query runs at a time;
+ * the requests that arrive meanwhile wait for the next one and share it (one row per token). A request alone
+ * costs one query, as it would unbatched; under load, a query answers everything that arrived during the last
+ * one, which keeps token checks from costing a database round trip each (bench/RESULTS.md, "Token checks").
  */
 class TokenLookups {
   private waiting = new Map<string, Waiter[]>();
-  private scheduled = false;
+  /** A run is scheduled or its query is in flight: new requests wait for the next run. */
+  private busy = false;
   private readonly query: ReturnType<typeof lookupQuery>;
   /** Queries actually made, for tests and diagnostics. */
   queries = 0;
@@ -446,27 +454,31 @@ class TokenLookups {
       const waiters = this.waiting.get(secretHash);
       if (waiters) waiters.push({ resolve, reject });
       else this.waiting.set(secretHash, [{ resolve, reject }]);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.run());
-      }
+      this.schedule();
     });
   }
 
-  private run(): void {
+  /** Runs the next query once this turn of the event loop is over, so requests arriving together share it. */
+  private schedule(): void {
+    if (this.busy || this.waiting.size === 0) return;
+    this.busy = true;
+    setImmediate(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
     const batch = this.waiting;
     this.waiting = new Map();
-    this.scheduled = false;
     this.queries += 1;
-    this.query.execute({ secretHashes: [...batch.keys()] }).then(
-      (rows) => {
-        const byHash = new Map(rows.map((row) => [row.secretHash, row]));
-        for (const [secretHash, waiters] of batch) for (const waiter of waiters) waiter.resolve(byHash.get(secretHash));
-      },
-      (error: unknown) => {
-        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
-      },
-    );
+    try {
+      const rows = await this.query.execute({ secretHashes: [...batch.keys()] });
+      const byHash = new Map(rows.map((row) => [row.secretHash, row]));
+      for (const [secretHash, waiters] of batch) for (const waiter of waiters) waiter.resolve(byHash.get(secretHash));
+    } catch (error) {
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
   }
 }
 
@@ -486,18 +498,27 @@ export interface AuthenticateTokenOptions {
   /** For Basic credentials with a username and a token as the password: the token must be that account's. */
   login?: string;
   now?: Date;
+  /** Where the package-protocol handler keeps tokens it has verified (see token-cache.ts). */
+  cache?: VerifiedTokenCache<TokenCheckRow>;
 }
 
 /**
- * The actor behind a token, checked on every request: one indexed lookup by hash (with the account, shared with
- * the requests that arrive at the same time), then a write only when the last use is more than a minute old or
- * comes from another address. Throws UNAUTHORIZED for anything but a live token of an active account.
+ * The actor behind a token, checked on every request: from the cache when one is given and remembers the token,
+ * otherwise one indexed lookup by hash (with the account, shared with the requests that arrive at the same time);
+ * then a write only when the last use is more than a minute old or comes from another address. Throws
+ * UNAUTHORIZED for anything but a live token of an active account.
  */
 export async function authenticateToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Promise<Actor> {
   const token = secret.trim();
   if (!looksLikeToken(token)) throw new AppError("UNAUTHORIZED", invalidToken);
   const secretHash = hashTokenSecret(token);
-  const row = await tokenLookupsFor(db).find(secretHash);
+  const { cache } = options;
+  let row = cache?.recall(secretHash);
+  let lookupGeneration: number | undefined;
+  if (!row) {
+    lookupGeneration = cache?.beginLookup();
+    row = await tokenLookupsFor(db).find(secretHash);
+  }
   // The index found the row by hash; comparing the hashes again in constant time costs nothing.
   if (!row || !secretsEqual(row.secretHash, secretHash)) throw new AppError("UNAUTHORIZED", invalidToken);
   if (options.login !== undefined) {
@@ -514,21 +535,29 @@ export async function authenticateToken(db: Db, secret: string, origin: RequestO
     throw new AppError("UNAUTHORIZED", `The access token ${row.name} expired on ${formatDay(row.expiresAt)}. Create a new one.`);
   }
 
+  // Only tokens that pass are remembered: anything else is refused from the database every time.
+  if (cache && lookupGeneration !== undefined) cache.remember(secretHash, row, lookupGeneration);
   const { isActive: _isActive, ...user } = row.user;
   const actor = tokenActor(user, { id: row.id, name: row.name, scopes: row.scopes.filter(isTokenScope), channelOwnerId: row.channelOwnerId }, origin);
-  await recordUse(db, actor, { ...row, addressSeen: row.seenIps.includes(origin.ipAddress) }, now);
+  await recordUse(db, actor, row, now);
   return actor;
 }
 
-async function recordUse(
-  db: Db,
-  actor: Actor,
-  row: { id: string; name: string; user: { id: string }; addressSeen: boolean; lastUsedAt: Date | null; lastUsedIp: string | null },
-  now: Date,
-): Promise<void> {
+/**
+ * Records a use: the row is updated in place first, so that concurrent requests with the same row (a cached one,
+ * or one shared by a batched lookup) see the use and do not write it again.
+ */
+async function recordUse(db: Db, actor: Actor, row: TokenCheckRow, now: Date): Promise<void> {
   const ipAddress = actor.origin.ipAddress;
-  if (!row.addressSeen) {
-    // Several first requests may race (pip opens a few at once): only the one whose update lands records it.
+  const stale = !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > lastUsedResolution;
+  const addressSeen = row.seenIps.includes(ipAddress);
+  if (addressSeen && !stale && row.lastUsedIp === ipAddress) return;
+  row.lastUsedAt = now;
+  row.lastUsedIp = ipAddress;
+  if (!addressSeen) {
+    row.seenIps = [...row.seenIps, ipAddress].slice(-rememberedAddresses);
+    // Several first requests may race (pip opens a few at once, several servers may see them): only the one whose
+    // update lands records it.
     const [claimed] = await db
       .update(accessTokens)
       .set({
@@ -548,10 +577,7 @@ async function recordUse(
     }
     return;
   }
-  const stale = !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > lastUsedResolution;
-  if (stale || row.lastUsedIp !== ipAddress) {
-    await db.update(accessTokens).set({ lastUsedAt: now, lastUsedIp: ipAddress }).where(eq(accessTokens.id, row.id));
-  }
+  await db.update(accessTokens).set({ lastUsedAt: now, lastUsedIp: ipAddress }).where(eq(accessTokens.id, row.id));
 }
 
 // ---------------------------------------------------------------------------------------------- leaks
@@ -587,6 +613,7 @@ export async function reportLeakedTokens(db: Db, origin: RequestOrigin, rawRepor
       return row;
     });
     if (!revoked) continue;
+    forgetCachedCredentials(revoked.userId);
     const [owner] = await db.select({ username: users.username, email: users.email }).from(users).where(eq(users.id, revoked.userId));
     if (!owner) continue;
     await sendEmail(db, {
