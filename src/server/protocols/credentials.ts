@@ -145,7 +145,7 @@ export class CredentialResolver {
 
   /**
    * `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and
-   * X-API-Key all end up here. Nothing is remembered between requests.
+   * X-API-Key all end up here.
    */
   private fromToken(token: string, origin: RequestOrigin, login?: string): Promise<Actor> {
     return authenticateToken(this.db, token, origin, { login, cache: this.options.tokenCache });
