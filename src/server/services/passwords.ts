@@ -1,5 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash as oneShotHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 // @node-rs/argon2 defaults to argon2id; these are OWASP's recommended minimums for it.
 const argonOptions = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -30,8 +30,9 @@ export function createLinkSecret(): { secret: string; secretHash: string } {
   return { secret, secretHash: hashSecret(secret) };
 }
 
+/** SHA-256 of a random secret (a token, a link), as stored. One call, no hash object: tokens are hashed on every request. */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return oneShotHash("sha256", secret, "hex");
 }
 
 export function secretsEqual(a: string, b: string): boolean {
