@@ -198,7 +198,7 @@ describe("the cache's own safety", () => {
     await check(token.secret);
     expect(cache.size).toBe(1);
 
-    await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query like 'listen "granary_credential_changes"%' and pid <> pg_backend_pid()`);
+    await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen "granary_credential_changes"%' and pid <> pg_backend_pid()`);
     await vi.waitFor(() => expect(cache.active).toBe(false), { timeout: 5_000, interval: 5 });
     expect(cache.size).toBe(0);
     expect(await lookupsDuring(() => check(token.secret))).toBe(1);
