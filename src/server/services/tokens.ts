@@ -20,6 +20,7 @@ import {
   tokenScopes,
   type Actor,
   type ActorToken,
+  type ActorUser,
   type RequestOrigin,
   type SignedInActor,
 } from "../authz";
@@ -529,55 +530,74 @@ export async function authenticateToken(db: Db, secret: string, origin: RequestO
   }
   if (!row.user.isActive) throw new AppError("UNAUTHORIZED", "The account this access token belongs to has been deactivated.");
   if (row.revokedAt) throw new AppError("UNAUTHORIZED", `The access token ${row.name} has been revoked. Create a new one.`);
-  const now = options.now ?? new Date();
-  if (row.expiresAt.getTime() <= now.getTime()) {
+  // A number, not a Date: this runs on every package request, and Next's instrumented Date costs more.
+  const now = options.now?.getTime() ?? Date.now();
+  if (row.expiresAt.getTime() <= now) {
     await recordExpiries(db, anonymousActor(origin), eq(accessTokens.id, row.id));
     throw new AppError("UNAUTHORIZED", `The access token ${row.name} expired on ${formatDay(row.expiresAt)}. Create a new one.`);
   }
 
   // Only tokens that pass are remembered: anything else is refused from the database every time.
   if (cache && lookupGeneration !== undefined) cache.remember(secretHash, row, lookupGeneration);
-  const { isActive: _isActive, ...user } = row.user;
-  const actor = tokenActor(user, { id: row.id, name: row.name, scopes: row.scopes.filter(isTokenScope), channelOwnerId: row.channelOwnerId }, origin);
-  await recordUse(db, actor, row, now);
+  const { user, token: actorToken } = actorPartsOf(row);
+  const actor = tokenActor(user, actorToken, origin);
+  const recording = recordUseIfDue(db, actor, row, now);
+  if (recording) await recording;
   return actor;
 }
 
-/**
- * Records a use: the row is updated in place first, so that concurrent requests with the same row (a cached one,
- * or one shared by a batched lookup) see the use and do not write it again.
- */
-async function recordUse(db: Db, actor: Actor, row: TokenCheckRow, now: Date): Promise<void> {
-  const ipAddress = actor.origin.ipAddress;
-  const stale = !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > lastUsedResolution;
-  const addressSeen = row.seenIps.includes(ipAddress);
-  if (addressSeen && !stale && row.lastUsedIp === ipAddress) return;
-  row.lastUsedAt = now;
-  row.lastUsedIp = ipAddress;
-  if (!addressSeen) {
-    row.seenIps = [...row.seenIps, ipAddress].slice(-rememberedAddresses);
-    // Several first requests may race (pip opens a few at once, several servers may see them): only the one whose
-    // update lands records it.
-    const [claimed] = await db
-      .update(accessTokens)
-      .set({
-        seenIps: sql`(array_append(${accessTokens.seenIps}, ${ipAddress}::text))[greatest(cardinality(${accessTokens.seenIps}) + 2 - ${rememberedAddresses}, 1):]`,
-        lastUsedAt: now,
-        lastUsedIp: ipAddress,
-      })
-      .where(and(eq(accessTokens.id, row.id), sql`not (${ipAddress}::text = any(${accessTokens.seenIps}))`))
-      .returning({ id: accessTokens.id });
-    if (claimed) {
-      await recordAudit(db, actor, {
-        action: "token.used_from_new_ip",
-        target: { type: "access_token", id: row.id, label: row.name },
-        subjectUserId: row.user.id,
-        details: { ipAddress, userAgent: actor.origin.userAgent },
-      });
-    }
-    return;
+/** The actor's account and token for a row, worked out once per row (a remembered row serves many requests). */
+const actorParts = new WeakMap<TokenCheckRow, { user: ActorUser; token: ActorToken }>();
+
+function actorPartsOf(row: TokenCheckRow): { user: ActorUser; token: ActorToken } {
+  let parts = actorParts.get(row);
+  if (!parts) {
+    const { isActive: _isActive, ...user } = row.user;
+    parts = { user, token: { id: row.id, name: row.name, scopes: row.scopes.filter(isTokenScope), channelOwnerId: row.channelOwnerId } };
+    actorParts.set(row, parts);
   }
-  await db.update(accessTokens).set({ lastUsedAt: now, lastUsedIp: ipAddress }).where(eq(accessTokens.id, row.id));
+  return parts;
+}
+
+/**
+ * Records a use when one is due (a new address, another address than the last, or a last use more than a minute
+ * old), or returns null. The row is updated in place first, so that concurrent requests with the same row (a
+ * remembered one, or one shared by a batched lookup) see the use and do not write it again.
+ */
+function recordUseIfDue(db: Db, actor: Actor, row: TokenCheckRow, now: number): Promise<void> | null {
+  const ipAddress = actor.origin.ipAddress;
+  const stale = !row.lastUsedAt || now - row.lastUsedAt.getTime() > lastUsedResolution;
+  const addressSeen = row.seenIps.includes(ipAddress);
+  if (addressSeen && !stale && row.lastUsedIp === ipAddress) return null;
+  const usedAt = new Date(now);
+  row.lastUsedAt = usedAt;
+  row.lastUsedIp = ipAddress;
+  if (addressSeen) return db.update(accessTokens).set({ lastUsedAt: usedAt, lastUsedIp: ipAddress }).where(eq(accessTokens.id, row.id)).then(() => {});
+  row.seenIps = [...row.seenIps, ipAddress].slice(-rememberedAddresses);
+  return recordNewAddress(db, actor, row, usedAt);
+}
+
+async function recordNewAddress(db: Db, actor: Actor, row: TokenCheckRow, usedAt: Date): Promise<void> {
+  const ipAddress = actor.origin.ipAddress;
+  // Several first requests may race (pip opens a few at once, several servers may see them): only the one whose
+  // update lands records it.
+  const [claimed] = await db
+    .update(accessTokens)
+    .set({
+      seenIps: sql`(array_append(${accessTokens.seenIps}, ${ipAddress}::text))[greatest(cardinality(${accessTokens.seenIps}) + 2 - ${rememberedAddresses}, 1):]`,
+      lastUsedAt: usedAt,
+      lastUsedIp: ipAddress,
+    })
+    .where(and(eq(accessTokens.id, row.id), sql`not (${ipAddress}::text = any(${accessTokens.seenIps}))`))
+    .returning({ id: accessTokens.id });
+  if (claimed) {
+    await recordAudit(db, actor, {
+      action: "token.used_from_new_ip",
+      target: { type: "access_token", id: row.id, label: row.name },
+      subjectUserId: row.user.id,
+      details: { ipAddress, userAgent: actor.origin.userAgent },
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- leaks
