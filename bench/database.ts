@@ -6,6 +6,10 @@
  *     (bench/seed.ts), writes <work-dir>/database.env (DATABASE_URL=...) and keeps running until SIGTERM or
  *     SIGINT, when it stops PostgreSQL.
  *
+ *   npx tsx bench/database.ts transactions <database-url>
+ *     prints how many transactions the database has committed or rolled back so far (PostgreSQL's statistics,
+ *     which lag up to a second behind), to count the queries a measured run made.
+ *
  *   npx tsx bench/database.ts bump <database-url> <owner>
  *     moves the owner's channel revision, as any upload does, so Granary's cached indexes go stale and the
  *     next request rebuilds them: this times a cold-cache generation in a warm process.
@@ -99,15 +103,30 @@ async function bump(databaseUrl: string, owner: string): Promise<void> {
   }
 }
 
+async function transactions(databaseUrl: string): Promise<void> {
+  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await client<{ total: string }[]>`select sum(xact_commit + xact_rollback)::text as total from pg_stat_database where datname = current_database()`;
+    console.log(row?.total ?? "0");
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
 const [command, ...args] = process.argv.slice(2);
 if (command === "serve" && args.length === 3) {
   void serve(args[0]!, args[1]!, args[2]!);
+} else if (command === "transactions" && args.length === 1) {
+  transactions(args[0]!).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 } else if (command === "bump" && args.length === 2) {
   bump(args[0]!, args[1]!).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });
 } else {
-  console.error("usage: tsx bench/database.ts serve <work-dir> <owner> <password> | bump <database-url> <owner>");
+  console.error("usage: tsx bench/database.ts serve <work-dir> <owner> <password> | transactions <database-url> | bump <database-url> <owner>");
   process.exit(2);
 }

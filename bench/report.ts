@@ -186,6 +186,8 @@ const simplePass = simpleGranaryP99 < 50 && clean(simple.granary);
 const tokenMeta = read<TokenMeta>("token-meta");
 const tokenRoundNumbers = Array.from({ length: tokenMeta.rounds }, (_, index) => index + 1);
 const tokenRunsOf = (side: Side) => tokenRoundNumbers.map((round) => read<WrkRun>(`token-${side}-${round}`));
+/** Database transactions during a token-comparison run (bench/run.sh counts them from pg_stat_database). */
+const transactionsOf = (run: WrkRun) => Number(fs.readFileSync(path.join(resultsDirectory!, `${run.name}.transactions`), "utf8").trim());
 const tokenRuns = {
   pageAnonymous: tokenRunsOf("page_anonymous"),
   pageToken: tokenRunsOf("page_token"),
@@ -424,11 +426,13 @@ lines.push(
     `one-version package (${format(tokenMeta.verdaccio_bytes)} bytes gzip-encoded) to a user's token ` +
     "(`Authorization: Bearer`); every package there needs a signed-in user, and its tokens are JWTs, its fastest " +
     `kind (legacy tokens re-check the password with bcrypt on each request). ${tokenMeta.rounds} rounds; in each, ` +
-    "each page is measured anonymously and with the token, the two taking turns going first (ABBA), then Verdaccio.",
+    "each page is measured anonymously and with the token, the two taking turns going first (ABBA), then Verdaccio. " +
+    "\"database transactions\" counts what Granary's database committed during a run (pg_stat_database, read before " +
+    "and after), so a token request that reached the database would show.",
   "",
 );
 table(
-  ["Round", "Request", "req/s", "p50 ms", "p99 ms", "wrk errors", "machine busy before", "others' CPU during"],
+  ["Round", "Request", "req/s", "p50 ms", "p99 ms", "database transactions", "wrk errors", "machine busy before", "others' CPU during"],
   tokenRoundNumbers.flatMap((round, index) => {
     const entries: [string, WrkRun][] = [
       [`${meta.simple_files}-file page, anonymous`, tokenRuns.pageAnonymous[index]!],
@@ -445,6 +449,7 @@ table(
         format(requestsPerSecond(run)),
         format(run.wrk.latency_us.p50 / 1000, 2),
         format(p99Milliseconds(run), 2),
+        request.startsWith("Verdaccio") ? "—" : `${format(transactionsOf(run))} for ${format(run.wrk.requests)} requests`,
         errorText(run),
         `${run.machine_busy_percent_before}%`,
         cpuNote(run),
@@ -453,6 +458,7 @@ table(
         String(round),
         "**token / anonymous (500 files; one file); one-file token / Verdaccio**",
         `**${format(ratios.page, 2)}; ${format(ratios.small, 2)}; ${format(ratios.verdaccio, 2)}**`,
+        "",
         "",
         "",
         "",

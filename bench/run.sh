@@ -596,11 +596,26 @@ for path in "$PAGE_PATH" "$TOKEN_PATH"; do
   warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$path"
 done
 warm_up -d"${WARMUP}s" "${verdaccio_page[@]}"
+# The database's transaction count, settled: PostgreSQL's statistics lag up to a second behind.
+database_transactions() {
+  sleep 1.5
+  "$TSX" "$APP/bench/database.ts" transactions "$DATABASE_URL"
+}
+# token_run <name> <wrk args...>: one measurement, with the database transactions it caused beside it (the token
+# cache's work shows there: a token request that reached the database would count one or more).
+token_run() {
+  local name=$1 before after
+  shift
+  before=$(database_transactions)
+  run_wrk "$name" granary "$@"
+  after=$(database_transactions)
+  echo "$((after - before))" >"$RESULTS/$name.transactions"
+}
 # token_pair <series> <path> <round>: the page anonymously and with the token, in ABBA order over the rounds.
 token_pair() {
   local series=$1 path=$2 round=$3
-  local anonymous=(run_wrk "token-${series}_anonymous-$round" granary -d"${DURATION}s" "${granary_page[@]}" "$GRANARY$path")
-  local with_token=(run_wrk "token-${series}_token-$round" granary -d"${DURATION}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$path")
+  local anonymous=(token_run "token-${series}_anonymous-$round" -d"${DURATION}s" "${granary_page[@]}" "$GRANARY$path")
+  local with_token=(token_run "token-${series}_token-$round" -d"${DURATION}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$path")
   if ((round % 4 == 1 || round % 4 == 0)); then "${anonymous[@]}"; "${with_token[@]}"; else "${with_token[@]}"; "${anonymous[@]}"; fi
 }
 for round in $(seq "$TOKEN_ROUNDS"); do
