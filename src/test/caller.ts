@@ -7,6 +7,7 @@ import { appRouter, createCaller } from "@/server/api/root";
 import type { SessionControl } from "@/server/api/trpc";
 import type { Actor } from "@/server/authz";
 import type { Db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
 import type { SessionGrant } from "@/server/services/accounts";
 import { testDatabase } from "./db";
 
@@ -62,4 +63,15 @@ export async function failureOf(call: Promise<unknown>): Promise<TRPCFailure> {
     return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors, error };
   }
   throw new Error(`Expected the call to fail, but it returned ${JSON.stringify(outcome)}.`);
+}
+
+/** The message of the UNAUTHORIZED AppError a service call fails with; anything else fails the test. */
+export async function unauthorizedMessage(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "UNAUTHORIZED") return error.message;
+    throw error;
+  }
+  throw new Error("Expected UNAUTHORIZED.");
 }

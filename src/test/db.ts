@@ -3,6 +3,7 @@
  * src/test/global-setup.ts prepared, and emptied before every test. The ORM is never mocked.
  */
 import { sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { env } from "@/env";
@@ -65,6 +66,28 @@ let currentDatabase: Db | undefined;
 /** The address of this worker's database, for code under test that opens connections of its own. */
 export function testDatabaseUrl(): string {
   return workerDatabase().url;
+}
+
+/**
+ * Takes an ACCESS EXCLUSIVE lock on a table in a transaction of its own, so that any query on the table waits:
+ * a way to hold a query in flight for as long as a test needs. Resolves once the lock is held, with the function
+ * that releases it (call it in a finally block).
+ */
+export async function lockTable(db: Db, table: PgTable): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = db.transaction(async (tx) => {
+    await tx.execute(sql`lock table ${table} in access exclusive mode`);
+    locked();
+    await released;
+  });
+  await Promise.race([isLocked, holder]);
+  return async () => {
+    release();
+    await holder;
+  };
 }
 
 /** The database of the test file that called setUpTestDatabase(); helpers such as callerFor default to it. */

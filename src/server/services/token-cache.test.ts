@@ -4,11 +4,11 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { setUpTestDatabase, testDatabaseUrl } from "@/test/db";
+import { unauthorizedMessage } from "@/test/caller";
+import { lockTable, setUpTestDatabase, testDatabaseUrl } from "@/test/db";
 import { createAccessToken, createSiteAdmin, createUser, recordedAuditEvents, testOrigin } from "@/test/factories";
 import type { Actor } from "../authz";
 import { accessTokens, users } from "../db/schema";
-import { AppError } from "../errors";
 import { setUserActive } from "./admin";
 import { VerifiedTokenCache } from "./token-cache";
 import { authenticateToken, regenerateToken, revokeToken, tokenLookupsFor, type TokenCheckRow } from "./tokens";
@@ -26,15 +26,6 @@ afterEach(() => cache.close());
 
 const check = (secret: string, origin = testOrigin, now?: Date) => authenticateToken(db, secret, origin, { cache, now });
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError && error.code === "UNAUTHORIZED") return error.message;
-    throw error;
-  }
-  throw new Error("Expected UNAUTHORIZED.");
-}
 
 /** Database lookups a block of work made. */
 async function lookupsDuring(work: () => Promise<unknown>): Promise<number> {
@@ -61,8 +52,8 @@ describe("a verified token", () => {
     const revoked = await createAccessToken(db, user, { revoked: true });
     const expired = await createAccessToken(db, user, { expired: true });
     for (const secret of [revoked.secret, expired.secret, `granary-${"Q".repeat(43)}`]) {
-      expect(await lookupsDuring(() => refusal(check(secret)))).toBe(1);
-      expect(await lookupsDuring(() => refusal(check(secret)))).toBe(1);
+      expect(await lookupsDuring(() => unauthorizedMessage(check(secret)))).toBe(1);
+      expect(await lookupsDuring(() => unauthorizedMessage(check(secret)))).toBe(1);
     }
     expect(cache.size).toBe(0);
   });
@@ -74,14 +65,14 @@ describe("a verified token", () => {
     for (const token of [revoked, regenerated, other]) await check(token.secret);
 
     await revokeToken(db, user.actor, { id: revoked.id });
-    expect(await refusal(check(revoked.secret))).toContain("revoked");
+    expect(await unauthorizedMessage(check(revoked.secret))).toContain("revoked");
     await regenerateToken(db, user.actor, { id: regenerated.id });
-    expect(await refusal(check(regenerated.secret))).toContain("revoked");
+    expect(await unauthorizedMessage(check(regenerated.secret))).toContain("revoked");
 
     const another = await createAccessToken(db, user);
     await check(another.secret);
     await setUserActive(db, admin.actor, { userId: user.id, active: false });
-    expect(await refusal(check(another.secret))).toContain("deactivated");
+    expect(await unauthorizedMessage(check(another.secret))).toContain("deactivated");
     // Another account's token is untouched.
     expect(await lookupsDuring(() => check(other.secret))).toBe(0);
   });
@@ -103,7 +94,7 @@ describe("a verified token", () => {
     // Without settle(): the notification arrives by itself, within moments of the commit.
     await db.update(accessTokens).set({ revokedAt: new Date(), revokedReason: "revoked" }).where(eq(accessTokens.id, token.id));
     await vi.waitFor(() => expect(cache.size).toBe(0), { timeout: 5_000, interval: 5 });
-    expect(await refusal(check(token.secret))).toContain("revoked");
+    expect(await unauthorizedMessage(check(token.secret))).toContain("revoked");
   });
 
   it("is forgotten when its account or a channel it is limited to is deleted", async () => {
@@ -115,10 +106,10 @@ describe("a verified token", () => {
     await check(limited.secret);
     await db.delete(users).where(eq(users.id, channelOwner.id));
     await cache.settle();
-    await refusal(check(limited.secret));
+    await unauthorizedMessage(check(limited.secret));
     await db.delete(users).where(eq(users.id, user.id));
     await cache.settle();
-    await refusal(check(own.secret));
+    await unauthorizedMessage(check(own.secret));
   });
 
   it("expires by the clock, with no notification needed", async () => {
@@ -126,7 +117,7 @@ describe("a verified token", () => {
     const token = await createAccessToken(db, user, { lifetimeDays: 1 });
     await check(token.secret);
     const tomorrow = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000);
-    expect(await refusal(check(token.secret, testOrigin, tomorrow))).toContain("expired");
+    expect(await unauthorizedMessage(check(token.secret, testOrigin, tomorrow))).toContain("expired");
     expect((await recordedAuditEvents(db, { action: "token.expired" })).map((event) => event.targetId)).toEqual([token.id]);
   });
 
@@ -166,25 +157,15 @@ describe("the cache's own safety", () => {
   it("does not remember a lookup that was under way when a change was heard of", async () => {
     const user = await createUser(db);
     const token = await createAccessToken(db, user);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // Another transaction's lock holds the lookup in flight while the change arrives.
-    const holder = db.transaction(async (tx) => {
-      await tx.execute(sql`lock table ${accessTokens} in access exclusive mode`);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await lockTable(db, accessTokens);
     let pending: Promise<Actor>;
     try {
       pending = check(token.secret);
       await new Promise((resolve) => setImmediate(resolve));
       cache.forgetUser(user.id);
     } finally {
-      release();
-      await holder;
+      await release();
     }
     await pending;
     expect(cache.size).toBe(0);

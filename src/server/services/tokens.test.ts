@@ -2,10 +2,10 @@
  * The token service and the API's credential headers: secrets, storage, names, lifetimes, listing, revocation,
  * regeneration, the rule for tokens minted by tokens, audit events, e-mails and leak reports.
  */
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { callerFor, failureOf } from "@/test/caller";
-import { setUpTestDatabase } from "@/test/db";
+import { callerFor, failureOf, unauthorizedMessage } from "@/test/caller";
+import { lockTable, setUpTestDatabase } from "@/test/db";
 import {
   anonymous,
   createAccessToken,
@@ -22,7 +22,6 @@ import { tokenScopeNames } from "@/shared/token-scopes";
 import { actorFromCredentialHeaders } from "../api/credentials";
 import { type Actor } from "../authz";
 import { accessTokens, auditEvents } from "../db/schema";
-import { AppError } from "../errors";
 import { hashSecret } from "./passwords";
 import { authenticateToken, generateTokenSecret, reportLeakedTokens, revokeToken, tokenLookupsFor } from "./tokens";
 
@@ -35,15 +34,6 @@ async function tokenRow(id: string) {
   return row;
 }
 
-async function unauthorized(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError && error.code === "UNAUTHORIZED") return error.message;
-    throw error;
-  }
-  throw new Error("Expected UNAUTHORIZED.");
-}
 
 function bearer(secret: string): Headers {
   return new Headers({ authorization: `Bearer ${secret}`, "x-forwarded-for": testOrigin.ipAddress });
@@ -255,7 +245,7 @@ describe("revoking and regenerating", () => {
     expect(fresh.secret).not.toBe(old.secret);
     expect(fresh.token).toMatchObject({ name: "rotate me", scopes: ["conda", "pypi:upload"], channel: "regen-channel", status: "active" });
     expect(Math.round((fresh.token.expiresAt.getTime() - fresh.token.createdAt.getTime()) / day)).toBe(30);
-    expect(await unauthorized(apiActor(bearer(old.secret)))).toContain("revoked");
+    expect(await unauthorizedMessage(apiActor(bearer(old.secret)))).toContain("revoked");
     expect((await apiActor(bearer(fresh.secret))).kind).toBe("user");
     expect(await tokenRow(old.token.id)).toMatchObject({ revokedReason: "regenerated" });
     // The revocation and the new token share a transaction, so their order in the trail is not fixed.
@@ -291,10 +281,10 @@ describe("checking a token on each request", () => {
       const actor = await apiActor(headers);
       expect(actor).toMatchObject({ kind: "user", user: { username: "Checker" }, via: "token", token: { name: "cli", scopes: ["api:read"] } });
     }
-    expect(await unauthorized(apiActor(basic("someone-else", secret)))).toContain("another account");
-    expect(await unauthorized(apiActor(bearer("granary-" + "x".repeat(43))))).toContain("not valid");
-    expect(await unauthorized(apiActor(bearer("not a token")))).toContain("not valid");
-    expect(await unauthorized(apiActor(new Headers({ authorization: "Digest abc" })))).toContain("Digest");
+    expect(await unauthorizedMessage(apiActor(basic("someone-else", secret)))).toContain("another account");
+    expect(await unauthorizedMessage(apiActor(bearer("granary-" + "x".repeat(43))))).toContain("not valid");
+    expect(await unauthorizedMessage(apiActor(bearer("not a token")))).toContain("not valid");
+    expect(await unauthorizedMessage(apiActor(new Headers({ authorization: "Digest abc" })))).toContain("Digest");
     expect(await actorFromCredentialHeaders(db, new Headers())).toBeNull();
   });
 
@@ -306,10 +296,10 @@ describe("checking a token on each request", () => {
     expect(actor.kind === "user" && actor.token).toBeFalsy();
     const minted = await callerFor(actor).tokens.create({ name: "login", scopes: ["all"] });
     expect(minted.secret).toMatch(/^granary-/);
-    expect(await unauthorized(apiActor(new Headers({ authorization: `Basic ${Buffer.from("cli-user:wrong password").toString("base64")}` })))).toContain(
+    expect(await unauthorizedMessage(apiActor(new Headers({ authorization: `Basic ${Buffer.from("cli-user:wrong password").toString("base64")}` })))).toContain(
       "not right",
     );
-    expect(await unauthorized(apiActor(new Headers({ authorization: basic, "sec-fetch-site": "cross-site" })))).toContain("another site");
+    expect(await unauthorizedMessage(apiActor(new Headers({ authorization: basic, "sec-fetch-site": "cross-site" })))).toContain("another site");
   });
 
   it("answers whoami with how the caller signed in", async () => {
@@ -341,24 +331,24 @@ describe("checking a token on each request", () => {
     const viaToken = callerFor(await apiActor(bearer(secret)));
     await expect(viaToken.tokens.list()).resolves.toBeDefined();
     await callerFor(user.actor).tokens.revoke({ id: token.id });
-    expect(await unauthorized(apiActor(bearer(secret)))).toBe("The access token short-lived has been revoked. Create a new one.");
+    expect(await unauthorizedMessage(apiActor(bearer(secret)))).toBe("The access token short-lived has been revoked. Create a new one.");
 
     const expiring = await callerFor(user.actor).tokens.create({ name: "expiring", scopes: ["api"] });
     await apiActor(bearer(expiring.secret));
     await db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(accessTokens.id, expiring.token.id));
-    expect(await unauthorized(apiActor(bearer(expiring.secret)))).toMatch(/^The access token expiring expired on \d{4}-\d{2}-\d{2}\./);
+    expect(await unauthorizedMessage(apiActor(bearer(expiring.secret)))).toMatch(/^The access token expiring expired on \d{4}-\d{2}-\d{2}\./);
 
     const deactivated = await createDeactivatedUser(db);
     const theirs = await createAccessToken(db, deactivated);
-    expect(await unauthorized(apiActor(bearer(theirs.secret)))).toContain("deactivated");
+    expect(await unauthorizedMessage(apiActor(bearer(theirs.secret)))).toContain("deactivated");
   });
 
   it("records an expiry once, when the expired token is first presented or the owner lists tokens", async () => {
     const user = await createUser(db);
     const presented = await createAccessToken(db, user, { name: "presented", expired: true });
     const listed = await createAccessToken(db, user, { name: "listed", expired: true });
-    await unauthorized(authenticateToken(db, presented.secret, { ipAddress: "198.51.100.20", userAgent: "pip" }));
-    await unauthorized(authenticateToken(db, presented.secret, { ipAddress: "198.51.100.20", userAgent: "pip" }));
+    await unauthorizedMessage(authenticateToken(db, presented.secret, { ipAddress: "198.51.100.20", userAgent: "pip" }));
+    await unauthorizedMessage(authenticateToken(db, presented.secret, { ipAddress: "198.51.100.20", userAgent: "pip" }));
     const expiries = await recordedAuditEvents(db, { action: "token.expired" });
     expect(expiries).toHaveLength(1);
     expect(expiries[0]).toMatchObject({ targetId: presented.id, subjectUserId: user.id, actorLabel: "anonymous", ipAddress: "198.51.100.20" });
@@ -404,7 +394,7 @@ describe("checking a token on each request", () => {
 
     // Nothing is remembered: the check right after a revocation makes its own query and sees it.
     await revokeToken(db, user.actor, { id: token.id });
-    expect(await unauthorized(authenticateToken(db, token.secret, testOrigin))).toContain("revoked");
+    expect(await unauthorizedMessage(authenticateToken(db, token.secret, testOrigin))).toContain("revoked");
     expect(lookups.queries - before).toBeGreaterThanOrEqual(2);
   });
 
@@ -417,16 +407,7 @@ describe("checking a token on each request", () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
     // Another transaction's lock holds the first lookup in flight for as long as the test needs.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.transaction(async (tx) => {
-      await tx.execute(sql`lock table ${accessTokens} in access exclusive mode`);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await lockTable(db, accessTokens);
     let first: Promise<Actor>;
     const later: Promise<Actor>[] = [];
     try {
@@ -441,8 +422,7 @@ describe("checking a token on each request", () => {
       }
       expect(lookups.queries - before).toBe(1);
     } finally {
-      release();
-      await holder;
+      await release();
     }
     expect((await first).kind).toBe("user");
     expect((await Promise.all(later)).every((actor) => actor.kind === "user")).toBe(true);
@@ -479,7 +459,7 @@ describe("leak reports", () => {
     );
     expect(await tokenRow(leaked.id)).toMatchObject({ revokedReason: "leaked", holdsName: false });
     expect((await tokenRow(safe.id)).revokedAt).toBeNull();
-    expect(await unauthorized(authenticateToken(db, leaked.secret, testOrigin))).toContain("revoked");
+    expect(await unauthorizedMessage(authenticateToken(db, leaked.secret, testOrigin))).toContain("revoked");
 
     const [event] = await recordedAuditEvents(db, { action: "token.leak_reported" });
     expect(event).toMatchObject({
