@@ -33,19 +33,19 @@ export async function sessionCookie(account: { id: string; sessionVersion: numbe
 export interface TestServer extends ProtocolServer {
   store: BlobStore;
   filesDirectory: string;
-  /** The launcher's token cache, listening on the test database (absent with `tokenCache: false`). */
-  tokenCache?: VerifiedTokenCache<TokenCheckRow>;
+  /** The launcher's token cache, listening on the test database. */
+  tokenCache: VerifiedTokenCache<TokenCheckRow>;
 }
 
 export async function startTestServer(
   db: Db,
-  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number; tokenCache?: boolean } = {},
+  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number } = {},
 ): Promise<TestServer> {
   const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
   // As the launcher runs it: tokens are remembered once verified, and forgotten when a change is heard of.
-  const tokenCache = options.tokenCache === false ? undefined : new VerifiedTokenCache<TokenCheckRow>(testDatabaseUrl(), { log: () => {} });
-  await tokenCache?.start();
+  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(testDatabaseUrl(), { log: () => {} });
+  await tokenCache.start();
   const server = await startProtocolServer({
     db,
     store,
@@ -65,7 +65,7 @@ export async function startTestServer(
     tokenCache,
     async close() {
       await server.close();
-      await tokenCache?.close();
+      await tokenCache.close();
       fs.rmSync(filesDirectory, { recursive: true, force: true });
     },
   };

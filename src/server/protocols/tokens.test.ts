@@ -159,7 +159,7 @@ describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
     await revokeToken(db, alice.actor, { id: revoked.id });
     // Changed in the database directly, as another app server would: this server hears of it.
     await db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1) }).where(eq(accessTokens.id, expiring.id));
-    await server.tokenCache!.settle();
+    await server.tokenCache.settle();
     const afterRevocation = await call(server, `/t/${revoked.secret}${repodataPath}`);
     expect(afterRevocation.status).toBe(401);
     expect(afterRevocation.text).toContain("revoked");

@@ -4,7 +4,7 @@
  * token requests to two thirds of anonymous ones).
  *
  * It stays exact by being told of every change that matters:
- * - PostgreSQL triggers (migration 0004) send a notification on the `granary_credential_changes` channel, with
+ * - PostgreSQL triggers (migration 0003) send a notification on the `granary_credential_changes` channel, with
  *   the user's id, whenever a token is revoked, changes or is deleted, and whenever an account is deactivated,
  *   deleted or changes what a token's actor carries (name, e-mail, site administration). Every process that keeps
  *   tokens listens on its own connection and forgets that user's tokens when the notification arrives, within

@@ -1,8 +1,9 @@
 /**
  * Access tokens: creating, listing, revoking and regenerating them, checking one on each request, and
  * revoking reported leaks. A secret is `granary-` and 43 base62 characters; only its SHA-256 is stored, and
- * a request costs at most one lookup through the unique hash index (concurrent requests share one). Nothing
- * about a token is cached between requests, so a revocation or an expiry takes effect on the very next one.
+ * a check costs at most one lookup through the unique hash index (concurrent checks share one), or none when the
+ * package-protocol handler remembers the token (token-cache.ts, which hears of every revocation). Expiry is
+ * compared with the clock on every request.
  */
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
@@ -424,10 +425,9 @@ function lookupQuery(db: Db) {
 
 /** What a token check reads: the token and its account (what a VerifiedTokenCache keeps). */
 export type TokenCheckRow = Awaited<ReturnType<ReturnType<typeof lookupQuery>["execute"]>>[number];
-type LookupRow = TokenCheckRow;
 
 interface Waiter {
-  resolve(row: LookupRow | undefined): void;
+  resolve(row: TokenCheckRow | undefined): void;
   reject(error: unknown): void;
 }
 
@@ -450,7 +450,7 @@ class TokenLookups {
     this.query = lookupQuery(db);
   }
 
-  find(secretHash: string): Promise<LookupRow | undefined> {
+  find(secretHash: string): Promise<TokenCheckRow | undefined> {
     return new Promise((resolve, reject) => {
       const waiters = this.waiting.get(secretHash);
       if (waiters) waiters.push({ resolve, reject });
