@@ -66,7 +66,7 @@ export async function failureOf(call: Promise<unknown>): Promise<TRPCFailure> {
 }
 
 /** The message of the UNAUTHORIZED AppError a service call fails with; anything else fails the test. */
-export async function unauthorizedMessage(call: Promise<unknown>): Promise<string> {
+export async function unauthorizedMessage(call: unknown): Promise<string> {
   try {
     await call;
   } catch (error) {

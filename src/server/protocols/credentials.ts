@@ -19,8 +19,8 @@ import { decode } from "next-auth/jwt";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { looksLikeToken } from "@/shared/token-scopes";
 import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
+import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import { authenticateToken, type TokenCheckRow } from "../services/tokens";
 import { headerValue, originOf } from "./http";
@@ -59,11 +59,6 @@ export interface CredentialResolverOptions {
   now?: () => number;
 }
 
-export interface ResolvedRequest {
-  actor: Actor;
-  origin: RequestOrigin;
-}
-
 export function sentCsrfHeader(request: IncomingMessage): boolean {
   return headerValue(request, "x-requested-with")?.toLowerCase() === csrfHeaderValue;
 }
@@ -98,56 +93,33 @@ export class CredentialResolver {
   }
 
   /**
-   * The actor behind a request. Throws UNAUTHORIZED for credentials that are present but wrong, so a client
-   * with a mistyped password hears about it even on public content.
+   * The actor behind a request. Throws (or rejects with) UNAUTHORIZED for credentials that are present but
+   * wrong, so a client with a mistyped password hears about it even on public content. Anonymous requests and
+   * tokens the cache remembers are answered without a promise, since this runs before every package request.
    */
-  async resolve(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Promise<ResolvedRequest> {
+  actorFor(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Actor | Promise<Actor> {
     const origin = originOf(request);
     const pathToken = headerValue(request, pathTokenHeader);
-    if (pathToken) return { actor: await this.fromToken(pathToken, origin), origin };
+    if (pathToken) return this.fromToken(pathToken, origin);
     const authorization = headerValue(request, "authorization");
     if (authorization) {
       if (unsafeRequestFromAnotherSite(request)) throw new AppError("UNAUTHORIZED", "Credentials are not accepted from another site's page.");
-      return { actor: await this.fromAuthorization(authorization, origin), origin };
+      const credentials = parseAuthorizationHeader(authorization);
+      if (credentials.kind === "password") return this.fromPassword(credentials.login, credentials.password, origin);
+      return this.fromToken(credentials.secret, origin, credentials.login);
     }
     const apiKey = headerValue(request, "x-api-key");
-    if (apiKey) return { actor: await this.fromToken(apiKey, origin), origin };
+    if (apiKey) return this.fromToken(apiKey, origin);
     const cookieAccepted = cookiePolicy === "accepted" || (cookiePolicy === "requires-x-requested-with" && sentCsrfHeader(request));
-    if (cookieAccepted) {
-      const actor = await this.fromSessionCookie(headerValue(request, "cookie"), origin);
-      if (actor) return { actor, origin };
-    }
-    return { actor: anonymousActor(origin), origin };
-  }
-
-  private async fromAuthorization(header: string, origin: RequestOrigin): Promise<Actor> {
-    const [scheme, value = ""] = header.trim().split(/\s+/, 2);
-    switch (scheme?.toLowerCase()) {
-      case "basic": {
-        const decoded = Buffer.from(value, "base64").toString("utf8");
-        const separator = decoded.indexOf(":");
-        if (separator === -1) throw new AppError("UNAUTHORIZED", "The Basic credentials are malformed: send username:password.");
-        const login = decoded.slice(0, separator);
-        const password = decoded.slice(separator + 1);
-        // PostgreSQL refuses NUL in text: such credentials are simply wrong, not a server error.
-        if (login.includes("\0") || password.includes("\0")) throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
-        if (login === "__token__") return this.fromToken(password, origin);
-        // pip, poetry and twine also send a token as the password of the account's own username.
-        if (looksLikeToken(password.trim())) return this.fromToken(password, origin, login);
-        return this.fromPassword(login, password, origin);
-      }
-      case "bearer":
-        return this.fromToken(value, origin);
-      default:
-        throw new AppError("UNAUTHORIZED", `The ${scheme ?? "empty"} authorization scheme is not supported; use Basic or Bearer.`);
-    }
+    if (cookieAccepted) return this.fromSessionCookie(headerValue(request, "cookie"), origin).then((actor) => actor ?? anonymousActor(origin));
+    return anonymousActor(origin);
   }
 
   /**
    * `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and
    * X-API-Key all end up here.
    */
-  private fromToken(token: string, origin: RequestOrigin, login?: string): Promise<Actor> {
+  private fromToken(token: string, origin: RequestOrigin, login?: string): Actor | Promise<Actor> {
     return authenticateToken(this.db, token, origin, { login, cache: this.options.tokenCache });
   }
 
@@ -163,7 +135,7 @@ export class CredentialResolver {
     this.basicCache.delete(key);
     const grant = await this.checkPassword(key, login, password, origin);
     const user = await resolveSession(this.db, grant);
-    if (!user) throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
+    if (!user) throw new AppError("UNAUTHORIZED", wrongCredentialsMessage);
     this.remember(key, grant);
     return userActor(user, origin);
   }
@@ -176,7 +148,7 @@ export class CredentialResolver {
         .catch((error: unknown) => {
           // An empty login or password fails the sign-in schema: to a package client that is just wrong credentials.
           if (error instanceof AppError) throw error;
-          if (error instanceof Error && error.name === "ZodError") throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
+          if (error instanceof Error && error.name === "ZodError") throw new AppError("UNAUTHORIZED", wrongCredentialsMessage);
           throw error;
         })
         .finally(() => this.pendingChecks.delete(key));

@@ -103,8 +103,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     try {
       const method = request.method ?? "GET";
       if (!(route.methods as readonly string[]).includes(method)) throw new MethodNotAllowedError(route.methods.join(", "));
-      const actor =
-        route.credentials === "ignored" ? anonymousActor(originOf(request)) : (await services.credentials.resolve(request, route.sessionCookie)).actor;
+      const found = route.credentials === "ignored" ? anonymousActor(originOf(request)) : services.credentials.actorFor(request, route.sessionCookie);
+      // Most package requests know their actor without waiting (anonymous, or a remembered token): no await for those.
+      const actor = found instanceof Promise ? await found : found;
       assertCan(actor, route.permission);
       const queryStart = request.url?.indexOf("?") ?? -1;
       context = {

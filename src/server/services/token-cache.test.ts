@@ -28,7 +28,7 @@ const check = (secret: string, origin = testOrigin, now?: Date) => authenticateT
 
 
 /** Database lookups a block of work made. */
-async function lookupsDuring(work: () => Promise<unknown>): Promise<number> {
+async function lookupsDuring(work: () => unknown): Promise<number> {
   const before = tokenLookupsFor(db).queries;
   await work();
   return tokenLookupsFor(db).queries - before;
@@ -45,6 +45,23 @@ describe("a verified token", () => {
       for (let request = 0; request < 5; request++) expect(username(await check(token.secret))).toBe(user.username);
     })).toBe(0);
     expect(cache.size).toBe(1);
+  });
+
+  it("is answered from memory without a promise, with the same checks", async () => {
+    const user = await createUser(db);
+    const token = await createAccessToken(db, user);
+    await check(token.secret);
+    const remembered = check(token.secret);
+    expect(remembered).not.toBeInstanceOf(Promise);
+    expect(username(remembered as Actor)).toBe(user.username);
+    // Basic credentials with a username: the token must be that account's, remembered or not.
+    const withLogin = (login: string) => authenticateToken(db, token.secret, testOrigin, { cache, login });
+    expect(username(withLogin(` ${user.username.toUpperCase()} `) as Actor)).toBe(user.username);
+    expect(await unauthorizedMessage(withLogin("someone-else"))).toContain("another account");
+    // Another address is a use to record: that request waits for the database.
+    const elsewhere = check(token.secret, { ...testOrigin, ipAddress: "203.0.113.9" });
+    expect(elsewhere).toBeInstanceOf(Promise);
+    expect(username(await elsewhere)).toBe(user.username);
   });
 
   it("is not remembered when refused: a wrong, revoked or expired token is read every time", async () => {
@@ -159,7 +176,7 @@ describe("the cache's own safety", () => {
     const token = await createAccessToken(db, user);
     // Another transaction's lock holds the lookup in flight while the change arrives.
     const release = await lockTable(db, accessTokens);
-    let pending: Promise<Actor>;
+    let pending: Actor | Promise<Actor>;
     try {
       pending = check(token.secret);
       await new Promise((resolve) => setImmediate(resolve));

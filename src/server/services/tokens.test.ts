@@ -408,8 +408,8 @@ describe("checking a token on each request", () => {
 
     // Another transaction's lock holds the first lookup in flight for as long as the test needs.
     const release = await lockTable(db, accessTokens);
-    let first: Promise<Actor>;
-    const later: Promise<Actor>[] = [];
+    let first: Actor | Promise<Actor>;
+    const later: (Actor | Promise<Actor>)[] = [];
     try {
       first = authenticateToken(db, token.secret, testOrigin);
       await nextTurn();

@@ -506,10 +506,18 @@ export interface AuthenticateTokenOptions {
 /**
  * The actor behind a token, checked on every request: from the cache when one is given and remembers the token,
  * otherwise one indexed lookup by hash (with the account, shared with the requests that arrive at the same time);
- * then a write only when the last use is more than a minute old or comes from another address. Throws
- * UNAUTHORIZED for anything but a live token of an active account.
+ * then a write only when the last use is more than a minute old or comes from another address. Refuses (a
+ * rejected promise, UNAUTHORIZED) anything but a live token of an active account.
+ *
+ * The common package request, a token the cache remembers used again from the same address within the minute,
+ * needs nothing written and is answered without a promise (this runs before every such request); anything else,
+ * refusals included, is the promise of the whole check.
  */
-export async function authenticateToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Promise<Actor> {
+export function authenticateToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Actor | Promise<Actor> {
+  return (options.cache && recallTokenActor(options.cache, secret, origin, options)) || checkToken(db, secret, origin, options);
+}
+
+async function checkToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions): Promise<Actor> {
   const token = secret.trim();
   if (!looksLikeToken(token)) throw new AppError("UNAUTHORIZED", invalidToken);
   const secretHash = hashTokenSecret(token);
@@ -522,14 +530,8 @@ export async function authenticateToken(db: Db, secret: string, origin: RequestO
   }
   // The index found the row by hash; comparing the hashes again in constant time costs nothing.
   if (!row || !secretsEqual(row.secretHash, secretHash)) throw new AppError("UNAUTHORIZED", invalidToken);
-  if (options.login !== undefined) {
-    const login = options.login.trim().toLowerCase();
-    if (login !== row.user.username.toLowerCase() && login !== row.user.email.toLowerCase()) {
-      throw new AppError("UNAUTHORIZED", "This access token belongs to another account: send __token__ or its owner's username with it.");
-    }
-  }
-  if (!row.user.isActive) throw new AppError("UNAUTHORIZED", "The account this access token belongs to has been deactivated.");
-  if (row.revokedAt) throw new AppError("UNAUTHORIZED", `The access token ${row.name} has been revoked. Create a new one.`);
+  const refusal = refusalOf(row, options.login);
+  if (refusal) throw new AppError("UNAUTHORIZED", refusal);
   // A number, not a Date: this runs on every package request, and Next's instrumented Date costs more.
   const now = options.now?.getTime() ?? Date.now();
   if (row.expiresAt.getTime() <= now) {
@@ -539,36 +541,66 @@ export async function authenticateToken(db: Db, secret: string, origin: RequestO
 
   // Only tokens that pass are remembered: anything else is refused from the database every time.
   if (cache && lookupGeneration !== undefined) cache.remember(secretHash, row, lookupGeneration);
-  const { user, token: actorToken } = actorPartsOf(row);
-  const actor = tokenActor(user, actorToken, origin);
-  const recording = recordUseIfDue(db, actor, row, now);
-  if (recording) await recording;
+  const actor = actorOfRow(row, origin);
+  if (recordingIsDue(row, origin.ipAddress, now)) await recordUse(db, actor, row, now);
   return actor;
+}
+
+/**
+ * checkToken's answer from the cache alone, when it is yes and nothing has to be written; undefined for anything
+ * else (not remembered, refused, just expired, a use to record), which checkToken then handles in full.
+ *
+ * The presented token's hash finds the row exactly as the database index does, and a row is remembered only after
+ * its own hash passed checkToken's constant-time comparison, so there is nothing left to compare. A string that is
+ * no token at all is never remembered and reaches checkToken's format check.
+ */
+function recallTokenActor(cache: VerifiedTokenCache<TokenCheckRow>, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions): Actor | undefined {
+  const row = cache.recall(hashTokenSecret(secret.trim()));
+  if (!row || refusalOf(row, options.login)) return undefined;
+  const now = options.now?.getTime() ?? Date.now();
+  if (row.expiresAt.getTime() <= now || recordingIsDue(row, origin.ipAddress, now)) return undefined;
+  return actorOfRow(row, origin);
+}
+
+/** Why the row refuses this request, from the row alone (the expiry needs the clock and is recorded when it happens). */
+function refusalOf(row: TokenCheckRow, login: string | undefined): string | null {
+  if (login !== undefined) {
+    const normalized = login.trim().toLowerCase();
+    if (normalized !== row.user.username.toLowerCase() && normalized !== row.user.email.toLowerCase()) {
+      return "This access token belongs to another account: send __token__ or its owner's username with it.";
+    }
+  }
+  if (!row.user.isActive) return "The account this access token belongs to has been deactivated.";
+  if (row.revokedAt) return `The access token ${row.name} has been revoked. Create a new one.`;
+  return null;
 }
 
 /** The actor's account and token for a row, worked out once per row (a remembered row serves many requests). */
 const actorParts = new WeakMap<TokenCheckRow, { user: ActorUser; token: ActorToken }>();
 
-function actorPartsOf(row: TokenCheckRow): { user: ActorUser; token: ActorToken } {
+function actorOfRow(row: TokenCheckRow, origin: RequestOrigin): Actor {
   let parts = actorParts.get(row);
   if (!parts) {
     const { isActive: _isActive, ...user } = row.user;
     parts = { user, token: { id: row.id, name: row.name, scopes: row.scopes.filter(isTokenScope), channelOwnerId: row.channelOwnerId } };
     actorParts.set(row, parts);
   }
-  return parts;
+  return tokenActor(parts.user, parts.token, origin);
+}
+
+/** A use is recorded from a new address, from another address than the last, or when the last is over a minute old. */
+function recordingIsDue(row: TokenCheckRow, ipAddress: string, now: number): boolean {
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > lastUsedResolution) return true;
+  return row.lastUsedIp !== ipAddress || !row.seenIps.includes(ipAddress);
 }
 
 /**
- * Records a use when one is due (a new address, another address than the last, or a last use more than a minute
- * old), or returns null. The row is updated in place first, so that concurrent requests with the same row (a
+ * Records a use that is due. The row is updated in place first, so that concurrent requests with the same row (a
  * remembered one, or one shared by a batched lookup) see the use and do not write it again.
  */
-function recordUseIfDue(db: Db, actor: Actor, row: TokenCheckRow, now: number): Promise<void> | null {
+function recordUse(db: Db, actor: Actor, row: TokenCheckRow, now: number): Promise<void> {
   const ipAddress = actor.origin.ipAddress;
-  const stale = !row.lastUsedAt || now - row.lastUsedAt.getTime() > lastUsedResolution;
   const addressSeen = row.seenIps.includes(ipAddress);
-  if (addressSeen && !stale && row.lastUsedIp === ipAddress) return null;
   const usedAt = new Date(now);
   row.lastUsedAt = usedAt;
   row.lastUsedIp = ipAddress;
