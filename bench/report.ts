@@ -87,9 +87,11 @@ interface TokenMeta {
   verdaccio_bytes: number;
   verdaccio_version: string;
   rounds: number;
+  /** Length of each run of the token comparison. */
+  seconds: number;
 }
 
-type Side = "granary" | "nginx_sendfile" | "nginx_copy" | "page_anonymous" | "page_token" | "small_anonymous" | "small_token" | "verdaccio_token";
+type Side = "granary" | "nginx_sendfile" | "nginx_copy";
 
 const [resultsDirectory, outputFile] = process.argv.slice(2);
 if (!resultsDirectory || !outputFile) {
@@ -113,11 +115,15 @@ const errorsOf = (run: WrkRun) => Object.values(run.wrk.errors).reduce((sum, cou
 const othersPercent = (run: WrkRun) => (100 * run.cpu.others_ticks) / Math.max(1, run.cpu.total_ticks);
 /** Runs during which other processes took more than this share of the machine are flagged. */
 const disturbedPercent = 10;
-const median = (values: number[]) => {
+/** The q-quantile (0..1) of the values, interpolating between the nearest two; q = 0.5 is the median. */
+const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
 };
+const median = (values: number[]) => quantile(values, 0.5);
 const format = (value: number, digits = 0) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const verdict = (pass: boolean) => (pass ? "**PASS**" : "**FAIL**");
 const clean = (runs: WrkRun[]) => runs.every((run) => errorsOf(run) === 0);
@@ -181,36 +187,50 @@ const simpleGranaryP99 = Math.max(...simple.granary.map(p99Milliseconds));
 const simpleNginxP99 = Math.max(...simple.nginxSendfile.map(p99Milliseconds));
 const simplePass = simpleGranaryP99 < 50 && clean(simple.granary);
 
-// Token checks: per round, each page's rate with the token over its rate anonymously, and the small page's rate
-// with the token over Verdaccio's; the medians of those ratios decide.
+// Token checks: in each round a page was asked for anonymously, with the token and with a control header of the
+// same length that nothing reads, back to back; per round, the token's rate and the control's over the anonymous
+// rate, and (beside the small page) the token's rate over Verdaccio's. The medians of those ratios decide.
 const tokenMeta = read<TokenMeta>("token-meta");
 const tokenRoundNumbers = Array.from({ length: tokenMeta.rounds }, (_, index) => index + 1);
-const tokenRunsOf = (side: Side) => tokenRoundNumbers.map((round) => read<WrkRun>(`token-${side}-${round}`));
-/** Database transactions during a token-comparison run (bench/run.sh counts them from pg_stat_database). */
-const transactionsOf = (run: WrkRun) => Number(fs.readFileSync(path.join(resultsDirectory!, `${run.name}.transactions`), "utf8").trim());
-const tokenRuns = {
-  pageAnonymous: tokenRunsOf("page_anonymous"),
-  pageToken: tokenRunsOf("page_token"),
-  smallAnonymous: tokenRunsOf("small_anonymous"),
-  smallToken: tokenRunsOf("small_token"),
-  verdaccio: tokenRunsOf("verdaccio_token"),
-};
-const tokenRounds = tokenRoundNumbers.map((_, index) => {
-  const rate = (runs: WrkRun[]) => requestsPerSecond(runs[index]!);
+const resultText = (file: string) => fs.readFileSync(path.join(resultsDirectory!, file), "utf8").trim();
+
+function tokenSeries(series: "page" | "small") {
+  const runsOfKind = (kind: "anonymous" | "token" | "control") => tokenRoundNumbers.map((round) => read<WrkRun>(`token-${series}_${kind}-${round}`));
+  const runs = { anonymous: runsOfKind("anonymous"), token: runsOfKind("token"), control: runsOfKind("control") };
+  const orders = resultText(`token-${series}.orders`).split("\n");
+  const perRound = tokenRoundNumbers.map((_, index) => {
+    const anonymous = requestsPerSecond(runs.anonymous[index]!);
+    const token = requestsPerSecond(runs.token[index]!);
+    const control = requestsPerSecond(runs.control[index]!);
+    return { order: orders[index]!, anonymous, token, control, tokenRatio: token / anonymous, controlRatio: control / anonymous };
+  });
+  const tokenRatios = perRound.map((round) => round.tokenRatio);
   return {
-    page: rate(tokenRuns.pageToken) / rate(tokenRuns.pageAnonymous),
-    small: rate(tokenRuns.smallToken) / rate(tokenRuns.smallAnonymous),
-    verdaccio: rate(tokenRuns.smallToken) / rate(tokenRuns.verdaccio),
+    runs,
+    perRound,
+    anonymous: median(perRound.map((round) => round.anonymous)),
+    token: median(perRound.map((round) => round.token)),
+    ratio: median(tokenRatios),
+    /** The middle half of the rounds' token ratios. */
+    ratioSpread: [quantile(tokenRatios, 0.25), quantile(tokenRatios, 0.75)] as const,
+    controlRatio: median(perRound.map((round) => round.controlRatio)),
+    controlSpread: [quantile(perRound.map((round) => round.controlRatio), 0.25), quantile(perRound.map((round) => round.controlRatio), 0.75)] as const,
+    /** What the database committed during all of the series' rounds (bench/run.sh reads pg_stat_database). */
+    transactions: Number(resultText(`token-${series}.transactions`)),
+    requests: [...runs.anonymous, ...runs.token, ...runs.control].reduce((sum, run) => sum + run.wrk.requests, 0),
+    tokenRequests: runs.token.reduce((sum, run) => sum + run.wrk.requests, 0),
+    clean: clean([...runs.anonymous, ...runs.token, ...runs.control]),
   };
-});
-const medianRate = (runs: WrkRun[]) => median(runs.map(requestsPerSecond));
-const tokenSummary = {
-  page: { anonymous: medianRate(tokenRuns.pageAnonymous), token: medianRate(tokenRuns.pageToken), ratio: median(tokenRounds.map((round) => round.page)) },
-  small: { anonymous: medianRate(tokenRuns.smallAnonymous), token: medianRate(tokenRuns.smallToken), ratio: median(tokenRounds.map((round) => round.small)) },
-  verdaccio: { rate: medianRate(tokenRuns.verdaccio), ratio: median(tokenRounds.map((round) => round.verdaccio)) },
-};
-const tokenAnonymousPass = tokenSummary.page.ratio >= 0.9 && clean([...tokenRuns.pageAnonymous, ...tokenRuns.pageToken]);
-const tokenVerdaccioPass = tokenSummary.verdaccio.ratio >= 2 && clean([...tokenRuns.smallToken, ...tokenRuns.verdaccio]);
+}
+
+const pageTokens = tokenSeries("page");
+const smallTokens = tokenSeries("small");
+const verdaccioRuns = tokenRoundNumbers.map((round) => read<WrkRun>(`token-verdaccio_token-${round}`));
+const verdaccioRatios = tokenRoundNumbers.map((_, index) => smallTokens.perRound[index]!.token / requestsPerSecond(verdaccioRuns[index]!));
+const verdaccioSummary = { rate: median(verdaccioRuns.map(requestsPerSecond)), ratio: median(verdaccioRatios) };
+const tokenAnonymousPass = pageTokens.ratio >= 0.9 && pageTokens.clean;
+const tokenVerdaccioPass = verdaccioSummary.ratio >= 2 && clean([...smallTokens.runs.token, ...verdaccioRuns]);
+const spread = ([low, high]: readonly [number, number]) => `${format(low, 2)}–${format(high, 2)}`;
 
 // ---------------------------------------------------------------------------------------------- markdown
 const lines: string[] = [];
@@ -296,32 +316,40 @@ table(
     ],
     [
       `simple page (${meta.simple_files} files) with a token (Basic \`__token__\`), wrk -t2 -c16: rate against the same request anonymously`,
-      `${format(tokenSummary.page.token)} req/s`,
-      `${format(tokenSummary.page.anonymous)} req/s anonymously`,
-      format(tokenSummary.page.ratio, 2),
+      `${format(pageTokens.token)} req/s`,
+      `${format(pageTokens.anonymous)} req/s anonymously`,
+      `${format(pageTokens.ratio, 2)} (middle half of rounds ${spread(pageTokens.ratioSpread)})`,
       "≥ 0.90",
       verdict(tokenAnonymousPass),
     ],
     [
-      "simple page of a one-file project, the same (the hardest case: authenticating is a large share of the work)",
-      `${format(tokenSummary.small.token)} req/s`,
-      `${format(tokenSummary.small.anonymous)} req/s anonymously`,
-      format(tokenSummary.small.ratio, 2),
+      "the same page with a control header of the token's length that nothing reads (the bigger request alone, and the measurement's resolution)",
+      `${format(median(pageTokens.perRound.map((round) => round.control)))} req/s`,
+      `${format(pageTokens.anonymous)} req/s anonymously`,
+      `${format(pageTokens.controlRatio, 2)} (${spread(pageTokens.controlSpread)})`,
+      "reported",
+      "—",
+    ],
+    [
+      "simple page of a one-file project with a token, against anonymously (the hardest case: authenticating is a large share of the work)",
+      `${format(smallTokens.token)} req/s`,
+      `${format(smallTokens.anonymous)} req/s anonymously`,
+      `${format(smallTokens.ratio, 2)} (${spread(smallTokens.ratioSpread)}; control ${format(smallTokens.controlRatio, 2)})`,
       "reported",
       "—",
     ],
     [
       "the one-file page with a token, against Verdaccio's metadata request for a one-version package with a token (Bearer JWT)",
-      `${format(tokenSummary.small.token)} req/s`,
-      `${format(tokenSummary.verdaccio.rate)} req/s Verdaccio`,
-      format(tokenSummary.verdaccio.ratio, 2),
+      `${format(smallTokens.token)} req/s`,
+      `${format(verdaccioSummary.rate)} req/s Verdaccio`,
+      format(verdaccioSummary.ratio, 2),
       "≥ 2.00",
       verdict(tokenVerdaccioPass),
     ],
   ],
 );
 lines.push(
-  `Figures are medians over ${meta.rounds} alternating rounds (${tokenMeta.rounds} for the token comparison) of ${meta.duration_seconds} s; "nginx" is the faster of ` +
+  `Figures are medians over ${meta.rounds} alternating rounds of ${meta.duration_seconds} s (${tokenMeta.rounds} rounds of ${tokenMeta.seconds} s for the token comparisons); "nginx" is the faster of ` +
     "its two configurations in each round (sendfile on / off, see Setup), and the ratio is the median of the rounds' " +
     "ratios. The p99 is the worst round's. MB = 10^6 bytes. \"others' CPU during\" is the share of the machine's CPU " +
     `taken during a run by processes other than wrk and the server measured (⚠ above ${disturbedPercent}%: other work on ` +
@@ -420,54 +448,64 @@ lines.push(
     `one-file project the twine upload published, \`/bench/simple/${tokenMeta.project}/\` (${format(tokenMeta.granary_bytes)} ` +
     "bytes gzip-encoded), where the answer is so small that authenticating is a large share of each request. Once " +
     "verified, a token is checked from the launcher's memory (src/server/services/token-cache.ts), which hears of " +
-    "every revocation through a PostgreSQL notification; hashing the secret, the checks of expiry, scopes and " +
-    "channel, and the use bookkeeping run on every request. Beside the small page, Verdaccio " +
-    `${tokenMeta.verdaccio_version} (npm registry, Node, same machine, same wrk settings) answers the metadata of a ` +
-    `one-version package (${format(tokenMeta.verdaccio_bytes)} bytes gzip-encoded) to a user's token ` +
+    "every revocation through a PostgreSQL notification; decoding the header, hashing the secret, the checks of " +
+    "account, revocation, expiry, scopes and channel, and the use bookkeeping run on every request. Beside the small " +
+    `page, Verdaccio ${tokenMeta.verdaccio_version} (npm registry, Node, same machine, same wrk settings) answers the ` +
+    `metadata of a one-version package (${format(tokenMeta.verdaccio_bytes)} bytes gzip-encoded) to a user's token ` +
     "(`Authorization: Bearer`); every package there needs a signed-in user, and its tokens are JWTs, its fastest " +
-    `kind (legacy tokens re-check the password with bcrypt on each request). ${tokenMeta.rounds} rounds; in each, ` +
-    "each page is measured anonymously and with the token, the two taking turns going first (ABBA), then Verdaccio. " +
-    "\"database transactions\" counts what Granary's database committed during a run (pg_stat_database, read before " +
-    "and after), so a token request that reached the database would show.",
+    "kind (legacy tokens re-check the password with bcrypt on each request).",
+  "",
+  "A token check costs a few microseconds of a request's 60–100, and the same request's rate drifts by more than " +
+    "that between consecutive runs on this shared machine. So each page is measured in " +
+    `${tokenMeta.rounds} rounds of three ${tokenMeta.seconds}-second runs back to back: anonymously, with the token, and ` +
+    "with a control header of exactly the token header's length (`X-Bench-Blank: Basic <random>`) that Granary never " +
+    "reads. The order cycles through all six permutations, so a drift favours none; each round's ratios compare runs " +
+    "seconds apart, and the medians of the rounds' ratios decide. The control's ratio to anonymous shows what the " +
+    "bigger request costs without any check, and how far apart two measurements of the same work land.",
   "",
 );
-table(
-  ["Round", "Request", "req/s", "p50 ms", "p99 ms", "database transactions", "wrk errors", "machine busy before", "others' CPU during"],
-  tokenRoundNumbers.flatMap((round, index) => {
-    const entries: [string, WrkRun][] = [
-      [`${meta.simple_files}-file page, anonymous`, tokenRuns.pageAnonymous[index]!],
-      [`${meta.simple_files}-file page, token`, tokenRuns.pageToken[index]!],
-      ["one-file page, anonymous", tokenRuns.smallAnonymous[index]!],
-      ["one-file page, token", tokenRuns.smallToken[index]!],
-      ["Verdaccio, token", tokenRuns.verdaccio[index]!],
+
+function tokenTable(series: ReturnType<typeof tokenSeries>, withVerdaccio: boolean) {
+  const header = ["Round", "Order", "anonymous req/s", "token req/s", "control req/s", "token / anonymous", "control / anonymous"];
+  if (withVerdaccio) header.push("Verdaccio req/s", "token / Verdaccio");
+  header.push("p99 ms (anonymous, token)", "wrk errors", "most others' CPU during");
+  const rows = tokenRoundNumbers.map((round, index) => {
+    const figures = series.perRound[index]!;
+    const runs = [series.runs.anonymous[index]!, series.runs.token[index]!, series.runs.control[index]!];
+    if (withVerdaccio) runs.push(verdaccioRuns[index]!);
+    const busiest = runs.reduce((worst, run) => (othersPercent(run) > othersPercent(worst) ? run : worst));
+    const row = [
+      String(round),
+      figures.order.replaceAll(" ", ", "),
+      format(figures.anonymous),
+      format(figures.token),
+      format(figures.control),
+      `**${format(figures.tokenRatio, 2)}**`,
+      format(figures.controlRatio, 2),
     ];
-    const ratios = tokenRounds[index]!;
-    return [
-      ...entries.map(([request, run]) => [
-        String(round),
-        request,
-        format(requestsPerSecond(run)),
-        format(run.wrk.latency_us.p50 / 1000, 2),
-        format(p99Milliseconds(run), 2),
-        request.startsWith("Verdaccio") ? "—" : `${format(transactionsOf(run))} for ${format(run.wrk.requests)} requests`,
-        errorText(run),
-        `${run.machine_busy_percent_before}%`,
-        cpuNote(run),
-      ]),
-      [
-        String(round),
-        "**token / anonymous (500 files; one file); one-file token / Verdaccio**",
-        `**${format(ratios.page, 2)}; ${format(ratios.small, 2)}; ${format(ratios.verdaccio, 2)}**`,
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-      ],
-    ];
-  }),
-);
+    if (withVerdaccio) row.push(format(requestsPerSecond(verdaccioRuns[index]!)), format(verdaccioRatios[index]!, 2));
+    row.push(
+      `${format(p99Milliseconds(series.runs.anonymous[index]!), 2)}, ${format(p99Milliseconds(series.runs.token[index]!), 2)}`,
+      runs.every((run) => errorsOf(run) === 0) ? "0" : runs.map(errorText).join("; "),
+      cpuNote(busiest),
+    );
+    return row;
+  });
+  table(header, rows);
+  lines.push(
+    `Median of the rounds: token / anonymous **${format(series.ratio, 2)}** (middle half of rounds ${spread(series.ratioSpread)}), ` +
+      `control / anonymous ${format(series.controlRatio, 2)} (${spread(series.controlSpread)}). Database transactions ` +
+      `during these rounds: ${format(series.transactions)}, for ${format(series.requests)} requests of which ` +
+      `${format(series.tokenRequests)} carried the token (the rest is the channel revision, re-read once a second): token ` +
+      "requests make no database round trip.",
+    "",
+  );
+}
+
+lines.push(`### The ${meta.simple_files}-file page (the target)`, "");
+tokenTable(pageTokens, false);
+lines.push("### The one-file page, and Verdaccio", "");
+tokenTable(smallTokens, true);
 
 lines.push(
   "## Setup",
@@ -485,7 +523,7 @@ lines.push(
   "  - repodata: `wrk -t2 -c16 --latency -H 'Accept-Encoding: gzip'`",
   "  - simple page: `wrk -t2 -c16 --latency` with pip's `Accept` and `Accept-Encoding` (against nginx sendfile on only)",
   "  - download: `wrk -t1 -c4 --timeout 60s`",
-  "  - token checks: `wrk -t2 -c16 --latency` with pip's headers (Granary) or `Accept-Encoding: gzip` (Verdaccio)",
+  `  - token checks: \`wrk -t2 -c16 --latency\` with pip's headers (Granary) or \`Accept-Encoding: gzip\` (Verdaccio), ${tokenMeta.seconds} s per run`,
   `- Granary: \`npm start\` (the launcher, Next ${meta.next} and the protocol handler in one Node ${meta.node} process, ` +
     `HOSTNAME=127.0.0.1) on an embedded PostgreSQL ${meta.postgres} seeded by bench/seed.ts: one owner (\`bench\`) ` +
     "with 10,000 conda files of 500 packages in linux-64 (index.json metadata as uploads store it: depends, " +
@@ -503,6 +541,7 @@ lines.push(
   "```sh",
   "bash bench/run.sh                                    # writes bench/RESULTS.md",
   "BENCH_DURATION=20 BENCH_ROUNDS=5 bash bench/run.sh   # longer, steadier",
+  "BENCH_TOKEN_ROUNDS=24 bash bench/run.sh             # more rounds of the token comparisons",
   "BENCH_KEEP=1 bash bench/run.sh                       # keep logs and wrk reports (the temporary folder)",
   "```",
   "",

@@ -17,8 +17,8 @@
 # sources changed).
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
-# per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparisons (4), BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT
-# where the report goes (bench/RESULTS.md).
+# per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparisons (12) of BENCH_TOKEN_SECONDS each (3),
+# BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -585,48 +585,60 @@ verdaccio_token=$(status_of -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
 TOKEN_GRANARY_BYTES=$(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH" | wc -c)
 TOKEN_VERDACCIO_BYTES=$(curl -sS -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT" | wc -c)
 
-# With and without a token, the requests differ by less than this shared machine drifts in a minute, so each pair
-# takes turns going first (ABBA) and a drift favours neither.
-TOKEN_ROUNDS=${BENCH_TOKEN_ROUNDS:-4}
-log "token checks: two simple pages anonymously and with a token, Verdaccio's metadata with a token; $TOKEN_ROUNDS rounds"
+# A token check costs a few microseconds of a request's 60-100, less than this shared machine drifts from one
+# 10-second run to the next (±25% for the same request). So the comparison is made of many short rounds, each
+# measuring the page three ways back to back: anonymously, with the token, and with a control header of the very
+# same length that Granary never reads (what the bigger request alone costs, and how well rounds agree). The order
+# cycles through all six permutations, so a drift favours none, and a round's ratios compare runs seconds apart.
+# The verdict is the median of the rounds' ratios; the control's ratio to anonymous shows the resolution.
+TOKEN_ROUNDS=${BENCH_TOKEN_ROUNDS:-12}
+TOKEN_SECONDS=${BENCH_TOKEN_SECONDS:-3}
+CONTROL_HEADER="X-Bench-Blank: Basic $(head -c 4096 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c "$((${#TOKEN_AUTH} - 21))")"
+[ "${#CONTROL_HEADER}" = "${#TOKEN_AUTH}" ] || die "the control header is ${#CONTROL_HEADER} characters, the token's ${#TOKEN_AUTH}"
+for path in "$TOKEN_PATH" "$PAGE_PATH"; do
+  cmp -s <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" "$GRANARY$path") <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$CONTROL_HEADER" "$GRANARY$path") ||
+    die "the simple page $path differs with the control header"
+done
+log "token checks: two simple pages anonymously, with a token and with a control header; Verdaccio's metadata with a token; $TOKEN_ROUNDS rounds of ${TOKEN_SECONDS}s"
 granary_page=(-t2 -c16 --latency -H "$PIP_ACCEPT" -H "$PIP_ENCODING")
 verdaccio_page=(-t2 -c16 --latency -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
 for path in "$PAGE_PATH" "$TOKEN_PATH"; do
   warm_up -d"${WARMUP}s" "${granary_page[@]}" "$GRANARY$path"
   warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$path"
+  warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$CONTROL_HEADER" "$GRANARY$path"
 done
 warm_up -d"${WARMUP}s" "${verdaccio_page[@]}"
-# The database's transaction count, settled: PostgreSQL's statistics lag up to a second behind.
+# The database's transaction count, settled: PostgreSQL's statistics lag up to a second behind. Counted over each
+# page's rounds: a token request that reached the database would add one or more of its own.
 database_transactions() {
   sleep 1.5
   "$TSX" "$APP/bench/database.ts" transactions "$DATABASE_URL"
 }
-# token_run <name> <wrk args...>: one measurement, with the database transactions it caused beside it (the token
-# cache's work shows there: a token request that reached the database would count one or more).
-token_run() {
-  local name=$1 before after
-  shift
+ORDERS=("anonymous token control" "token control anonymous" "control anonymous token" "anonymous control token" "control token anonymous" "token anonymous control")
+# token_rounds <series> <path> [verdaccio]: the page's rounds, each the three kinds of request in that round's order
+# (and Verdaccio last, beside the small page).
+token_rounds() {
+  local series=$1 path=$2 verdaccio=${3:-} round kind before after
   before=$(database_transactions)
-  run_wrk "$name" granary "$@"
+  for round in $(seq "$TOKEN_ROUNDS"); do
+    echo "${ORDERS[$(((round - 1) % 6))]}" >>"$RESULTS/token-$series.orders"
+    for kind in ${ORDERS[$(((round - 1) % 6))]}; do
+      local extra=()
+      [ "$kind" = token ] && extra=(-H "$TOKEN_AUTH")
+      [ "$kind" = control ] && extra=(-H "$CONTROL_HEADER")
+      run_wrk "token-${series}_${kind}-$round" granary -d"${TOKEN_SECONDS}s" "${granary_page[@]}" "${extra[@]}" "$GRANARY$path"
+    done
+    [ -z "$verdaccio" ] || run_wrk "token-verdaccio_token-$round" verdaccio -d"${TOKEN_SECONDS}s" "${verdaccio_page[@]}"
+  done
   after=$(database_transactions)
-  echo "$((after - before))" >"$RESULTS/$name.transactions"
+  echo "$((after - before))" >"$RESULTS/token-$series.transactions"
 }
-# token_pair <series> <path> <round>: the page anonymously and with the token, in ABBA order over the rounds.
-token_pair() {
-  local series=$1 path=$2 round=$3
-  local anonymous=(token_run "token-${series}_anonymous-$round" -d"${DURATION}s" "${granary_page[@]}" "$GRANARY$path")
-  local with_token=(token_run "token-${series}_token-$round" -d"${DURATION}s" "${granary_page[@]}" -H "$TOKEN_AUTH" "$GRANARY$path")
-  if ((round % 4 == 1 || round % 4 == 0)); then "${anonymous[@]}"; "${with_token[@]}"; else "${with_token[@]}"; "${anonymous[@]}"; fi
-}
-for round in $(seq "$TOKEN_ROUNDS"); do
-  token_pair page "$PAGE_PATH" "$round"
-  token_pair small "$TOKEN_PATH" "$round"
-  run_wrk "token-verdaccio_token-$round" verdaccio -d"${DURATION}s" "${verdaccio_page[@]}"
-done
+token_rounds page "$PAGE_PATH"
+token_rounds small "$TOKEN_PATH" verdaccio
 # The token still works after the load: nothing was throttled or revoked along the way.
 [ "$(status_of -H "$PIP_ACCEPT" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH")" = 200 ] || die "the token stopped working under load"
-printf '{"project":"%s","granary_bytes":%s,"verdaccio_bytes":%s,"verdaccio_version":"%s","rounds":%s}\n' \
-  "$TOKEN_PROJECT" "$TOKEN_GRANARY_BYTES" "$TOKEN_VERDACCIO_BYTES" "$VERDACCIO_VERSION" "$TOKEN_ROUNDS" >"$RESULTS/token-meta.json"
+printf '{"project":"%s","granary_bytes":%s,"verdaccio_bytes":%s,"verdaccio_version":"%s","rounds":%s,"seconds":%s}\n' \
+  "$TOKEN_PROJECT" "$TOKEN_GRANARY_BYTES" "$TOKEN_VERDACCIO_BYTES" "$VERDACCIO_VERSION" "$TOKEN_ROUNDS" "$TOKEN_SECONDS" >"$RESULTS/token-meta.json"
 
 # ------------------------------------------------------------------------------------------------ report
 cat >"$RESULTS/meta.json" <<EOF
