@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { decode } from "next-auth/jwt";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
@@ -22,7 +23,8 @@ import { AppError } from "../errors";
 import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
-import { authenticateToken, type TokenCheckRow } from "../services/tokens";
+import { stringsEqualInConstantTime } from "../services/passwords";
+import { authenticateToken, presentToken, type PresentedToken, type TokenCheckRow } from "../services/tokens";
 import { headerValue, originOf } from "./http";
 import { pathTokenHeader } from "./path-token";
 
@@ -42,6 +44,16 @@ export const csrfHeaderValue = "granary";
 
 /** next-auth v5's session cookie, plain over http and `__Secure-` prefixed over https. */
 const sessionCookieNames = ["__Secure-authjs.session-token", "authjs.session-token"];
+
+/** A header's token as a connection sent it, with its hash (services/tokens.ts, presentToken). */
+interface ConnectionToken {
+  source: "path" | "authorization" | "api-key";
+  /** The header's value as sent, to recognize it on the connection's next request; kept only while it is open. */
+  value: string;
+  presented: PresentedToken;
+  /** The Basic user name sent with the token, when not `__token__`. */
+  login: string | undefined;
+}
 
 interface CachedBasicCredentials {
   grant: SessionGrant;
@@ -75,6 +87,8 @@ export function unsafeRequestFromAnotherSite(request: IncomingMessage): boolean 
 
 export class CredentialResolver {
   private readonly basicCache = new Map<string, CachedBasicCredentials>();
+  /** The token header each open connection sent last (see tokenOf); gone with the connection. */
+  private readonly connectionTokens = new WeakMap<Socket, ConnectionToken>();
   /** Concurrent requests with the same new credentials (pip opens several) share one password check. */
   private readonly pendingChecks = new Map<string, Promise<SessionGrant>>();
   private readonly cacheMilliseconds: number;
@@ -100,27 +114,43 @@ export class CredentialResolver {
   actorFor(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Actor | Promise<Actor> {
     const origin = originOf(request);
     const pathToken = headerValue(request, pathTokenHeader);
-    if (pathToken) return this.fromToken(pathToken, origin);
+    if (pathToken) return this.fromToken(this.sentBefore(request, "path", pathToken) ?? this.rememberSent(request, "path", pathToken, pathToken), origin);
     const authorization = headerValue(request, "authorization");
     if (authorization) {
       if (unsafeRequestFromAnotherSite(request)) throw new AppError("UNAUTHORIZED", "Credentials are not accepted from another site's page.");
+      const sent = this.sentBefore(request, "authorization", authorization);
+      if (sent) return this.fromToken(sent, origin);
       const credentials = parseAuthorizationHeader(authorization);
       if (credentials.kind === "password") return this.fromPassword(credentials.login, credentials.password, origin);
-      return this.fromToken(credentials.secret, origin, credentials.login);
+      return this.fromToken(this.rememberSent(request, "authorization", authorization, credentials.secret, credentials.login), origin);
     }
     const apiKey = headerValue(request, "x-api-key");
-    if (apiKey) return this.fromToken(apiKey, origin);
+    if (apiKey) return this.fromToken(this.sentBefore(request, "api-key", apiKey) ?? this.rememberSent(request, "api-key", apiKey, apiKey), origin);
     const cookieAccepted = cookiePolicy === "accepted" || (cookiePolicy === "requires-x-requested-with" && sentCsrfHeader(request));
     if (cookieAccepted) return this.fromSessionCookie(headerValue(request, "cookie"), origin).then((actor) => actor ?? anonymousActor(origin));
     return anonymousActor(origin);
   }
 
   /**
-   * `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and
-   * X-API-Key all end up here.
+   * The token this connection's previous request sent in the same header, if this one sends the very same
+   * value. Package clients keep their connection open and send the same header with every request, so it is
+   * decoded and its token hashed once per connection; every request's token is still checked against its current
+   * state. The comparison takes constant time: a proxy may carry several clients' requests on one connection.
    */
-  private fromToken(token: string, origin: RequestOrigin, login?: string): Actor | Promise<Actor> {
-    return authenticateToken(this.db, token, origin, { login, cache: this.options.tokenCache });
+  private sentBefore(request: IncomingMessage, source: ConnectionToken["source"], value: string): ConnectionToken | undefined {
+    const previous = this.connectionTokens.get(request.socket);
+    return previous && previous.source === source && stringsEqualInConstantTime(previous.value, value) ? previous : undefined;
+  }
+
+  private rememberSent(request: IncomingMessage, source: ConnectionToken["source"], value: string, secret: string, login?: string): ConnectionToken {
+    const token: ConnectionToken = { source, value, presented: presentToken(secret), login };
+    this.connectionTokens.set(request.socket, token);
+    return token;
+  }
+
+  /** `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and X-API-Key. */
+  private fromToken(token: ConnectionToken, origin: RequestOrigin): Actor | Promise<Actor> {
+    return authenticateToken(this.db, token.presented, origin, { login: token.login, cache: this.options.tokenCache });
   }
 
   private async fromPassword(login: string, password: string, origin: RequestOrigin): Promise<Actor> {

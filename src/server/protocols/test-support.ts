@@ -113,23 +113,35 @@ export interface WireResponse {
   /** The body exactly as sent: no decompression. */
   body: Buffer;
   text: string;
+  /** Whether the request went over a connection an earlier request had opened (with a keep-alive agent). */
+  reusedSocket: boolean;
 }
 
-/** One HTTP request through node:http, which (unlike fetch) neither adds Accept-Encoding nor decodes. */
+/**
+ * One HTTP request through node:http, which (unlike fetch) neither adds Accept-Encoding nor decodes. A fresh
+ * connection each time, unless an agent (keep-alive, as package clients use) is given.
+ */
 export function call(
   server: { port: number },
   target: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: http.Agent } = {},
 ): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: "127.0.0.1", port: server.port, path: target, method: options.method ?? "GET", headers: options.headers, agent: false },
+      { host: "127.0.0.1", port: server.port, path: target, method: options.method ?? "GET", headers: options.headers, agent: options.agent ?? false },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
           const body = Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, statusMessage: response.statusMessage ?? "", headers: response.headers, body, text: body.toString("utf8") });
+          resolve({
+            status: response.statusCode ?? 0,
+            statusMessage: response.statusMessage ?? "",
+            headers: response.headers,
+            body,
+            text: body.toString("utf8"),
+            reusedSocket: request.reusedSocket,
+          });
         });
         response.on("error", reject);
       },

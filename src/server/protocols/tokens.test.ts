@@ -4,6 +4,7 @@
  * the exceptions table, and the leak-report endpoint.
  */
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -169,6 +170,39 @@ describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
     expect(afterExpiry.status).toBe(401);
     expect(afterExpiry.text).toContain("expired");
     expect((await recordedAuditEvents(db, { action: "token.expired" })).map((event) => event.targetId)).toEqual([expiring.id]);
+  });
+
+  it("are checked on every request of a kept-alive connection, whoever's they are", async () => {
+    await publishPrivateContent();
+    const own = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    const bobs = await createAccessToken(db, bob, { scopes: ["conda:download"] });
+    // One connection for everything, as a package client or a proxy in front of Granary keeps it.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const fetchRepodata = (headers: Record<string, string>) => call(server, repodataPath, { headers, agent });
+      const asAlice = { Authorization: basicAuthorization("__token__", own.secret) };
+      const first = await fetchRepodata(asAlice);
+      expect(first.text).toContain(libraryFile());
+      const again = await fetchRepodata(asAlice);
+      expect(again.reusedSocket).toBe(true);
+      expect(again.text).toContain(libraryFile());
+      // Another client's token on the same connection is bob's: alice's private package is not there.
+      const asBob = await fetchRepodata({ Authorization: basicAuthorization("__token__", bobs.secret) });
+      expect(asBob.status).toBe(200);
+      expect(asBob.text).not.toContain(libraryFile());
+      // The same secret in another header, and the owner's username with the token, are read afresh.
+      expect((await fetchRepodata({ "X-API-Key": own.secret })).text).toContain(libraryFile());
+      expect((await fetchRepodata({ Authorization: basicAuthorization("bob", own.secret) })).status).toBe(401);
+      expect((await fetchRepodata(asAlice)).text).toContain(libraryFile());
+      // A revocation takes effect on the connection's very next request.
+      await revokeToken(db, alice.actor, { id: own.id });
+      const revoked = await fetchRepodata(asAlice);
+      expect(revoked.reusedSocket).toBe(true);
+      expect(revoked.status).toBe(401);
+      expect(revoked.text).toContain("revoked");
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("keep a path token across the simple index's redirects", async () => {

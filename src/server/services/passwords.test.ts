@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createLinkSecret, generatePassword, hashPassword, hashSecret, secretsEqual, verifyDecoyPassword, verifyPassword } from "./passwords";
+import { createLinkSecret, generatePassword, hashPassword, hashSecret, secretsEqual, stringsEqualInConstantTime, verifyDecoyPassword, verifyPassword } from "./passwords";
 
 describe("password hashing", () => {
   it("uses argon2id with OWASP's minimum cost", async () => {
@@ -48,6 +48,16 @@ describe("link secrets", () => {
     expect(secretsEqual("abc", "abc")).toBe(true);
     expect(secretsEqual("abc", "abd")).toBe(false);
     expect(secretsEqual("abc", "abcd")).toBe(false);
+  });
+
+  it("compare as strings in constant time too, down to the last character", () => {
+    const header = "Basic X19fdG9rZW5fXzpncmFudWxhcnktQUJD";
+    expect(stringsEqualInConstantTime(header, `${header}`)).toBe(true);
+    expect(stringsEqualInConstantTime(header, `${header.slice(0, -1)}E`)).toBe(false);
+    expect(stringsEqualInConstantTime(header, `b${header.slice(1)}`)).toBe(false);
+    expect(stringsEqualInConstantTime(header, header.slice(0, -1))).toBe(false);
+    expect(stringsEqualInConstantTime("", "")).toBe(true);
+    expect(stringsEqualInConstantTime("é", "e")).toBe(false);
   });
 });
 

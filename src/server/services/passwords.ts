@@ -35,6 +35,17 @@ export function hashSecret(secret: string): string {
   return oneShotHash("sha256", secret, "hex");
 }
 
+/**
+ * Whether two strings are equal, in a time that depends on their lengths only, without allocating: for comparisons
+ * made on every package request.
+ */
+export function stringsEqualInConstantTime(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index += 1) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}
+
 export function secretsEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);

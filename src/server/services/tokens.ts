@@ -503,6 +503,17 @@ export interface AuthenticateTokenOptions {
   cache?: VerifiedTokenCache<TokenCheckRow>;
 }
 
+/** A token as a client presented it, trimmed and hashed once: a connection presents the same one on every request. */
+export interface PresentedToken {
+  secret: string;
+  secretHash: string;
+}
+
+export function presentToken(secret: string): PresentedToken {
+  const trimmed = secret.trim();
+  return { secret: trimmed, secretHash: hashTokenSecret(trimmed) };
+}
+
 /**
  * The actor behind a token, checked on every request: from the cache when one is given and remembers the token,
  * otherwise one indexed lookup by hash (with the account, shared with the requests that arrive at the same time);
@@ -513,14 +524,14 @@ export interface AuthenticateTokenOptions {
  * needs nothing written and is answered without a promise (this runs before every such request); anything else,
  * refusals included, is the promise of the whole check.
  */
-export function authenticateToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Actor | Promise<Actor> {
-  return (options.cache && recallTokenActor(options.cache, secret, origin, options)) || checkToken(db, secret, origin, options);
+export function authenticateToken(db: Db, token: string | PresentedToken, origin: RequestOrigin, options: AuthenticateTokenOptions = {}): Actor | Promise<Actor> {
+  const presented = typeof token === "string" ? presentToken(token) : token;
+  return (options.cache && recallTokenActor(options.cache, presented, origin, options)) || checkToken(db, presented, origin, options);
 }
 
-async function checkToken(db: Db, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions): Promise<Actor> {
-  const token = secret.trim();
-  if (!looksLikeToken(token)) throw new AppError("UNAUTHORIZED", invalidToken);
-  const secretHash = hashTokenSecret(token);
+async function checkToken(db: Db, presented: PresentedToken, origin: RequestOrigin, options: AuthenticateTokenOptions): Promise<Actor> {
+  if (!looksLikeToken(presented.secret)) throw new AppError("UNAUTHORIZED", invalidToken);
+  const { secretHash } = presented;
   const { cache } = options;
   let row = cache?.recall(secretHash);
   let lookupGeneration: number | undefined;
@@ -554,8 +565,13 @@ async function checkToken(db: Db, secret: string, origin: RequestOrigin, options
  * its own hash passed checkToken's constant-time comparison, so there is nothing left to compare. A string that is
  * no token at all is never remembered and reaches checkToken's format check.
  */
-function recallTokenActor(cache: VerifiedTokenCache<TokenCheckRow>, secret: string, origin: RequestOrigin, options: AuthenticateTokenOptions): Actor | undefined {
-  const row = cache.recall(hashTokenSecret(secret.trim()));
+function recallTokenActor(
+  cache: VerifiedTokenCache<TokenCheckRow>,
+  presented: PresentedToken,
+  origin: RequestOrigin,
+  options: AuthenticateTokenOptions,
+): Actor | undefined {
+  const row = cache.recall(presented.secretHash);
   if (!row || refusalOf(row, options.login)) return undefined;
   const now = options.now?.getTime() ?? Date.now();
   if (row.expiresAt.getTime() <= now || recordingIsDue(row, origin.ipAddress, now)) return undefined;
