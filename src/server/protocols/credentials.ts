@@ -7,7 +7,8 @@
  * Tokens are checked on every request: against the tokens this process verified recently when the launcher gives
  * it a VerifiedTokenCache, otherwise with one indexed lookup (services/tokens.ts). The cache hears of every
  * revocation: a revocation made through this server takes effect on its very next request, one made through
- * another app server within the milliseconds its database notification takes (services/token-cache.ts).
+ * another app server within the milliseconds its database notification takes (services/token-cache.ts). What a
+ * connection sends again and again (its token header) is decoded and hashed once per connection.
  * Checking a password costs an argon2 verification (~20 ms), so accepted Basic passwords are remembered for a
  * short while under a SHA-256 of the credentials; every request still re-reads the account (one primary-key
  * query through resolveSession), so a password change, a reset or a deactivation takes effect on the very next
@@ -87,7 +88,7 @@ export function unsafeRequestFromAnotherSite(request: IncomingMessage): boolean 
 
 export class CredentialResolver {
   private readonly basicCache = new Map<string, CachedBasicCredentials>();
-  /** The token header each open connection sent last (see tokenOf); gone with the connection. */
+  /** The token header each open connection sent last (see sentBefore); gone with the connection. */
   private readonly connectionTokens = new WeakMap<Socket, ConnectionToken>();
   /** Concurrent requests with the same new credentials (pip opens several) share one password check. */
   private readonly pendingChecks = new Map<string, Promise<SessionGrant>>();
@@ -114,7 +115,7 @@ export class CredentialResolver {
   actorFor(request: IncomingMessage, cookiePolicy: SessionCookiePolicy): Actor | Promise<Actor> {
     const origin = originOf(request);
     const pathToken = headerValue(request, pathTokenHeader);
-    if (pathToken) return this.fromToken(this.sentBefore(request, "path", pathToken) ?? this.rememberSent(request, "path", pathToken, pathToken), origin);
+    if (pathToken) return this.fromToken(this.bareToken(request, "path", pathToken), origin);
     const authorization = headerValue(request, "authorization");
     if (authorization) {
       if (unsafeRequestFromAnotherSite(request)) throw new AppError("UNAUTHORIZED", "Credentials are not accepted from another site's page.");
@@ -125,7 +126,7 @@ export class CredentialResolver {
       return this.fromToken(this.rememberSent(request, "authorization", authorization, credentials.secret, credentials.login), origin);
     }
     const apiKey = headerValue(request, "x-api-key");
-    if (apiKey) return this.fromToken(this.sentBefore(request, "api-key", apiKey) ?? this.rememberSent(request, "api-key", apiKey, apiKey), origin);
+    if (apiKey) return this.fromToken(this.bareToken(request, "api-key", apiKey), origin);
     const cookieAccepted = cookiePolicy === "accepted" || (cookiePolicy === "requires-x-requested-with" && sentCsrfHeader(request));
     if (cookieAccepted) return this.fromSessionCookie(headerValue(request, "cookie"), origin).then((actor) => actor ?? anonymousActor(origin));
     return anonymousActor(origin);
@@ -146,6 +147,11 @@ export class CredentialResolver {
     const token: ConnectionToken = { source, value, presented: presentToken(secret), login };
     this.connectionTokens.set(request.socket, token);
     return token;
+  }
+
+  /** The token of a header that holds nothing else (the path's token, X-API-Key). */
+  private bareToken(request: IncomingMessage, source: "path" | "api-key", value: string): ConnectionToken {
+    return this.sentBefore(request, source, value) ?? this.rememberSent(request, source, value, value);
   }
 
   /** `/t/<token>/` paths, Bearer, Basic with `__token__` (or a username and a token as the password) and X-API-Key. */
