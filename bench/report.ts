@@ -205,6 +205,7 @@ function tokenSeries(series: "page" | "small") {
     return { order: orders[index]!, anonymous, token, control, tokenRatio: token / anonymous, controlRatio: control / anonymous };
   });
   const tokenRatios = perRound.map((round) => round.tokenRatio);
+  const controlRatios = perRound.map((round) => round.controlRatio);
   return {
     runs,
     perRound,
@@ -213,8 +214,8 @@ function tokenSeries(series: "page" | "small") {
     ratio: median(tokenRatios),
     /** The middle half of the rounds' token ratios. */
     ratioSpread: [quantile(tokenRatios, 0.25), quantile(tokenRatios, 0.75)] as const,
-    controlRatio: median(perRound.map((round) => round.controlRatio)),
-    controlSpread: [quantile(perRound.map((round) => round.controlRatio), 0.25), quantile(perRound.map((round) => round.controlRatio), 0.75)] as const,
+    controlRatio: median(controlRatios),
+    controlSpread: [quantile(controlRatios, 0.25), quantile(controlRatios, 0.75)] as const,
     /** What the database committed during all of the series' rounds (bench/run.sh reads pg_stat_database). */
     transactions: Number(resultText(`token-${series}.transactions`)),
     requests: [...runs.anonymous, ...runs.token, ...runs.control].reduce((sum, run) => sum + run.wrk.requests, 0),

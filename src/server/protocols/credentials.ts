@@ -24,7 +24,7 @@ import { AppError } from "../errors";
 import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
-import { stringsEqualInConstantTime } from "../services/passwords";
+import { secretsEqual } from "../services/passwords";
 import { authenticateToken, presentToken, type PresentedToken, type TokenCheckRow } from "../services/tokens";
 import { headerValue, originOf } from "./http";
 import { pathTokenHeader } from "./path-token";
@@ -140,7 +140,7 @@ export class CredentialResolver {
    */
   private sentBefore(request: IncomingMessage, source: ConnectionToken["source"], value: string): ConnectionToken | undefined {
     const previous = this.connectionTokens.get(request.socket);
-    return previous && previous.source === source && stringsEqualInConstantTime(previous.value, value) ? previous : undefined;
+    return previous && previous.source === source && secretsEqual(previous.value, value) ? previous : undefined;
   }
 
   private rememberSent(request: IncomingMessage, source: ConnectionToken["source"], value: string, secret: string, login?: string): ConnectionToken {

@@ -1,5 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
-import { hash as oneShotHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash as oneShotHash, randomBytes } from "node:crypto";
 
 // @node-rs/argon2 defaults to argon2id; these are OWASP's recommended minimums for it.
 const argonOptions = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -36,20 +36,14 @@ export function hashSecret(secret: string): string {
 }
 
 /**
- * Whether two strings are equal, in a time that depends on their lengths only, without allocating: for comparisons
- * made on every package request.
+ * Whether two secrets (or their hashes, or headers that carry them) are equal, in a time that depends on their
+ * lengths only, without allocating: comparisons made on every package request.
  */
-export function stringsEqualInConstantTime(a: string, b: string): boolean {
+export function secretsEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let difference = 0;
   for (let index = 0; index < a.length; index += 1) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
   return difference === 0;
-}
-
-export function secretsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export function generatePassword(): string {
