@@ -19,7 +19,7 @@ import { applyMigrations } from "../src/server/db/migrate";
 import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
-import type { TokenCheckRow } from "../src/server/services/tokens";
+import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
 
 const developmentMode = process.argv.includes("--dev");

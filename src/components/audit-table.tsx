@@ -1,16 +1,8 @@
+import type { RouterOutputs } from "@/client";
 import { DateTime } from "./date-time";
 import { TableContainer } from "./table-container";
 
-interface AuditRow {
-  id: string;
-  description: string;
-  action: string;
-  actorLabel: string;
-  targetLabel: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  createdAt: Date;
-}
+type AuditRow = RouterOutputs["admin"]["listSecurityLog"]["items"][number];
 
 export function AuditTable({ rows, caption, showActor = false }: { rows: AuditRow[]; caption: string; showActor?: boolean }) {
   return (

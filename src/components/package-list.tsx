@@ -1,18 +1,9 @@
 import Link from "next/link";
+import type { RouterOutputs } from "@/client";
 import type { FileType } from "@/server/db/schema/packages";
 import { EmptyState } from "./empty-state";
 
-export interface PackageSummary {
-  id: string;
-  name: string;
-  owner: string;
-  summary: string | null;
-  latestVersion: string | null;
-  isPrivate: boolean;
-  fileTypes: FileType[];
-  downloads: number;
-  stars: number;
-}
+export type PackageSummary = RouterOutputs["packages"]["search"]["items"][number];
 
 const typeLabels: Record<FileType, string> = {
   conda: "conda",

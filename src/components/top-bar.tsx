@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import Link from "next/link";
-import type { Actor } from "@/server/authz";
+import { can, type Actor } from "@/server/authz";
 import { dashboardHref, dashboardViews } from "@/shared/navigation";
 import { Avatar } from "./avatar";
 import { DisclosureMenu } from "./menu";
@@ -76,7 +76,7 @@ export function TopBar({ actor }: { actor: Actor }) {
                 { href: "/settings/account", label: "Settings" },
                 { href: "/settings/security", label: "Security history" },
                 { href: `/${user.username}/settings/access`, label: "Access tokens" },
-                ...(user.isSiteAdmin ? [{ href: "/admin", label: "Admin panel" }] : []),
+                ...(can(actor, "admin:users:read") ? [{ href: "/admin", label: "Admin panel" }] : []),
               ]}
               footer={<SignOutButton />}
             />

@@ -8,7 +8,7 @@ import type { SessionControl } from "@/server/api/trpc";
 import type { Actor } from "@/server/authz";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
-import type { SessionGrant } from "@/server/services/accounts";
+import type { SessionGrant } from "@/server/services/account-records";
 import { testDatabase } from "./db";
 
 /** Records what the router asked of the session cookie: which grants it started, and how often it ended one. */

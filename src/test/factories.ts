@@ -6,10 +6,10 @@ import { and, asc, eq, type SQL } from "drizzle-orm";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "@/server/authz";
 import type { Db } from "@/server/db/client";
 import { accessTokens, accountTokens, auditEvents, emailMessages, fileLabels, packageFiles, packages, users } from "@/server/db/schema";
-import { toActorUser } from "@/server/services/accounts";
+import { toActorUser } from "@/server/services/account-records";
 import type { AuditAction } from "@/server/services/audit";
 import { createLinkSecret, hashPassword } from "@/server/services/passwords";
-import { newTokenSecret } from "@/server/services/tokens";
+import { newTokenSecret } from "@/server/services/token-secrets";
 import type { TokenScope } from "@/shared/token-scopes";
 
 /** Every factory-made account has this password unless a test picks another. */

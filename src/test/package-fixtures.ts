@@ -3,24 +3,16 @@
  * (`cph`) for conda packages and `python3 -m build` for wheels and sdists. Nothing is checked in: every run
  * builds its own, deterministically, into a folder the caller owns.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { debianPython } from "./tools";
 
-/** The tools the fixtures need; a missing one skips its tests locally and fails them in CI. */
+/** The tools the fixtures run; test files that build fixtures call requireTools("cph", "pythonBuild") (tools.ts). */
 export const packageTools = {
   cph: "/usr/bin/cph",
-  debianPython: "/usr/bin/python3",
+  debianPython,
 } as const;
-
-export function missingTool(tool: keyof typeof packageTools): string | null {
-  const executable = packageTools[tool];
-  if (!fs.existsSync(executable)) return `${executable} is not installed`;
-  if (tool === "debianPython" && spawnSync(executable, ["-c", "import build, setuptools, wheel"]).status !== 0) {
-    return "Debian's python3-build, python3-setuptools and python3-wheel are not installed";
-  }
-  return null;
-}
 
 export interface CondaRecipe {
   name: string;

@@ -1,7 +1,18 @@
 import "server-only";
+import { TRPCError } from "@trpc/server";
+import { notFound } from "next/navigation";
 import { cache } from "react";
 import { createRequestContext } from "@/server/api/context";
 import { createCaller } from "@/server/api/root";
 
 /** The router, called from server components as the current request's actor. */
 export const getServerApi = cache(async () => createCaller(await createRequestContext()));
+
+/**
+ * For a call's `.catch`: what the router says does not exist (or may not be seen, which answers the same) is the
+ * page's 404; any other failure stays an error.
+ */
+export function notFoundWhenMissing(error: unknown): never {
+  if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
+  throw error;
+}

@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { KindTabs, parseKind } from "@/components/kind-tabs";
 import { PackageList } from "@/components/package-list";
 import { pageFromSearch, Pagination } from "@/components/pagination";
-import { getServerApi } from "@/trpc/server";
-import { TRPCError } from "@trpc/server";
+import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 
 type Props = { params: Promise<{ owner: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -17,10 +15,7 @@ export default async function OwnerPage({ params, searchParams }: Props) {
   const search = await searchParams;
   const kind = parseKind(search.kind);
   const api = await getServerApi();
-  const result = await api.packages.listByOwner({ owner, kind, page: pageFromSearch(search.page), pageSize: 25 }).catch((error: unknown) => {
-    if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
-    throw error;
-  });
+  const result = await api.packages.listByOwner({ owner, kind, page: pageFromSearch(search.page), pageSize: 25 }).catch(notFoundWhenMissing);
   return (
     <div className="space-y-4">
       <div>

@@ -9,9 +9,9 @@ import { anonymousActor, originFromHeaders, userActor, type Actor, type RequestO
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { pathTokenHeader } from "../protocols/path-token";
-import { authenticate, resolveSession } from "../services/accounts";
+import { authenticate, resolveSession } from "../services/sign-in";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
-import { authenticateToken } from "../services/tokens";
+import { authenticateToken } from "../services/token-checks";
 
 async function fromPassword(db: Db, login: string, password: string, origin: RequestOrigin): Promise<Actor> {
   try {

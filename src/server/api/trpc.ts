@@ -8,7 +8,7 @@ import { ZodError } from "zod";
 import { assertCan, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { SessionGrant } from "../services/accounts";
+import type { SessionGrant } from "../services/account-records";
 
 /** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
 export interface SessionControl {
@@ -88,16 +88,11 @@ const enforcePermission = t.middleware(async ({ ctx, meta, next }) => {
 /** Anyone may call these when their declared permission allows it (anonymous visitors included). */
 export const publicProcedure = t.procedure.use(enforcePermission);
 
-/** Only for a signed-in account, whatever the permission says. */
+/**
+ * For procedures whose declared permission no visitor holds: the context's actor is narrowed to a signed-in one.
+ * Who may call them is still the permission's business alone (site administration included).
+ */
 export const authenticatedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.actor.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
-});
-
-/** Only for site administrators. */
-export const siteAdminProcedure = authenticatedProcedure.use(({ ctx, next }) => {
-  if (ctx.actor.kind !== "user" || !ctx.actor.user.isSiteAdmin) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Only site administrators can do this." });
-  }
-  return next();
 });

@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { cache } from "react";
 import { anonymousActor, originFromHeaders, userActor, type Actor } from "../authz";
 import { getDb } from "../db";
-import { resolveSession } from "../services/accounts";
+import { resolveSession } from "../services/sign-in";
 import { auth } from ".";
 
 /** The actor behind the current request, resolved once per request and re-checked against the database. */

@@ -9,7 +9,7 @@ import { jwtVerify, SignJWT } from "jose";
 import NextAuth, { type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { env } from "@/env";
-import type { SessionGrant } from "../services/accounts";
+import type { SessionGrant } from "../services/account-records";
 
 declare module "next-auth" {
   interface Session {

@@ -4,26 +4,21 @@
  */
 import { condaSubdirs } from "@/shared/reserved-names";
 import { canSeeOwnedResource } from "../authz";
+import type { Db } from "../db";
 import { AppError } from "../errors";
 import { listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
-import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
+import { channelScope, indexCacheControl, notInIndex, requireChannel, requireLabel, type RequestContext } from "./context";
 import { serveStoredFile } from "./files";
-import { makeDocument, type IndexEntry } from "./index-cache";
+import { makeDocument, type IndexDocument } from "./index-cache";
 import { sendIndex } from "./send-index";
 
 const jsonType = "application/json";
 
-function scopeFor(context: RequestContext, channel: Channel, label: string): ChannelScope {
-  return { ownerId: channel.ownerId, label, includePrivate: seesPrivate(context.actor, channel) };
-}
+type ScopedIndex = ReturnType<typeof channelScope>;
 
-function cacheKey(context: RequestContext, channel: Channel, label: string, document: string): string {
-  return `conda ${channel.ownerId} ${visibilityKey(context.actor, channel)} ${label} ${document}`;
-}
-
-function indexCacheControl(context: RequestContext, channel: Channel): string {
-  // Revalidation is a cheap 304, and a just-uploaded package must be installable at once.
-  return seesPrivate(context.actor, channel) ? "private, no-cache" : "public, no-cache";
+/** One cached copy of each index per owner, label and audience: everyone in an audience sees the same packages. */
+function cacheKey(scope: ScopedIndex, document: string): string {
+  return `conda ${scope.ownerId} ${scope.audience} ${scope.label} ${document}`;
 }
 
 // ---------------------------------------------------------------------------------------------- repodata
@@ -42,8 +37,8 @@ function repodataRecord(metadata: Record<string, unknown>, subdir: string, file:
   };
 }
 
-export async function buildRepodata(context: RequestContext, channel: Channel, label: string, subdir: string): Promise<IndexEntry> {
-  const rows = await listCondaRecords(context.services.db, scopeFor(context, channel, label), subdir);
+export async function buildRepodata(db: Db, scope: ChannelScope, channel: Channel, subdir: string): Promise<IndexDocument> {
+  const rows = await listCondaRecords(db, scope, subdir);
   const packages: Record<string, unknown> = {};
   const condaPackages: Record<string, unknown> = {};
   for (const row of rows) {
@@ -60,11 +55,13 @@ export async function serveRepodata(
 ): Promise<void> {
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
-  const entry = await context.services.indexes.get(cacheKey(context, channel, label, `repodata ${params.subdir}`), channel.revision, () =>
-    buildRepodata(context, channel, label, params.subdir),
+  const scope = channelScope(context, channel, label);
+  const entry = await context.services.indexes.get(cacheKey(scope, `repodata ${params.subdir}`), channel.revision, () =>
+    buildRepodata(context.services.db, scope, channel, params.subdir),
   );
   await sendIndex(context, entry, {
-    cacheControl: indexCacheControl(context, channel),
+    // Revalidation is a cheap 304, and a just-uploaded package must be installable at once.
+    cacheControl: indexCacheControl(scope),
     vary: "Accept-Encoding",
     bzip2: params.compression === "bzip2",
     contentType: params.compression === "bzip2" ? "application/x-bzip2" : undefined,
@@ -115,8 +112,8 @@ interface ChanneldataPackage {
   timestamp: number;
 }
 
-export async function buildChanneldata(context: RequestContext, channel: Channel, label: string): Promise<IndexEntry> {
-  const rows = await listChanneldataRows(context.services.db, scopeFor(context, channel, label));
+export async function buildChanneldata(db: Db, scope: ChannelScope, channel: Channel): Promise<IndexDocument> {
+  const rows = await listChanneldataRows(db, scope);
   const packages = new Map<string, ChanneldataPackage & { subdirSet: Set<string> }>();
   const subdirs = new Set<string>(["noarch"]);
   for (const row of rows) {
@@ -155,10 +152,9 @@ export async function buildChanneldata(context: RequestContext, channel: Channel
 export async function serveChanneldata(context: RequestContext, params: { owner: string; label: string }): Promise<void> {
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
-  const entry = await context.services.indexes.get(cacheKey(context, channel, label, "channeldata"), channel.revision, () =>
-    buildChanneldata(context, channel, label),
-  );
-  await sendIndex(context, entry, { cacheControl: indexCacheControl(context, channel), vary: "Accept-Encoding" });
+  const scope = channelScope(context, channel, label);
+  const entry = await context.services.indexes.get(cacheKey(scope, "channeldata"), channel.revision, () => buildChanneldata(context.services.db, scope, channel));
+  await sendIndex(context, entry, { cacheControl: indexCacheControl(scope), vary: "Accept-Encoding" });
 }
 
 // ---------------------------------------------------------------------------------------------- downloads
@@ -168,7 +164,8 @@ export async function serveCondaDownload(context: RequestContext, params: { owne
   if (!condaSubdirs.has(params.subdir)) throw new AppError("NOT_FOUND", `${params.subdir} is not a conda platform.`);
   const channel = await requireChannel(context, params.owner);
   const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename, label });
-  if (!file || file.fileType !== "conda") throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} in ${channel.username}'s ${label} label.`);
-  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
+  if (!file || file.fileType !== "conda" || !canSeeOwnedResource(context.actor, file)) {
+    throw notInIndex(channel, `${params.subdir}/${params.filename} under the label ${label}`);
+  }
   await serveStoredFile(context, file, { countDownload: true });
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { labelSchema } from "@/shared/schemas/packages";
-import { canSeeOwnedResource, canSeeOwner, type Actor, type Permission } from "../authz";
+import { canSeeOwner, packageAudience, type Actor, type PackageAudience, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { Channel } from "../services/channels";
+import type { Channel, ChannelScope } from "../services/channels";
 import type { DownloadCounter } from "../services/downloads";
 import type { BlobStore } from "../storage";
 import type { ChannelDirectory } from "./channel-directory";
@@ -56,22 +56,25 @@ export async function requireChannel(context: RequestContext, ownerName: string)
   return channel;
 }
 
-/** Whether the actor sees the owner's private packages: the cache keeps one copy of each index per answer. */
-export function seesPrivate(actor: Actor, channel: Channel): boolean {
-  return canSeeOwnedResource(actor, { ownerId: channel.ownerId, isPrivate: true });
+/** The owner's indexes as this actor sees them (channels.ts), and the audience that names that view in caches. */
+export function channelScope(context: RequestContext, channel: Channel, label: string): ChannelScope & { audience: PackageAudience } {
+  return { actor: context.actor, ownerId: channel.ownerId, label, audience: packageAudience(context.actor, channel.ownerId) };
 }
 
-export function visibilityKey(actor: Actor, channel: Channel): "all" | "public" {
-  return seesPrivate(actor, channel) ? "all" : "public";
+/** An index showing private packages stays out of shared caches; either way clients revalidate (a cheap 304). */
+export function indexCacheControl(scope: { audience: PackageAudience }): string {
+  return scope.audience === "everything" ? "private, no-cache" : "public, no-cache";
 }
 
 /**
- * For something private the actor may not see: an anonymous package client is challenged (401, so pip retries
- * with credentials); a signed-in account learns nothing (404).
+ * What the actor may not see answers exactly as what does not exist, with the same status and the same words, to
+ * anonymous clients and signed-in ones alike: nobody learns that a private package exists. (A 401 for private
+ * things would tell; and pip, given a 401 for a project that is simply missing from an extra index, would stop to
+ * ask for a password.) Clients reach private things by sending credentials with every request: a token in the
+ * URL, Basic credentials in the index URL or netrc, or a header.
  */
-export function hiddenFrom(actor: Actor, what: string): AppError {
-  if (actor.kind === "anonymous") return new AppError("UNAUTHORIZED", `Authentication is required for ${what}: send your credentials.`);
-  return new AppError("NOT_FOUND", `There is no ${what}.`);
+export function notInIndex(channel: Channel, what: string): AppError {
+  return new AppError("NOT_FOUND", `There is no ${what} in ${channel.username}'s index.`);
 }
 
 export function requireLabel(label: string): string {

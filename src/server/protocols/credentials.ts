@@ -21,11 +21,12 @@ import { decode } from "next-auth/jwt";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { authenticate, resolveSession, type SessionGrant } from "../services/accounts";
+import type { SessionGrant } from "../services/account-records";
+import { authenticate, resolveSession } from "../services/sign-in";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import { secretsEqual } from "../services/passwords";
-import { authenticateToken, presentToken, type PresentedToken, type TokenCheckRow } from "../services/tokens";
+import { authenticateToken, presentToken, type PresentedToken, type TokenCheckRow } from "../services/token-checks";
 import { headerValue, originOf } from "./http";
 import { pathTokenHeader } from "./path-token";
 

@@ -25,8 +25,8 @@ export interface IndexDocument {
   bzip2?: Promise<Buffer | null>;
 }
 
-/** A cached answer that is not a document: nothing there, or something only some actors may see. */
-export type IndexEntry = IndexDocument | { kind: "missing" } | { kind: "private" };
+/** A cached answer that is not a document: nothing the actor may see there. */
+export type IndexEntry = IndexDocument | { kind: "missing" };
 
 export function variantEtag(document: IndexDocument, coding: "identity" | "gzip" | "bzip2"): string {
   return coding === "identity" ? document.etag : `${document.etag.slice(0, -1)}-${coding}"`;

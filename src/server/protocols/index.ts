@@ -13,7 +13,7 @@ import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
 import type { VerifiedTokenCache } from "../services/token-cache";
-import type { TokenCheckRow } from "../services/tokens";
+import type { TokenCheckRow } from "../services/token-checks";
 import { maxUploadBytes, type BlobStore } from "../storage";
 import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";

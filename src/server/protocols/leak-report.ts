@@ -5,7 +5,7 @@
  */
 import { ZodError } from "zod";
 import { AppError } from "../errors";
-import { reportLeakedTokens } from "../services/tokens";
+import { reportLeakedTokens } from "../services/token-leaks";
 import type { RequestContext } from "./context";
 import { headerValue, originOf, sendBuffer } from "./http";
 

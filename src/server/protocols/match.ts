@@ -15,7 +15,7 @@
  * `/t/<token>/` is taken out of the path before matching (see path-token.ts).
  */
 import { condaSubdirs, isReservedOwnerName } from "@/shared/reserved-names";
-import { defaultLabel, normalizePackageName } from "../services/packages";
+import { defaultLabel, normalizePackageName } from "@/shared/schemas/packages";
 
 export const fileSubdirs: ReadonlySet<string> = new Set([...condaSubdirs, "pypi", "notebooks", "environments"]);
 

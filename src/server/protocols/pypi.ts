@@ -5,8 +5,8 @@
  */
 import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
-import { getSimpleProject, listSimpleProjects, type Channel, type SimpleProject } from "../services/channels";
-import { hiddenFrom, requireChannel, requireLabel, seesPrivate, visibilityKey, type RequestContext } from "./context";
+import { getSimpleProject, listSimpleProjects, type SimpleProject } from "../services/channels";
+import { channelScope, indexCacheControl, notInIndex, requireChannel, requireLabel, type RequestContext } from "./context";
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
 import { makeDocument, type IndexEntry } from "./index-cache";
@@ -63,12 +63,11 @@ function htmlPage(title: string, body: string): string {
   ].join("\n");
 }
 
-function simpleCacheControl(context: RequestContext, channel: Channel): string {
-  return seesPrivate(context.actor, channel) ? "private, no-cache" : "public, no-cache";
-}
+type ScopedIndex = ReturnType<typeof channelScope>;
 
-function cacheKey(context: RequestContext, channel: Channel, label: string, document: string, format: SimpleFormat): string {
-  return `simple ${channel.ownerId} ${visibilityKey(context.actor, channel)} ${label} ${format} ${document}`;
+/** One cached copy of each page per owner, label, audience and format: everyone in an audience sees the same projects. */
+function cacheKey(scope: ScopedIndex, document: string, format: SimpleFormat): string {
+  return `simple ${scope.ownerId} ${scope.audience} ${scope.label} ${format} ${document}`;
 }
 
 // ---------------------------------------------------------------------------------------------- project list
@@ -77,8 +76,9 @@ export async function serveSimpleIndex(context: RequestContext, params: { owner:
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
   const format = negotiateSimpleFormat(headerValue(context.request, "accept"));
-  const entry = await context.services.indexes.get(cacheKey(context, channel, label, "/", format), channel.revision, async (): Promise<IndexEntry> => {
-    const projects = await listSimpleProjects(context.services.db, { ownerId: channel.ownerId, label, includePrivate: seesPrivate(context.actor, channel) });
+  const scope = channelScope(context, channel, label);
+  const entry = await context.services.indexes.get(cacheKey(scope, "/", format), channel.revision, async (): Promise<IndexEntry> => {
+    const projects = await listSimpleProjects(context.services.db, scope);
     const body =
       format === "json"
         ? JSON.stringify({ meta: { "api-version": apiVersion }, projects: projects.map((project) => ({ name: project.name })) })
@@ -88,7 +88,7 @@ export async function serveSimpleIndex(context: RequestContext, params: { owner:
           );
     return makeDocument(body, formatContentTypes[format], channel.changedAt);
   });
-  await sendIndex(context, entry, { cacheControl: simpleCacheControl(context, channel), vary: "Accept, Accept-Encoding" });
+  await sendIndex(context, entry, { cacheControl: indexCacheControl(scope), vary: "Accept, Accept-Encoding" });
 }
 
 // ---------------------------------------------------------------------------------------------- project page
@@ -139,21 +139,18 @@ export async function serveSimpleProject(
   const { labelled } = params;
   // From /<owner>/simple/<project>/ (or /<owner>/label/<label>/simple/<project>/) up to /<owner>/pypi/files/.
   const filesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
+  const scope = channelScope(context, channel, label);
   const entry = await context.services.indexes.get(
-    cacheKey(context, channel, label, `${labelled ? "labelled" : "plain"} ${params.project}`, format),
+    cacheKey(scope, `${labelled ? "labelled" : "plain"} ${params.project}`, format),
     channel.revision,
     async (): Promise<IndexEntry> => {
-      const project = await getSimpleProject(context.services.db, channel.ownerId, params.project, label);
+      const project = await getSimpleProject(context.services.db, scope, params.project);
       if (!project) return { kind: "missing" };
-      if (!canSeeOwnedResource(context.actor, { ownerId: channel.ownerId, isPrivate: project.isPrivate })) return { kind: "private" };
       return makeDocument(renderProject(project, format, filesBase), formatContentTypes[format], channel.changedAt);
     },
   );
-  await sendIndex(context, entry, {
-    cacheControl: simpleCacheControl(context, channel),
-    vary: "Accept, Accept-Encoding",
-    subject: `project ${params.project} in ${channel.username}'s index`,
-  });
+  if (entry.kind === "missing") throw notInIndex(channel, `project ${params.project}`);
+  await sendIndex(context, entry, { cacheControl: indexCacheControl(scope), vary: "Accept, Accept-Encoding" });
 }
 
 export async function serveSimpleRedirect(context: RequestContext, params: { location: string }): Promise<void> {
@@ -173,8 +170,8 @@ export async function serveSimpleRedirect(context: RequestContext, params: { loc
 async function findPythonFile(context: RequestContext, owner: string, filename: string) {
   const channel = await requireChannel(context, owner);
   const file = await context.services.channels.findFile(channel, { subdir: "pypi", filename });
-  if (!file || (file.fileType !== "wheel" && file.fileType !== "sdist")) throw new AppError("NOT_FOUND", `There is no ${filename} in ${channel.username}'s index.`);
-  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, filename);
+  const isDistribution = file?.fileType === "wheel" || file?.fileType === "sdist";
+  if (!file || !isDistribution || !canSeeOwnedResource(context.actor, file)) throw notInIndex(channel, filename);
   return file;
 }
 

@@ -6,7 +6,7 @@
 import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
 import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
-import { hiddenFrom, requireChannel, type RequestContext, type RouteDefinition } from "./context";
+import { notInIndex, requireChannel, type RequestContext, type RouteDefinition } from "./context";
 import { serveStoredFile } from "./files";
 import type { RouteMatch, RouteName } from "./match";
 import { servePythonFile, servePythonMetadata, serveSimpleIndex, serveSimpleProject, serveSimpleRedirect } from "./pypi";
@@ -23,8 +23,7 @@ const read = ["GET", "HEAD"] as const;
 async function serveAnyFile(context: RequestContext, params: ParamsOf<"fileDownload">): Promise<void> {
   const channel = await requireChannel(context, params.owner);
   const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename });
-  if (!file) throw new AppError("NOT_FOUND", `There is no ${params.subdir}/${params.filename} under ${channel.username}.`);
-  if (!canSeeOwnedResource(context.actor, file)) throw hiddenFrom(context.actor, `${params.subdir}/${params.filename}`);
+  if (!file || !canSeeOwnedResource(context.actor, file)) throw notInIndex(channel, `${params.subdir}/${params.filename}`);
   const inline = file.fileType === "conda" || file.fileType === "wheel" || file.fileType === "sdist";
   await serveStoredFile(context, file, { countDownload: true, attachment: !inline });
 }

@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { hiddenFrom, type RequestContext } from "./context";
+import type { RequestContext } from "./context";
 import { acceptsGzip, ifNoneMatchHits, notModifiedSince, sendBuffer } from "./http";
 import { bzip2Of, variantEtag, type IndexEntry } from "./index-cache";
 
@@ -9,15 +9,12 @@ export interface SendIndexOptions {
   /** Serve the bzip2 file (repodata.json.bz2) rather than the document itself. */
   bzip2?: boolean;
   contentType?: string;
-  /** What the index is, for the 404 and 401 messages of "missing" and "private" entries. */
-  subject?: string;
 }
 
 /** Answers with a cached index: 304 when the client's copy is current, gzip when the client takes it. */
 export async function sendIndex(context: RequestContext, entry: IndexEntry, options: SendIndexOptions): Promise<void> {
-  const subject = options.subject ?? "index";
-  if (entry.kind === "missing") throw new AppError("NOT_FOUND", `There is no ${subject}.`);
-  if (entry.kind === "private") throw hiddenFrom(context.actor, subject);
+  // Callers that can find nothing (one project's page) answer that themselves, in their own words.
+  if (entry.kind === "missing") throw new AppError("NOT_FOUND", "There is no such index.");
   const { request, response } = context;
 
   let coding: "identity" | "gzip" | "bzip2" = "identity";

@@ -2,18 +2,17 @@
  * Helpers for the protocol tests: credentials as clients send them, the handler on a real port over a temporary
  * file store, plain HTTP calls that show the bytes on the wire, and the package clients found on this machine.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { encode } from "next-auth/jwt";
-import { env } from "@/env";
 import { testDatabaseUrl } from "@/test/db";
 import type { Db } from "../db";
 import { VerifiedTokenCache } from "../services/token-cache";
-import type { TokenCheckRow } from "../services/tokens";
+import type { TokenCheckRow } from "../services/token-checks";
 import { BlobStore } from "../storage";
 import { startProtocolServer, type ProtocolServer } from "./server";
 
@@ -88,22 +87,6 @@ export function storedFiles(server: TestServer): string[] {
 
 export function temporaryDirectory(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `granary-${prefix}-`));
-}
-
-/**
- * Why a client cannot run here, or null when it can. Locally a missing client skips its tests with this reason;
- * with CI=true the tests fail instead, so CI never passes by skipping.
- */
-export function missingClient(command: string[], installHint: string): string | null {
-  const [program, ...args] = command;
-  if (!program) return "no command";
-  const result = spawnSync(program, args, { stdio: "pipe", timeout: 30_000 });
-  if (result.error || result.status !== 0) return `${command.join(" ")} does not run here (${installHint})`;
-  return null;
-}
-
-export function mustRunClients(): boolean {
-  return env.CI;
 }
 
 export interface WireResponse {

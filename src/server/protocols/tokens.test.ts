@@ -10,7 +10,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createUser, onlyEmailTo, recordedAuditEvents, type TestToken, type TestUser } from "@/test/factories";
-import { buildCondaPackage, buildPythonDistributions, missingTool } from "@/test/package-fixtures";
+import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
+import { requireTools } from "@/test/tools";
 import { accessTokens, exceptions } from "../db/schema";
 import { revokeToken } from "../services/tokens";
 import { splitPathToken, withPathToken } from "./path-token";
@@ -27,9 +28,7 @@ import {
 
 const db = setUpTestDatabase();
 
-const toolProblem = missingTool("cph") ?? missingTool("debianPython");
-if (toolProblem && process.env.CI === "true") throw new Error(`The token protocol tests need the package tools: ${toolProblem}.`);
-if (toolProblem) console.warn(`Skipping the token protocol tests: ${toolProblem}.`);
+requireTools("cph", "pythonBuild");
 
 describe("/t/<token>/ in paths", () => {
   const token = `granary-${"A".repeat(43)}`;
@@ -67,7 +66,6 @@ interface Fixtures {
 let fixtures: Fixtures;
 
 beforeAll(() => {
-  if (toolProblem) return;
   const directory = temporaryDirectory("token-fixtures");
   fixtures = {
     directory,
@@ -110,7 +108,7 @@ async function publishPrivateContent(): Promise<void> {
 const repodataPath = "/alice/noarch/repodata.json";
 const libraryFile = () => path.basename(fixtures.library);
 
-describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
+describe("tokens at the package endpoints", () => {
   it("work in the path, as Bearer, as X-API-Key and as Basic with __token__ or the owner's username", async () => {
     await publishPrivateContent();
     const passwordChecks = server.handler.services.credentials.passwordChecks;
@@ -232,7 +230,7 @@ describe.skipIf(Boolean(toolProblem))("tokens at the package endpoints", () => {
   });
 });
 
-describe.skipIf(Boolean(toolProblem))("scopes and channels at the package endpoints", () => {
+describe("scopes and channels at the package endpoints", () => {
   const auth = (token: TestToken) => ({ Authorization: `Bearer ${token.secret}` });
 
   it("conda:download reads private channels but uploads nothing and reads no PyPI index", async () => {

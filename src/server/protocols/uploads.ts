@@ -8,7 +8,7 @@ import busboy from "busboy";
 import { canManageOwner } from "../authz";
 import { AppError } from "../errors";
 import type { Channel } from "../services/channels";
-import { ChecksumMismatchError, publishFile } from "../services/packages";
+import { ChecksumMismatchError, publishFile } from "../services/publishing";
 import { formatBytes, type ReceivedBlob } from "../storage";
 import { requireChannel, type RequestContext } from "./context";
 import { headerValue, sendBuffer } from "./http";

@@ -13,7 +13,7 @@ import {
   sentEmails,
 } from "@/test/factories";
 import { accountTokens, auditEvents, signInFailures } from "../db/schema";
-import { resolveSession } from "./accounts";
+import { resolveSession } from "./sign-in";
 import { hashSecret } from "./passwords";
 
 const db = setUpTestDatabase();

@@ -14,7 +14,8 @@ import {
   type TestUser,
 } from "@/test/factories";
 import { auditEvents } from "../db/schema";
-import { resolveSession, type SessionGrant } from "./accounts";
+import type { SessionGrant } from "./account-records";
+import { resolveSession } from "./sign-in";
 
 const db = setUpTestDatabase();
 

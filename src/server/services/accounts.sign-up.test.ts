@@ -3,7 +3,7 @@ import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createSiteAdmin, createUser, recordedAuditEvents, testOrigin } from "@/test/factories";
 import { users } from "../db/schema";
-import { resolveSession } from "./accounts";
+import { resolveSession } from "./sign-in";
 
 const db = setUpTestDatabase();
 

@@ -1,68 +1,30 @@
 /**
- * Accounts: sign-up, sign-in with throttling, recovery, and the account's own settings. Every rule about who
- * may do what with an account lives here; routers and pages only call these functions.
+ * Accounts: signing up, and the account's own settings (profile, password, e-mail address, deletion). Signing in
+ * lives in sign-in.ts and recovery in recovery.ts; routers and pages only call these functions.
  */
-import { and, count, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl, env } from "@/env";
+import { publicUrl } from "@/env";
 import {
   changeEmailSchema,
   changePasswordSchema,
   confirmEmailSchema,
   deleteAccountSchema,
-  forgotPasswordSchema,
-  forgotUsernameSchema,
-  resetPasswordSchema,
-  signInSchema,
   signUpSchema,
   updateProfileSchema,
 } from "@/shared/schemas/account";
-import { assertCan, authenticationMethodOf, requireUser, type Actor, type ActorUser, type AuthenticationMethod } from "../authz";
+import { assertCan, authenticationMethodOf, requireUser, type Actor, type AuthenticationMethod } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
-import { accountTokens, signInFailures, users } from "../db/schema";
+import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
+import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type SessionGrant, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
-import { createLinkSecret, hashPassword, hashSecret, verifyDecoyPassword, verifyPassword } from "./passwords";
+import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
 import { describeToken } from "./tokens";
-
-type UserRow = typeof users.$inferSelect;
-
-const linkLifetimeHours = 24;
-const hour = 60 * 60 * 1000;
-
-export function toActorUser(user: UserRow): ActorUser {
-  return { id: user.id, username: user.username, email: user.email, name: user.name, isSiteAdmin: user.isSiteAdmin };
-}
-
-/** What the session carries: enough to find the account and tell whether the session is still valid. */
-export interface SessionGrant {
-  userId: string;
-  sessionVersion: number;
-}
-
-function findByLogin(db: Db, login: string) {
-  const key = login.trim().toLowerCase();
-  return db
-    .select()
-    .from(users)
-    .where(or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`))
-    .limit(1)
-    .then((rows) => rows[0]);
-}
-
-function findByEmail(db: Db, email: string) {
-  return db.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
-}
-
-async function loadUser(db: Db, id: string): Promise<UserRow> {
-  const [user] = await db.select().from(users).where(eq(users.id, id));
-  if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
-  return user;
-}
 
 // ---------------------------------------------------------------------------------------------- sign-up
 
@@ -92,206 +54,6 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
     }
     throw error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------- sign-in
-
-/**
- * Failures count against the account whichever name it was addressed by (username or e-mail, any case), and
- * against the login as typed when no account matches, so probing unknown names is throttled the same way.
- */
-function throttleKey(user: UserRow | undefined, login: string): string {
-  return user ? `account:${user.id}` : `login:${login.trim().toLowerCase()}`;
-}
-
-function throttleWindowStart(): Date {
-  return new Date(Date.now() - env.SIGN_IN_WINDOW_MINUTES * 60 * 1000);
-}
-
-async function failuresSince(db: Db, column: typeof signInFailures.loginKey | typeof signInFailures.ipAddress, value: string) {
-  const [row] = await db
-    .select({ failures: count(), oldest: sql<Date | null>`min(${signInFailures.createdAt})` })
-    .from(signInFailures)
-    .where(and(eq(column, value), gt(signInFailures.createdAt, throttleWindowStart())));
-  return { failures: row?.failures ?? 0, oldest: row?.oldest ? new Date(row.oldest) : null };
-}
-
-function minutesUntilRetry(oldestFailure: Date | null): number {
-  if (!oldestFailure) return env.SIGN_IN_WINDOW_MINUTES;
-  const retryAt = oldestFailure.getTime() + env.SIGN_IN_WINDOW_MINUTES * 60 * 1000;
-  return Math.max(1, Math.ceil((retryAt - Date.now()) / 60_000));
-}
-
-/**
- * Checks a username-or-e-mail and password. Failures are counted per login and per IP address over a sliding
- * window; past either limit, even the right password is refused until the window moves on.
- */
-export async function authenticate(db: Db, actor: Actor, rawInput: z.input<typeof signInSchema>): Promise<SessionGrant> {
-  assertCan(actor, "session:create");
-  const input = signInSchema.parse(rawInput);
-  const ipAddress = actor.origin.ipAddress;
-  const user = await findByLogin(db, input.login);
-  const loginKey = throttleKey(user, input.login);
-
-  const [byLogin, byIp] = await Promise.all([
-    failuresSince(db, signInFailures.loginKey, loginKey),
-    failuresSince(db, signInFailures.ipAddress, ipAddress),
-  ]);
-  const accountThrottled = byLogin.failures >= env.SIGN_IN_MAX_FAILURES_PER_ACCOUNT;
-  const ipThrottled = byIp.failures >= env.SIGN_IN_MAX_FAILURES_PER_IP;
-
-  if (accountThrottled || ipThrottled) {
-    await recordAudit(db, actor, {
-      action: "auth.sign_in_throttled",
-      target: { type: "user", id: user?.id, label: input.login },
-      subjectUserId: user?.id,
-      details: { reason: accountThrottled ? "account" : "ip", failures: accountThrottled ? byLogin.failures : byIp.failures },
-    });
-    const minutes = minutesUntilRetry(accountThrottled ? byLogin.oldest : byIp.oldest);
-    throw new AppError(
-      "TOO_MANY_REQUESTS",
-      `Too many failed sign-in attempts. Wait ${minutes} minute${minutes === 1 ? "" : "s"} before trying again, or reset your password.`,
-    );
-  }
-
-  const passwordMatches = user ? await verifyPassword(user.passwordHash, input.password) : (await verifyDecoyPassword(input.password), false);
-  if (!user || !passwordMatches) {
-    await db.insert(signInFailures).values({ loginKey, ipAddress });
-    await recordAudit(db, actor, {
-      action: "auth.sign_in_failed",
-      target: { type: "user", id: user?.id, label: input.login },
-      subjectUserId: user?.id,
-      details: { reason: user ? "wrong_password" : "unknown_account" },
-    });
-    throw new AppError("UNAUTHORIZED", "The username, e-mail or password is not right.");
-  }
-  if (!user.isActive) {
-    throw new AppError("FORBIDDEN", "This account has been deactivated. Contact a site administrator.");
-  }
-
-  await db.transaction(async (tx) => {
-    await tx.delete(signInFailures).where(eq(signInFailures.loginKey, loginKey));
-    await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
-    await recordAudit(tx, { kind: "user", user: toActorUser(user), origin: actor.origin }, {
-      action: "auth.sign_in",
-      target: { type: "user", id: user.id, label: user.username },
-      subjectUserId: user.id,
-    });
-  });
-  return { userId: user.id, sessionVersion: user.sessionVersion };
-}
-
-export async function recordSignOut(db: Db, actor: Actor): Promise<void> {
-  if (actor.kind !== "user") return;
-  await recordAudit(db, actor, {
-    action: "auth.sign_out",
-    target: { type: "user", id: actor.user.id, label: actor.user.username },
-    subjectUserId: actor.user.id,
-  });
-}
-
-/**
- * The session check made on every request: the account must exist, be active, and still be on the session
- * version the session was issued under (password changes, resets and deactivation bump it).
- */
-export async function resolveSession(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
-  const [user] = await db.select().from(users).where(eq(users.id, grant.userId));
-  if (!user || !user.isActive || user.sessionVersion !== grant.sessionVersion) return null;
-  return toActorUser(user);
-}
-
-// ---------------------------------------------------------------------------------------------- recovery
-
-/** Answers the same whether or not an account uses the address, so it reveals nothing. */
-export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typeof forgotUsernameSchema>): Promise<void> {
-  assertCan(actor, "account:recover");
-  const input = forgotUsernameSchema.parse(rawInput);
-  const matches = await findByEmail(db, input.email);
-  const [account] = matches;
-  await recordAudit(db, actor, {
-    action: "account.username_reminder_sent",
-    target: { type: "email", label: input.email },
-    subjectUserId: account?.id,
-    details: { accountFound: Boolean(account) },
-  });
-  if (!account) return;
-  await sendEmail(db, {
-    to: account.email,
-    template: "usernameReminder",
-    props: { usernames: matches.map((user) => user.username), signInUrl: `${publicUrl()}/sign-in` },
-  });
-}
-
-/** Answers the same whether or not the account exists. */
-export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.input<typeof forgotPasswordSchema>): Promise<void> {
-  assertCan(actor, "account:recover");
-  const input = forgotPasswordSchema.parse(rawInput);
-  const user = await findByLogin(db, input.login);
-  await recordAudit(db, actor, {
-    action: "account.password_reset_requested",
-    target: { type: "user", id: user?.id, label: input.login },
-    subjectUserId: user?.id,
-    details: { accountFound: Boolean(user) },
-  });
-  if (!user || !user.isActive) return;
-  const { secret, secretHash } = createLinkSecret();
-  await db.insert(accountTokens).values({
-    userId: user.id,
-    purpose: "password_reset",
-    secretHash,
-    expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
-  });
-  await sendEmail(db, {
-    to: user.email,
-    template: "passwordReset",
-    props: { username: user.username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
-  });
-}
-
-const invalidResetLink = "This reset link is not valid: it may have expired or been used already. Ask for a new one.";
-
-/** Takes a link's secret exactly once: marking it used and checking it are one statement. */
-async function consumeLinkSecret(db: Db, purpose: "password_reset" | "email_change", secret: string) {
-  const [token] = await db
-    .update(accountTokens)
-    .set({ usedAt: new Date() })
-    .where(
-      and(
-        eq(accountTokens.secretHash, hashSecret(secret)),
-        eq(accountTokens.purpose, purpose),
-        isNull(accountTokens.usedAt),
-        gt(accountTokens.expiresAt, new Date()),
-      ),
-    )
-    .returning();
-  return token;
-}
-
-export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<typeof resetPasswordSchema>): Promise<void> {
-  assertCan(actor, "account:recover");
-  const input = resetPasswordSchema.parse(rawInput);
-  const passwordHash = await hashPassword(input.password);
-  await db.transaction(async (tx) => {
-    const token = await consumeLinkSecret(tx, "password_reset", input.token);
-    if (!token) throw AppError.field("token", invalidResetLink);
-    const [user] = await tx
-      .update(users)
-      .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
-      .where(and(eq(users.id, token.userId), eq(users.isActive, true)))
-      .returning();
-    if (!user) throw AppError.field("token", invalidResetLink);
-    // Other reset links e-mailed earlier die with this one, and the throttle starts afresh.
-    await tx
-      .update(accountTokens)
-      .set({ usedAt: new Date() })
-      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
-    await tx.delete(signInFailures).where(eq(signInFailures.loginKey, throttleKey(user, user.username)));
-    await recordAudit(tx, actor, {
-      action: "account.password_reset_completed",
-      target: { type: "user", id: user.id, label: user.username },
-      subjectUserId: user.id,
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------- settings

@@ -1,10 +1,11 @@
 /**
  * The reads behind the package protocols (conda channels, PyPI simple indexes, file downloads). Each function is
  * one query shaped for one index, so the protocol handler can rebuild an index in a single round trip when the
- * owner's channel revision moves. Visibility is applied inside the queries: `includePrivate` is decided by the
- * policy module in the caller (canSeeOwnedResource), never here.
+ * owner's channel revision moves. What the actor may see is the policy module's visiblePackages condition, inside
+ * each query; the handler caches an index per packageAudience, which names the same set of packages.
  */
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { channelRevisions, fileLabels, packageFiles, packages, users, type FileType } from "../db/schema";
 
@@ -37,11 +38,11 @@ export async function findChannel(db: Db, ownerName: string): Promise<Channel | 
   return { ...row, revision: Number(row.revision) };
 }
 
+/** One owner's index under one label, as one actor sees it. */
 export interface ChannelScope {
+  actor: Actor;
   ownerId: string;
   label: string;
-  /** True when the actor may see the owner's private packages (decided by the policy module). */
-  includePrivate: boolean;
 }
 
 function carriesLabel(label: string): SQL {
@@ -54,7 +55,7 @@ function scopeCondition(scope: ChannelScope, fileTypes: FileType[]): SQL {
     eq(packageFiles.ownerId, scope.ownerId),
     inArray(packageFiles.fileType, fileTypes),
     carriesLabel(scope.label),
-    scope.includePrivate ? undefined : eq(packages.isPrivate, false),
+    visiblePackages(scope.actor),
   )!;
 }
 
@@ -142,20 +143,18 @@ export interface SimpleFileRow {
 export interface SimpleProject {
   name: string;
   normalizedName: string;
-  isPrivate: boolean;
   files: SimpleFileRow[];
 }
 
 /**
- * One project's wheels and sdists carrying the label, whatever its privacy: the caller decides between the
- * page, a 401 challenge and a 404 from `isPrivate`. Null when the project has no such files.
+ * One project's wheels and sdists carrying the label, when the actor may see it. Null when there are none to
+ * see: a private project the actor may not see answers exactly as a missing one does.
  */
-export async function getSimpleProject(db: Db, ownerId: string, normalizedName: string, label: string): Promise<SimpleProject | null> {
+export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedName: string): Promise<SimpleProject | null> {
   const rows = await db
     .select({
       name: packages.name,
       normalizedName: packages.normalizedName,
-      isPrivate: packages.isPrivate,
       filename: packageFiles.filename,
       version: packageFiles.version,
       size: packageFiles.size,
@@ -166,21 +165,13 @@ export async function getSimpleProject(db: Db, ownerId: string, normalizedName: 
     })
     .from(packageFiles)
     .innerJoin(packages, eq(packages.id, packageFiles.packageId))
-    .where(
-      and(
-        eq(packageFiles.ownerId, ownerId),
-        eq(packages.normalizedName, normalizedName),
-        inArray(packageFiles.fileType, ["wheel", "sdist"]),
-        carriesLabel(label),
-      ),
-    )
+    .where(and(scopeCondition(scope, ["wheel", "sdist"]), eq(packages.normalizedName, normalizedName)))
     .orderBy(asc(packageFiles.filename));
   const [first] = rows;
   if (!first) return null;
   return {
     name: first.name,
     normalizedName: first.normalizedName,
-    isPrivate: first.isPrivate,
     files: rows.map(({ filename, version, size, sha256, requiresPython, coreMetadataSha256, createdAt }) => ({
       filename,
       version,

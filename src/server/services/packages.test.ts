@@ -11,26 +11,25 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createPublishedPackage, createSiteAdmin, createUser, recordedAuditEvents } from "@/test/factories";
-import { buildCondaPackage, buildPythonDistributions, missingTool, writeNotebook } from "@/test/package-fixtures";
+import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
+import { requireTools } from "@/test/tools";
 import { channelRevisions, packageFiles, packages } from "../db/schema";
 import { AppError } from "../errors";
 import { BlobStore } from "../storage";
-import { ChecksumMismatchError, getChannelRevision, normalizePackageName, publishFile, type PublishInput } from "./packages";
+import { normalizePackageName } from "@/shared/schemas/packages";
+import { getChannelRevision } from "./owners";
+import { ChecksumMismatchError, publishFile, type PublishInput } from "./publishing";
 
 const db = setUpTestDatabase();
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "granary-packages-test-"));
 const store = new BlobStore(path.join(workspace, "store"));
 const fixtures = path.join(workspace, "fixtures");
-const toolsMissing = missingTool("cph") ?? missingTool("debianPython");
+requireTools("cph", "pythonBuild");
 let conda: string;
 let wheel: string;
 let sdist: string;
 
 beforeAll(() => {
-  if (toolsMissing) {
-    if (process.env.CI === "true") throw new Error(`Package tools are missing in CI: ${toolsMissing}`);
-    return;
-  }
   fs.mkdirSync(fixtures, { recursive: true });
   conda = buildCondaPackage({ name: "svc-tools", version: "1.0" }, fixtures);
   ({ wheel, sdist } = buildPythonDistributions({ name: "svc-demo", version: "2.0", summary: "Service demo" }, fixtures));
@@ -61,7 +60,7 @@ function storedFiles(): string[] {
   return found;
 }
 
-describe.skipIf(Boolean(toolsMissing) && process.env.CI !== "true")("publishing", () => {
+describe("publishing", () => {
   it("publishes a conda package and a wheel from their own metadata, content-addressed", async () => {
     const owner = await createUser(db, { username: "publisher" });
     const published = await publish(owner, conda);

@@ -11,7 +11,8 @@ import type { Actor } from "../authz";
 import { accessTokens, users } from "../db/schema";
 import { setUserActive } from "./admin";
 import { VerifiedTokenCache } from "./token-cache";
-import { authenticateToken, regenerateToken, revokeToken, tokenLookupsFor, type TokenCheckRow } from "./tokens";
+import { authenticateToken, tokenLookupsFor, type TokenCheckRow } from "./token-checks";
+import { regenerateToken, revokeToken } from "./tokens";
 
 const db = setUpTestDatabase();
 let cache: VerifiedTokenCache<TokenCheckRow>;

@@ -23,7 +23,10 @@ import { actorFromCredentialHeaders } from "../api/credentials";
 import { type Actor } from "../authz";
 import { accessTokens, auditEvents } from "../db/schema";
 import { hashSecret } from "./passwords";
-import { authenticateToken, generateTokenSecret, reportLeakedTokens, revokeToken, tokenLookupsFor } from "./tokens";
+import { authenticateToken, tokenLookupsFor } from "./token-checks";
+import { reportLeakedTokens } from "./token-leaks";
+import { generateTokenSecret } from "./token-secrets";
+import { revokeToken } from "./tokens";
 
 const db = setUpTestDatabase();
 const day = 24 * 60 * 60 * 1000;

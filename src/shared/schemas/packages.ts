@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { pageSchema } from "./account";
 
+/** The label every file carries unless another is asked for: conda's /<owner>/... is /<owner>/label/main/... */
+export const defaultLabel = "main";
+
+/** PEP 503: runs of -, _ and . are one -, compared lower-cased. conda names are already lower-case. */
+export function normalizePackageName(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+
 /** Labels: what conda puts in /<owner>/label/<label>/; `main` is the default and equals no label. */
 export const labelSchema = z
   .string({ error: "Enter a label." })

@@ -58,6 +58,9 @@ export const revokeTokenSchema = z
 
 export const regenerateTokenSchema = z.object({ id: tokenIdSchema });
 
+/** Whose tokens to list: the caller's own when no owner is named (the CLI), the page's owner on /<owner>/settings/access. */
+export const listTokensSchema = z.object({ owner: z.string().trim().min(1).max(100).optional() }).default({});
+
 /** Reporters are strangers: what they write goes into the audit trail and an e-mail, so it stays printable. */
 function withoutControlCharacters(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, " ");

@@ -1,7 +1,5 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { CopyCommand } from "@/components/copy-command";
 import { DateTime } from "@/components/date-time";
 import { PackageDescription } from "@/components/package-description";
@@ -9,7 +7,7 @@ import { PrivateBadge, TypeBadges } from "@/components/package-list";
 import { TableContainer } from "@/components/table-container";
 import { publicUrl } from "@/env";
 import { formatBytes } from "@/server/storage/blob-store";
-import { getServerApi } from "@/trpc/server";
+import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 import { DeletePackageForm, FileActions, PrivacyToggle, StarButton } from "./package-actions";
 
 type Props = { params: Promise<{ owner: string; package: string }> };
@@ -17,10 +15,7 @@ type Props = { params: Promise<{ owner: string; package: string }> };
 async function loadPackage(params: Props["params"]) {
   const { owner, package: name } = await params;
   const api = await getServerApi();
-  return api.packages.get({ owner: decodeURIComponent(owner), name: decodeURIComponent(name) }).catch((error: unknown) => {
-    if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
-    throw error;
-  });
+  return api.packages.get({ owner: decodeURIComponent(owner), name: decodeURIComponent(name) }).catch(notFoundWhenMissing);
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {

@@ -12,6 +12,8 @@ import {
   updateProfileSchema,
 } from "@/shared/schemas/account";
 import * as accounts from "../../services/accounts";
+import * as recovery from "../../services/recovery";
+import * as signIn from "../../services/sign-in";
 import { listAuditEvents } from "../../services/audit";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
 
@@ -28,12 +30,12 @@ export const accountRouter = router({
     .meta({ permission: "session:create" })
     .input(signInSchema)
     .mutation(async ({ ctx, input }) => {
-      const grant = await accounts.authenticate(ctx.db, ctx.actor, input);
+      const grant = await signIn.authenticate(ctx.db, ctx.actor, input);
       await ctx.sessions.start(grant);
       return { ok: true as const };
     }),
   signOut: authenticatedProcedure.meta({ permission: "session:delete" }).mutation(async ({ ctx }) => {
-    await accounts.recordSignOut(ctx.db, ctx.actor);
+    await signIn.recordSignOut(ctx.db, ctx.actor);
     await ctx.sessions.end();
     return { ok: true as const };
   }),
@@ -41,21 +43,21 @@ export const accountRouter = router({
     .meta({ permission: "account:recover" })
     .input(forgotUsernameSchema)
     .mutation(async ({ ctx, input }) => {
-      await accounts.remindUsername(ctx.db, ctx.actor, input);
+      await recovery.remindUsername(ctx.db, ctx.actor, input);
       return { ok: true as const };
     }),
   requestPasswordReset: publicProcedure
     .meta({ permission: "account:recover" })
     .input(forgotPasswordSchema)
     .mutation(async ({ ctx, input }) => {
-      await accounts.requestPasswordReset(ctx.db, ctx.actor, input);
+      await recovery.requestPasswordReset(ctx.db, ctx.actor, input);
       return { ok: true as const };
     }),
   resetPassword: publicProcedure
     .meta({ permission: "account:recover" })
     .input(resetPasswordSchema)
     .mutation(async ({ ctx, input }) => {
-      await accounts.resetPassword(ctx.db, ctx.actor, input);
+      await recovery.resetPassword(ctx.db, ctx.actor, input);
       return { ok: true as const };
     }),
   confirmEmailChange: publicProcedure

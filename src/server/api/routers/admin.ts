@@ -2,34 +2,34 @@ import { pageSchema } from "@/shared/schemas/account";
 import { idSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
 import * as admin from "../../services/admin";
 import { getSiteSettings, updateSiteSettings } from "../../services/site-settings";
-import { publicProcedure, router, siteAdminProcedure } from "../trpc";
+import { publicProcedure, router, authenticatedProcedure } from "../trpc";
 
 export const adminRouter = router({
-  listUsers: siteAdminProcedure
+  listUsers: authenticatedProcedure
     .meta({ permission: "admin:users:read" })
     .input(listUsersSchema)
     .query(({ ctx, input }) => admin.listUsers(ctx.db, ctx.actor, input)),
-  setUserActive: siteAdminProcedure
+  setUserActive: authenticatedProcedure
     .meta({ permission: "admin:users:update" })
     .input(setUserActiveSchema)
     .mutation(({ ctx, input }) => admin.setUserActive(ctx.db, ctx.actor, input)),
-  updateSettings: siteAdminProcedure
+  updateSettings: authenticatedProcedure
     .meta({ permission: "admin:settings:update" })
     .input(siteSettingsSchema)
     .mutation(({ ctx, input }) => updateSiteSettings(ctx.db, ctx.actor, input)),
-  listOutbox: siteAdminProcedure
+  listOutbox: authenticatedProcedure
     .meta({ permission: "admin:outbox:read" })
     .input(pageSchema)
     .query(({ ctx, input }) => admin.listOutbox(ctx.db, ctx.actor, input)),
-  getOutboxMessage: siteAdminProcedure
+  getOutboxMessage: authenticatedProcedure
     .meta({ permission: "admin:outbox:read" })
     .input(idSchema)
     .query(({ ctx, input }) => admin.getOutboxMessage(ctx.db, ctx.actor, input)),
-  listExceptions: siteAdminProcedure
+  listExceptions: authenticatedProcedure
     .meta({ permission: "admin:exceptions:read" })
     .input(pageSchema)
     .query(({ ctx, input }) => admin.listExceptions(ctx.db, ctx.actor, input)),
-  listSecurityLog: siteAdminProcedure
+  listSecurityLog: authenticatedProcedure
     .meta({ permission: "admin:audit:read" })
     .input(pageSchema)
     .query(({ ctx, input }) => admin.listSecurityLog(ctx.db, ctx.actor, input)),

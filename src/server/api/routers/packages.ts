@@ -11,6 +11,7 @@ import {
   searchPackagesSchema,
   setPrivacySchema,
 } from "@/shared/schemas/packages";
+import * as packageChanges from "../../services/package-changes";
 import * as packageService from "../../services/packages";
 import { getBlobStore } from "../../storage";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
@@ -46,56 +47,56 @@ export const packagesRouter = router({
     .meta({ permission: "package:star" })
     .input(packageRefSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.setStar(ctx.db, ctx.actor, input, true);
+      await packageChanges.setStar(ctx.db, ctx.actor, input, true);
       return ok;
     }),
   unstar: authenticatedProcedure
     .meta({ permission: "package:star" })
     .input(packageRefSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.setStar(ctx.db, ctx.actor, input, false);
+      await packageChanges.setStar(ctx.db, ctx.actor, input, false);
       return ok;
     }),
   setPrivacy: authenticatedProcedure
     .meta({ permission: "package:update" })
     .input(setPrivacySchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.setPrivacy(ctx.db, ctx.actor, input);
+      await packageChanges.setPrivacy(ctx.db, ctx.actor, input);
       return ok;
     }),
   addLabel: authenticatedProcedure
     .meta({ permission: "package:update" })
     .input(fileLabelSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.addLabel(ctx.db, ctx.actor, input);
+      await packageChanges.addLabel(ctx.db, ctx.actor, input);
       return ok;
     }),
   removeLabel: authenticatedProcedure
     .meta({ permission: "package:update" })
     .input(fileLabelSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.removeLabel(ctx.db, ctx.actor, input);
+      await packageChanges.removeLabel(ctx.db, ctx.actor, input);
       return ok;
     }),
   moveLabel: authenticatedProcedure
     .meta({ permission: "package:update" })
     .input(moveLabelSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.moveLabel(ctx.db, ctx.actor, input);
+      await packageChanges.moveLabel(ctx.db, ctx.actor, input);
       return ok;
     }),
   deleteFile: authenticatedProcedure
     .meta({ permission: "package:delete" })
     .input(fileRefSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.deleteFile(ctx.db, ctx.actor, input, getBlobStore());
+      await packageChanges.deleteFile(ctx.db, ctx.actor, input, getBlobStore());
       return ok;
     }),
   deletePackage: authenticatedProcedure
     .meta({ permission: "package:delete" })
     .input(deletePackageSchema)
     .mutation(async ({ ctx, input }) => {
-      await packageService.deletePackage(ctx.db, ctx.actor, input, getBlobStore());
+      await packageChanges.deletePackage(ctx.db, ctx.actor, input, getBlobStore());
       return ok;
     }),
 });

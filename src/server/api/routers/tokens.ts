@@ -1,11 +1,14 @@
-import { createTokenSchema, regenerateTokenSchema, revokeTokenSchema } from "@/shared/schemas/tokens";
+import { createTokenSchema, listTokensSchema, regenerateTokenSchema, revokeTokenSchema } from "@/shared/schemas/tokens";
 import * as tokens from "../../services/tokens";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
 
 export const tokensRouter = router({
   /** The scope table: names, descriptions and the permissions each grants. */
   scopes: publicProcedure.meta({ permission: "site:read" }).query(() => tokens.listTokenScopes()),
-  list: authenticatedProcedure.meta({ permission: "token:read" }).query(({ ctx }) => tokens.listTokens(ctx.db, ctx.actor)),
+  list: authenticatedProcedure
+    .meta({ permission: "token:read" })
+    .input(listTokensSchema)
+    .query(({ ctx, input }) => tokens.listTokens(ctx.db, ctx.actor, input)),
   create: authenticatedProcedure
     .meta({ permission: "token:create" })
     .input(createTokenSchema)

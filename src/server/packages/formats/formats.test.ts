@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,43 +10,17 @@ import { canonicalVersion, parseCoreMetadata, versionsAgree } from "./core-metad
 import { parseDistribution } from "./index";
 import { scanGzipFile } from "./gzip";
 import { FileProblems } from "./problems";
+import { packageTools } from "@/test/package-fixtures";
+import { debianPython, requireTools } from "@/test/tools";
 import { decompressZstd } from "./zstd";
 
 /**
  * Fixtures are built here with the tools publishers use (conda-package-handling's `cph`, `python3 -m build`),
- * never checked in. A missing tool skips its tests on a workstation and fails them in CI.
+ * never checked in. A missing tool fails this file at once, naming the command that installs it.
  */
+requireTools("cph", "pythonBuild");
 
-const cph = "/usr/bin/cph";
-const debianPython = "/usr/bin/python3";
-
-function missingCph(): string | null {
-  return fs.existsSync(cph) ? null : `${cph} (conda-package-handling) is not installed`;
-}
-
-function missingPython(): string | null {
-  return fs.existsSync(debianPython) ? null : `${debianPython} is not installed`;
-}
-
-function missingPythonBuild(): string | null {
-  if (!fs.existsSync(debianPython)) return `${debianPython} is not installed`;
-  const probe = spawnSync(debianPython, ["-c", "import build, setuptools, wheel"]);
-  return probe.status === 0 ? null : `${debianPython} -m build is not available (install python3-build, python3-setuptools, python3-wheel)`;
-}
-
-/** Suites that need `tool`: skipped with the reason in their name, except in CI where a missing tool fails. */
-function describeWithTool(title: string, missing: string | null, body: () => void): void {
-  if (missing && process.env.CI !== "true") {
-    describe.skip(`${title} (skipped: ${missing})`, body);
-    return;
-  }
-  describe(title, () => {
-    beforeAll(() => {
-      if (missing) throw new Error(`${title} needs a tool that CI must have: ${missing}`);
-    });
-    body();
-  });
-}
+const cph = packageTools.cph;
 
 let workspace: string;
 
@@ -155,7 +129,7 @@ const nativeIndex = {
   timestamp: 1_700_000_000_001,
 };
 
-describeWithTool("conda packages", missingCph(), () => {
+describe("conda packages", () => {
   let noarch: Record<string, string>;
   let native: Record<string, string>;
 
@@ -327,7 +301,7 @@ with open(sys.argv[1], 'wb') as f:
   });
 });
 
-describeWithTool("bzip2 and zstd guards", missingPython(), () => {
+describe("bzip2 and zstd guards", () => {
   it("stops a bzip2 bomb at its expansion budget", async () => {
     const target = path.join(folder("bomb"), "bomb.tar.bz2");
     runPython(
@@ -358,7 +332,7 @@ describeWithTool("bzip2 and zstd guards", missingPython(), () => {
   });
 });
 
-describeWithTool("Python distributions", missingPythonBuild(), () => {
+describe("Python distributions", () => {
   let wheel: string;
   let sdist: string;
   let zipSdist: string;
@@ -481,7 +455,7 @@ packages = ["granary_demo"]
   });
 });
 
-describeWithTool("hand-made wheels", missingPython(), () => {
+describe("hand-made wheels", () => {
   function makeWheel(name: string, members: Record<string, string>): string {
     const target = path.join(folder(`wheel-${randomBytes(3).toString("hex")}`), name);
     runPythonWithInput(

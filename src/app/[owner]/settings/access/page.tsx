@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { requireSignedIn } from "@/server/auth/guards";
-import { getServerApi } from "@/trpc/server";
+import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 import { TokenManager } from "./token-manager";
 
 export const metadata: Metadata = { title: "Access tokens" };
@@ -12,9 +11,8 @@ type Props = { params: Promise<{ owner: string }> };
 export default async function AccessTokensPage({ params }: Props) {
   const owner = decodeURIComponent((await params).owner);
   const { user } = await requireSignedIn(`/${owner}/settings/access`);
-  if (owner.toLowerCase() !== user.username.toLowerCase()) notFound();
   const api = await getServerApi();
-  const [scopes, tokens] = await Promise.all([api.tokens.scopes(), api.tokens.list()]);
+  const [scopes, tokens] = await Promise.all([api.tokens.scopes(), api.tokens.list({ owner }).catch(notFoundWhenMissing)]);
   return (
     <div className="space-y-6">
       <div>

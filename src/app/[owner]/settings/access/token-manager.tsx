@@ -9,23 +9,10 @@ import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/component
 import { TableContainer } from "@/components/table-container";
 import { createTokenSchema } from "@/shared/schemas/tokens";
 import { useTRPC } from "@/trpc/client";
+import type { RouterOutputs } from "@/client";
 
-interface ScopeInfo {
-  scope: string;
-  description: string;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  scopes: string[];
-  channel: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-  lastUsedAt: Date | null;
-  lastUsedIp: string | null;
-  status: "active" | "expired" | "revoked";
-}
+type ScopeInfo = RouterOutputs["tokens"]["scopes"][number];
+type TokenRow = RouterOutputs["tokens"]["list"]["items"][number];
 
 const expiryChoices = [
   { days: 7, label: "7 days" },

@@ -1,0 +1,62 @@
+/**
+ * What the account services share: the account row and its lookups, the session grant, and the single-use links
+ * e-mailed for password resets and address changes.
+ */
+import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { ActorUser } from "../authz";
+import type { Db } from "../db";
+import { accountTokens, users } from "../db/schema";
+import { AppError } from "../errors";
+import { hashSecret } from "./passwords";
+
+export type UserRow = typeof users.$inferSelect;
+
+export const linkLifetimeHours = 24;
+export const hour = 60 * 60 * 1000;
+
+export function toActorUser(user: UserRow): ActorUser {
+  return { id: user.id, username: user.username, email: user.email, name: user.name, isSiteAdmin: user.isSiteAdmin };
+}
+
+/** What the session carries: enough to find the account and tell whether the session is still valid. */
+export interface SessionGrant {
+  userId: string;
+  sessionVersion: number;
+}
+
+export function findByLogin(db: Db, login: string) {
+  const key = login.trim().toLowerCase();
+  return db
+    .select()
+    .from(users)
+    .where(or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`))
+    .limit(1)
+    .then((rows) => rows[0]);
+}
+
+export function findByEmail(db: Db, email: string) {
+  return db.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+}
+
+export async function loadUser(db: Db, id: string): Promise<UserRow> {
+  const [user] = await db.select().from(users).where(eq(users.id, id));
+  if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
+  return user;
+}
+
+/** Takes a link's secret exactly once: marking it used and checking it are one statement. */
+export async function consumeLinkSecret(db: Db, purpose: "password_reset" | "email_change", secret: string) {
+  const [token] = await db
+    .update(accountTokens)
+    .set({ usedAt: new Date() })
+    .where(
+      and(
+        eq(accountTokens.secretHash, hashSecret(secret)),
+        eq(accountTokens.purpose, purpose),
+        isNull(accountTokens.usedAt),
+        gt(accountTokens.expiresAt, new Date()),
+      ),
+    )
+    .returning();
+  return token;
+}

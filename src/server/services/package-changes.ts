@@ -1,0 +1,150 @@
+/**
+ * Changing packages: labels, privacy, stars and deletion. Each change loads what it changes through the policy
+ * (NOT_FOUND for what the actor may not see, FORBIDDEN for what it sees but may not change), moves the owner's
+ * channel revision and writes its audit event in the same transaction.
+ */
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { deletePackageSchema, fileLabelSchema, fileRefSchema, moveLabelSchema, packageRefSchema, setPrivacySchema } from "@/shared/schemas/packages";
+import { assertCan, assertCanManage, requireUser, visiblePackages, type Actor } from "../authz";
+import type { Db } from "../db";
+import { fileLabels, packageFiles, packages, packageStars, users } from "../db/schema";
+import { AppError } from "../errors";
+import type { BlobStore } from "../storage";
+import { recordAudit } from "./audit";
+import { removeBlobIfUnreferenced } from "./blob-references";
+import { bumpChannelRevision } from "./owners";
+import { loadVisiblePackage } from "./packages";
+
+async function loadManagedFile(db: Db, actor: Actor, fileId: string) {
+  const [row] = await db
+    .select({ file: packageFiles, pkg: packages, owner: users.username })
+    .from(packageFiles)
+    .innerJoin(packages, eq(packages.id, packageFiles.packageId))
+    .innerJoin(users, eq(users.id, packageFiles.ownerId))
+    .where(and(eq(packageFiles.id, fileId), visiblePackages(actor)));
+  if (!row) throw new AppError("NOT_FOUND", "This file does not exist.");
+  assertCanManage(actor, "package:update", row.pkg, "file");
+  return row;
+}
+
+export async function addLabel(db: Db, actor: Actor, rawInput: z.input<typeof fileLabelSchema>) {
+  const input = fileLabelSchema.parse(rawInput);
+  const { file, owner } = await loadManagedFile(db, actor, input.fileId);
+  await db.transaction(async (tx) => {
+    await tx.insert(fileLabels).values({ fileId: file.id, label: input.label }).onConflictDoNothing();
+    await bumpChannelRevision(tx, file.ownerId);
+    await recordAudit(tx, actor, {
+      action: "package.labels_changed",
+      target: { type: "package_file", id: file.id, label: `${owner}/${file.filename}` },
+      subjectUserId: file.ownerId,
+      details: { added: input.label },
+    });
+  });
+}
+
+export async function removeLabel(db: Db, actor: Actor, rawInput: z.input<typeof fileLabelSchema>) {
+  const input = fileLabelSchema.parse(rawInput);
+  const { file, owner } = await loadManagedFile(db, actor, input.fileId);
+  await db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(fileLabels)
+      .where(and(eq(fileLabels.fileId, file.id), eq(fileLabels.label, input.label)))
+      .returning();
+    if (removed.length === 0) throw AppError.field("label", `${file.filename} has no label ${input.label}.`, "NOT_FOUND");
+    await bumpChannelRevision(tx, file.ownerId);
+    await recordAudit(tx, actor, {
+      action: "package.labels_changed",
+      target: { type: "package_file", id: file.id, label: `${owner}/${file.filename}` },
+      subjectUserId: file.ownerId,
+      details: { removed: input.label },
+    });
+  });
+}
+
+/** Moves a file from one label to another in one step, as conda channel maintainers promote builds. */
+export async function moveLabel(db: Db, actor: Actor, rawInput: z.input<typeof moveLabelSchema>) {
+  const input = moveLabelSchema.parse(rawInput);
+  const { file, owner } = await loadManagedFile(db, actor, input.fileId);
+  await db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(fileLabels)
+      .where(and(eq(fileLabels.fileId, file.id), eq(fileLabels.label, input.from)))
+      .returning();
+    if (removed.length === 0) throw AppError.field("from", `${file.filename} has no label ${input.from}.`, "NOT_FOUND");
+    await tx.insert(fileLabels).values({ fileId: file.id, label: input.to }).onConflictDoNothing();
+    await bumpChannelRevision(tx, file.ownerId);
+    await recordAudit(tx, actor, {
+      action: "package.labels_changed",
+      target: { type: "package_file", id: file.id, label: `${owner}/${file.filename}` },
+      subjectUserId: file.ownerId,
+      details: { moved: { from: input.from, to: input.to } },
+    });
+  });
+}
+
+export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof setPrivacySchema>) {
+  const input = setPrivacySchema.parse(rawInput);
+  const { owner, pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
+  assertCanManage(actor, "package:update", pkg);
+  await db.transaction(async (tx) => {
+    await tx.update(packages).set({ isPrivate: input.isPrivate, updatedAt: new Date() }).where(eq(packages.id, pkg.id));
+    await bumpChannelRevision(tx, owner.id);
+    await recordAudit(tx, actor, {
+      action: "package.privacy_changed",
+      target: { type: "package", id: pkg.id, label: `${owner.username}/${pkg.name}` },
+      subjectUserId: owner.id,
+      details: { isPrivate: input.isPrivate },
+    });
+  });
+}
+
+export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof fileRefSchema>, store: BlobStore) {
+  const input = fileRefSchema.parse(rawInput);
+  const { file, owner } = await loadManagedFile(db, actor, input.fileId);
+  assertCan(actor, "package:delete");
+  await db.transaction(async (tx) => {
+    await tx.delete(packageFiles).where(eq(packageFiles.id, file.id));
+    await bumpChannelRevision(tx, file.ownerId);
+    await recordAudit(tx, actor, {
+      action: "package.file_deleted",
+      target: { type: "package_file", id: file.id, label: `${owner}/${file.filename}` },
+      subjectUserId: file.ownerId,
+      details: { sha256: file.sha256 },
+    });
+  });
+  await removeBlobIfUnreferenced(db, store, file.sha256);
+}
+
+export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<typeof deletePackageSchema>, store: BlobStore) {
+  const input = deletePackageSchema.parse(rawInput);
+  const { owner, pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
+  assertCanManage(actor, "package:delete", pkg);
+  if (input.confirmation !== pkg.name) throw AppError.field("confirmation", `Type the package name, ${pkg.name}, exactly to confirm.`);
+  const digests = await db.transaction(async (tx) => {
+    const files = await tx.delete(packageFiles).where(eq(packageFiles.packageId, pkg.id)).returning({ sha256: packageFiles.sha256 });
+    await tx.delete(packages).where(eq(packages.id, pkg.id));
+    await bumpChannelRevision(tx, owner.id);
+    await recordAudit(tx, actor, {
+      action: "package.deleted",
+      target: { type: "package", id: pkg.id, label: `${owner.username}/${pkg.name}` },
+      subjectUserId: owner.id,
+      details: { files: files.length },
+    });
+    return files.map((file) => file.sha256);
+  });
+  for (const sha256 of new Set(digests)) await removeBlobIfUnreferenced(db, store, sha256);
+}
+
+export async function setStar(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>, starred: boolean) {
+  assertCan(actor, "package:star");
+  const { user } = requireUser(actor);
+  const input = packageRefSchema.parse(rawInput);
+  const { pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
+  if (starred) {
+    await db.insert(packageStars).values({ userId: user.id, packageId: pkg.id }).onConflictDoNothing();
+  } else {
+    await db.delete(packageStars).where(and(eq(packageStars.userId, user.id), eq(packageStars.packageId, pkg.id)));
+  }
+}
+
