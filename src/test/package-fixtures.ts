@@ -4,20 +4,29 @@
  * builds its own, deterministically, into a folder the caller owns.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-/** The tools the fixtures need; a missing one skips its tests locally and fails them in CI. */
+/** The tools the fixtures need (zstd is also what the server checks .conda packages with). */
 export const packageTools = {
   cph: "/usr/bin/cph",
   debianPython: "/usr/bin/python3",
+  zstd: "/usr/bin/zstd",
 } as const;
 
+export const toolInstallCommands: Record<keyof typeof packageTools, string> = {
+  cph: "apt-get install -y conda-package-handling",
+  debianPython: "apt-get install -y python3 python3-build python3-setuptools python3-wheel",
+  zstd: "apt-get install -y zstd",
+};
+
+/** Why `tool` cannot run here, with the command that installs it; null when it can. */
 export function missingTool(tool: keyof typeof packageTools): string | null {
   const executable = packageTools[tool];
-  if (!fs.existsSync(executable)) return `${executable} is not installed`;
+  if (!fs.existsSync(executable)) return `${executable} is not installed (${toolInstallCommands[tool]})`;
   if (tool === "debianPython" && spawnSync(executable, ["-c", "import build, setuptools, wheel"]).status !== 0) {
-    return "Debian's python3-build, python3-setuptools and python3-wheel are not installed";
+    return `Debian's python3-build, python3-setuptools and python3-wheel are not installed (${toolInstallCommands[tool]})`;
   }
   return null;
 }
@@ -42,7 +51,8 @@ export function buildCondaPackage(recipe: CondaRecipe, outputDirectory: string, 
   fs.mkdirSync(path.join(source, "info"), { recursive: true });
   fs.mkdirSync(path.join(source, "site-packages", moduleName), { recursive: true });
   const payload = `site-packages/${moduleName}/__init__.py`;
-  fs.writeFileSync(path.join(source, payload), `__version__ = "${recipe.version}"\n`);
+  const payloadBytes = Buffer.from(`__version__ = "${recipe.version}"\n`);
+  fs.writeFileSync(path.join(source, payload), payloadBytes);
   const index: Record<string, unknown> = {
     name: recipe.name,
     version: recipe.version,
@@ -60,7 +70,12 @@ export function buildCondaPackage(recipe: CondaRecipe, outputDirectory: string, 
     JSON.stringify({ summary: recipe.summary ?? `${recipe.name} for tests`, license: index.license, home: "https://example.org" }),
   );
   fs.writeFileSync(path.join(source, "info", "files"), `${payload}\n`);
-  fs.writeFileSync(path.join(source, "info", "paths.json"), JSON.stringify({ paths: [{ _path: payload, path_type: "hardlink" }], paths_version: 1 }));
+  // As conda-build writes it: the server checks the payload against these.
+  const sha256 = createHash("sha256").update(payloadBytes).digest("hex");
+  fs.writeFileSync(
+    path.join(source, "info", "paths.json"),
+    JSON.stringify({ paths: [{ _path: payload, path_type: "hardlink", sha256, size_in_bytes: payloadBytes.length }], paths_version: 1 }),
+  );
   const filename = `${recipe.name}-${recipe.version}-${build}.${format}`;
   execFileSync(packageTools.cph, ["create", source, filename, "--out-folder", outputDirectory], { cwd: outputDirectory, stdio: "pipe" });
   fs.rmSync(source, { recursive: true, force: true });
