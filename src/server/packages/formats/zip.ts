@@ -17,11 +17,17 @@ import { isSystemError, scanBudget, type FileProblems } from "./problems";
  */
 
 const dataDescriptorSignature = 0x08074b50;
+/**
+ * Stored members (all of a .conda's, and large wheels') are read through one reused buffer of this size, so a
+ * 100 MiB member allocates nothing per chunk; at 64 KiB the per-chunk promises alone still showed as megabytes.
+ */
+const storedReadBytes = 1024 * 1024;
 const zip64ExtraFieldId = 0x0001;
 const usesDataDescriptor = 0x08;
 
 export class ZipArchive {
   private handle: FileHandle | null = null;
+  private readBuffer: Buffer | null = null;
 
   constructor(
     readonly zip: ZipFile,
@@ -55,31 +61,52 @@ export class ZipArchive {
 
   /**
    * One member's bytes, checked: its local header before the first chunk, its size and CRC-32 after the last.
-   * A consumer that stops early skips the CRC-32 check, so only stop when refusing the file anyway.
+   * A chunk is valid only until the next one is asked for (stored members reuse one buffer). A consumer that
+   * stops early skips the CRC-32 check, so only stop when refusing the file anyway.
    */
   async *bytes(entry: Entry): AsyncGenerator<Buffer, void, undefined> {
     if (entry.isEncrypted()) throw this.problems.invalid(`its ${entry.fileName} is encrypted`);
     if (!entry.canDecodeFileData()) throw this.problems.invalid(`its ${entry.fileName} uses an unsupported compression method (${entry.compressionMethod})`);
-    let stream: Readable;
+    let fileDataStart: number;
     try {
       const header = await this.zip.readLocalFileHeaderPromise(entry);
       await this.checkLocalHeader(entry, header);
-      stream = await openData(this.zip, entry, header.fileDataStart);
+      fileDataStart = header.fileDataStart;
     } catch (error) {
       throw translate(error, this.problems, entry);
     }
     let checksum = 0;
+    const chunks = entry.compressionMethod === 0 ? this.storedData(fileDataStart, entry.compressedSize) : this.inflatedData(entry, fileDataStart);
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
         checksum = crc32(chunk, checksum);
         yield chunk;
       }
     } catch (error) {
       throw translate(error, this.problems, entry);
+    }
+    if (checksum >>> 0 !== entry.crc32) throw this.problems.invalid(`${entry.fileName} fails its CRC-32 check`);
+  }
+
+  /** yauzl has checked that the data lies within the file, so a short read means the file changed under us. */
+  private async *storedData(start: number, length: number): AsyncGenerator<Buffer, void, undefined> {
+    this.handle ??= await open(this.path, "r");
+    this.readBuffer ??= Buffer.allocUnsafe(storedReadBytes);
+    for (let done = 0; done < length; ) {
+      const { bytesRead } = await this.handle.read(this.readBuffer, 0, Math.min(this.readBuffer.length, length - done), start + done);
+      if (bytesRead === 0) throw new Error("the file ended before the member's data did");
+      done += bytesRead;
+      yield this.readBuffer.subarray(0, bytesRead);
+    }
+  }
+
+  private async *inflatedData(entry: Entry, fileDataStart: number): AsyncGenerator<Buffer, void, undefined> {
+    const stream = await openData(this.zip, entry, fileDataStart);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
     } finally {
       stream.destroy();
     }
-    if (checksum >>> 0 !== entry.crc32) throw this.problems.invalid(`${entry.fileName} fails its CRC-32 check`);
   }
 
   /** Reads a member to its end for its checks alone. */
@@ -95,7 +122,7 @@ export class ZipArchive {
     for await (const chunk of this.bytes(entry)) {
       total += chunk.length;
       if (total > limit) throw this.problems.tooLarge(entry.fileName, limit);
-      chunks.push(chunk);
+      chunks.push(Buffer.from(chunk));
     }
     return Buffer.concat(chunks);
   }

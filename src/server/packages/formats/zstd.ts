@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { pipeline } from "node:stream/promises";
+import type { Writable } from "node:stream";
 import { AppError } from "../../errors";
 import type { FileProblems } from "./problems";
 
@@ -55,17 +55,28 @@ export async function decompressZstd(
   });
   let feedError: unknown = null;
   // When zstd gives up early, writing to it fails with EPIPE: its exit code and message say why.
-  const feeding = pipeline(compressed, child.stdin).catch((error: unknown) => {
+  child.stdin.on("error", () => {});
+  const feeding = feed(compressed, child.stdin).catch((error: unknown) => {
     feedError = error;
   });
 
   let total = 0;
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > budget) throw problems.expandsTooFar(budget);
-      consume(chunk);
-    }
+    // 'data' events rather than async iteration: a promise per chunk is garbage the benchmark sees as memory.
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        try {
+          total += chunk.length;
+          if (total > budget) throw problems.expandsTooFar(budget);
+          consume(chunk);
+        } catch (error) {
+          child.stdout.destroy();
+          reject(error);
+        }
+      });
+      child.stdout.once("end", resolve);
+      child.stdout.once("error", reject);
+    });
   } catch (error) {
     child.kill();
     await feeding;
@@ -77,6 +88,22 @@ export async function decompressZstd(
   if (feedError instanceof AppError) throw feedError;
   if (feedError && !isBrokenPipe(feedError)) throw feedError;
   if (code !== 0) throw zstdProblem(diagnostics, problems, label);
+}
+
+/**
+ * Writes each chunk and waits until it has been handed over before asking for the next, because the source
+ * reuses its buffer (see ZipArchive.bytes); waiting is also all the back-pressure a pipe needs.
+ */
+async function feed(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, destination: Writable): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      await new Promise<void>((resolve, reject) => destination.write(chunk, (error) => (error ? reject(error) : resolve())));
+    }
+    destination.end();
+  } catch (error) {
+    destination.destroy();
+    throw error;
+  }
 }
 
 function isBrokenPipe(error: unknown): boolean {
