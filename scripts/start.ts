@@ -16,6 +16,7 @@ import { env, exportToEnvironment } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
+import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
 import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
     httpServer.listen(port, env.HOSTNAME, resolve);
   });
   log(`Granary is ready at ${env.PUBLIC_URL ?? `http://localhost:${port}`} (Ctrl-C stops it).`);
+  if (!zstdExecutable()) log(`The zstd program is missing, so .conda uploads cannot be checked and will fail: ${zstdInstallHint}`);
 }
 
 main().catch((error: unknown) => {

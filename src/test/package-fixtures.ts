@@ -4,14 +4,17 @@
  * builds its own, deterministically, into a folder the caller owns.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { debianPython } from "./tools";
 
-/** The tools the fixtures run; test files that build fixtures call requireTools("cph", "pythonBuild") (tools.ts). */
+/** The tools the fixtures run (zstd is also what the server checks .conda packages with); test files that build
+ * fixtures call requireTools (tools.ts) first. */
 export const packageTools = {
   cph: "/usr/bin/cph",
   debianPython,
+  zstd: "/usr/bin/zstd",
 } as const;
 
 export interface CondaRecipe {
@@ -34,7 +37,8 @@ export function buildCondaPackage(recipe: CondaRecipe, outputDirectory: string, 
   fs.mkdirSync(path.join(source, "info"), { recursive: true });
   fs.mkdirSync(path.join(source, "site-packages", moduleName), { recursive: true });
   const payload = `site-packages/${moduleName}/__init__.py`;
-  fs.writeFileSync(path.join(source, payload), `__version__ = "${recipe.version}"\n`);
+  const payloadBytes = Buffer.from(`__version__ = "${recipe.version}"\n`);
+  fs.writeFileSync(path.join(source, payload), payloadBytes);
   const index: Record<string, unknown> = {
     name: recipe.name,
     version: recipe.version,
@@ -52,7 +56,12 @@ export function buildCondaPackage(recipe: CondaRecipe, outputDirectory: string, 
     JSON.stringify({ summary: recipe.summary ?? `${recipe.name} for tests`, license: index.license, home: "https://example.org" }),
   );
   fs.writeFileSync(path.join(source, "info", "files"), `${payload}\n`);
-  fs.writeFileSync(path.join(source, "info", "paths.json"), JSON.stringify({ paths: [{ _path: payload, path_type: "hardlink" }], paths_version: 1 }));
+  // As conda-build writes it: the server checks the payload against these.
+  const sha256 = createHash("sha256").update(payloadBytes).digest("hex");
+  fs.writeFileSync(
+    path.join(source, "info", "paths.json"),
+    JSON.stringify({ paths: [{ _path: payload, path_type: "hardlink", sha256, size_in_bytes: payloadBytes.length }], paths_version: 1 }),
+  );
   const filename = `${recipe.name}-${recipe.version}-${build}.${format}`;
   execFileSync(packageTools.cph, ["create", source, filename, "--out-folder", outputDirectory], { cwd: outputDirectory, stdio: "pipe" });
   fs.rmSync(source, { recursive: true, force: true });

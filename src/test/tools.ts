@@ -12,6 +12,8 @@ export const debianPython = "/usr/bin/python3";
 
 const tools = {
   cph: { packages: ["conda-package-handling"], present: () => fs.existsSync("/usr/bin/cph") },
+  zstd: { packages: ["zstd"], present: () => fs.existsSync("/usr/bin/zstd") },
+  bzip2: { packages: ["bzip2"], present: () => fs.existsSync("/usr/bin/bzip2") },
   pythonBuild: {
     packages: ["python3-build", "python3-setuptools", "python3-wheel"],
     present: () => fs.existsSync(debianPython) && spawnSync(debianPython, ["-c", "import build, setuptools, wheel"]).status === 0,

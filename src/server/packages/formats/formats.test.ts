@@ -1,24 +1,39 @@
-import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  bzip2Compress,
+  flipByte,
+  makeTar,
+  memberLayout,
+  patchBytes,
+  readZipMember,
+  recordHash,
+  rewriteZip,
+  zstdCompress,
+  zstdDecompress,
+  type TarMember,
+  type ZipEdits,
+} from "@/test/corrupt-packages";
+import { packageTools } from "@/test/package-fixtures";
+import { debianPython, requireTools } from "@/test/tools";
 import { AppError } from "../../errors";
 import { scanBzip2File } from "./bzip2";
 import { canonicalVersion, parseCoreMetadata, versionsAgree } from "./core-metadata";
 import { parseDistribution } from "./index";
 import { scanGzipFile } from "./gzip";
 import { FileProblems } from "./problems";
-import { packageTools } from "@/test/package-fixtures";
-import { debianPython, requireTools } from "@/test/tools";
 import { decompressZstd } from "./zstd";
 
 /**
  * Fixtures are built here with the tools publishers use (conda-package-handling's `cph`, `python3 -m build`),
- * never checked in. A missing tool fails this file at once, naming the command that installs it.
+ * never checked in; corrupt ones are made from good ones at test time. A missing tool fails this file at once,
+ * naming the command that installs it.
  */
-requireTools("cph", "pythonBuild");
+requireTools("cph", "pythonBuild", "zstd");
 
 const cph = packageTools.cph;
 
@@ -81,6 +96,8 @@ function runPythonWithInput(script: string, input: string, ...args: string[]): v
 interface CondaSource {
   index: Record<string, unknown>;
   about?: Record<string, unknown>;
+  /** info/paths.json's entries; by default the payload file with its real sha256 and size, as conda-build writes them. */
+  paths?: (payload: { path: string; sha256: string; size: number }) => Record<string, unknown>[];
 }
 
 /** Lays out a package prefix and runs `cph create` for each requested format. */
@@ -88,11 +105,14 @@ function buildConda(source: CondaSource, filenameStem: string, formats: (".tar.b
   const prefix = folder(`conda-src-${filenameStem}-${randomBytes(3).toString("hex")}`);
   const output = folder("conda-out");
   const payload = `lib/python3/site-packages/${String(source.index.name ?? "pkg").replace(/-/g, "_")}/__init__.py`;
-  writeFile(prefix, payload, "__version__ = 'test'\n");
+  const payloadBytes = Buffer.from("__version__ = 'test'\n");
+  writeFile(prefix, payload, payloadBytes);
   writeFile(prefix, "info/index.json", JSON.stringify(source.index, null, 2));
   if (source.about) writeFile(prefix, "info/about.json", JSON.stringify(source.about, null, 2));
   writeFile(prefix, "info/files", `${payload}\n`);
-  writeFile(prefix, "info/paths.json", JSON.stringify({ paths: [{ _path: payload, path_type: "hardlink", size_in_bytes: 21 }], paths_version: 1 }));
+  const facts = { path: payload, sha256: createHash("sha256").update(payloadBytes).digest("hex"), size: payloadBytes.length };
+  const paths = source.paths?.(facts) ?? [{ _path: payload, path_type: "hardlink", sha256: facts.sha256, size_in_bytes: facts.size }];
+  writeFile(prefix, "info/paths.json", JSON.stringify({ paths, paths_version: 1 }));
   const built: Record<string, string> = {};
   for (const format of formats) {
     const filename = `${filenameStem}${format}`;
@@ -247,7 +267,7 @@ with zstandard.ZstdCompressor(compression_params=parameters).stream_writer(compr
 stem = 'granary-noarch-1.0.0-py_0'
 with zipfile.ZipFile(sys.argv[1] + '/' + stem + '.conda', 'w') as z:
     z.writestr('metadata.json', json.dumps({'conda_pkg_format_version': 2}))
-    z.writestr('pkg-' + stem + '.tar.zst', zstandard.ZstdCompressor().compress(b''))
+    z.writestr('pkg-' + stem + '.tar.zst', zstandard.ZstdCompressor().compress(bytes(10240)))
     z.writestr('info-' + stem + '.tar.zst', compressed.getvalue())
 with open(sys.argv[1] + '/' + stem + '.tar.bz2', 'wb') as f:
     f.write(bz2.compress(raw))`,
@@ -301,6 +321,161 @@ with open(sys.argv[1], 'wb') as f:
   });
 });
 
+describe("corrupt conda packages", () => {
+  const stem = "granary-noarch-1.0.0-py_0";
+  const payloadMember = `pkg-${stem}.tar.zst`;
+  const infoMember = `info-${stem}.tar.zst`;
+  let good: Record<string, string>;
+
+  beforeAll(() => {
+    good = buildConda({ index: noarchIndex, about: { summary: "For corruption" } }, stem, [".tar.bz2", ".conda"]);
+  });
+
+  /** Where a damaged copy goes: its own folder, under the package's own file name. */
+  const target = (extension = ".conda") => path.join(folder(`corrupt-${randomBytes(4).toString("hex")}`), `${stem}${extension}`);
+
+  async function refusal(file: string): Promise<string> {
+    const error = await rejection(parseFile(file));
+    expect(error.code, error.message).toBe("BAD_REQUEST");
+    return error.message;
+  }
+
+  /** The .conda with its payload tarball replaced by `tar`, compressed with `zstdArguments`. */
+  function withPayloadTar(tar: Buffer, zstdArguments: string[] = []): string {
+    return rewriteZip(good[".conda"]!, target(), { replace: { [payloadMember]: zstdCompress(tar, zstdArguments) } });
+  }
+
+  const payloadTar = () => zstdDecompress(readZipMember(good[".conda"]!, payloadMember));
+
+  it("refuses a .conda whose payload member fails its CRC-32", async () => {
+    const member = memberLayout(good[".conda"]!, payloadMember);
+    const damaged = flipByte(good[".conda"]!, target(), member.dataOffset + Math.floor(member.compressedSize / 2));
+    expect(await refusal(damaged)).toBe(`${stem}.conda is not a valid .conda file: ${payloadMember} fails its CRC-32 check.`);
+  });
+
+  it("refuses a .conda whose payload or info tarball is cut short", async () => {
+    for (const member of [payloadMember, infoMember]) {
+      const compressed = readZipMember(good[".conda"]!, member);
+      const cut = rewriteZip(good[".conda"]!, target(), { replace: { [member]: compressed.subarray(0, compressed.length - 8) } });
+      expect(await refusal(cut)).toBe(`${stem}.conda is not a valid .conda file: ${member} is truncated.`);
+    }
+  });
+
+  it("refuses a .conda whose payload tar is not whole or has a damaged header", async () => {
+    const tar = payloadTar();
+    // The first member's header and data, without the end-of-archive blocks.
+    expect(await refusal(withPayloadTar(tar.subarray(0, 1024)))).toBe(
+      `${stem}.conda is not a valid .conda file: it is truncated or corrupt (${payloadMember} ends in the middle of the archive).`,
+    );
+    const damagedHeader = Buffer.from(tar);
+    damagedHeader[5] = damagedHeader[5]! ^ 0x01;
+    expect(await refusal(withPayloadTar(damagedHeader))).toBe(`${stem}.conda is not a valid .conda file: it is truncated or corrupt (${payloadMember}: bad tar header checksum).`);
+  });
+
+  it("refuses a .conda whose payload fails its zstd frame checksum", async () => {
+    // Random bytes are stored in raw zstd blocks, so a flipped byte decodes without complaint: only the
+    // frame's checksum shows it (paths.json does not list this file).
+    const tar = makeTar([
+      { name: "lib/python3/site-packages/granary_noarch/__init__.py", data: "__version__ = 'test'\n" },
+      { name: "share/granary/blob.bin", data: randomBytes(256 * 1024) },
+    ]);
+    const compressed = zstdCompress(tar, ["--check"]);
+    compressed[Math.floor(compressed.length / 2)] = compressed[Math.floor(compressed.length / 2)]! ^ 0x01;
+    const damaged = rewriteZip(good[".conda"]!, target(), { replace: { [payloadMember]: compressed } });
+    expect(await refusal(damaged)).toBe(`${stem}.conda is not a valid .conda file: ${payloadMember} fails its zstd checksum.`);
+    // The same payload, undamaged, is accepted with its checksum.
+    expect((await parseFile(withPayloadTar(tar, ["--check"]))).name).toBe("granary-noarch");
+  });
+
+  it("decodes every other tarball of a .conda too", async () => {
+    const extra = rewriteZip(good[".conda"]!, target(), { add: { "extra.tar.zst": zstdCompress(payloadTar().subarray(0, 1024)) } });
+    expect(await refusal(extra)).toContain("(extra.tar.zst ends in the middle of the archive)");
+  });
+
+  for (const extension of [".conda", ".tar.bz2"] as const) {
+    const payloadLabel = extension === ".conda" ? payloadMember : "the package";
+
+    it(`checks a ${extension} payload against the sha256 and size info/paths.json gives`, async () => {
+      const zeros = "0".repeat(64);
+      const wrongHash = buildConda({ index: noarchIndex, paths: ({ path: file, size }) => [{ _path: file, sha256: zeros, size_in_bytes: size }] }, stem, [extension]);
+      const payload = "lib/python3/site-packages/granary_noarch/__init__.py";
+      expect(await refusal(wrongHash[extension]!)).toBe(`${stem}${extension} is not a valid ${extension} file: ${payload} fails its info/paths.json sha256.`);
+      const wrongSize = buildConda({ index: noarchIndex, paths: ({ path: file, sha256 }) => [{ _path: file, path_type: "hardlink", sha256, size_in_bytes: 99 }] }, stem, [extension]);
+      expect(await refusal(wrongSize[extension]!)).toBe(`${stem}${extension} is not a valid ${extension} file: ${payload} is 21 bytes, but info/paths.json says 99.`);
+      const missing = buildConda({ index: noarchIndex, paths: ({ sha256 }) => [{ _path: "lib/missing.py", path_type: "hardlink", sha256 }] }, stem, [extension]);
+      expect(await refusal(missing[extension]!)).toBe(`${stem}${extension} is not a valid ${extension} file: info/paths.json lists lib/missing.py, which is not a file in ${payloadLabel}.`);
+      // Softlinks and directories are not compared, and entries without sha256 or size are not checked at all.
+      const unchecked = buildConda(
+        {
+          index: noarchIndex,
+          paths: ({ path: file }) => [{ _path: file }, { _path: "lib/link.py", path_type: "softlink", sha256: zeros }, { _path: "lib/empty", path_type: "directory" }],
+        },
+        stem,
+        [extension],
+      );
+      expect((await parseFile(unchecked[extension]!)).name).toBe("granary-noarch");
+      const malformed = buildConda({ index: noarchIndex, paths: ({ path: file }) => [{ _path: file, sha256: "not hex" }] }, stem, [extension]);
+      const error = await rejection(parseFile(malformed[extension]!));
+      expect(error).toMatchObject({ code: "UNPROCESSABLE_CONTENT", message: `${stem}${extension}'s info/paths.json gives ${payload} a sha256 that is not 64 hexadecimal digits.` });
+    });
+  }
+
+  /** A .tar.bz2 made directly, so its blocks and links are as the test needs. */
+  function tarBz2(members: TarMember[], options: { level?: number; cutTarAt?: number; paths?: Record<string, unknown>[]; format?: "pax" | "gnu" } = {}): string {
+    const info: TarMember[] = [
+      { name: "info/index.json", data: JSON.stringify(noarchIndex) },
+      { name: "info/paths.json", data: JSON.stringify({ paths: options.paths ?? [], paths_version: 1 }) },
+    ];
+    const tar = makeTar([...info, ...members], options.format);
+    const file = target(".tar.bz2");
+    fs.writeFileSync(file, bzip2Compress(options.cutTarAt === undefined ? tar : tar.subarray(0, options.cutTarAt), options.level));
+    return file;
+  }
+
+  it("decodes a .tar.bz2 to its end, past the info/ it needs", async () => {
+    const blob = randomBytes(600 * 1024);
+    // 100 kB blocks: the damage is several blocks after info/, which is all that had to be decoded before.
+    const whole = tarBz2([{ name: "share/granary/blob.bin", data: blob }], { level: 1 });
+    expect((await parseFile(whole)).name).toBe("granary-noarch");
+    const damaged = flipByte(whole, target(".tar.bz2"), Math.floor(fs.statSync(whole).size * 0.8));
+    expect(await refusal(damaged)).toMatch(new RegExp(`^${stem}\\.tar\\.bz2 is not a valid \\.tar\\.bz2 file: it is truncated or corrupt \\(bzip2`));
+    const tar = makeTar([{ name: "info/index.json", data: JSON.stringify(noarchIndex) }, { name: "share/granary/blob.bin", data: blob }]);
+    const cut = tarBz2([{ name: "share/granary/blob.bin", data: blob }], { cutTarAt: tar.length - 200 * 1024 });
+    expect(await refusal(cut)).toBe(`${stem}.tar.bz2 is not a valid .tar.bz2 file: it is truncated or corrupt (the package tarball ends in the middle of the archive).`);
+    // Zero padding after the tar's end marker, the last of it in a second bzip2 stream (as parallel compressors
+    // write them): damaged, it is found only by decoding past the end of the archive.
+    const padded = bzip2Compress(Buffer.concat([tar, Buffer.alloc(256 * 1024)]));
+    const padding = bzip2Compress(Buffer.alloc(64 * 1024));
+    padding[Math.floor(padding.length / 2)] = padding[Math.floor(padding.length / 2)]! ^ 0x10;
+    const paddedFile = target(".tar.bz2");
+    fs.writeFileSync(paddedFile, Buffer.concat([padded, padding]));
+    expect(await refusal(paddedFile)).toMatch(/it is truncated or corrupt \(bzip2/);
+  });
+
+  it("follows tar hard links, long link targets included, when checking info/paths.json", async () => {
+    const data = "print('linked')\n";
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    // Past the 100 bytes a tar header holds: pax writes a linkpath record, GNU tar a long-link member.
+    const original = `lib/${"deep/".repeat(25)}original.py`;
+    const members: TarMember[] = [
+      { name: original, data },
+      { name: "lib/hardlink.py", hardlink: original },
+      { name: "lib/symlink.py", symlink: "original.py" },
+    ];
+    const paths = (hardlinkSha256: string) => [
+      { _path: original, path_type: "hardlink", sha256, size_in_bytes: data.length },
+      { _path: "lib/hardlink.py", path_type: "hardlink", sha256: hardlinkSha256, size_in_bytes: data.length },
+      { _path: "lib/symlink.py", path_type: "softlink", sha256 },
+    ];
+    for (const format of ["pax", "gnu"] as const) {
+      expect((await parseFile(tarBz2(members, { paths: paths(sha256), format }))).name, format).toBe("granary-noarch");
+      expect(await refusal(tarBz2(members, { paths: paths("f".repeat(64)), format }))).toContain("lib/hardlink.py fails its info/paths.json sha256");
+    }
+    const linkAsFile = [{ _path: "lib/symlink.py", path_type: "hardlink", sha256 }];
+    expect(await refusal(tarBz2(members, { paths: linkAsFile }))).toContain("info/paths.json lists lib/symlink.py, which is a symbolic link in the package");
+  });
+});
+
 describe("bzip2 and zstd guards", () => {
   it("stops a bzip2 bomb at its expansion budget", async () => {
     const target = path.join(folder("bomb"), "bomb.tar.bz2");
@@ -310,7 +485,7 @@ describe("bzip2 and zstd guards", () => {
     );
     const problems = new FileProblems("bomb.tar.bz2", ".tar.bz2");
     const error = await rejection(scanBzip2File(target, () => true, 4 * 1024 * 1024, problems));
-    expect(error.message).toBe("bomb.tar.bz2 is not a valid .tar.bz2 file: it expands to more than 4 MiB before its metadata could be read.");
+    expect(error.message).toBe("bomb.tar.bz2 is not a valid .tar.bz2 file: it expands to more than 4 MiB, far more than a package of its size can hold.");
   });
 
   it("stops a gzip bomb at its expansion budget", async () => {
@@ -318,17 +493,30 @@ describe("bzip2 and zstd guards", () => {
     runPython("import gzip, sys\nwith open(sys.argv[1], 'wb') as f:\n    f.write(gzip.compress(bytes(16 << 20)))", target);
     const problems = new FileProblems("bomb-1.0.tar.gz", ".tar.gz sdist");
     const error = await rejection(scanGzipFile(target, () => true, 4 * 1024 * 1024, problems));
-    expect(error.message).toBe("bomb-1.0.tar.gz is not a valid .tar.gz sdist file: it expands to more than 4 MiB before its metadata could be read.");
+    expect(error.message).toBe("bomb-1.0.tar.gz is not a valid .tar.gz sdist file: it expands to more than 4 MiB, far more than a package of its size can hold.");
   });
 
-  it("refuses zstd frames that declare giant windows or end early", () => {
+  it("refuses zstd frames that declare giant windows, end early, fail their checksum or are not zstd", async () => {
     const problems = new FileProblems("x.conda", ".conda");
-    const options = { shrinkWindows: true, budget: 1 << 20, problems, label: "info-x.tar.zst" };
+    const options = { budget: 1 << 20, problems, label: "info-x.tar.zst" };
+    const decode = (bytes: Uint8Array) => rejection(decompressZstd([bytes], () => {}, options));
     // Magic, a frame header with a 2 GiB window, then one empty raw block.
     const giantWindow = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x01, 0x00, 0x00]);
-    expect(() => decompressZstd(giantWindow, () => true, options)).toThrow(/declares a zstd window larger than 128 MiB/);
-    expect(() => decompressZstd(giantWindow.subarray(0, 7), () => true, options)).toThrow(/info-x\.tar\.zst ends early/);
-    expect(() => decompressZstd(randomBytes(64), () => true, options)).toThrow(/truncated or corrupt/);
+    expect((await decode(giantWindow)).message).toBe("x.conda is not a valid .conda file: info-x.tar.zst declares a zstd window larger than 128 MiB.");
+    const checked = zstdCompress(Buffer.from("hello, granary\n".repeat(100)), ["--check"]);
+    expect((await decode(checked.subarray(0, checked.length - 10))).message).toBe("x.conda is not a valid .conda file: info-x.tar.zst is truncated.");
+    const wrongChecksum = Buffer.from(checked);
+    wrongChecksum[wrongChecksum.length - 1]! ^= 0xff;
+    expect((await decode(wrongChecksum)).message).toBe("x.conda is not a valid .conda file: info-x.tar.zst fails its zstd checksum.");
+    expect((await decode(randomBytes(64))).message).toBe("x.conda is not a valid .conda file: info-x.tar.zst holds bytes that are not zstd data.");
+    expect((await decode(Buffer.concat([checked, Buffer.from("trailing junk")]))).message).toContain("holds bytes that are not zstd data");
+  });
+
+  it("stops a zstd bomb at its expansion budget", async () => {
+    const problems = new FileProblems("x.conda", ".conda");
+    const bomb = zstdCompress(Buffer.alloc(8 << 20));
+    const error = await rejection(decompressZstd([bomb], () => {}, { budget: 1 << 20, problems, label: "pkg-x.tar.zst" }));
+    expect(error.message).toBe("x.conda is not a valid .conda file: it expands to more than 1 MiB, far more than a package of its size can hold.");
   });
 });
 
@@ -452,6 +640,154 @@ packages = ["granary_demo"]
   it("caps the METADATA it reads", async () => {
     const error = await rejection(parseFile(wheel, { maxMetadataBytes: 100 }));
     expect(error.message).toMatch(/its granary_demo-0\.3\.1\.dist-info\/METADATA is larger than the 100 bytes allowed for metadata/);
+  });
+
+  describe("corrupt zip members and RECORD", () => {
+    const wheelName = "granary_demo-0.3.1-py3-none-any.whl";
+    const distInfo = "granary_demo-0.3.1.dist-info";
+    const moduleFile = "granary_demo/__init__.py";
+    const copyPath = (name = wheelName) => path.join(folder(`damaged-${randomBytes(4).toString("hex")}`), name);
+
+    async function refusal(file: string): Promise<string> {
+      const error = await rejection(parseFile(file));
+      expect(error.code, error.message).toBe("BAD_REQUEST");
+      return error.message;
+    }
+
+    const record = () => readZipMember(wheel, `${distInfo}/RECORD`).toString("utf8");
+    /** The wheel with RECORD's rows passed through `edit` (one row per line, RECORD's own row included). */
+    const withRecord = (edit: (rows: string[]) => string[], edits: Omit<ZipEdits, "replace"> & { replace?: Record<string, string | Buffer> } = {}) =>
+      rewriteZip(wheel, copyPath(), { ...edits, replace: { ...edits.replace, [`${distInfo}/RECORD`]: `${edit(record().trimEnd().split("\n")).join("\n")}\n` } });
+
+    it("refuses a member that fails its CRC-32, stored or deflated", async () => {
+      const stored = rewriteZip(wheel, copyPath(), { store: true });
+      expect((await parseFile(stored)).name).toBe("granary-demo");
+      const member = memberLayout(stored, moduleFile);
+      expect(await refusal(flipByte(stored, copyPath(), member.dataOffset + 3))).toBe(`${wheelName} is not a valid wheel file: ${moduleFile} fails its CRC-32 check.`);
+      // In deflated data the same damage usually breaks the deflate stream first; either way the member is named.
+      const deflated = memberLayout(wheel, moduleFile);
+      expect(deflated.compressType).toBe(8);
+      expect(await refusal(flipByte(wheel, copyPath(), deflated.dataOffset + Math.floor(deflated.compressedSize / 2)))).toMatch(
+        new RegExp(`^${wheelName} is not a valid wheel file: .*${moduleFile.replace(/[.]/g, "\\.")}`),
+      );
+      // A zip sdist has no RECORD: the CRC-32 is all that shows the damage.
+      const storedSdist = rewriteZip(zipSdist, copyPath(path.basename(zipSdist)), { store: true });
+      const readme = memberLayout(storedSdist, "granary-demo-0.3.1/README.md");
+      expect(await refusal(flipByte(storedSdist, copyPath(path.basename(zipSdist)), readme.dataOffset + 5))).toBe(
+        `${path.basename(zipSdist)} is not a valid .zip sdist file: granary-demo-0.3.1/README.md fails its CRC-32 check.`,
+      );
+    });
+
+    it("refuses a local header that disagrees with the central directory", async () => {
+      const member = memberLayout(wheel, moduleFile);
+      const disagreement = (field: string) => `${wheelName} is not a valid wheel file: ${moduleFile}'s local header disagrees with the central directory about its ${field}.`;
+      expect(await refusal(patchBytes(wheel, copyPath(), member.headerOffset + 14, Buffer.from([1, 2, 3, 4])))).toBe(disagreement("CRC-32"));
+      expect(await refusal(patchBytes(wheel, copyPath(), member.headerOffset + 22, Buffer.from([0xff, 0, 0, 0])))).toBe(disagreement("size"));
+      expect(await refusal(patchBytes(wheel, copyPath(), member.headerOffset + 30, Buffer.from("X")))).toBe(disagreement("name"));
+      expect(await refusal(patchBytes(wheel, copyPath(), member.headerOffset + 8, Buffer.from([0, 0])))).toBe(disagreement("compression method"));
+    });
+
+    it("reads data descriptors and zip64 local headers, and refuses a descriptor that disagrees", async () => {
+      const script = `
+import io, sys, zipfile
+class Unseekable(io.RawIOBase):
+    def __init__(self, f): self.f = f
+    def writable(self): return True
+    def write(self, b): return self.f.write(b)
+    def flush(self): self.f.flush()
+with zipfile.ZipFile(sys.argv[1]) as source, open(sys.argv[2], 'wb') as raw:
+    with zipfile.ZipFile(Unseekable(raw), 'w', zipfile.ZIP_DEFLATED) as streamed:
+        for info in source.infolist(): streamed.writestr(info.filename, source.read(info))
+with zipfile.ZipFile(sys.argv[1]) as source, zipfile.ZipFile(sys.argv[3], 'w', zipfile.ZIP_DEFLATED) as large:
+    for info in source.infolist():
+        with large.open(info.filename, 'w', force_zip64=True) as member: member.write(source.read(info))
+`;
+      const streamed = copyPath();
+      const zip64 = copyPath();
+      runPython(script, wheel, streamed, zip64);
+      expect((await parseFile(streamed)).name).toBe("granary-demo");
+      expect((await parseFile(zip64)).name).toBe("granary-demo");
+      const member = memberLayout(streamed, moduleFile);
+      // The descriptor follows the data: its signature, then the CRC-32.
+      expect(fs.readFileSync(streamed).readUInt32LE(member.dataOffset + member.compressedSize)).toBe(0x08074b50);
+      const wrongCrc = patchBytes(streamed, copyPath(), member.dataOffset + member.compressedSize + 4, Buffer.from([1, 2, 3, 4]));
+      expect(await refusal(wrongCrc)).toBe(`${wheelName} is not a valid wheel file: ${moduleFile}'s local header disagrees with the central directory about its CRC-32.`);
+    });
+
+    it("refuses a member name given twice", async () => {
+      const doubled = rewriteZip(wheel, copyPath(), { add: { [moduleFile]: "__version__ = 'evil'\n" } });
+      expect(await refusal(doubled)).toBe(`${wheelName} is not a valid wheel file: it has ${moduleFile} twice.`);
+    });
+
+    it("refuses an archive whose members declare far more than it could hold", async () => {
+      const bomb = copyPath(path.basename(zipSdist));
+      runPython(
+        `import shutil, sys, zipfile
+shutil.copy(sys.argv[1], sys.argv[2])
+with zipfile.ZipFile(sys.argv[2], 'a', zipfile.ZIP_DEFLATED) as z, z.open('granary_demo-0.3.1/zeros.bin', 'w') as member:
+    block = bytes(1 << 20)
+    for _ in range(300): member.write(block)`,
+        zipSdist,
+        bomb,
+      );
+      expect(await refusal(bomb)).toBe(`${path.basename(zipSdist)} is not a valid .zip sdist file: it expands to more than 256 MiB, far more than a package of its size can hold.`);
+    });
+
+    it("refuses a member edited without updating RECORD", async () => {
+      // Same length as the original, so only the hash can tell.
+      const edited = rewriteZip(wheel, copyPath(), { replace: { [moduleFile]: "__version__ = '0.3.2'\n" } });
+      expect(await refusal(edited)).toBe(`${wheelName} is not a valid wheel file: ${moduleFile} fails its RECORD sha256.`);
+      const longer = rewriteZip(wheel, copyPath(), { replace: { [moduleFile]: "__version__ = '0.3.10'\n" } });
+      expect(await refusal(longer)).toBe(`${wheelName} is not a valid wheel file: ${moduleFile} is 23 bytes, but RECORD says 22.`);
+    });
+
+    it("refuses a wheel missing a file RECORD lists, or holding one it does not", async () => {
+      expect(await refusal(rewriteZip(wheel, copyPath(), { remove: [moduleFile] }))).toBe(`${wheelName} is not a valid wheel file: RECORD lists ${moduleFile}, which is not in the wheel.`);
+      const extra = rewriteZip(wheel, copyPath(), { add: { "granary_demo/extra.py": "print('not listed')\n" } });
+      expect(await refusal(extra)).toBe(`${wheelName} is not a valid wheel file: granary_demo/extra.py is not listed in RECORD.`);
+      expect(await refusal(rewriteZip(wheel, copyPath(), { remove: [`${distInfo}/RECORD`] }))).toBe(`${wheelName} is not a valid wheel file: it has no ${distInfo}/RECORD.`);
+      // PEP 427's signature files stay out of RECORD.
+      const signed = rewriteZip(wheel, copyPath(), { add: { [`${distInfo}/RECORD.jws`]: "{}", [`${distInfo}/RECORD.p7s`]: "signature" } });
+      expect((await parseFile(signed)).name).toBe("granary-demo");
+    });
+
+    it("refuses RECORD rows without a usable hash and accepts sha512 and quoted paths", async () => {
+      const moduleRow = (rows: string[]) => rows.findIndex((row) => row.startsWith(`${moduleFile},`));
+      const replacingModuleRow = (row: string) => (rows: string[]) => rows.map((line, index) => (index === moduleRow(rows) ? row : line));
+      expect(await refusal(withRecord(replacingModuleRow(`${moduleFile},,22`)))).toBe(`${wheelName} is not a valid wheel file: RECORD gives ${moduleFile} no hash.`);
+      const md5 = `${moduleFile},md5=${createHash("md5").update("__version__ = '0.3.1'\n").digest("base64url")},22`;
+      expect(await refusal(withRecord(replacingModuleRow(md5)))).toBe(`${wheelName} is not a valid wheel file: RECORD gives ${moduleFile} a md5 hash; wheels need sha256, sha384 or sha512.`);
+      const sha512 = `${moduleFile},${recordHash("__version__ = '0.3.1'\n", "sha512")},22`;
+      expect((await parseFile(withRecord(replacingModuleRow(sha512)))).name).toBe("granary-demo");
+      const odd = "granary_demo/data, \"quoted\".txt";
+      const quoted = withRecord((rows) => [...rows, `"${odd.replace(/"/g, '""')}",${recordHash("odd")},3`], { add: { [odd]: "odd" } });
+      expect((await parseFile(quoted)).name).toBe("granary-demo");
+      const notCsv = await rejection(parseFile(withRecord((rows) => [...rows, '"unclosed,sha256=x,1'])));
+      expect(notCsv.code).toBe("UNPROCESSABLE_CONTENT");
+      expect(notCsv.message).toMatch(new RegExp(`^${wheelName}'s RECORD is not valid CSV`));
+    });
+
+    it("accepts the wheels Debian ships and one built by poetry-core", async () => {
+      const shipped = "/usr/share/python-wheels";
+      const wheels = fs.existsSync(shipped) ? fs.readdirSync(shipped).filter((name) => name.endsWith(".whl")) : [];
+      expect(wheels, `${shipped} has no wheels (apt-get install -y python3-pip-whl python3-setuptools-whl python3-wheel-whl)`).not.toHaveLength(0);
+      for (const name of wheels) expect((await parseFile(path.join(shipped, name))).fileType, name).toBe("wheel");
+
+      expect(spawnSync(debianPython, ["-c", "import poetry.core"]).status, "poetry-core is not installed (apt-get install -y python3-poetry-core)").toBe(0);
+      const project = folder(`poetry-project-${randomBytes(3).toString("hex")}`);
+      writeFile(
+        project,
+        "pyproject.toml",
+        '[tool.poetry]\nname = "granary-poetry-demo"\nversion = "1.2.0"\ndescription = "Built by poetry-core"\nauthors = ["Granary <dev@example.org>"]\npackages = [{ include = "granary_poetry_demo" }]\n\n[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n',
+      );
+      writeFile(project, "granary_poetry_demo/__init__.py", "__version__ = '1.2.0'\n");
+      writeFile(project, "granary_poetry_demo/data/table.csv", "a,b\n1,2\n");
+      const dist = folder(`poetry-dist-${randomBytes(3).toString("hex")}`);
+      execFileSync(debianPython, ["-m", "build", "--no-isolation", "--outdir", dist, project], { stdio: "pipe", cwd: project });
+      for (const built of fs.readdirSync(dist)) {
+        expect((await parseFile(path.join(dist, built))).name, built).toBe("granary-poetry-demo");
+      }
+    });
   });
 });
 

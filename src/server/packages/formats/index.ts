@@ -32,10 +32,14 @@ const parsers: { extension: string; kind: string; parse: Parser }[] = [
 export const acceptedExtensions: readonly string[] = [".conda", ".tar.bz2", ".whl", ".tar.gz", ".zip", ".ipynb", ".yml", ".yaml"];
 
 /**
- * Reads what an uploaded file says about itself, choosing the format by the file name's extension. Only the
- * metadata members are read, with capped sizes, so a large or hostile upload costs little. Every problem
- * with the bytes is an AppError (BAD_REQUEST when the file is not what its name claims, UNPROCESSABLE_CONTENT
- * when it is but its metadata is wrong); only the server's own I/O failures escape as they are.
+ * Reads what an uploaded file says about itself, choosing the format by the file name's extension, and checks
+ * that the whole archive is sound: every zip member's CRC-32, sizes and local header, every compressed stream
+ * decoded to its end with its checksums, every tar well-formed, and a wheel's RECORD and a conda package's
+ * info/paths.json against the files they list. A package that fails here would fail on every client. All of
+ * it streams: metadata members are read whole (capped), everything else is hashed as it passes, and
+ * decompression is bounded by `scanBudget`. Every problem with the bytes is an AppError (BAD_REQUEST when the
+ * file is damaged or not what its name claims, UNPROCESSABLE_CONTENT when it is sound but its metadata is
+ * wrong); only the server's own failures (I/O, a missing zstd program) escape as they are.
  */
 export async function parseDistribution(filePath: string, filename: string, options: ParseOptions = {}): Promise<ParsedDistribution> {
   const limits: ParseLimits = {

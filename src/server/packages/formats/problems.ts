@@ -27,7 +27,7 @@ export class FileProblems {
 
   /** Decompressing without end is what archive bombs do; a real package never comes close to the budget. */
   expandsTooFar(budget: number): AppError {
-    return this.invalid(`it expands to more than ${formatBytes(budget)} before its metadata could be read`);
+    return this.invalid(`it expands to more than ${formatBytes(budget)}, far more than a package of its size can hold`);
   }
 
   /** `example.whl's METADATA has no Version.` */
@@ -65,9 +65,8 @@ export const defaultLimits: ParseLimits = {
 };
 
 /**
- * How many decompressed bytes a scan may wade through looking for metadata. Real packages compress by
- * well under 64x, so this only ever stops archive bombs, while a package whose metadata sits at the very end
- * still gets read.
+ * How many decompressed bytes checking an archive may wade through. Real packages compress by well under 64x,
+ * so this only ever stops archive bombs, which would otherwise cost minutes of decompression.
  */
 export function scanBudget(compressedBytes: number): number {
   return Math.max(256 * 1024 * 1024, compressedBytes * 64);

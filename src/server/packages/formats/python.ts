@@ -2,9 +2,10 @@ import { stat } from "node:fs/promises";
 import { normalizeProjectName, parseCoreMetadata, versionsAgree, type CoreMetadata } from "./core-metadata";
 import { scanGzipFile } from "./gzip";
 import { decodeUtf8, FileProblems, scanBudget, type ParseLimits } from "./problems";
+import { checkWheelRecord } from "./record";
 import { TarScanner } from "./tar";
 import type { ParsedDistribution } from "./types";
-import { findEntries, readEntry, withZip } from "./zip";
+import { withZip } from "./zip";
 
 const wheelMetadataPattern = /^[^/]+\.dist-info\/(METADATA|WHEEL)$/;
 /** The sdist's own PKG-INFO sits at `<top>/PKG-INFO`; egg-info copies deeper down are not it. */
@@ -37,8 +38,8 @@ export async function parseWheel(filePath: string, filename: string, limits: Par
   const [filenameName, filenameVersion] = parts as [string, string];
 
   return withZip(filePath, problems, async (zip) => {
-    const entries = await findEntries(zip, problems, (name) => wheelMetadataPattern.test(name));
-    const metadataEntries = entries.filter((entry) => entry.fileName.endsWith("/METADATA"));
+    const entries = await zip.entries();
+    const metadataEntries = entries.filter((entry) => wheelMetadataPattern.test(entry.fileName) && entry.fileName.endsWith("/METADATA"));
     if (metadataEntries.length === 0) throw problems.invalid("it has no .dist-info/METADATA");
     if (metadataEntries.length > 1) {
       throw problems.invalid(`it has more than one .dist-info/METADATA (${metadataEntries.map((entry) => entry.fileName).join(", ")})`);
@@ -47,7 +48,7 @@ export async function parseWheel(filePath: string, filename: string, limits: Par
     const distInfo = metadataEntry.fileName.slice(0, -"/METADATA".length);
     if (!entries.some((entry) => entry.fileName === `${distInfo}/WHEEL`)) throw problems.invalid(`it has no ${distInfo}/WHEEL`);
 
-    const text = decodeUtf8(await readEntry(zip, metadataEntry, problems, limits.maxMetadataBytes), problems, "METADATA");
+    const text = decodeUtf8(await zip.read(metadataEntry, limits.maxMetadataBytes), problems, "METADATA");
     const core = parseCoreMetadata(text, problems, "METADATA");
     if (normalizeProjectName(filenameName) !== normalizeProjectName(core.name)) {
       throw problems.mismatch(`wheel filename says name ${filenameName} but METADATA says ${core.name}`);
@@ -60,6 +61,8 @@ export async function parseWheel(filePath: string, filename: string, limits: Par
     if (normalizeProjectName(distInfoName) !== normalizeProjectName(core.name)) {
       throw problems.mismatch(`its ${distInfo} directory does not belong to ${core.name}, the name in METADATA`);
     }
+    // Last, as it reads every member: a wheel whose metadata is wrong is refused without that.
+    await checkWheelRecord(zip, entries, distInfo, problems, limits.maxMetadataBytes);
     return distribution("wheel", core, text);
   });
 }
@@ -101,10 +104,13 @@ async function readTarPkgInfo(filePath: string, problems: FileProblems, limits: 
 
 async function readZipPkgInfo(filePath: string, problems: FileProblems, limits: ParseLimits): Promise<{ path: string; data: Buffer }[]> {
   return withZip(filePath, problems, async (zip) => {
-    const entries = await findEntries(zip, problems, (name) => sdistMetadataPattern.test(name));
-    const [only] = entries;
-    if (entries.length !== 1 || !only) return entries.map((entry) => ({ path: entry.fileName, data: Buffer.alloc(0) }));
-    return [{ path: only.fileName, data: await readEntry(zip, only, problems, limits.maxMetadataBytes) }];
+    const entries = await zip.entries();
+    const found = entries.filter((entry) => sdistMetadataPattern.test(entry.fileName));
+    const [only] = found;
+    if (found.length !== 1 || !only) return found.map((entry) => ({ path: entry.fileName, data: Buffer.alloc(0) }));
+    const data = await zip.read(only, limits.maxMetadataBytes);
+    for (const entry of entries) if (entry !== only) await zip.verify(entry);
+    return [{ path: only.fileName, data }];
   });
 }
 

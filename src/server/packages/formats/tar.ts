@@ -1,20 +1,25 @@
+import { createHash, type Hash } from "node:crypto";
 import type { FileProblems } from "./problems";
 
 /**
- * A push-driven tar reader. It is synchronous on purpose: the bzip2 and zstd decoders produce output inside
- * synchronous loops, and a synchronous consumer lets them hand over each chunk without buffering a whole
- * block's output (which a bzip2 bomb can make 45 MB). It understands ustar, GNU long names and pax headers,
- * keeps only the members the caller asks for, and skips everything else without holding it.
+ * A push-driven tar reader. It is synchronous on purpose: the bzip2 decoder produces output inside synchronous
+ * loops, and a synchronous consumer lets it hand over each chunk without buffering a whole block's output
+ * (which a bzip2 bomb can make 45 MB). It understands ustar, GNU long names and pax headers, keeps only the
+ * members the caller asks for, hashes the ones it is told to as they pass, and skips everything else without
+ * holding it.
  */
 
 export interface TarEntry {
   /** Normalized: no leading `./` or `/`, no trailing `/`. */
   path: string;
-  type: "file" | "directory" | "link" | "other";
+  type: "file" | "directory" | "hardlink" | "symlink" | "other";
   size: number;
+  /** What a hard or symbolic link points at (a hard link's target normalized like `path`); null otherwise. */
+  linkTarget: string | null;
 }
 
-export type EntryDecision = "collect" | "skip" | "stop";
+/** `hash` streams the member's data through sha256 and hands the digest to `onHashed`. */
+export type EntryDecision = "collect" | "hash" | "skip" | "stop";
 
 export interface TarScannerOptions {
   problems: FileProblems;
@@ -24,15 +29,18 @@ export interface TarScannerOptions {
   onEntry(entry: TarEntry): EntryDecision;
   /** Returns whether scanning should go on. */
   onMember(entry: TarEntry, data: Buffer): boolean;
+  onHashed?(entry: TarEntry, sha256: Buffer): void;
 }
 
 const blockSize = 512;
 /** pax and GNU long-name records hold a path and a few numbers; anything bigger is not a real archive. */
 const maxExtendedHeaderBytes = 1024 * 1024;
 
+type Purpose = "collect" | "hash" | "skip" | "pax" | "longname" | "longlink";
+
 type State =
   | { kind: "header" }
-  | { kind: "data"; entry: TarEntry | null; purpose: "collect" | "skip" | "pax" | "longname"; remaining: number; padding: number; chunks: Buffer[] }
+  | { kind: "data"; entry: TarEntry | null; purpose: Purpose; remaining: number; padding: number; chunks: Buffer[]; hash: Hash | null }
   | { kind: "padding"; remaining: number }
   | { kind: "done" };
 
@@ -41,6 +49,7 @@ export class TarScanner {
   private readonly header = Buffer.alloc(blockSize);
   private headerFill = 0;
   private pendingPath: string | null = null;
+  private pendingLinkTarget: string | null = null;
   private pendingSize: number | null = null;
 
   constructor(private readonly options: TarScannerOptions) {}
@@ -67,7 +76,8 @@ export class TarScanner {
         }
       } else if (state.kind === "data") {
         const take = Math.min(state.remaining, chunk.length - offset);
-        if (state.purpose !== "skip" && take > 0) state.chunks.push(Buffer.from(chunk.subarray(offset, offset + take)));
+        if (state.hash) state.hash.update(chunk.subarray(offset, offset + take));
+        else if (state.purpose !== "skip" && take > 0) state.chunks.push(Buffer.from(chunk.subarray(offset, offset + take)));
         state.remaining -= take;
         offset += take;
         if (state.remaining === 0) this.finishMember(state);
@@ -122,24 +132,28 @@ export class TarScanner {
       if (prefix) path = `${prefix}/${path}`;
     }
 
-    if (typeflag === "x" || typeflag === "L") {
+    if (typeflag === "x" || typeflag === "L" || typeflag === "K") {
       if (headerSize > maxExtendedHeaderBytes) throw this.corrupt("oversized extended header");
-      this.beginData(null, typeflag === "x" ? "pax" : "longname", headerSize);
+      this.beginData(null, typeflag === "x" ? "pax" : typeflag === "L" ? "longname" : "longlink", headerSize);
       return;
     }
-    if (typeflag === "g" || typeflag === "K") {
-      // Global pax records and GNU long link targets say nothing about which member holds metadata.
+    if (typeflag === "g") {
+      // Global pax records say nothing about which member holds what.
       this.beginData(null, "skip", headerSize);
       return;
     }
 
     const size = this.pendingSize ?? headerSize;
+    const type = entryType(typeflag);
+    const linkTarget = this.pendingLinkTarget ?? readString(header.subarray(157, 257));
     const entry: TarEntry = {
       path: normalizePath(this.pendingPath ?? path),
-      type: entryType(typeflag),
+      type,
       size,
+      linkTarget: type === "hardlink" ? normalizePath(linkTarget) : type === "symlink" ? linkTarget : null,
     };
     this.pendingPath = null;
+    this.pendingLinkTarget = null;
     this.pendingSize = null;
 
     const decision = this.options.onEntry(entry);
@@ -155,17 +169,24 @@ export class TarScanner {
     this.beginData(entry, decision, dataSize);
   }
 
-  private beginData(entry: TarEntry | null, purpose: "collect" | "skip" | "pax" | "longname", size: number): void {
-    this.state = { kind: "data", entry, purpose, remaining: size, padding: (blockSize - (size % blockSize)) % blockSize, chunks: [] };
+  private beginData(entry: TarEntry | null, purpose: Purpose, size: number): void {
+    const hash = purpose === "hash" ? createHash("sha256") : null;
+    this.state = { kind: "data", entry, purpose, remaining: size, padding: (blockSize - (size % blockSize)) % blockSize, chunks: [], hash };
   }
 
   private finishMember(state: Extract<State, { kind: "data" }>): void {
     const padding = state.padding;
     this.state = padding > 0 ? { kind: "padding", remaining: padding } : { kind: "header" };
     if (state.purpose === "skip") return;
+    if (state.hash) {
+      if (state.entry) this.options.onHashed?.(state.entry, state.hash.digest());
+      return;
+    }
     const data = Buffer.concat(state.chunks);
     if (state.purpose === "longname") {
       this.pendingPath = readString(data);
+    } else if (state.purpose === "longlink") {
+      this.pendingLinkTarget = readString(data);
     } else if (state.purpose === "pax") {
       this.applyPax(data);
     } else if (state.entry && !this.options.onMember(state.entry, data)) {
@@ -186,6 +207,7 @@ export class TarScanner {
       const key = record.slice(0, equals);
       const value = record.slice(equals + 1);
       if (key === "path") this.pendingPath = value;
+      if (key === "linkpath") this.pendingLinkTarget = value;
       if (key === "size") {
         const size = Number(value);
         if (!/^\d+$/.test(value) || !Number.isSafeInteger(size)) throw this.corrupt("bad pax size");
@@ -199,7 +221,8 @@ export class TarScanner {
 function entryType(typeflag: string): TarEntry["type"] {
   if (typeflag === "0" || typeflag === "\0" || typeflag === "7") return "file";
   if (typeflag === "5") return "directory";
-  if (typeflag === "1" || typeflag === "2") return "link";
+  if (typeflag === "1") return "hardlink";
+  if (typeflag === "2") return "symlink";
   return "other";
 }
 

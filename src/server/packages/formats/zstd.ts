@@ -1,140 +1,126 @@
-import { Decompress } from "fzstd";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import type { Writable } from "node:stream";
+import { AppError } from "../../errors";
 import type { FileProblems } from "./problems";
 
 /**
- * Zstandard decoding for the small info tarball of a .conda file, with the guards fzstd leaves to callers.
+ * Zstandard decoding for the tarballs inside a .conda, through Debian's `zstd` program (apt package zstd).
  *
- * fzstd allocates the full window a frame header declares before decoding anything, and a header can
- * declare up to 2 GB. conda-package-handling itself writes 64 MiB windows even for a 300-byte tarball.
- * So every frame header is checked first: windows past 128 MiB (libzstd's own default decoder limit) are
- * refused, and larger-than-needed windows are shrunk to 8 MiB in a private copy of the header. That is exact
- * while a frame's output stays under 8 MiB, because no match can reach further back than the output so far;
- * a frame that grows past it raises `WindowTooSmall` and the caller decodes again with the real window.
+ * Checking a package means decoding all of it, and a zstd decoder must keep as much of its recent output as
+ * the frame's window declares: cph writes 64 MiB windows, conda-build 128 MiB. Any decoder inside the server
+ * (fzstd, a WASM or native binding) would grow the server's memory by that much for every upload, and fzstd
+ * also copies its whole window once per 128 KiB block and never looks at frame checksums. The program keeps
+ * the window in its own short-lived process, checks every frame's content checksum when the frame has one,
+ * and decodes on the other core at native speed; the server only sees its output stream by.
+ * `--memory=128MB` states libzstd's own default, so a frame that declares a larger window is refused.
  */
 
-const windowLimit = 128 * 1024 * 1024;
-const shrunkWindowLog = 23;
-const shrunkWindow = 2 ** shrunkWindowLog;
-const maxBlockBytes = 128 * 1024;
+const candidates = ["/usr/bin/zstd", "/bin/zstd"];
+export const zstdInstallHint = "apt-get install zstd";
 
-export class WindowTooSmall extends Error {}
-class ConsumerStopped extends Error {}
+let executable: string | null | undefined;
 
-interface Frame {
-  start: number;
-  end: number;
-  skippable: boolean;
-  /** Offset of the window descriptor byte, when the frame has one. */
-  windowDescriptorAt: number | null;
-  windowSize: number;
+export function zstdExecutable(): string | null {
+  executable ??= candidates.find((candidate) => fs.existsSync(candidate)) ?? null;
+  return executable;
 }
 
-function readLittleEndian(data: Uint8Array, at: number, length: number): number {
-  let value = 0;
-  for (let index = length - 1; index >= 0; index--) value = value * 256 + data[at + index]!;
-  return value;
-}
+/** zstd's complaints are kept to this many characters: enough for its message, never a flood. */
+const maxDiagnosticChars = 4096;
 
-/** Walks the frame and block headers so that size, window and truncation are known before any allocation. */
-function walkFrames(data: Uint8Array, problems: FileProblems, label: string): Frame[] {
-  const frames: Frame[] = [];
-  const ended = () => problems.corrupt(`${label} ends early`);
-  let at = 0;
-  while (at < data.length) {
-    if (at + 8 > data.length) throw ended();
-    const magic = readLittleEndian(data, at, 4);
-    if (magic >>> 4 === 0x184d2a5) {
-      const end = at + 8 + readLittleEndian(data, at + 4, 4);
-      if (end > data.length) throw ended();
-      frames.push({ start: at, end, skippable: true, windowDescriptorAt: null, windowSize: 0 });
-      at = end;
-      continue;
-    }
-    if (magic !== 0xfd2fb528) throw problems.corrupt(`${label} is not zstd data`);
-    const descriptor = data[at + 4]!;
-    const contentSizeFlag = descriptor >> 6;
-    const singleSegment = (descriptor >> 5) & 1;
-    const hasChecksum = (descriptor >> 2) & 1;
-    const dictionaryIdFlag = descriptor & 3;
-    if (descriptor & 8) throw problems.corrupt(`${label} has a bad zstd frame header`);
-    let cursor = at + 5;
-    let windowDescriptorAt: number | null = null;
-    let windowSize = 0;
-    if (!singleSegment) {
-      windowDescriptorAt = cursor;
-      const windowByte = data[cursor]!;
-      const base = 2 ** (10 + (windowByte >> 3));
-      windowSize = base + (base / 8) * (windowByte & 7);
-      cursor += 1;
-    }
-    const dictionaryIdBytes = [0, 1, 2, 4][dictionaryIdFlag]!;
-    if (dictionaryIdBytes && readLittleEndian(data, cursor, dictionaryIdBytes) !== 0) {
-      throw problems.invalid(`${label} needs a zstd dictionary`);
-    }
-    cursor += dictionaryIdBytes;
-    const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][contentSizeFlag]!;
-    if (contentSizeBytes) {
-      const contentSize = readLittleEndian(data, cursor, contentSizeBytes) + (contentSizeBytes === 2 ? 256 : 0);
-      if (singleSegment) windowSize = contentSize;
-    }
-    cursor += contentSizeBytes;
-    if (windowSize > windowLimit) throw problems.invalid(`${label} declares a zstd window larger than 128 MiB`);
-    for (;;) {
-      if (cursor + 3 > data.length) throw ended();
-      const blockHeader = readLittleEndian(data, cursor, 3);
-      const last = blockHeader & 1;
-      const type = (blockHeader >> 1) & 3;
-      const size = blockHeader >> 3;
-      if (type === 3 || size > maxBlockBytes) throw problems.corrupt(`${label} has a bad zstd block`);
-      cursor += 3 + (type === 1 ? 1 : size);
-      if (cursor > data.length) throw ended();
-      if (last) break;
-    }
-    cursor += hasChecksum ? 4 : 0;
-    if (cursor > data.length) throw ended();
-    frames.push({ start: at, end: cursor, skippable: false, windowDescriptorAt, windowSize });
-    at = cursor;
+/**
+ * Decodes `compressed` to its end, handing every decoded chunk to `consume` (which must not keep it). Throws
+ * AppErrors worded by `problems`, naming the tarball by `label`. An AppError thrown by `compressed` itself (the
+ * zip member failing its CRC-32, say) or by `consume` (a malformed tar) wins over zstd's view of the same bytes.
+ */
+export async function decompressZstd(
+  compressed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  consume: (chunk: Uint8Array) => void,
+  options: { budget: number; problems: FileProblems; label: string },
+): Promise<void> {
+  const program = zstdExecutable();
+  // The server's installation is incomplete, which is not the uploader's mistake: this is a 500 for the admin.
+  if (!program) throw new Error(`Checking .conda packages needs the zstd program, which is not installed: ${zstdInstallHint}`);
+  const { budget, problems, label } = options;
+  const child = spawn(program, ["--decompress", "--stdout", "--quiet", "--memory=128MB"], { stdio: ["pipe", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve(code));
+  });
+  let diagnostics = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text: string) => {
+    if (diagnostics.length < maxDiagnosticChars) diagnostics += text.slice(0, maxDiagnosticChars - diagnostics.length);
+  });
+  let feedError: unknown = null;
+  // When zstd gives up early, writing to it fails with EPIPE: its exit code and message say why.
+  child.stdin.on("error", () => {});
+  const feeding = feed(compressed, child.stdin).catch((error: unknown) => {
+    feedError = error;
+  });
+
+  let total = 0;
+  try {
+    // 'data' events rather than async iteration: a promise per chunk is garbage the benchmark sees as memory.
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        try {
+          total += chunk.length;
+          if (total > budget) throw problems.expandsTooFar(budget);
+          consume(chunk);
+        } catch (error) {
+          child.stdout.destroy();
+          reject(error);
+        }
+      });
+      child.stdout.once("end", resolve);
+      child.stdout.once("error", reject);
+    });
+  } catch (error) {
+    child.kill();
+    await feeding;
+    await exited.catch(() => {});
+    throw error;
   }
-  return frames;
+  await feeding;
+  const code = await exited;
+  if (feedError instanceof AppError) throw feedError;
+  if (feedError && !isBrokenPipe(feedError)) throw feedError;
+  if (code !== 0) throw zstdProblem(diagnostics, problems, label);
 }
 
 /**
- * Decodes `data` frame by frame into `consume` until it returns false or the data ends. With `shrinkWindows`
- * it may throw WindowTooSmall; decode again without it, into a fresh consumer.
+ * Writes each chunk and waits until it has been handed over before asking for the next, because the source
+ * reuses its buffer (see ZipArchive.bytes); waiting is also all the back-pressure a pipe needs.
  */
-export function decompressZstd(
-  data: Uint8Array,
-  consume: (chunk: Uint8Array) => boolean,
-  options: { shrinkWindows: boolean; budget: number; problems: FileProblems; label: string },
-): void {
-  const { problems, label } = options;
-  const frames = walkFrames(data, problems, label);
-  let total = 0;
+async function feed(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, destination: Writable): Promise<void> {
   try {
-    for (const frame of frames) {
-      if (frame.skippable) continue;
-      let bytes = data.subarray(frame.start, frame.end);
-      let windowCap = Infinity;
-      if (options.shrinkWindows && frame.windowDescriptorAt !== null && frame.windowSize > shrunkWindow) {
-        bytes = Uint8Array.from(bytes);
-        bytes[frame.windowDescriptorAt - frame.start] = (shrunkWindowLog - 10) << 3;
-        windowCap = shrunkWindow;
-      }
-      let frameOutput = 0;
-      const decompressor = new Decompress((chunk) => {
-        frameOutput += chunk.length;
-        total += chunk.length;
-        if (frameOutput > windowCap) throw new WindowTooSmall();
-        if (total > options.budget) throw problems.expandsTooFar(options.budget);
-        if (!consume(chunk)) throw new ConsumerStopped();
-      });
-      decompressor.push(bytes, true);
+    for await (const chunk of source) {
+      await new Promise<void>((resolve, reject) => destination.write(chunk, (error) => (error ? reject(error) : resolve())));
     }
+    destination.end();
   } catch (error) {
-    if (error instanceof ConsumerStopped) return;
-    if (error instanceof Error && "code" in error && typeof error.code === "number") {
-      throw error.code === 5 ? problems.corrupt(`${label} ends early`) : problems.corrupt(`${label}: ${error.message}`);
-    }
+    destination.destroy();
     throw error;
   }
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ERR_STREAM_DESTROYED";
+}
+
+/** zstd prefixes each line with the input's name (`/*stdin*\ :`); what follows says what went wrong. */
+function zstdProblem(diagnostics: string, problems: FileProblems, label: string): AppError {
+  const lines = diagnostics
+    .split("\n")
+    .map((line) => line.replace(/^(zstd: )?\/\*stdin\*\\\s*:?\s*/, "").trim())
+    .filter(Boolean);
+  const text = lines.join(" ");
+  if (/premature end|unexpected end|truncated/i.test(text)) return problems.invalid(`${label} is truncated`);
+  if (/checksum/i.test(text)) return problems.invalid(`${label} fails its zstd checksum`);
+  if (/too much memory|window size larger/i.test(text)) return problems.invalid(`${label} declares a zstd window larger than 128 MiB`);
+  if (/unsupported format|unknown header/i.test(text)) return problems.invalid(`${label} holds bytes that are not zstd data`);
+  return problems.invalid(`${label} is corrupt (zstd: ${lines[0] ?? "no message"})`);
 }
