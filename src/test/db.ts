@@ -2,6 +2,8 @@
  * The database a test file works on: one database per Vitest worker, cloned from the migrated template that
  * src/test/global-setup.ts prepared, and emptied before every test. The ORM is never mocked.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import postgres from "postgres";
@@ -60,6 +62,12 @@ async function truncateStatement(db: Db): Promise<string | null> {
   return tables.length ? `TRUNCATE TABLE ${tables.join(", ")} RESTART IDENTITY CASCADE` : null;
 }
 
+/**
+ * Reference rows that migrations ship (the plans): emptied with everything else and put back, so that a test that
+ * edits them leaves the next test the shipped ones.
+ */
+const shippedRows = fs.readFileSync(path.resolve(process.cwd(), "drizzle", "0005_shipped_plans.sql"), "utf8");
+
 let workerDatabaseReady: Promise<void> | undefined;
 let currentDatabase: Db | undefined;
 
@@ -114,7 +122,7 @@ export function setUpTestDatabase(): Db {
   beforeEach(async () => {
     truncate ??= truncateStatement(connection.db);
     const statement = await truncate;
-    if (statement) await connection.db.execute(sql.raw(statement));
+    if (statement) await connection.db.execute(sql.raw(`${statement};\n${shippedRows}`));
   });
   afterAll(async () => {
     if (currentDatabase === connection.db) currentDatabase = undefined;

@@ -162,7 +162,7 @@ export async function recordedAuditActions(db: Db): Promise<string[]> {
  * A public package with one conda file labelled `main`, written straight to the tables: for tests about
  * who may do what, where the bytes themselves do not matter.
  */
-export async function createPublishedPackage(db: Db, owner: TestUser, name: string, options: { isPrivate?: boolean } = {}) {
+export async function createPublishedPackage(db: Db, owner: { id: string }, name: string, options: { isPrivate?: boolean } = {}) {
   const [pkg] = await db
     .insert(packages)
     .values({ ownerId: owner.id, name, normalizedName: name, summary: `${name} summary`, latestVersion: "1.0", isPrivate: options.isPrivate ?? false })
@@ -180,7 +180,7 @@ export async function createPublishedPackage(db: Db, owner: TestUser, name: stri
       sha256: "0".repeat(64),
       md5: "0".repeat(32),
       metadata: { name, version: "1.0", build: "py_0", build_number: 0, depends: [], subdir: "noarch" },
-      uploadedById: owner.id,
+      uploadedById: null,
     })
     .returning({ id: packageFiles.id });
   await db.insert(fileLabels).values({ fileId: file!.id, label: "main" });
@@ -228,4 +228,15 @@ export async function createAccessToken(
     .returning({ id: accessTokens.id, name: accessTokens.name });
   if (!row) throw new Error("Inserting a test token returned no row.");
   return { ...row, secret };
+}
+
+export interface TestOrganization {
+  id: string;
+  username: string;
+}
+
+/** An organization created through the service, with `owner` as its first owner. */
+export async function createTestOrganization(db: Db, owner: TestUser, name: string): Promise<TestOrganization> {
+  const { createOrganization } = await import("@/server/services/organizations");
+  return createOrganization(db, owner.actor, { name, email: `${name}@example.test` });
 }

@@ -5,11 +5,23 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccessToken, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import {
+  anonymous,
+  createAccessToken,
+  createAccountLink,
+  createPublishedPackage,
+  createSiteAdmin,
+  createTestOrganization,
+  createUser,
+  type TestUser,
+} from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
-import { emailMessages } from "../db/schema";
+import { emailMessages, notifications, packageRedirects } from "../db/schema";
+import { addGroupMember, createGroup } from "../services/groups";
+import { addMember } from "../services/organizations";
+import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { appRouter } from "./root";
 
 type Outcome = "allowed" | "UNAUTHORIZED" | "FORBIDDEN";
@@ -31,6 +43,12 @@ interface World {
   fileId: string;
   /** An access token of each signed-in account's, to revoke and regenerate. */
   tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
+  /** An organization `user` owns, with `bystander` as a member and `otherSiteAdmin` in its group `matrix-group`. */
+  organization: string;
+  /** A package of the organization's, given to its group `matrix-selected` (over selected packages). */
+  organizationPackage: string;
+  /** A notification of each signed-in account's. */
+  notificationIds: Record<Exclude<ActorKind, "anonymous">, string>;
 }
 
 interface Row {
@@ -119,6 +137,59 @@ const matrix: Record<string, Row> = {
     outcomes: signedIn,
     input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }),
   },
+  // Site administrators act as owners of every organization.
+  "organizations.create": { outcomes: signedIn, input: (_world, _self, kind) => ({ name: `org-${kind}`, email: `org-${kind}@example.test` }) },
+  "organizations.get": { outcomes: everyone, input: (world) => ({ organization: world.organization }) },
+  "organizations.mine": { outcomes: signedIn, input: () => ({}) },
+  "organizations.members": { outcomes: signedIn, input: (world) => ({ organization: world.organization }) },
+  "organizations.addMember": {
+    outcomes: signedIn,
+    input: (world) => ({ organization: world.organization, username: "matrix-newcomer" }),
+  },
+  "organizations.removeMember": { outcomes: signedIn, input: (world) => ({ organization: world.organization, username: world.bystander.username }) },
+  "organizations.setMemberRole": { outcomes: signedIn, input: (world) => ({ organization: world.organization, username: world.bystander.username, role: "owner" }) },
+  "organizations.delete": { outcomes: signedIn, input: (world) => ({ organization: world.organization, confirmation: world.organization }) },
+  "organizations.groups": { outcomes: signedIn, input: (world) => ({ organization: world.organization }) },
+  "organizations.myGroups": { outcomes: signedIn },
+  "organizations.createGroup": { outcomes: signedIn, input: (world, _self, kind) => ({ organization: world.organization, name: `group-${kind}`, level: "read" }) },
+  "organizations.updateGroup": { outcomes: signedIn, input: (world) => ({ organization: world.organization, group: "matrix-group", level: "write" }) },
+  "organizations.deleteGroup": { outcomes: signedIn, input: (world) => ({ organization: world.organization, group: "matrix-group" }) },
+  "organizations.addGroupMember": {
+    outcomes: signedIn,
+    input: (world) => ({ organization: world.organization, group: "matrix-group", username: world.bystander.username }),
+  },
+  "organizations.removeGroupMember": {
+    outcomes: signedIn,
+    input: (world) => ({ organization: world.organization, group: "matrix-group", username: world.otherSiteAdmin.username }),
+  },
+  "notifications.list": { outcomes: signedIn, input: () => ({}) },
+  "notifications.unreadCount": { outcomes: signedIn },
+  "notifications.markRead": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.notificationIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
+  "notifications.markAllRead": { outcomes: signedIn },
+  "billing.get": { outcomes: signedIn, input: (_world, self) => ({ owner: signedInSelf(self).username }) },
+  "billing.changePlan": { outcomes: signedIn, input: (_world, self) => ({ owner: signedInSelf(self).username, plan: "free" }) },
+  "billing.listPlans": { outcomes: administrators },
+  "billing.updatePlan": {
+    outcomes: administrators,
+    input: () => ({ slug: "personal", name: "Personal", description: "", maxPrivatePackages: 200, maxStorageBytes: null, selfService: true, priceLabel: "" }),
+  },
+  "billing.assignPlan": { outcomes: administrators, input: (world) => ({ owner: world.bystander.username, plan: "personal" }) },
+  "billing.academicDomains": { outcomes: administrators },
+  "billing.setAcademicDomains": { outcomes: administrators, input: () => ({ domains: ["edu", "ac.uk"] }) },
+  "packages.access": { outcomes: signedIn, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.addCollaborator": { outcomes: signedIn, input: (world) => ({ owner: world.user.username, name: world.packageName, username: world.bystander.username }) },
+  "packages.removeCollaborator": {
+    outcomes: signedIn,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, username: world.otherSiteAdmin.username }),
+  },
+  "packages.addGroup": { outcomes: signedIn, input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "new-group", level: "read" }) },
+  "packages.removeGroup": { outcomes: signedIn, input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "matrix-selected" }) },
+  "packages.transferTargets": { outcomes: signedIn },
+  "packages.transfer": {
+    outcomes: signedIn,
+    input: (world, self) => ({ owner: world.user.username, name: world.packageName, to: world.organization, confirmation: world.packageName, password: signedInSelf(self).password }),
+  },
+  "packages.redirect": { outcomes: everyone, input: (world) => ({ owner: world.user.username, name: "matrix-old-name" }) },
 };
 
 const db = setUpTestDatabase();
@@ -132,15 +203,34 @@ async function buildWorld(database: Db): Promise<World> {
     .insert(emailMessages)
     .values({ transport: "outbox", toAddress: bystander.email, subject: "Hello", template: "usernameReminder", html: "<p>Hello</p>", text: "Hello", status: "stored" })
     .returning({ id: emailMessages.id });
+  const organization = await createTestOrganization(database, user, "matrix-org");
+  const as = user.actor;
+  await addMember(database, as, { organization: organization.username, username: bystander.username });
+  await createGroup(database, as, { organization: organization.username, name: "matrix-group", level: "read", reachesAllPackages: true });
+  await addGroupMember(database, as, { organization: organization.username, group: "matrix-group", username: otherSiteAdmin.username });
+  const organizationPackage = await createPublishedPackage(database, organization, "matrix-org-tools");
+  await addPackageGroup(database, as, { owner: organization.username, name: organizationPackage.packageName, group: "matrix-selected", level: "read" });
+  await createUser(database, { username: "matrix-newcomer" });
+  const published = await createPublishedPackage(database, user, "matrix-tools");
+  await addCollaborator(database, as, { owner: user.username, name: published.packageName, username: otherSiteAdmin.username });
+  await database.insert(packageRedirects).values({ ownerId: user.id, normalizedName: "matrix-old-name", packageId: published.packageId });
+  const notificationIds = {} as World["notificationIds"];
+  for (const [kind, person] of [["user", user], ["siteAdmin", siteAdmin]] as const) {
+    const [row] = await database.insert(notifications).values({ userId: person.id, kind: "organization.member_added", message: "Hello" }).returning();
+    notificationIds[kind] = row!.id;
+  }
   return {
     user,
     siteAdmin,
     otherSiteAdmin,
     bystander,
+    organization: organization.username,
+    organizationPackage: organizationPackage.packageName,
+    notificationIds,
     passwordResetToken: await createAccountLink(database, bystander, { purpose: "password_reset" }),
     emailChangeToken: await createAccountLink(database, bystander, { purpose: "email_change", newEmail: "bystander-new@example.test" }),
     outboxMessageId: message!.id,
-    ...(await createPublishedPackage(database, user, "matrix-tools")),
+    ...published,
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
   };
 }

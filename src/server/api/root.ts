@@ -1,5 +1,7 @@
 import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
+import { billingRouter } from "./routers/billing";
+import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
@@ -7,6 +9,9 @@ import { createCallerFactory, router } from "./trpc";
 export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
+  billing: billingRouter,
+  notifications: notificationsRouter,
+  organizations: organizationsRouter,
   packages: packagesRouter,
   site: siteRouter,
   tokens: tokensRouter,

@@ -12,14 +12,16 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createPublishedPackage, createUser, type TestUser } from "@/test/factories";
+import { createAccessToken, createPublishedPackage, createTestOrganization, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { listProcedures } from "@/test/procedures";
 import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
-import { fileLabels, packageFiles, packages } from "../db/schema";
+import { fileLabels, notifications, packageFiles, packageRedirects, packages } from "../db/schema";
+import { addGroupMember, createGroup } from "../services/groups";
+import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { AppError } from "../errors";
 import { protocolRoutes } from "../protocols";
 import { call, condaStyleUpload, sha256Of, startTestServer, temporaryDirectory, twineStyleUpload, type TestServer, type WireResponse } from "../protocols/test-support";
@@ -35,6 +37,8 @@ const sessionOnly =                       "F   F   F   F   F    F     F    F    
 const administration =                    "F   F   F   F   F    F     F    F    F    F    F     U   U   F";
 const siteRead =                          "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     U   U   ✓";
 const apiRead =                           "✓   ✓   ✓   F   F    F     F    F    F    F    F     U   U   ✓";
+const apiReadOutsideChannel =             "✓   ✓   ✓   F   F    F     F    F    F    F    F     U   U   N";
+const groupWriteOutsideChannel =          "✓   F   F   F   ✓    F     F    F    F    F    F     U   U   N";
 const packageRead =                       "✓   ✓   ✓   F   F    F     F    F    F    F    ✓     U   U   ✓";
 const packageReadOutsideChannel =         "✓   ✓   ✓   F   F    F     F    F    F    F    ✓     U   U   N";
 const apiWrite =                          "✓   ✓   F   ✓   F    F     F    F    F    F    F     U   U   ✓";
@@ -57,6 +61,11 @@ interface World {
   /** A public package of the user's with one conda file, for the package procedures. */
   packageName: string;
   fileId: string;
+  /** An organization the user owns, with a member, a group over all packages and one over a selected package. */
+  organization: string;
+  organizationPackage: string;
+  member: TestUser;
+  notificationId: string;
 }
 
 interface ProcedureRow {
@@ -123,6 +132,59 @@ const procedureRows: Record<string, ProcedureRow> = {
     }),
   },
   "tokens.revoke": { expected: apiWrite, input: (world, column) => ({ id: world.tokens[column].id }) },
+  "organizations.create": { expected: apiWrite, input: (_world, column) => ({ name: `tm-org-${column.replace(/:/g, "-")}`, email: "tm-org@example.test" }) },
+  "organizations.get": { expected: packageReadOutsideChannel, input: (world) => ({ organization: world.organization }) },
+  "organizations.mine": { expected: apiRead, input: () => ({}) },
+  "organizations.members": { expected: apiReadOutsideChannel, input: (world) => ({ organization: world.organization }) },
+  "organizations.addMember": { expected: apiWriteOutsideChannel, input: (world) => ({ organization: world.organization, username: world.bystander.username }) },
+  "organizations.removeMember": { expected: apiWriteOutsideChannel, input: (world) => ({ organization: world.organization, username: world.member.username }) },
+  "organizations.setMemberRole": {
+    expected: apiWriteOutsideChannel,
+    input: (world) => ({ organization: world.organization, username: world.member.username, role: "owner" }),
+  },
+  "organizations.delete": { expected: sessionOnly, input: (world) => ({ organization: world.organization, confirmation: world.organization }) },
+  "organizations.groups": { expected: apiReadOutsideChannel, input: (world) => ({ organization: world.organization }) },
+  "organizations.myGroups": { expected: apiRead },
+  // Groups are changed with api:modify-group (or all), as anaconda.org's scope of that name.
+  "organizations.createGroup": { expected: groupWriteOutsideChannel, input: (world) => ({ organization: world.organization, name: "tm-new", level: "read" }) },
+  "organizations.updateGroup": { expected: groupWriteOutsideChannel, input: (world) => ({ organization: world.organization, group: "tm-group", level: "write" }) },
+  "organizations.deleteGroup": { expected: groupWriteOutsideChannel, input: (world) => ({ organization: world.organization, group: "tm-group" }) },
+  "organizations.addGroupMember": {
+    expected: groupWriteOutsideChannel,
+    input: (world) => ({ organization: world.organization, group: "tm-group", username: world.bystander.username }),
+  },
+  "organizations.removeGroupMember": {
+    expected: groupWriteOutsideChannel,
+    input: (world) => ({ organization: world.organization, group: "tm-group", username: world.member.username }),
+  },
+  "notifications.list": { expected: apiRead, input: () => ({}) },
+  "notifications.unreadCount": { expected: apiRead },
+  "notifications.markRead": { expected: apiWrite, input: (world) => ({ id: world.notificationId }) },
+  "notifications.markAllRead": { expected: apiWrite },
+  "billing.get": { expected: apiReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
+  "billing.changePlan": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, plan: "free" }) },
+  "billing.listPlans": { expected: administration },
+  "billing.updatePlan": {
+    expected: administration,
+    input: () => ({ slug: "personal", name: "Personal", description: "", maxPrivatePackages: 1, maxStorageBytes: null, selfService: false, priceLabel: "" }),
+  },
+  "billing.assignPlan": { expected: administration, input: (world) => ({ owner: world.bystander.username, plan: "personal" }) },
+  "billing.academicDomains": { expected: administration },
+  "billing.setAcademicDomains": { expected: administration, input: () => ({ domains: ["edu"] }) },
+  "packages.access": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.addCollaborator": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, name: world.packageName, username: world.bystander.username }) },
+  "packages.removeCollaborator": {
+    expected: apiWriteOutsideChannel,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, username: world.member.username }),
+  },
+  "packages.addGroup": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "tm-new", level: "read" }) },
+  "packages.removeGroup": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "tm-selected" }) },
+  "packages.transferTargets": { expected: sessionOnly },
+  "packages.transfer": {
+    expected: sessionOnly,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, to: world.organization, confirmation: world.packageName, password: world.user.password }),
+  },
+  "packages.redirect": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username, name: "tm-old-name" }) },
   "tokens.regenerate": { expected: apiWrite, input: (world, column) => ({ id: world.tokens[column].id }) },
 };
 
@@ -208,7 +270,28 @@ async function buildWorld(database: Db): Promise<World> {
   tokens.expired = await createAccessToken(database, user, { name: "expired", scopes: ["all"], expired: true });
   tokens.revoked = await createAccessToken(database, user, { name: "revoked", scopes: ["all"], revoked: true });
   tokens.channel = await createAccessToken(database, user, { name: "channel", scopes: ["all"], channelOwnerId: bystander.id });
-  return { user, bystander, tokens, packageName: published.packageName, fileId: published.fileId };
+  const member = await createUser(database, { username: `tm-member-${worldsBuilt}` });
+  const organization = await createTestOrganization(database, user, `tm-org-${worldsBuilt}`);
+  const as = user.actor;
+  const orgName = organization.username;
+  await createGroup(database, as, { organization: orgName, name: "tm-group", level: "read", reachesAllPackages: true });
+  await addGroupMember(database, as, { organization: orgName, group: "tm-group", username: member.username });
+  const organizationPackage = await createPublishedPackage(database, organization, `tm-org-tools-${worldsBuilt}`);
+  await addPackageGroup(database, as, { owner: orgName, name: organizationPackage.packageName, group: "tm-selected", level: "read" });
+  await addCollaborator(database, as, { owner: user.username, name: published.packageName, username: member.username });
+  await database.insert(packageRedirects).values({ ownerId: user.id, normalizedName: "tm-old-name", packageId: published.packageId });
+  const [notification] = await database.insert(notifications).values({ userId: user.id, kind: "organization.member_added", message: "Hello" }).returning();
+  return {
+    user,
+    bystander,
+    tokens,
+    packageName: published.packageName,
+    fileId: published.fileId,
+    organization: orgName,
+    organizationPackage: organizationPackage.packageName,
+    member,
+    notificationId: notification!.id,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- calling

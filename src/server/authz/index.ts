@@ -1,9 +1,12 @@
 /**
  * The one policy module. Everything that decides whether an actor may do something is here: `can` and
- * `assertCan` for permissions (roles and token scopes), ownership.ts for an owner's things one at a time, and
- * visibility.ts for the SQL conditions every listing, search and index applies inside its query. Nothing else in
+ * `assertCan` for permissions (roles and token scopes); access-levels.ts for what Read-Only, Read-Write and
+ * Administration allow; visibility.ts for the SQL conditions every listing, search and index applies inside its
+ * query; access.ts and ownership.ts for one package, channel or organization at a time. Nothing else in
  * the code base inspects roles, site administration, token scopes or channel restrictions.
  */
+export * from "./access";
+export * from "./access-levels";
 export * from "./actor";
 export * from "./can";
 export * from "./ownership";

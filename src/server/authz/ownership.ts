@@ -1,16 +1,18 @@
 /**
- * Who may see and change an owner's things (packages, files, tokens), one resource at a time. The SQL twin of
- * these rules, for queries over many rows, is visibility.ts; the two must agree (authz.test.ts checks both).
+ * Who may see an owner's things and mint tokens, one at a time, from what the actor carries. What depends on
+ * organizations, groups and collaborations is decided in the database: visibility.ts (conditions for queries) and
+ * package-access.ts (one package or owner); the tests check that they agree.
  */
 import { AppError } from "../errors";
 import type { Actor, SignedInActor } from "./actor";
-import { assertCan } from "./can";
-import { permissionsOfScopes, type Permission } from "./permissions";
+import { permissionsOfScopes } from "./permissions";
 
-/** What the policy needs to know about a package (or anything else an owner publishes). */
+/** What the policy needs to know about a package or one of its files. */
 export interface OwnedResource {
   ownerId: string;
   isPrivate: boolean;
+  /** The package, for grants through organizations, groups and collaborations. */
+  packageId?: string;
 }
 
 /**
@@ -27,27 +29,17 @@ export function restrictedOwnerOf(actor: Actor): string | null {
 }
 
 /**
- * Who may see an owner's private things: the owner and site administrators. Organizations, groups and
- * collaborators extend this here when they arrive.
+ * Whether the actor may see a package or file, one at a time: public ones, everything of the actor's own and, for
+ * site administrators, everyone's; beyond that, the private packages of `resource.ownerId` the actor reaches
+ * through organizations, groups and collaborations, which the caller read with visiblePackages (`grants`, the
+ * package ids). The protocol handler uses this for downloads, with the grants it keeps per channel revision.
  */
-export function canSeeOwnedResource(actor: Actor, resource: OwnedResource): boolean {
+export function canSeeOwnedResource(actor: Actor, resource: OwnedResource, grants?: ReadonlySet<string>): boolean {
   if (!canSeeOwner(actor, resource.ownerId)) return false;
   if (!resource.isPrivate) return true;
-  return actor.kind === "user" && (actor.user.id === resource.ownerId || actor.user.isSiteAdmin);
-}
-
-export function canManageOwner(actor: Actor, ownerId: string): boolean {
-  return actor.kind === "user" && canSeeOwner(actor, ownerId) && (actor.user.id === ownerId || actor.user.isSiteAdmin);
-}
-
-/**
- * For a resource the actor may not see, NOT_FOUND (no existence leak); for one it sees but may not change,
- * FORBIDDEN.
- */
-export function assertCanManage(actor: Actor, permission: Permission, resource: OwnedResource, noun = "package"): void {
-  assertCan(actor, permission);
-  if (!canSeeOwnedResource(actor, resource)) throw new AppError("NOT_FOUND", `This ${noun} does not exist.`);
-  if (!canManageOwner(actor, resource.ownerId)) throw new AppError("FORBIDDEN", `Only the owner can change this ${noun}.`);
+  if (actor.kind !== "user") return false;
+  if (actor.user.id === resource.ownerId || actor.user.isSiteAdmin) return true;
+  return resource.packageId !== undefined && grants !== undefined && grants.has(resource.packageId);
 }
 
 /**

@@ -23,7 +23,17 @@ export const permissions = {
   "conda:upload": { description: "Upload packages through the upload API (conda tooling, the granary CLI, the upload page)" },
   "pypi:download": { description: "Read PyPI indexes and download Python distributions" },
   "pypi:upload": { description: "Upload Python distributions with twine" },
+  "package:share": { description: "Give people and groups access to packages you administer" },
+  "package:transfer": { description: "Transfer packages to another owner you administer" },
+  "organization:read": { description: "See the organizations you belong to, their members and groups" },
+  "organization:create": { description: "Create organizations" },
+  "organization:update": { description: "Change the members and settings of organizations you administer" },
+  "organization:delete": { description: "Delete organizations you own" },
   "group:update": { description: "Add and change groups and their members" },
+  "billing:read": { description: "See the plan and usage of your account and your organizations" },
+  "billing:update": { description: "Change the plan of your account and the organizations you own" },
+  "notification:read": { description: "See your notifications" },
+  "notification:update": { description: "Mark your notifications read" },
   "token:read": { description: "See your access tokens" },
   "token:create": { description: "Create access tokens" },
   "token:revoke": { description: "Revoke access tokens" },
@@ -33,6 +43,9 @@ export const permissions = {
   "admin:outbox:read": { description: "Read outgoing e-mail kept in the outbox" },
   "admin:exceptions:read": { description: "Read recorded server errors" },
   "admin:audit:read": { description: "Read the site-wide security log" },
+  "admin:organizations:read": { description: "See every organization on the site" },
+  "admin:plans:read": { description: "See the plans and who has them" },
+  "admin:plans:update": { description: "Edit plans and assign them to any account or organization" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -40,9 +53,6 @@ export type Permission = keyof typeof permissions;
 export const allPermissions = Object.keys(permissions) as Permission[];
 
 export type Role = "anonymous" | "user" | "site_admin";
-
-/** Groups arrive with organizations; until then no role changes them, but the token scope for it exists. */
-const grantedByNoRoleYet: ReadonlySet<Permission> = new Set<Permission>(["group:update"]);
 
 const anonymousPermissions: Permission[] = [
   "site:read",
@@ -69,12 +79,23 @@ const userPermissions: Permission[] = [
   "token:read",
   "token:create",
   "token:revoke",
+  "package:share",
+  "package:transfer",
+  "organization:read",
+  "organization:create",
+  "organization:update",
+  "organization:delete",
+  "group:update",
+  "billing:read",
+  "billing:update",
+  "notification:read",
+  "notification:update",
 ];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
   anonymous: new Set(anonymousPermissions),
   user: new Set(userPermissions),
-  site_admin: new Set(allPermissions.filter((permission) => !grantedByNoRoleYet.has(permission))),
+  site_admin: new Set(allPermissions),
 };
 
 export const roleDescriptions: Record<Role, string> = {
@@ -97,6 +118,9 @@ export const sessionOnlyPermissions: ReadonlySet<Permission> = new Set<Permissio
   "account:update",
   "account:delete",
   "session:delete",
+  // Both are confirmed with the account's password or a typed name, by a person.
+  "organization:delete",
+  "package:transfer",
 ]);
 
 /** Every token may read what anyone may about the site itself. */
@@ -107,6 +131,11 @@ const apiReadPermissions: Permission[] = [
   "security-log:read",
   "package:read",
   "token:read",
+  "organization:read",
+  "billing:read",
+  "notification:read",
+  "admin:organizations:read",
+  "admin:plans:read",
   "admin:users:read",
   "admin:outbox:read",
   "admin:exceptions:read",
@@ -120,8 +149,14 @@ const apiWritePermissions: Permission[] = [
   "package:star",
   "token:create",
   "token:revoke",
+  "package:share",
+  "organization:create",
+  "organization:update",
+  "billing:update",
+  "notification:update",
   "admin:users:update",
   "admin:settings:update",
+  "admin:plans:update",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {

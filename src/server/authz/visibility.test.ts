@@ -1,56 +1,89 @@
 /**
- * The policy's two forms must agree: the SQL condition that listings, searches and indexes apply (visiblePackages)
- * and the one-resource check that downloads and changes apply (canSeeOwnedResource), on a real database, for every
- * kind of actor. And every actor in the same packageAudience for an owner sees exactly the same packages of it,
- * which is what lets the protocol handler cache one copy of an index per audience.
+ * The policy on a real database, for every kind of actor the issue names: a stranger, each group level reaching all
+ * packages and reaching selected ones, a collaborator, an organization's owner, a member removed a moment ago, a
+ * site administrator, and channel-restricted tokens. Expected answers are written out, not derived from the policy;
+ * then the policy's forms are checked against each other: the SQL condition (visiblePackages), the one-resource
+ * check with grants (canSeeOwnedResource), and packageAudience's promise that one audience sees one set.
  */
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { packages } from "@/server/db/schema";
+import { addGroupMember, createGroup } from "@/server/services/groups";
+import { listGrantedPrivatePackages } from "@/server/services/channels";
+import { addMember, removeMember } from "@/server/services/organizations";
+import { addCollaborator, addPackageGroup } from "@/server/services/package-sharing";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
-import { canSeeOwnedResource, canSeeOwner, packageAudience, tokenActor, visiblePackages, type Actor } from ".";
+import { anonymous, createPublishedPackage, createSiteAdmin, createTestOrganization, createUser, type TestUser } from "@/test/factories";
+import {
+  assertOrganizationAction,
+  assertPackageAction,
+  audienceOfGrants,
+  canSeeOwnedResource,
+  canSeeOwner,
+  channelAccessLevel,
+  knownAudience,
+  organizationStanding,
+  packageAccessLevel,
+  tokenActor,
+  visiblePackages,
+  type Actor,
+} from ".";
 
 const db = setUpTestDatabase();
 
-interface World {
-  alice: TestUser;
-  bob: TestUser;
-  admin: TestUser;
-  actors: Record<string, Actor>;
+type Name = "owner" | "administrator" | "writer" | "reader" | "selectedReader" | "selectedWriter" | "collaborator" | "stranger" | "removed" | "siteAdmin" | "rivalOwner";
+let people: Record<Name, TestUser>;
+let actors: Record<string, Actor>;
+let team: { id: string; username: string };
+let rivals: { id: string; username: string };
+const ids: Record<string, string> = {};
+
+function tokenOf(user: TestUser, channelOwnerId: string | null): Actor {
+  const { id, username, email, name, isSiteAdmin } = user;
+  return tokenActor({ id, username, email, name, isSiteAdmin }, { id: `t-${username}-${channelOwnerId ?? "any"}`, name: "ci", scopes: ["all"], channelOwnerId });
 }
 
-async function world(): Promise<World> {
-  const alice = await createUser(db, { username: "alice" });
-  const bob = await createUser(db, { username: "bob" });
-  const admin = await createSiteAdmin(db, { username: "boss" });
-  for (const owner of [alice, bob, admin]) {
-    await createPublishedPackage(db, owner, `${owner.username}-public`);
-    await createPublishedPackage(db, owner, `${owner.username}-private`, { isPrivate: true });
+// The database is emptied before every test, so each builds the world afresh.
+beforeEach(async () => {
+  const names: Name[] = ["owner", "administrator", "writer", "reader", "selectedReader", "selectedWriter", "collaborator", "stranger", "removed", "rivalOwner"];
+  const made: Partial<Record<Name, TestUser>> = {};
+  for (const name of names) made[name] = await createUser(db, { username: name.toLowerCase() });
+  made.siteAdmin = await createSiteAdmin(db, { username: "root" });
+  people = made as Record<Name, TestUser>;
+  const { owner } = people;
+  team = await createTestOrganization(db, owner, "team");
+  rivals = await createTestOrganization(db, people.rivalOwner, "rivals");
+  for (const [name, isPrivate] of [["p1", true], ["p2", true], ["p3", false], ["p4", true]] as const) {
+    ids[name] = (await createPublishedPackage(db, team, name, { isPrivate })).packageId;
   }
-  const token = (user: TestUser, channelOwnerId: string | null) =>
-    tokenActor({ id: user.id, username: user.username, email: user.email, name: user.name, isSiteAdmin: user.isSiteAdmin }, {
-      id: `t-${user.username}-${channelOwnerId ?? "any"}`,
-      name: "ci",
-      scopes: ["all"],
-      channelOwnerId,
-    });
-  return {
-    alice,
-    bob,
-    admin,
-    actors: {
-      anonymous: anonymous(),
-      alice: alice.actor,
-      bob: bob.actor,
-      admin: admin.actor,
-      "alice's token": token(alice, null),
-      "alice's token for alice": token(alice, alice.id),
-      "alice's token for bob": token(alice, bob.id),
-      "the admin's token for bob": token(admin, bob.id),
-    },
-  };
-}
+  ids.r1 = (await createPublishedPackage(db, rivals, "r1", { isPrivate: true })).packageId;
+  ids.mine = (await createPublishedPackage(db, people.stranger, "mine", { isPrivate: true })).packageId;
+
+  const as = owner.actor;
+  const organization = team.username;
+  await createGroup(db, as, { organization, name: "Admins", level: "admin", reachesAllPackages: true });
+  await createGroup(db, as, { organization, name: "Writers", level: "write", reachesAllPackages: true });
+  await createGroup(db, as, { organization, name: "Readers", level: "read", reachesAllPackages: true });
+  await addGroupMember(db, as, { organization, group: "Admins", username: "administrator" });
+  await addGroupMember(db, as, { organization, group: "Writers", username: "writer" });
+  await addGroupMember(db, as, { organization, group: "Readers", username: "reader" });
+  await addGroupMember(db, as, { organization, group: "Readers", username: "removed" });
+  await removeMember(db, as, { organization, username: "removed" });
+  // Package Settings → Collaborators → Add group creates the group over selected packages.
+  await addPackageGroup(db, as, { owner: organization, name: "p1", group: "P1 readers", level: "read" });
+  await addPackageGroup(db, as, { owner: organization, name: "p1", group: "P1 writers", level: "write" });
+  await addGroupMember(db, as, { organization, group: "P1 readers", username: "selectedreader" });
+  await addGroupMember(db, as, { organization, group: "P1 writers", username: "selectedwriter" });
+  await addCollaborator(db, as, { owner: organization, name: "p2", username: "collaborator" });
+  await addMember(db, as, { organization, username: "stranger", role: "member" });
+  await removeMember(db, as, { organization, username: "stranger" });
+
+  actors = Object.fromEntries(Object.entries(people).map(([name, person]) => [name, person.actor]));
+  actors.anonymous = anonymous();
+  actors["writer's token for team"] = tokenOf(people.writer, team.id);
+  actors["writer's token for rivals"] = tokenOf(people.writer, rivals.id);
+  actors["root's token for rivals"] = tokenOf(people.siteAdmin, rivals.id);
+});
 
 async function visibleNames(actor: Actor, ownerId?: string): Promise<string[]> {
   const rows = await db
@@ -60,48 +93,132 @@ async function visibleNames(actor: Actor, ownerId?: string): Promise<string[]> {
   return rows.map((row) => row.name).sort();
 }
 
-describe("visiblePackages and canSeeOwnedResource", () => {
-  let setting: World;
-  beforeEach(async () => {
-    setting = await world();
+describe("what each actor sees and may do", () => {
+  const everything = ["mine", "p1", "p2", "p3", "p4", "r1"];
+  const expectedVisible: Record<string, string[]> = {
+    anonymous: ["p3"],
+    owner: ["p1", "p2", "p3", "p4"],
+    administrator: ["p1", "p2", "p3", "p4"],
+    writer: ["p1", "p2", "p3", "p4"],
+    reader: ["p1", "p2", "p3", "p4"],
+    selectedReader: ["p1", "p3"],
+    selectedWriter: ["p1", "p3"],
+    collaborator: ["p2", "p3"],
+    stranger: ["mine", "p3"],
+    removed: ["p3"],
+    rivalOwner: ["p3", "r1"],
+    siteAdmin: everything,
+    "writer's token for team": ["p1", "p2", "p3", "p4"],
+    "writer's token for rivals": [],
+    "root's token for rivals": ["r1"],
+  };
+
+  it("sees exactly the packages its access gives it", async () => {
+    for (const [name, expected] of Object.entries(expectedVisible)) expect(await visibleNames(actors[name]!), name).toEqual(expected);
   });
 
-  it("agree for every kind of actor", async () => {
-    const everyPackage = await db.select({ name: packages.name, ownerId: packages.ownerId, isPrivate: packages.isPrivate }).from(packages);
-    expect(everyPackage).toHaveLength(6);
-    for (const [label, actor] of Object.entries(setting.actors)) {
-      const expected = everyPackage.filter((pkg) => canSeeOwnedResource(actor, pkg)).map((pkg) => pkg.name).sort();
-      expect(await visibleNames(actor), label).toEqual(expected);
+  it("holds the level its group, collaboration or ownership gives, package by package", async () => {
+    const level = (name: string, pkg: string) => packageAccessLevel(db, actors[name]!, ids[pkg]!);
+    const expected: [string, string, string | null][] = [
+      ["owner", "p4", "admin"],
+      ["administrator", "p4", "admin"],
+      ["writer", "p4", "write"],
+      ["reader", "p4", "read"],
+      ["reader", "p3", "read"],
+      ["selectedReader", "p1", "read"],
+      ["selectedReader", "p2", null],
+      ["selectedWriter", "p1", "write"],
+      ["selectedWriter", "p3", "read"],
+      ["collaborator", "p2", "write"],
+      ["collaborator", "p1", null],
+      ["stranger", "p3", "read"],
+      ["stranger", "p1", null],
+      ["removed", "p1", null],
+      ["anonymous", "p3", "read"],
+      ["anonymous", "p1", null],
+      ["siteAdmin", "r1", "admin"],
+      ["rivalOwner", "p1", null],
+      ["writer's token for rivals", "p3", null],
+    ];
+    for (const [name, pkg, want] of expected) expect(await level(name, pkg), `${name} on ${pkg}`).toBe(want);
+  });
+
+  it("refuses what a level does not allow, and hides what it does not reach", async () => {
+    await expect(assertPackageAction(db, actors.reader!, ids.p1!, "upload")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assertPackageAction(db, actors.writer!, ids.p1!, "changePrivacy")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assertPackageAction(db, actors.collaborator!, ids.p2!, "delete")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assertPackageAction(db, actors.stranger!, ids.p1!, "see")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(assertPackageAction(db, actors.removed!, ids.p1!, "download")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(assertPackageAction(db, actors.anonymous!, ids.p3!, "upload")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(assertPackageAction(db, actors.selectedWriter!, ids.p1!, "label")).resolves.toBe("write");
+    await expect(assertPackageAction(db, actors.administrator!, ids.p4!, "transfer")).resolves.toBe("admin");
+  });
+
+  it("gives channel-wide access only to groups over every package and to owners", async () => {
+    const expected: Record<string, string | null> = {
+      owner: "admin",
+      administrator: "admin",
+      writer: "write",
+      reader: "read",
+      selectedWriter: null,
+      collaborator: null,
+      stranger: null,
+      anonymous: null,
+      siteAdmin: "admin",
+      "writer's token for rivals": null,
+    };
+    for (const [name, level] of Object.entries(expected)) expect(await channelAccessLevel(db, actors[name]!, team.id), name).toBe(level);
+  });
+
+  it("knows each member's standing in the organization", async () => {
+    const expected: Record<string, string | null> = {
+      owner: "owner",
+      administrator: "administrator",
+      writer: "member",
+      selectedReader: "member",
+      collaborator: null,
+      removed: null,
+      stranger: null,
+      siteAdmin: "owner",
+    };
+    for (const [name, standing] of Object.entries(expected)) expect(await organizationStanding(db, actors[name]!, team.id), name).toBe(standing);
+    await expect(assertOrganizationAction(db, actors.writer!, team, "manageGroups")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assertOrganizationAction(db, actors.administrator!, team, "delete")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assertOrganizationAction(db, actors.stranger!, team, "see")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(assertOrganizationAction(db, actors.administrator!, team, "manageMembers")).resolves.toBe("administrator");
+  });
+});
+
+describe("the policy's forms agree", () => {
+  it("one resource at a time, with the channel's grants, as the SQL condition says", async () => {
+    const all = await db.select({ id: packages.id, name: packages.name, ownerId: packages.ownerId, isPrivate: packages.isPrivate }).from(packages);
+    for (const [name, actor] of Object.entries(actors)) {
+      const seen: string[] = [];
+      for (const pkg of all) {
+        const grants = actor.kind === "user" ? new Set(await listGrantedPrivatePackages(db, actor, pkg.ownerId)) : undefined;
+        if (canSeeOwnedResource(actor, { ownerId: pkg.ownerId, isPrivate: pkg.isPrivate, packageId: pkg.id }, grants)) seen.push(pkg.name);
+      }
+      expect(seen.sort(), name).toEqual(await visibleNames(actor));
     }
   });
 
-  it("show what the issue promises, written out", async () => {
-    const { actors } = setting;
-    expect(await visibleNames(actors.anonymous!)).toEqual(["alice-public", "bob-public", "boss-public"]);
-    expect(await visibleNames(actors.bob!)).toEqual(["alice-public", "bob-private", "bob-public", "boss-public"]);
-    expect(await visibleNames(actors.admin!)).toHaveLength(6);
-    expect(await visibleNames(actors["alice's token for bob"]!)).toEqual(["bob-public"]);
-    expect(await visibleNames(actors["the admin's token for bob"]!)).toEqual(["bob-private", "bob-public"]);
-  });
-
-  it("give every actor of one audience the same packages of that owner", async () => {
-    const owners = [setting.alice, setting.bob, setting.admin];
-    for (const owner of owners) {
+  it("every actor of one audience sees the same packages of an owner", async () => {
+    for (const owner of [team, rivals]) {
       const byAudience = new Map<string, string[]>();
-      for (const [label, actor] of Object.entries(setting.actors)) {
-        // A token restricted to another channel sees nothing of this owner: its requests end in a 404 before any index.
+      for (const [name, actor] of Object.entries(actors)) {
+        const seen = await visibleNames(actor, owner.id);
         if (!canSeeOwner(actor, owner.id)) {
-          expect(await visibleNames(actor, owner.id), label).toEqual([]);
+          expect(seen, name).toEqual([]);
           continue;
         }
-        const audience = packageAudience(actor, owner.id);
-        const seen = await visibleNames(actor, owner.id);
+        const known = knownAudience(actor, owner.id);
+        const audience = known ?? audienceOfGrants(actor.kind === "user" ? await listGrantedPrivatePackages(db, actor, owner.id) : []);
         const first = byAudience.get(audience);
-        if (first) expect(seen, `${label} for ${owner.username}`).toEqual(first);
+        if (first) expect(seen, `${name} for ${owner.username}`).toEqual(first);
         else byAudience.set(audience, seen);
       }
-      expect(byAudience.get("everything")).toEqual([`${owner.username}-private`, `${owner.username}-public`]);
-      expect(byAudience.get("public")).toEqual([`${owner.username}-public`]);
+      // Readers of every package, administrators and writers share one view; selected groups share another.
+      expect(byAudience.size).toBeGreaterThan(1);
     }
   });
 });

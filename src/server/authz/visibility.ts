@@ -1,33 +1,106 @@
 /**
- * The SQL side of the policy: which packages an actor may see, as one condition on the `packages` table that
- * every listing, search, channel index and simple page puts in its WHERE clause, so that nothing private is ever
- * fetched for someone who may not see it. ownership.ts holds the same rules for one resource at a time; the two
- * must agree (authz.test.ts checks them against each other on a real database).
+ * The SQL side of the policy: which packages an actor holds a level of access to, as one condition on the
+ * `packages` table that every listing, search, channel index and simple page puts in its WHERE clause, so that
+ * nothing private is ever fetched for someone who may not see it. Access to a package comes from, in order: being
+ * its owner (or an owner of its organization), a group of its organization that reaches it, being a collaborator,
+ * or its being public; site administrators reach everything. A token restricted to one channel reaches nothing
+ * outside it. ownership.ts and package-access.ts decide the same things one resource at a time; the tests check
+ * that they agree.
  */
-import { and, eq, or, sql, type SQL } from "drizzle-orm";
-import { packages } from "../db/schema";
+import { createHash } from "node:crypto";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { groupMembers, groupPackages, groups, organizationMembers, packageCollaborators, packages } from "../db/schema";
+import { levelsAtLeast, type AccessLevel } from "./access-levels";
 import type { Actor } from "./actor";
 import { restrictedOwnerOf } from "./ownership";
 
-/** The condition for packages the actor may see: public ones, its own, and everything for site administrators. */
-export function visiblePackages(actor: Actor): SQL {
-  if (actor.kind === "anonymous") return eq(packages.isPrivate, false);
+/** Organizations the user owns: they administer all of the organization's packages. */
+function ownedOrganizations(userId: string) {
+  return sql`(select ${organizationMembers.organizationId} from ${organizationMembers} where ${organizationMembers.userId} = ${userId} and ${organizationMembers.role} = 'owner')`;
+}
+
+/** Organizations where one of the user's groups reaches every package at the level or above. */
+function organizationsReachedWholly(userId: string, level: AccessLevel) {
+  return sql`(select ${groups.organizationId} from ${groups} join ${groupMembers} on ${groupMembers.groupId} = ${groups.id}
+    where ${groupMembers.userId} = ${userId} and ${groups.reachesAllPackages} and ${inArray(groups.level, levelsAtLeast(level))})`;
+}
+
+/** Packages one of the user's groups was given, at the level or above. */
+function packagesGivenToGroups(userId: string, level: AccessLevel) {
+  return sql`(select ${groupPackages.packageId} from ${groupPackages}
+    join ${groups} on ${groups.id} = ${groupPackages.groupId}
+    join ${groupMembers} on ${groupMembers.groupId} = ${groups.id}
+    where ${groupMembers.userId} = ${userId} and not ${groups.reachesAllPackages} and ${inArray(groups.level, levelsAtLeast(level))})`;
+}
+
+/** Collaborators read and write, as on anaconda.org; they do not administer. */
+function collaborations(userId: string) {
+  return sql`(select ${packageCollaborators.packageId} from ${packageCollaborators} where ${packageCollaborators.userId} = ${userId})`;
+}
+
+/**
+ * The owners in whose whole channel the actor holds the level: itself, organizations it owns, and organizations
+ * where a group of its reaches every package at that level. As a condition on an owner id column.
+ */
+export function ownersWithAccess(actor: Actor, level: AccessLevel, ownerId: AnyPgColumn = packages.ownerId): SQL {
+  if (actor.kind === "anonymous") return sql`false`;
+  const restrictedTo = restrictedOwnerOf(actor);
+  const channel = restrictedTo ? eq(ownerId, restrictedTo) : undefined;
+  if (actor.user.isSiteAdmin) return and(channel, sql`true`)!;
+  const userId = actor.user.id;
+  return and(
+    channel,
+    or(eq(ownerId, userId), sql`${ownerId} in ${ownedOrganizations(userId)}`, sql`${ownerId} in ${organizationsReachedWholly(userId, level)}`),
+  )!;
+}
+
+/** The condition for packages on which the actor holds at least `level`. */
+export function packagesWithAccess(actor: Actor, level: AccessLevel): SQL {
+  if (actor.kind === "anonymous") return level === "read" ? eq(packages.isPrivate, false) : sql`false`;
+  const userId = actor.user.id;
   const restrictedTo = restrictedOwnerOf(actor);
   const channel = restrictedTo ? eq(packages.ownerId, restrictedTo) : undefined;
-  const reach = actor.user.isSiteAdmin ? undefined : or(eq(packages.isPrivate, false), eq(packages.ownerId, actor.user.id));
-  return and(channel, reach) ?? sql`true`;
+  if (actor.user.isSiteAdmin) return and(channel, sql`true`)!;
+  // Uncorrelated subqueries: PostgreSQL works each out once per query, not once per package row.
+  const reach = or(
+    level === "read" ? eq(packages.isPrivate, false) : undefined,
+    eq(packages.ownerId, userId),
+    sql`${packages.ownerId} in ${ownedOrganizations(userId)}`,
+    sql`${packages.ownerId} in ${organizationsReachedWholly(userId, level)}`,
+    sql`${packages.id} in ${packagesGivenToGroups(userId, level)}`,
+    level === "admin" ? undefined : sql`${packages.id} in ${collaborations(userId)}`,
+  );
+  return and(channel, reach)!;
+}
+
+/** The condition for packages the actor may see: public ones and every one it holds any access to. */
+export function visiblePackages(actor: Actor): SQL {
+  return packagesWithAccess(actor, "read");
 }
 
 /**
  * Which of an owner's packages the actor sees, as a name: any two actors with the same audience for an owner see
- * exactly the same packages of it (through visiblePackages), so the protocol handler keeps one copy of each of the
- * owner's indexes per audience, and answers the owner's private ones with `private` cache headers.
+ * exactly the same packages of it, so the protocol handler keeps one copy of each of the owner's indexes per
+ * audience. `grants:<digest>` names one particular set of private packages (audienceOfGrants).
  */
-export type PackageAudience = "everything" | "public";
+export type PackageAudience = "public" | "everything" | `grants:${string}`;
 
-export function packageAudience(actor: Actor, ownerId: string): PackageAudience {
+/**
+ * The audience the policy can tell without the database: visitors see the public packages, the owner and site
+ * administrators everything. Null when it depends on the actor's organizations, groups and collaborations: then
+ * the private packages the actor reaches (through visiblePackages) decide, through audienceOfGrants.
+ */
+export function knownAudience(actor: Actor, ownerId: string): "public" | "everything" | null {
   if (actor.kind === "anonymous") return "public";
   const restrictedTo = restrictedOwnerOf(actor);
   if (restrictedTo && restrictedTo !== ownerId) return "public";
-  return actor.user.isSiteAdmin || actor.user.id === ownerId ? "everything" : "public";
+  return actor.user.isSiteAdmin || actor.user.id === ownerId ? "everything" : null;
+}
+
+/** The audience of an actor who sees exactly these private packages of an owner, besides its public ones. */
+export function audienceOfGrants(privatePackageIds: Iterable<string>): PackageAudience {
+  const ids = [...privatePackageIds].sort();
+  if (ids.length === 0) return "public";
+  return `grants:${createHash("sha256").update(ids.join(",")).digest("base64url").slice(0, 22)}`;
 }

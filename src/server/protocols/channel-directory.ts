@@ -6,7 +6,8 @@
  * this handler forget the owner at once, so a client that uploads and then installs sees its file.
  */
 import type { Db } from "../db";
-import { findChannel, findDownloadableFile, type Channel, type DownloadableFile } from "../services/channels";
+import type { Actor } from "../authz";
+import { findChannel, findDownloadableFile, listGrantedPrivatePackages, type Channel, type DownloadableFile } from "../services/channels";
 import { RevisionCache } from "./index-cache";
 
 interface Remembered {
@@ -18,6 +19,8 @@ export class ChannelDirectory {
   private readonly remembered = new Map<string, Remembered>();
   /** File rows by place, valid for one channel revision, so a download costs no query of its own. */
   private readonly files = new RevisionCache<DownloadableFile | null>(10_000);
+  /** Private packages each signed-in account reaches in a channel, valid for one channel revision. */
+  private readonly grantsByAccount = new RevisionCache<ReadonlySet<string>>(10_000);
   /** Queries actually made, for tests and diagnostics. */
   lookups = 0;
 
@@ -52,6 +55,15 @@ export class ChannelDirectory {
   /** After a change made here, the next request reads the owner's new revision. */
   forget(ownerName: string): void {
     this.remembered.delete(ownerName.toLowerCase());
+  }
+
+  /**
+   * The channel's private packages the actor reaches through organizations, groups and collaborations. Access
+   * changes move the channel's revision, so an answer kept for a revision stays exact.
+   */
+  grants(channel: Channel, actor: Extract<Actor, { kind: "user" }>): Promise<ReadonlySet<string>> {
+    const key = `${channel.ownerId} ${actor.user.id} ${actor.token?.channelOwnerId ?? "*"}`;
+    return this.grantsByAccount.get(key, channel.revision, async () => new Set(await listGrantedPrivatePackages(this.db, actor, channel.ownerId)));
   }
 
   findFile(channel: Channel, where: { subdir: string; filename: string; label?: string }): Promise<DownloadableFile | null> {

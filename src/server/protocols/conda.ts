@@ -3,18 +3,16 @@
  * document, which conda accepts as a superset), and package downloads, each per label (`main` = no label).
  */
 import { condaSubdirs } from "@/shared/reserved-names";
-import { canSeeOwnedResource } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
-import { channelScope, indexCacheControl, notInIndex, requireChannel, requireLabel, type RequestContext } from "./context";
+import { channelScope, indexCacheControl, requireChannel, requireDownloadable, requireLabel, type RequestContext, type ScopedIndex } from "./context";
 import { serveStoredFile } from "./files";
 import { makeDocument, type IndexDocument } from "./index-cache";
 import { sendIndex } from "./send-index";
 
 const jsonType = "application/json";
 
-type ScopedIndex = ReturnType<typeof channelScope>;
 
 /** One cached copy of each index per owner, label and audience: everyone in an audience sees the same packages. */
 function cacheKey(scope: ScopedIndex, document: string): string {
@@ -55,7 +53,8 @@ export async function serveRepodata(
 ): Promise<void> {
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
-  const scope = channelScope(context, channel, label);
+  const found = channelScope(context, channel, label);
+  const scope = found instanceof Promise ? await found : found;
   const entry = await context.services.indexes.get(cacheKey(scope, `repodata ${params.subdir}`), channel.revision, () =>
     buildRepodata(context.services.db, scope, channel, params.subdir),
   );
@@ -152,7 +151,8 @@ export async function buildChanneldata(db: Db, scope: ChannelScope, channel: Cha
 export async function serveChanneldata(context: RequestContext, params: { owner: string; label: string }): Promise<void> {
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
-  const scope = channelScope(context, channel, label);
+  const found = channelScope(context, channel, label);
+  const scope = found instanceof Promise ? await found : found;
   const entry = await context.services.indexes.get(cacheKey(scope, "channeldata"), channel.revision, () => buildChanneldata(context.services.db, scope, channel));
   await sendIndex(context, entry, { cacheControl: indexCacheControl(scope), vary: "Accept-Encoding" });
 }
@@ -163,9 +163,7 @@ export async function serveCondaDownload(context: RequestContext, params: { owne
   const label = requireLabel(params.label);
   if (!condaSubdirs.has(params.subdir)) throw new AppError("NOT_FOUND", `${params.subdir} is not a conda platform.`);
   const channel = await requireChannel(context, params.owner);
-  const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename, label });
-  if (!file || file.fileType !== "conda" || !canSeeOwnedResource(context.actor, file)) {
-    throw notInIndex(channel, `${params.subdir}/${params.filename} under the label ${label}`);
-  }
+  const found = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename, label });
+  const file = await requireDownloadable(context, channel, found, `${params.subdir}/${params.filename} under the label ${label}`, (found) => found.fileType === "conda");
   await serveStoredFile(context, file, { countDownload: true });
 }

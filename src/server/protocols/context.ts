@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { labelSchema } from "@/shared/schemas/packages";
-import { canSeeOwner, packageAudience, type Actor, type PackageAudience, type Permission } from "../authz";
+import { audienceOfGrants, canSeeOwnedResource, canSeeOwner, knownAudience, type Actor, type PackageAudience, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { Channel, ChannelScope } from "../services/channels";
+import type { Channel, ChannelScope, DownloadableFile } from "../services/channels";
 import type { DownloadCounter } from "../services/downloads";
 import type { BlobStore } from "../storage";
 import type { ChannelDirectory } from "./channel-directory";
@@ -56,14 +56,46 @@ export async function requireChannel(context: RequestContext, ownerName: string)
   return channel;
 }
 
-/** The owner's indexes as this actor sees them (channels.ts), and the audience that names that view in caches. */
-export function channelScope(context: RequestContext, channel: Channel, label: string): ChannelScope & { audience: PackageAudience } {
-  return { actor: context.actor, ownerId: channel.ownerId, label, audience: packageAudience(context.actor, channel.ownerId) };
+/** The private packages the actor reaches in this channel beyond what the policy knows without asking. */
+function grantsIn(context: RequestContext, channel: Channel): Promise<ReadonlySet<string>> | undefined {
+  const { actor } = context;
+  if (actor.kind !== "user" || knownAudience(actor, channel.ownerId) !== null) return undefined;
+  return context.services.channels.grants(channel, actor);
+}
+
+export type ScopedIndex = ChannelScope & { audience: PackageAudience };
+
+/**
+ * The owner's indexes as this actor sees them (channels.ts), and the audience that names that view in caches.
+ * Without a promise when the policy knows the audience outright (visitors, the owner): the common package request.
+ */
+export function channelScope(context: RequestContext, channel: Channel, label: string): ScopedIndex | Promise<ScopedIndex> {
+  const known = knownAudience(context.actor, channel.ownerId);
+  if (known) return { actor: context.actor, ownerId: channel.ownerId, label, audience: known };
+  return grantsIn(context, channel)!.then((grants) => ({ actor: context.actor, ownerId: channel.ownerId, label, audience: audienceOfGrants(grants) }));
 }
 
 /** An index showing private packages stays out of shared caches; either way clients revalidate (a cheap 304). */
 export function indexCacheControl(scope: { audience: PackageAudience }): string {
-  return scope.audience === "everything" ? "private, no-cache" : "public, no-cache";
+  return scope.audience === "public" ? "public, no-cache" : "private, no-cache";
+}
+
+/**
+ * Whether the actor may download the file: the policy's one-resource check, with the channel's grants when the
+ * file is private and the actor reaches it (if at all) through organizations, groups or collaborations.
+ */
+export function mayDownload(context: RequestContext, channel: Channel, file: DownloadableFile): boolean | Promise<boolean> {
+  const grants = file.isPrivate ? grantsIn(context, channel) : undefined;
+  if (!grants) return canSeeOwnedResource(context.actor, file);
+  return grants.then((reached) => canSeeOwnedResource(context.actor, file, reached));
+}
+
+/** The file, when it exists and the actor may download it; otherwise the same answer as for a missing one. */
+export async function requireDownloadable(context: RequestContext, channel: Channel, file: DownloadableFile | null, what: string, accepts: (file: DownloadableFile) => boolean = () => true): Promise<DownloadableFile> {
+  if (!file || !accepts(file)) throw notInIndex(channel, what);
+  const allowed = mayDownload(context, channel, file);
+  if (!(allowed instanceof Promise ? await allowed : allowed)) throw notInIndex(channel, what);
+  return file;
 }
 
 /**

@@ -3,10 +3,9 @@
  * core metadata and PEP 700 sizes, upload times and versions, and the files and metadata behind the links.
  * Links are relative to the page, so the same page works behind any proxy prefix.
  */
-import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
 import { getSimpleProject, listSimpleProjects, type SimpleProject } from "../services/channels";
-import { channelScope, indexCacheControl, notInIndex, requireChannel, requireLabel, type RequestContext } from "./context";
+import { channelScope, indexCacheControl, notInIndex, requireChannel, requireDownloadable, requireLabel, type RequestContext, type ScopedIndex } from "./context";
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
 import { makeDocument, type IndexEntry } from "./index-cache";
@@ -63,7 +62,6 @@ function htmlPage(title: string, body: string): string {
   ].join("\n");
 }
 
-type ScopedIndex = ReturnType<typeof channelScope>;
 
 /** One cached copy of each page per owner, label, audience and format: everyone in an audience sees the same projects. */
 function cacheKey(scope: ScopedIndex, document: string, format: SimpleFormat): string {
@@ -76,7 +74,8 @@ export async function serveSimpleIndex(context: RequestContext, params: { owner:
   const label = requireLabel(params.label);
   const channel = await requireChannel(context, params.owner);
   const format = negotiateSimpleFormat(headerValue(context.request, "accept"));
-  const scope = channelScope(context, channel, label);
+  const found = channelScope(context, channel, label);
+  const scope = found instanceof Promise ? await found : found;
   const entry = await context.services.indexes.get(cacheKey(scope, "/", format), channel.revision, async (): Promise<IndexEntry> => {
     const projects = await listSimpleProjects(context.services.db, scope);
     const body =
@@ -139,7 +138,8 @@ export async function serveSimpleProject(
   const { labelled } = params;
   // From /<owner>/simple/<project>/ (or /<owner>/label/<label>/simple/<project>/) up to /<owner>/pypi/files/.
   const filesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
-  const scope = channelScope(context, channel, label);
+  const found = channelScope(context, channel, label);
+  const scope = found instanceof Promise ? await found : found;
   const entry = await context.services.indexes.get(
     cacheKey(scope, `${labelled ? "labelled" : "plain"} ${params.project}`, format),
     channel.revision,
@@ -170,9 +170,7 @@ export async function serveSimpleRedirect(context: RequestContext, params: { loc
 async function findPythonFile(context: RequestContext, owner: string, filename: string) {
   const channel = await requireChannel(context, owner);
   const file = await context.services.channels.findFile(channel, { subdir: "pypi", filename });
-  const isDistribution = file?.fileType === "wheel" || file?.fileType === "sdist";
-  if (!file || !isDistribution || !canSeeOwnedResource(context.actor, file)) throw notInIndex(channel, filename);
-  return file;
+  return requireDownloadable(context, channel, file, filename, (found) => found.fileType === "wheel" || found.fileType === "sdist");
 }
 
 export async function servePythonFile(context: RequestContext, params: { owner: string; filename: string }): Promise<void> {

@@ -3,10 +3,9 @@
  * assertCan before the handler runs), whether a browser session may stand in for Basic credentials, and how
  * errors are written. A test walks this table and fails on any route that declares no permission.
  */
-import { canSeeOwnedResource } from "../authz";
 import { AppError } from "../errors";
 import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
-import { notInIndex, requireChannel, type RequestContext, type RouteDefinition } from "./context";
+import { requireChannel, requireDownloadable, type RequestContext, type RouteDefinition } from "./context";
 import { serveStoredFile } from "./files";
 import type { RouteMatch, RouteName } from "./match";
 import { servePythonFile, servePythonMetadata, serveSimpleIndex, serveSimpleProject, serveSimpleRedirect } from "./pypi";
@@ -22,8 +21,8 @@ const read = ["GET", "HEAD"] as const;
 /** /<owner>/files/<subdir>/<filename>: any file, for links on the web pages and scripts. */
 async function serveAnyFile(context: RequestContext, params: ParamsOf<"fileDownload">): Promise<void> {
   const channel = await requireChannel(context, params.owner);
-  const file = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename });
-  if (!file || !canSeeOwnedResource(context.actor, file)) throw notInIndex(channel, `${params.subdir}/${params.filename}`);
+  const found = await context.services.channels.findFile(channel, { subdir: params.subdir, filename: params.filename });
+  const file = await requireDownloadable(context, channel, found, `${params.subdir}/${params.filename}`);
   const inline = file.fileType === "conda" || file.fileType === "wheel" || file.fileType === "sdist";
   await serveStoredFile(context, file, { countDownload: true, attachment: !inline });
 }

@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import busboy from "busboy";
-import { canManageOwner } from "../authz";
+import { mayPublishUnder } from "../authz";
 import { AppError } from "../errors";
 import type { Channel } from "../services/channels";
 import { ChecksumMismatchError, publishFile } from "../services/publishing";
@@ -16,9 +16,11 @@ import { headerValue, sendBuffer } from "./http";
 /** A multipart body carries form fields besides the file: allow for them before calling a body too large. */
 const multipartAllowance = 2 * 1024 * 1024;
 
-function requirePublisher(context: RequestContext, channel: Channel): void {
+async function requirePublisher(context: RequestContext, channel: Channel): Promise<void> {
   // Checked before a byte of the body is read, so a refused upload costs nothing.
-  if (!canManageOwner(context.actor, channel.ownerId)) throw new AppError("FORBIDDEN", `You cannot publish under ${channel.username}.`);
+  if (!(await mayPublishUnder(context.services.db, context.actor, channel.ownerId))) {
+    throw new AppError("FORBIDDEN", `You cannot publish under ${channel.username}.`);
+  }
 }
 
 function refuseDeclaredOversize(context: RequestContext, allowance: number): void {
@@ -49,7 +51,7 @@ const md5Pattern = /^[0-9a-fA-F]{32}$/;
 export async function serveCondaUpload(context: RequestContext, params: { owner: string; filename: string }): Promise<void> {
   const { query, services } = context;
   const channel = await requireChannel(context, params.owner);
-  requirePublisher(context, channel);
+  await requirePublisher(context, channel);
   const expectedSha256 = query.get("sha256");
   if (expectedSha256 !== null && !sha256Pattern.test(expectedSha256)) {
     throw new AppError("BAD_REQUEST", "The sha256 parameter must be 64 hexadecimal digits.");
@@ -185,7 +187,7 @@ function checkTwineFields(form: TwineForm, upload: { blob: ReceivedBlob; filenam
 export async function serveTwineUpload(context: RequestContext, params: { owner: string }): Promise<void> {
   const { services } = context;
   const channel = await requireChannel(context, params.owner);
-  requirePublisher(context, channel);
+  await requirePublisher(context, channel);
   if (!headerValue(context.request, "content-type")?.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("BAD_REQUEST", "Upload with Content-Type multipart/form-data, as twine does.");
   }

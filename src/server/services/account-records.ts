@@ -24,28 +24,40 @@ export interface SessionGrant {
   sessionVersion: number;
 }
 
+/**
+ * People's accounts only: organizations share the table (and the namespace) but never sign in. The literal keeps
+ * lookups on the partial unique index of e-mail addresses.
+ */
+export const isPersonalAccount = sql`${users.kind} = 'user'`;
+
 export function findByLogin(db: Db, login: string) {
   const key = login.trim().toLowerCase();
   return db
     .select()
     .from(users)
-    .where(or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`))
+    .where(and(isPersonalAccount, or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`)))
     .limit(1)
     .then((rows) => rows[0]);
 }
 
 export function findByEmail(db: Db, email: string) {
-  return db.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`);
+  return db
+    .select()
+    .from(users)
+    .where(and(isPersonalAccount, sql`lower(${users.email}) = ${email.trim().toLowerCase()}`));
 }
 
 export async function loadUser(db: Db, id: string): Promise<UserRow> {
-  const [user] = await db.select().from(users).where(eq(users.id, id));
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), isPersonalAccount));
   if (!user) throw new AppError("NOT_FOUND", "This account no longer exists.");
   return user;
 }
 
 /** Takes a link's secret exactly once: marking it used and checking it are one statement. */
-export async function consumeLinkSecret(db: Db, purpose: "password_reset" | "email_change", secret: string) {
+export async function consumeLinkSecret(db: Db, purpose: (typeof accountTokens.$inferSelect)["purpose"], secret: string) {
   const [token] = await db
     .update(accountTokens)
     .set({ usedAt: new Date() })

@@ -24,6 +24,7 @@ import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
+import { grantAcademicPlanIfEligible } from "./plans";
 import { describeToken } from "./tokens";
 
 // ---------------------------------------------------------------------------------------------- sign-up
@@ -35,17 +36,33 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
     throw new AppError("FORBIDDEN", "Registration is closed on this site. Ask an administrator for an account.");
   }
   const passwordHash = await hashPassword(input.password);
+  const confirmation = createLinkSecret();
   try {
-    return await db.transaction(async (tx) => {
-      const [user] = await tx.insert(users).values({ username: input.username, email: input.email, passwordHash }).returning();
-      if (!user) throw new Error("Inserting the user returned no row.");
+    const user = await db.transaction(async (tx) => {
+      const [created] = await tx.insert(users).values({ username: input.username, email: input.email, passwordHash }).returning();
+      if (!created) throw new Error("Inserting the user returned no row.");
+      // The address is confirmed by a link sent to it: recovery mail can be trusted to reach its owner, and
+      // academic plans follow from confirmed addresses.
+      await tx.insert(accountTokens).values({
+        userId: created.id,
+        purpose: "email_confirmation",
+        secretHash: confirmation.secretHash,
+        newEmail: created.email,
+        expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
+      });
       await recordAudit(tx, actor, {
         action: "account.sign_up",
-        target: { type: "user", id: user.id, label: user.username },
-        subjectUserId: user.id,
+        target: { type: "user", id: created.id, label: created.username },
+        subjectUserId: created.id,
       });
-      return { userId: user.id, sessionVersion: user.sessionVersion };
+      return created;
     });
+    await sendEmail(db, {
+      to: user.email,
+      template: "confirmEmail",
+      props: { username: user.username, confirmUrl: `${publicUrl()}/confirm-email?token=${confirmation.secret}`, expiresInHours: linkLifetimeHours },
+    });
+    return { userId: user.id, sessionVersion: user.sessionVersion };
   } catch (error) {
     const constraint = uniqueViolationConstraint(error);
     if (constraint === "users_username_lower_unique") throw AppError.field("username", "This username is taken.", "CONFLICT");
@@ -83,6 +100,7 @@ export async function getAccount(db: Db, actor: Actor) {
     createdAt: user.createdAt,
     lastSignInAt: user.lastSignInAt,
     pendingEmail: pendingEmailChange?.newEmail ?? null,
+    emailConfirmedAt: user.emailConfirmedAt,
   };
 }
 
@@ -208,13 +226,15 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
   const input = confirmEmailSchema.parse(rawInput);
   const invalid = "This confirmation link is not valid: it may have expired, been replaced or been used already.";
   try {
+    const confirmed = await confirmSignUpAddress(db, actor, input.token);
+    if (confirmed) return confirmed;
     const { user, previousEmail } = await db.transaction(async (tx) => {
       const token = await consumeLinkSecret(tx, "email_change", input.token);
       if (!token?.newEmail) throw AppError.field("token", invalid);
       const before = await loadUser(tx, token.userId);
       const [updated] = await tx
         .update(users)
-        .set({ email: token.newEmail, updatedAt: new Date() })
+        .set({ email: token.newEmail, emailConfirmedAt: new Date(), updatedAt: new Date() })
         .where(eq(users.id, token.userId))
         .returning();
       await recordAudit(tx, actor, {
@@ -228,6 +248,7 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
     // Basic credentials pair a token with its owner's username or e-mail: the old address stops counting now.
     forgetCachedCredentials(user.id);
     await sendEmail(db, { to: previousEmail, template: "emailChanged", props: { username: user.username, newEmail: user.email } });
+    await grantAcademicPlanIfEligible(db, actor, user.id, user.email);
     return { email: user.email };
   } catch (error) {
     if (uniqueViolationConstraint(error) === "users_email_lower_unique") {
@@ -235,6 +256,33 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
     }
     throw error;
   }
+}
+
+/**
+ * The link sent at sign-up: confirms the address, if it is still the account's. Null when the secret is no such
+ * link (it may be an address-change link, which confirmEmailChange tries next).
+ */
+async function confirmSignUpAddress(db: Db, actor: Actor, secret: string): Promise<{ email: string } | null> {
+  const confirmed = await db.transaction(async (tx) => {
+    const token = await consumeLinkSecret(tx, "email_confirmation", secret);
+    if (!token) return null;
+    const [user] = await tx
+      .update(users)
+      .set({ emailConfirmedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(users.id, token.userId), sql`lower(${users.email}) = lower(${token.newEmail ?? ""})`))
+      .returning();
+    if (!user) throw AppError.field("token", "This confirmation link was sent to an address the account no longer uses.");
+    await recordAudit(tx, actor, {
+      action: "account.email_confirmed",
+      target: { type: "user", id: user.id, label: user.username },
+      subjectUserId: user.id,
+      details: { email: user.email },
+    });
+    return user;
+  });
+  if (!confirmed) return null;
+  await grantAcademicPlanIfEligible(db, actor, confirmed.id, confirmed.email);
+  return { email: confirmed.email };
 }
 
 export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<typeof deleteAccountSchema>): Promise<void> {

@@ -184,9 +184,23 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
   };
 }
 
+/**
+ * The owner's private packages the actor reaches through organizations, groups and collaborations (its own and a
+ * site administrator's reach need no query: knownAudience). The protocol handler keeps the answer for one channel
+ * revision: every change of membership, group or collaborator moves the owner's revision.
+ */
+export async function listGrantedPrivatePackages(db: Db, actor: Actor, ownerId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: packages.id })
+    .from(packages)
+    .where(and(eq(packages.ownerId, ownerId), eq(packages.isPrivate, true), visiblePackages(actor)));
+  return rows.map((row) => row.id);
+}
+
 /** What serving a file needs, and what the policy needs to decide who may have it. */
 export interface DownloadableFile {
   id: string;
+  packageId: string;
   ownerId: string;
   isPrivate: boolean;
   fileType: FileType;
@@ -206,6 +220,7 @@ export async function findDownloadableFile(
   const [row] = await db
     .select({
       id: packageFiles.id,
+      packageId: packageFiles.packageId,
       ownerId: packageFiles.ownerId,
       isPrivate: packages.isPrivate,
       fileType: packageFiles.fileType,

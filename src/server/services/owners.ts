@@ -8,18 +8,21 @@ import type { Db } from "../db";
 import { channelRevisions, users } from "../db/schema";
 import { AppError } from "../errors";
 
+/** An owner (a person's account or an organization) by name, case-insensitively; deactivated ones are not found. */
 export async function findOwner(db: Db, name: string) {
   const [owner] = await db
-    .select({ id: users.id, username: users.username, name: users.name, createdAt: users.createdAt })
+    .select({ id: users.id, username: users.username, kind: users.kind, name: users.name, email: users.email, planId: users.planId, createdAt: users.createdAt })
     .from(users)
     .where(and(sql`lower(${users.username}) = ${name.toLowerCase()}`, eq(users.isActive, true)));
   return owner ?? null;
 }
 
+export type Owner = NonNullable<Awaited<ReturnType<typeof findOwner>>>;
+
 /** An owner the actor may see: a channel-restricted token sees no other. */
 export async function requireVisibleOwner(db: Db, actor: Actor, name: string) {
   const owner = await findOwner(db, name);
-  if (!owner || !canSeeOwner(actor, owner.id)) throw new AppError("NOT_FOUND", `There is no user or channel named ${name}.`);
+  if (!owner || !canSeeOwner(actor, owner.id)) throw new AppError("NOT_FOUND", `There is no user, organization or channel named ${name}.`);
   return owner;
 }
 

@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { deletePackageSchema, fileLabelSchema, fileRefSchema, moveLabelSchema, packageRefSchema, setPrivacySchema } from "@/shared/schemas/packages";
-import { assertCan, assertCanManage, requireUser, visiblePackages, type Actor } from "../authz";
+import { assertCan, assertPackageAction, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageStars, users } from "../db/schema";
 import { AppError } from "../errors";
@@ -15,8 +15,10 @@ import { recordAudit } from "./audit";
 import { removeBlobIfUnreferenced } from "./blob-references";
 import { bumpChannelRevision } from "./owners";
 import { loadVisiblePackage } from "./packages";
+import { assertWithinPlan } from "./plans";
 
-async function loadManagedFile(db: Db, actor: Actor, fileId: string) {
+/** A file the actor may see, checked for `action` on its package (labels take Read-Write, deletion Administration). */
+async function loadManagedFile(db: Db, actor: Actor, fileId: string, action: "label" | "delete" = "label") {
   const [row] = await db
     .select({ file: packageFiles, pkg: packages, owner: users.username })
     .from(packageFiles)
@@ -24,7 +26,8 @@ async function loadManagedFile(db: Db, actor: Actor, fileId: string) {
     .innerJoin(users, eq(users.id, packageFiles.ownerId))
     .where(and(eq(packageFiles.id, fileId), visiblePackages(actor)));
   if (!row) throw new AppError("NOT_FOUND", "This file does not exist.");
-  assertCanManage(actor, "package:update", row.pkg, "file");
+  assertCan(actor, action === "label" ? "package:update" : "package:delete");
+  await assertPackageAction(db, actor, row.pkg.id, action, "file");
   return row;
 }
 
@@ -85,9 +88,11 @@ export async function moveLabel(db: Db, actor: Actor, rawInput: z.input<typeof m
 
 export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof setPrivacySchema>) {
   const input = setPrivacySchema.parse(rawInput);
+  assertCan(actor, "package:update");
   const { owner, pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
-  assertCanManage(actor, "package:update", pkg);
+  await assertPackageAction(db, actor, pkg.id, "changePrivacy");
   await db.transaction(async (tx) => {
+    if (input.isPrivate && !pkg.isPrivate) await assertWithinPlan(tx, owner.id, { addPrivatePackages: 1 });
     await tx.update(packages).set({ isPrivate: input.isPrivate, updatedAt: new Date() }).where(eq(packages.id, pkg.id));
     await bumpChannelRevision(tx, owner.id);
     await recordAudit(tx, actor, {
@@ -101,8 +106,7 @@ export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof 
 
 export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof fileRefSchema>, store: BlobStore) {
   const input = fileRefSchema.parse(rawInput);
-  const { file, owner } = await loadManagedFile(db, actor, input.fileId);
-  assertCan(actor, "package:delete");
+  const { file, owner } = await loadManagedFile(db, actor, input.fileId, "delete");
   await db.transaction(async (tx) => {
     await tx.delete(packageFiles).where(eq(packageFiles.id, file.id));
     await bumpChannelRevision(tx, file.ownerId);
@@ -118,8 +122,9 @@ export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof 
 
 export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<typeof deletePackageSchema>, store: BlobStore) {
   const input = deletePackageSchema.parse(rawInput);
+  assertCan(actor, "package:delete");
   const { owner, pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
-  assertCanManage(actor, "package:delete", pkg);
+  await assertPackageAction(db, actor, pkg.id, "delete");
   if (input.confirmation !== pkg.name) throw AppError.field("confirmation", `Type the package name, ${pkg.name}, exactly to confirm.`);
   const digests = await db.transaction(async (tx) => {
     const files = await tx.delete(packageFiles).where(eq(packageFiles.packageId, pkg.id)).returning({ sha256: packageFiles.sha256 });

@@ -12,7 +12,7 @@ import {
   searchPackagesSchema,
   type PackageKind,
 } from "@/shared/schemas/packages";
-import { assertCan, canManageOwner, requireUser, visiblePackages, type Actor } from "../authz";
+import { allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
 import { AppError } from "../errors";
@@ -126,6 +126,7 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
     .where(eq(packageFiles.packageId, pkg.id))
     .orderBy(desc(packageFiles.createdAt), packageFiles.filename);
   const [stars] = await db.select({ value: count() }).from(packageStars).where(eq(packageStars.packageId, pkg.id));
+  const level = await packageAccessLevel(db, actor, pkg.id);
   const starredByMe =
     actor.kind === "user"
       ? (await db.select().from(packageStars).where(and(eq(packageStars.packageId, pkg.id), eq(packageStars.userId, actor.user.id)))).length > 0
@@ -136,7 +137,8 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
     files,
     stars: stars?.value ?? 0,
     starredByMe,
-    canManage: canManageOwner(actor, owner.id),
+    ownerKind: owner.kind,
+    access: { level, can: allowedPackageActions(level) },
   };
 }
 

@@ -8,7 +8,12 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, argonOptions);
 }
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+/** False for an account without a password (an organization), after the same work as a real check. */
+export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
+  if (passwordHash === null) {
+    await verifyDecoyPassword(password);
+    return false;
+  }
   try {
     return await verify(passwordHash, password);
   } catch {
@@ -21,7 +26,11 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 let decoyHash: Promise<string> | undefined;
 export async function verifyDecoyPassword(password: string): Promise<void> {
   decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
-  await verifyPassword(await decoyHash, password);
+  try {
+    await verify(await decoyHash, password);
+  } catch {
+    // The decoy only spends the time a real check takes.
+  }
 }
 
 /** A secret for an e-mailed link: random, URL-safe, and only ever stored as its SHA-256. */

@@ -6,7 +6,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { isReservedPackageName } from "@/shared/reserved-names";
 import { defaultLabel, labelSchema, normalizePackageName } from "@/shared/schemas/packages";
-import { assertCan, canManageOwner, requireUser, type Actor, type Permission } from "../authz";
+import { assertCan, assertPackageAction, atLeast, channelAccessLevel, mayPublishUnder, requireUser, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { fileLabels, packageFiles, packages } from "../db/schema";
@@ -15,7 +15,8 @@ import { parseDistribution } from "../packages/formats";
 import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
 import { removeBlobIfUnreferenced } from "./blob-references";
-import { bumpChannelRevision, requireVisibleOwner } from "./owners";
+import { bumpChannelRevision, requireVisibleOwner, type Owner } from "./owners";
+import { assertWithinPlan, type PlannedChange } from "./plans";
 
 const packageNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const filenamePattern = /^[A-Za-z0-9][A-Za-z0-9._+!-]*$/;
@@ -73,7 +74,7 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     assertCan(actor, permission);
     const { user } = requireUser(actor);
     const owner = await requireVisibleOwner(db, actor, input.ownerName);
-    if (!canManageOwner(actor, owner.id)) throw new AppError("FORBIDDEN", `You cannot publish under ${owner.username}.`);
+    if (!(await mayPublishUnder(db, actor, owner.id))) throw new AppError("FORBIDDEN", `You cannot publish under ${owner.username}.`);
     if (input.expectedSha256 && input.expectedSha256.toLowerCase() !== input.blob.sha256) {
       throw new ChecksumMismatchError(input.filename, input.expectedSha256.toLowerCase(), input.blob.sha256);
     }
@@ -92,8 +93,11 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     }
     const version = parsed.version ?? input.version ?? timestampVersion();
     const normalizedName = normalizePackageName(parsed.name);
+    const existing = await assertMayPublishPackage(db, actor, owner, normalizedName, input);
 
     const published = await db.transaction(async (tx) => {
+      // The plan's limits first, with the owner's row locked: uploads to one owner are checked one after the other.
+      await assertWithinPlan(tx, owner.id, await plannedChange(tx, owner.id, parsed.subdir, input, existing));
       // One statement creates the package or updates it, so that two files of a new package uploaded at the
       // same moment (a wheel and its sdist, say) meet in the unique index instead of both trying to create it.
       // What this file does not say (a summary, a license) keeps the package's current value.
@@ -190,6 +194,42 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     }
     throw error;
   }
+}
+
+/**
+ * Who may publish what: a new file of an existing package needs Read-Write on it (replacing a file, and hiding a
+ * public package, need Administration); a new package needs Read-Write over the owner's whole channel.
+ */
+async function assertMayPublishPackage(db: Db, actor: Actor, owner: Owner, normalizedName: string, input: PublishInput) {
+  const [existing] = await db
+    .select({ id: packages.id, isPrivate: packages.isPrivate })
+    .from(packages)
+    .where(and(eq(packages.ownerId, owner.id), eq(packages.normalizedName, normalizedName)));
+  if (existing) {
+    await assertPackageAction(db, actor, existing.id, "upload");
+    if (input.makePrivate && !existing.isPrivate) await assertPackageAction(db, actor, existing.id, "changePrivacy");
+    if (input.replaceExisting) await assertPackageAction(db, actor, existing.id, "delete");
+    return existing;
+  }
+  if (!atLeast(await channelAccessLevel(db, actor, owner.id), "write")) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Creating a new package under ${owner.username} needs Read-Write access to all of ${owner.username}'s packages; you may only add files to packages you were given.`,
+    );
+  }
+  return null;
+}
+
+/** What the upload adds against the owner's plan: its bytes (less a file it replaces), and a package made private. */
+async function plannedChange(tx: Db, ownerId: string, subdir: string, input: PublishInput, existing: { isPrivate: boolean } | null): Promise<PlannedChange> {
+  const [replaced] = input.replaceExisting
+    ? await tx
+        .select({ size: packageFiles.size })
+        .from(packageFiles)
+        .where(and(eq(packageFiles.ownerId, ownerId), eq(packageFiles.subdir, subdir), eq(packageFiles.filename, input.filename)))
+    : [];
+  const becomesPrivate = Boolean(input.makePrivate) && !(existing?.isPrivate ?? false);
+  return { addBytes: input.blob.size - (replaced?.size ?? 0), addPrivatePackages: becomesPrivate ? 1 : 0 };
 }
 
 async function sha256Of(text: string): Promise<string> {

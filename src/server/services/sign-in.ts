@@ -114,6 +114,6 @@ export async function recordSignOut(db: Db, actor: Actor): Promise<void> {
  */
 export async function resolveSession(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
   const [user] = await db.select().from(users).where(eq(users.id, grant.userId));
-  if (!user || !user.isActive || user.sessionVersion !== grant.sessionVersion) return null;
+  if (!user || user.kind !== "user" || !user.isActive || user.sessionVersion !== grant.sessionVersion) return null;
   return toActorUser(user);
 }

@@ -90,7 +90,7 @@ export default async function PackagePage({ params }: Props) {
                 <th scope="col">Size</th>
                 <th scope="col">Uploaded</th>
                 <th scope="col">Downloads</th>
-                {pkg.canManage ? <th scope="col">Manage</th> : null}
+                {pkg.access.can.label ? <th scope="col">Manage</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -112,7 +112,7 @@ export default async function PackagePage({ params }: Props) {
                     <DateTime value={file.createdAt} />
                   </td>
                   <td>{file.downloadCount}</td>
-                  {pkg.canManage ? (
+                  {pkg.access.can.label ? (
                     <td>
                       <FileActions fileId={file.id} filename={file.filename} labels={file.labels} />
                     </td>
@@ -131,11 +131,11 @@ export default async function PackagePage({ params }: Props) {
         </section>
       ) : null}
 
-      {pkg.canManage ? (
+      {pkg.access.can.changePrivacy ? (
         <section aria-labelledby="manage-heading" className="card space-y-4">
           <h2 id="manage-heading">Manage</h2>
           <PrivacyToggle owner={pkg.owner} name={pkg.name} isPrivate={pkg.isPrivate} />
-          <DeletePackageForm owner={pkg.owner} name={pkg.name} />
+          {pkg.access.can.delete ? <DeletePackageForm owner={pkg.owner} name={pkg.name} /> : null}
         </section>
       ) : null}
     </div>

@@ -11,7 +11,10 @@ import {
   searchPackagesSchema,
   setPrivacySchema,
 } from "@/shared/schemas/packages";
+import { collaboratorSchema, packageGroupSchema, transferPackageSchema } from "@/shared/schemas/organizations";
 import * as packageChanges from "../../services/package-changes";
+import * as sharing from "../../services/package-sharing";
+import * as transfers from "../../services/transfers";
 import * as packageService from "../../services/packages";
 import { getBlobStore } from "../../storage";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
@@ -99,4 +102,47 @@ export const packagesRouter = router({
       await packageChanges.deletePackage(ctx.db, ctx.actor, input, getBlobStore());
       return ok;
     }),
+  /** Package Settings → Collaborators: its owners, collaborators and groups. */
+  access: authenticatedProcedure
+    .meta({ permission: "package:read" })
+    .input(packageRefSchema)
+    .query(({ ctx, input }) => sharing.listPackageAccess(ctx.db, ctx.actor, input)),
+  addCollaborator: authenticatedProcedure
+    .meta({ permission: "package:share" })
+    .input(collaboratorSchema)
+    .mutation(async ({ ctx, input }) => {
+      await sharing.addCollaborator(ctx.db, ctx.actor, input);
+      return ok;
+    }),
+  removeCollaborator: authenticatedProcedure
+    .meta({ permission: "package:share" })
+    .input(collaboratorSchema)
+    .mutation(async ({ ctx, input }) => {
+      await sharing.removeCollaborator(ctx.db, ctx.actor, input);
+      return ok;
+    }),
+  addGroup: authenticatedProcedure
+    .meta({ permission: "package:share" })
+    .input(packageGroupSchema)
+    .mutation(async ({ ctx, input }) => {
+      await sharing.addPackageGroup(ctx.db, ctx.actor, input);
+      return ok;
+    }),
+  removeGroup: authenticatedProcedure
+    .meta({ permission: "package:share" })
+    .input(packageGroupSchema)
+    .mutation(async ({ ctx, input }) => {
+      await sharing.removePackageGroup(ctx.db, ctx.actor, input);
+      return ok;
+    }),
+  transferTargets: authenticatedProcedure.meta({ permission: "package:transfer" }).query(({ ctx }) => transfers.listTransferTargets(ctx.db, ctx.actor)),
+  transfer: authenticatedProcedure
+    .meta({ permission: "package:transfer" })
+    .input(transferPackageSchema)
+    .mutation(({ ctx, input }) => transfers.transferPackage(ctx.db, ctx.actor, input)),
+  /** Where a transferred package went, for its old page's permanent redirect. */
+  redirect: publicProcedure
+    .meta({ permission: "package:read" })
+    .input(packageRefSchema)
+    .query(({ ctx, input }) => transfers.findPackageRedirect(ctx.db, ctx.actor, input)),
 });

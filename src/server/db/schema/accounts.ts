@@ -1,15 +1,31 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { plans } from "./plans";
 
+export const ownerKinds = ["user", "organization"] as const;
+export type OwnerKind = (typeof ownerKinds)[number];
+
+/**
+ * Owners: people's accounts and organizations share this table, so they share one namespace, the same channel
+ * URLs and the same package pages. Only rows of kind `user` sign in; an organization has no password and is
+ * reached through its members (organizations.ts).
+ */
 export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     /** Kept as typed; uniqueness is case-insensitive through the index on lower(username). */
     username: text("username").notNull(),
+    kind: text("kind", { enum: ownerKinds }).notNull().default("user"),
+    /** For an organization, the address its administrators gave; unique among people's accounts only. */
     email: text("email").notNull(),
     name: text("name"),
-    passwordHash: text("password_hash").notNull(),
+    /** Null for organizations, which never sign in. */
+    passwordHash: text("password_hash"),
+    /** When the account's current address was confirmed by a link sent to it (academic plans follow from it). */
+    emailConfirmedAt: timestamp("email_confirmed_at", { withTimezone: true }),
+    /** The owner's plan; null means the default plan for its kind (plans.ts). */
+    planId: uuid("plan_id").references(() => plans.id, { onDelete: "set null" }),
     isSiteAdmin: boolean("is_site_admin").notNull().default(false),
     isActive: boolean("is_active").notNull().default(true),
     /** Bumped to end every session at once: sessions carry the version they were issued under. */
@@ -20,7 +36,8 @@ export const users = pgTable(
   },
   (table) => [
     uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
-    uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`),
+    uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`).where(sql`${table.kind} = 'user'`),
+    index("users_kind_idx").on(table.kind),
   ],
 );
 
@@ -32,7 +49,7 @@ export const accountTokens = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["password_reset", "email_change"] }).notNull(),
+    purpose: text("purpose", { enum: ["password_reset", "email_change", "email_confirmation"] }).notNull(),
     secretHash: text("secret_hash").notNull(),
     /** For e-mail changes: the address being confirmed. */
     newEmail: text("new_email"),

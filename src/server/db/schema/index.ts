@@ -4,3 +4,6 @@ export * from "./email";
 export * from "./system";
 export * from "./packages";
 export * from "./tokens";
+export * from "./notifications";
+export * from "./organizations";
+export * from "./plans";

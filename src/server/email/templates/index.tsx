@@ -131,6 +131,74 @@ export const emailTemplates = {
       </EmailLayout>
     ),
   }),
+  confirmEmail: (props: { username: string; confirmUrl: string; expiresInHours: number }) => ({
+    subject: "Confirm your Granary e-mail address",
+    body: (
+      <EmailLayout preview="Confirm your e-mail address" heading="Confirm your e-mail address">
+        <Text>Hello {props.username}, welcome to Granary. Confirm that this is your address, so it can be used to recover your account.</Text>
+        <Button href={props.confirmUrl} style={buttonStyle}>
+          Confirm my address
+        </Button>
+        <Text>
+          Or open this address: <Link href={props.confirmUrl}>{props.confirmUrl}</Link>
+        </Text>
+        <Text>The link expires in {props.expiresInHours} hours. If you did not sign up, ignore this message.</Text>
+      </EmailLayout>
+    ),
+  }),
+  addedToOrganization: (props: { username: string; organization: string; role: string; addedBy: string; organizationUrl: string }) => ({
+    subject: `You were added to ${props.organization} on Granary`,
+    body: (
+      <EmailLayout preview={`You were added to ${props.organization}`} heading={`Welcome to ${props.organization}`}>
+        <Text>
+          Hello {props.username}, {props.addedBy} added you to the organization <strong>{props.organization}</strong> as {props.role}.
+        </Text>
+        <Button href={props.organizationUrl} style={buttonStyle}>
+          Open {props.organization}
+        </Button>
+      </EmailLayout>
+    ),
+  }),
+  addedToGroup: (props: { username: string; organization: string; group: string; level: string; addedBy: string; groupsUrl: string }) => ({
+    subject: `You were added to the group ${props.group} of ${props.organization}`,
+    body: (
+      <EmailLayout preview={`You were added to ${props.organization}/${props.group}`} heading="You joined a group">
+        <Text>
+          Hello {props.username}, {props.addedBy} added you to the group <strong>{props.group}</strong> of {props.organization}, with{" "}
+          {props.level} access.
+        </Text>
+        <Button href={props.groupsUrl} style={buttonStyle}>
+          See your groups
+        </Button>
+      </EmailLayout>
+    ),
+  }),
+  organizationDeleted: (props: { username: string; organization: string; deletedBy: string; packages: number }) => ({
+    subject: `The organization ${props.organization} was deleted`,
+    body: (
+      <EmailLayout preview={`${props.organization} was deleted`} heading={`${props.organization} was deleted`}>
+        <Text>
+          Hello {props.username}, {props.deletedBy} deleted the organization <strong>{props.organization}</strong>, which you
+          administered, with its {props.packages} package{props.packages === 1 ? "" : "s"}, groups and tokens.
+        </Text>
+        <Text>If this was not expected, contact the site&apos;s administrators: the security log keeps the record.</Text>
+      </EmailLayout>
+    ),
+  }),
+  packageTransferred: (props: { username: string; packageName: string; from: string; to: string; by: string; packageUrl: string }) => ({
+    subject: `${props.from}/${props.packageName} now belongs to ${props.to}`,
+    body: (
+      <EmailLayout preview={`${props.packageName} moved to ${props.to}`} heading="A package changed owner">
+        <Text>
+          Hello {props.username}, {props.by} transferred the package <strong>{props.packageName}</strong> from {props.from} to {props.to}.
+          Its files, labels, stars and download counts moved with it; the old address redirects to the new one.
+        </Text>
+        <Button href={props.packageUrl} style={buttonStyle}>
+          Open the package
+        </Button>
+      </EmailLayout>
+    ),
+  }),
 } satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
 
 export type EmailTemplateName = keyof typeof emailTemplates;
