@@ -37,8 +37,10 @@ export default defineConfig({
       PUBLIC_URL: "http://granary.test",
       MAIL_FROM: "Granary <granary@granary.test>",
       SIGN_IN_WINDOW_MINUTES: "15",
-      SIGN_IN_MAX_FAILURES_PER_ACCOUNT: "5",
       SIGN_IN_MAX_FAILURES_PER_IP: "20",
+      SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP: "5",
+      SIGN_IN_DELAY_AFTER_ACCOUNT_FAILURES: "10",
+      SIGN_IN_MAX_DELAY_SECONDS: "10",
     },
   },
 });

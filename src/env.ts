@@ -60,10 +60,16 @@ const environmentSchema = z.object({
   SMTP_USER: optionalString,
   SMTP_PASSWORD: optionalString,
   SMTP_SECURE: booleanFlag,
-  /** Sign-in throttling: failures allowed in the window, per account and per IP address. */
+  /**
+   * Sign-in throttling (services/sign-in.ts), over a sliding window: failures from one address before it is
+   * refused, failures for one account from one address before that address is refused for it, and failures for
+   * one account from everywhere after which each check of it waits (doubling from a second, up to the maximum).
+   */
   SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
-  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).default(5),
+  SIGN_IN_DELAY_AFTER_ACCOUNT_FAILURES: z.coerce.number().int().min(1).default(10),
+  SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */

@@ -152,16 +152,21 @@ describe("password reset", () => {
     expect((await failureOf(visitor().account.resetPassword(resetForm(token)))).fieldErrors).toHaveProperty("token");
   });
 
-  it("lifts the sign-in lock of the account", async () => {
+  it("lets the address it was reset from sign in again, but not an attacker's", async () => {
     const user = await createUser(db);
-    for (let attempt = 0; attempt < 5; attempt++) await failureOf(visitor().account.signIn({ login: user.username, password: "wrong password" }));
+    const attacker = callerFor(anonymous({ ipAddress: "192.0.2.66", userAgent: null }));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await failureOf(visitor().account.signIn({ login: user.username, password: "wrong password" }));
+      await failureOf(attacker.account.signIn({ login: user.username, password: "a guess" }));
+    }
     expect((await failureOf(visitor().account.signIn({ login: user.username, password: user.password }))).code).toBe("TOO_MANY_REQUESTS");
     const token = await requestResetLink(user.username, user.email);
 
     await visitor().account.resetPassword(resetForm(token));
 
-    expect(await db.$count(signInFailures)).toBe(0);
     await expect(visitor().account.signIn({ login: user.username, password: "a brand new password" })).resolves.toEqual({ ok: true });
+    expect((await failureOf(attacker.account.signIn({ login: user.username, password: "a brand new password" }))).code).toBe("TOO_MANY_REQUESTS");
+    expect(await db.$count(signInFailures)).toBe(5);
   });
 
   it("checks the form before the link, so a typo does not burn the link", async () => {

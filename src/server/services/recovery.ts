@@ -8,13 +8,13 @@ import { publicUrl } from "@/env";
 import { forgotPasswordSchema, forgotUsernameSchema, resetPasswordSchema } from "@/shared/schemas/account";
 import { assertCan, type Actor } from "../authz";
 import type { Db } from "../db";
-import { accountTokens, signInFailures, users } from "../db/schema";
+import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
 import { consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword } from "./passwords";
-import { throttleKey } from "./sign-in";
+import { forgetSignInFailuresFrom } from "./sign-in";
 
 /** Answers the same whether or not an account uses the address, so it reveals nothing. */
 export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typeof forgotUsernameSchema>): Promise<void> {
@@ -77,12 +77,13 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
       .where(and(eq(users.id, token.userId), eq(users.isActive, true)))
       .returning();
     if (!user) throw AppError.field("token", invalidResetLink);
-    // Other reset links e-mailed earlier die with this one, and the throttle starts afresh.
+    // Other reset links e-mailed earlier die with this one, and the address the owner reset from may sign in at
+    // once; the failures of other addresses (an attacker's) keep counting.
     await tx
       .update(accountTokens)
       .set({ usedAt: new Date() })
       .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
-    await tx.delete(signInFailures).where(eq(signInFailures.loginKey, throttleKey(user, user.username)));
+    await forgetSignInFailuresFrom(tx, user, actor.origin.ipAddress);
     await recordAudit(tx, actor, {
       action: "account.password_reset_completed",
       target: { type: "user", id: user.id, label: user.username },
