@@ -163,7 +163,10 @@ describe("pip", () => {
     // As the launcher runs with TRUST_PROXY=1: the proxy appends the address it received the connection from.
     const proxied = await startTestServer(db, { trustedProxies: 1 });
     try {
-      expect((await twineStyleUpload(proxied, "alice", fixtures.tool.wheel, aliceAuth())).status).toBe(200);
+      // Uploaded with a token, so that no accepted password is remembered before pip comes.
+      const uploader = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
+      const upload = await twineStyleUpload(proxied, "alice", fixtures.tool.wheel, { Authorization: basicAuthorization("__token__", uploader.secret) });
+      expect(upload.status).toBe(200);
       await makePrivate("demo-tool");
       const attempt = (forwardedFor: string, password: string) =>
         call(proxied, "/alice/simple/demo-tool/", { headers: { Authorization: basicAuthorization("alice", password), "X-Forwarded-For": forwardedFor } });
