@@ -70,6 +70,13 @@ const environmentSchema = z.object({
   SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).default(5),
   SIGN_IN_DELAY_AFTER_ACCOUNT_FAILURES: z.coerce.number().int().min(1).default(10),
   SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /**
+   * Requests anyone can make without an account, limited per hour (services/request-limits.ts): recovery mail of
+   * each kind per account, recovery mail per address, and accounts created per address.
+   */
+  RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR: z.coerce.number().int().min(1).default(3),
+  RECOVERY_MAILS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  SIGN_UPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */

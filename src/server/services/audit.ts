@@ -6,6 +6,7 @@ import { auditEvents } from "../db/schema";
 /** Every security-relevant action's name, so the trail can be filtered and shown consistently. */
 export const auditActions = {
   "account.sign_up": "Signed up",
+  "account.sign_up_throttled": "Sign-up refused: too many from this address",
   "auth.sign_in": "Signed in",
   "auth.sign_in_failed": "Failed sign-in",
   "auth.sign_in_throttled": "Sign-in throttled",

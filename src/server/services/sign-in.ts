@@ -10,7 +10,6 @@
  * only slows every check of the account down, by a delay that doubles with each further failure up to a bound:
  * it never refuses, so the right password from an address that has not been failing always gets in.
  */
-import { createHmac, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, gt, or, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -21,22 +20,12 @@ import { throttlingAddress } from "../client-address";
 import type { Db } from "../db";
 import { signInFailures, users } from "../db/schema";
 import { AppError } from "../errors";
-import { findByLogin, toActorUser, type SessionGrant, type UserRow } from "./account-records";
+import { attemptedAccount, findByLogin, toActorUser, unknownLoginDigest, type SessionGrant, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { wrongCredentialsMessage } from "./authorization-header";
 import { verifyDecoyPassword, verifyPassword } from "./passwords";
 
 // ---------------------------------------------------------------------------------------------- throttling
-
-/** Keys names that match no account; without AUTH_SECRET (only outside the launcher, as in tests) a key of this process's own. */
-const processLoginKey = randomBytes(32);
-
-/** A keyed hash of a name as typed: enough to count failures of one unknown name, nothing to read a typed password from. */
-function unknownLoginDigest(login: string): string {
-  return createHmac("sha256", env.AUTH_SECRET ?? processLoginKey)
-    .update(login.trim().toLowerCase())
-    .digest("hex");
-}
 
 /**
  * Failures count against the account whichever name it was addressed by (username or e-mail, any case), and
@@ -45,13 +34,6 @@ function unknownLoginDigest(login: string): string {
  */
 export function signInFailureKey(user: UserRow | undefined, login: string): string {
   return user ? `account:${user.id}` : `login:${unknownLoginDigest(login)}`;
-}
-
-/** What the audit trail says about the name that was tried: the account, or for an unknown name only a short keyed hash. */
-function attemptedAccount(user: UserRow | undefined, login: string) {
-  return user
-    ? { target: { type: "user", id: user.id, label: user.username }, subjectUserId: user.id, details: {} }
-    : { target: { type: "user", id: null, label: null }, subjectUserId: null, details: { unknownLogin: unknownLoginDigest(login).slice(0, 16) } };
 }
 
 function windowMilliseconds(): number {
