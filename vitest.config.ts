@@ -27,7 +27,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
-    // Tests are hermetic: no real mail, no ambient database, and the throttling limits the tests count on.
+    // Tests are hermetic: no real mail, no ambient database, and the throttling and request limits the tests count on.
     env: {
       NODE_ENV: "test",
       DATABASE_URL: "",
@@ -37,8 +37,13 @@ export default defineConfig({
       PUBLIC_URL: "http://granary.test",
       MAIL_FROM: "Granary <granary@granary.test>",
       SIGN_IN_WINDOW_MINUTES: "15",
-      SIGN_IN_MAX_FAILURES_PER_ACCOUNT: "5",
       SIGN_IN_MAX_FAILURES_PER_IP: "20",
+      SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP: "5",
+      SIGN_IN_DELAY_AFTER_ACCOUNT_FAILURES: "10",
+      SIGN_IN_MAX_DELAY_SECONDS: "10",
+      RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR: "3",
+      RECOVERY_MAILS_PER_IP_PER_HOUR: "10",
+      SIGN_UPS_PER_IP_PER_HOUR: "20",
     },
   },
 });

@@ -101,7 +101,7 @@ test("repeated failed sign-ins are throttled with a clear message", async ({ pag
     await expect(page.getByTestId("form-error")).toContainText("not right");
   }
   await signIn(page, account.username, account.password);
-  await expect(page.getByTestId("form-error")).toContainText("Too many failed sign-in attempts");
+  await expect(page.getByTestId("form-error")).toContainText("Too many failed sign-in attempts for this account from this address. Wait");
   await expect(page).toHaveURL(/\/sign-in/);
 });
 

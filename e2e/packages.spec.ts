@@ -99,6 +99,15 @@ test("upload several files at once, browse, search, star, label, make private an
   // Privacy: a private package disappears for visitors, pages and indexes alike.
   await page.getByRole("button", { name: "Make private" }).click();
   await expect(page.getByRole("button", { name: "Make public" })).toBeVisible();
+  // Its page now recommends an access token, never a password in a URL.
+  await page.reload();
+  const install = page.getByRole("region", { name: "Install" });
+  await expect(install.getByTestId("private-install-note").getByRole("link", { name: "your Access tokens page" })).toHaveAttribute(
+    "href",
+    `/${account.username}/settings/access`,
+  );
+  await expect(install.getByText(`conda install -c http://127.0.0.1:${new URL(page.url()).port}/t/<TOKEN>/${account.username} e2e-tools`)).toBeVisible();
+  await expect(install).not.toContainText(/password in the URL|USER:PASSWORD/i);
   const visitor = await (await browser.newContext()).newPage();
   const hidden = await visitor.goto(`/${account.username}/e2e-tools`);
   expect(hidden?.status()).toBe(404);

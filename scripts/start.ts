@@ -13,6 +13,7 @@ import path from "node:path";
 import next from "next";
 import postgres from "postgres";
 import { env, exportToEnvironment } from "../src/env";
+import { decideClientAddress } from "../src/server/client-address";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
@@ -172,9 +173,9 @@ async function main(): Promise<void> {
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
   const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
-    // The client's address feeds the audit trail and per-address throttling. Unless a trusted reverse proxy
-    // sets X-Forwarded-For, a client could claim any address with it, so the connection's own address wins.
-    if (!env.TRUST_PROXY) request.headers["x-forwarded-for"] = request.socket.remoteAddress ?? "unknown";
+    // The client's address feeds the audit trail and every per-address limit: decided once, here, from the
+    // connection and (with TRUST_PROXY) the hops trusted proxies appended, for the protocol handler and Next alike.
+    decideClientAddress(request);
     // `/t/<token>/` anywhere in the path is a credential: it leaves the URL here, before anything routes or logs
     // it, and travels on in a header that the protocol handler and tRPC read (pages see the path without it).
     takePathToken(request);

@@ -14,6 +14,22 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === "1" || value === "true" || value === "yes");
 
+/**
+ * How many reverse proxies stand in front of Granary, each appending to X-Forwarded-For: off (0) by default;
+ * `1`/`true`/`yes` mean one, as this setting has always meant; `2`, `3`, ... a chain of that many.
+ */
+export const trustProxySetting = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    const setting = (value ?? "").trim().toLowerCase();
+    if (["", "0", "false", "no", "off"].includes(setting)) return 0;
+    if (["true", "yes", "on"].includes(setting)) return 1;
+    if (/^[1-9]$/.test(setting)) return Number(setting);
+    context.addIssue({ code: "custom", message: "Set TRUST_PROXY to the number of reverse proxies in front of Granary (1 to 9), or leave it unset." });
+    return z.NEVER;
+  });
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** External PostgreSQL. Without it the launcher starts the embedded server and sets this for the app. */
@@ -25,8 +41,8 @@ const environmentSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOSTNAME: z.string().default("0.0.0.0"),
-  /** Set when a reverse proxy in front of Granary sets X-Forwarded-For; otherwise the connection's address is used. */
-  TRUST_PROXY: booleanFlag,
+  /** The number of reverse proxies in front of Granary that append to X-Forwarded-For; otherwise the connection's address is used. */
+  TRUST_PROXY: trustProxySetting,
   /** Public address of the site, used in e-mailed links. Defaults to http://localhost:PORT. */
   PUBLIC_URL: optionalString,
   /** Secret for session cookies and sign-in tickets; the launcher generates and keeps one under DATA_DIR. */
@@ -44,10 +60,23 @@ const environmentSchema = z.object({
   SMTP_USER: optionalString,
   SMTP_PASSWORD: optionalString,
   SMTP_SECURE: booleanFlag,
-  /** Sign-in throttling: failures allowed in the window, per account and per IP address. */
+  /**
+   * Sign-in throttling (services/sign-in.ts), over a sliding window: failures from one address before it is
+   * refused, failures for one account from one address before that address is refused for it, and failures for
+   * one account from everywhere after which each check of it waits (doubling from a second, up to the maximum).
+   */
   SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
-  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).default(5),
+  SIGN_IN_DELAY_AFTER_ACCOUNT_FAILURES: z.coerce.number().int().min(1).default(10),
+  SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /**
+   * Requests anyone can make without an account, limited per hour (services/request-limits.ts): recovery mail of
+   * each kind per account, recovery mail per address, and accounts created per address.
+   */
+  RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR: z.coerce.number().int().min(1).default(3),
+  RECOVERY_MAILS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  SIGN_UPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */

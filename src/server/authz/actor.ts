@@ -1,4 +1,5 @@
 import type { TokenScope } from "@/shared/token-scopes";
+import { clientAddressFromHeaders } from "../client-address";
 
 /** Who is asking, and from where: every service receives one. */
 export interface RequestOrigin {
@@ -63,9 +64,7 @@ export function actorLabel(actor: Actor): string {
   return actor.token ? `${actor.user.username} (token ${actor.token.name})` : actor.user.username;
 }
 
-/** Reads the client's address and agent from request headers (the first X-Forwarded-For hop when proxied). */
+/** The client's address as the launcher decided it (client-address.ts), and its agent, from the web app's request headers. */
 export function originFromHeaders(headers: Headers): RequestOrigin {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ipAddress = forwarded || headers.get("x-real-ip") || "unknown";
-  return { ipAddress: ipAddress.slice(0, 64), userAgent: headers.get("user-agent")?.slice(0, 512) ?? null };
+  return { ipAddress: clientAddressFromHeaders(headers), userAgent: headers.get("user-agent")?.slice(0, 512) ?? null };
 }

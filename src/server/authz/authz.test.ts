@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
+import { clientAddressHeader } from "../client-address";
 import { AppError } from "../errors";
 import {
   allPermissions,
@@ -165,19 +166,19 @@ describe("owned resources", () => {
 });
 
 describe("originFromHeaders", () => {
-  it("takes the first X-Forwarded-For hop and the user agent", () => {
-    const origin = originFromHeaders(new Headers({ "x-forwarded-for": "192.0.2.4, 10.0.0.1", "user-agent": "pip/24" }));
+  it("takes the address the launcher decided, and the user agent", () => {
+    const origin = originFromHeaders(new Headers({ [clientAddressHeader]: "192.0.2.4", "user-agent": "pip/24" }));
     expect(origin).toEqual({ ipAddress: "192.0.2.4", userAgent: "pip/24" });
   });
 
-  it("falls back to X-Real-IP, then to unknown", () => {
-    expect(originFromHeaders(new Headers({ "x-real-ip": "192.0.2.9" })).ipAddress).toBe("192.0.2.9");
-    expect(originFromHeaders(new Headers())).toEqual({ ipAddress: "unknown", userAgent: null });
+  it("never believes X-Forwarded-For or X-Real-IP, which the web app cannot judge", () => {
+    const headers = new Headers({ "x-forwarded-for": "192.0.2.4, 10.0.0.1", "x-real-ip": "192.0.2.9" });
+    expect(originFromHeaders(headers)).toEqual({ ipAddress: "unknown", userAgent: null });
   });
 
   it("bounds what it keeps from headers a client controls", () => {
-    const origin = originFromHeaders(new Headers({ "x-forwarded-for": "x".repeat(500), "user-agent": "y".repeat(5000) }));
-    expect(origin.ipAddress).toHaveLength(64);
+    const origin = originFromHeaders(new Headers({ [clientAddressHeader]: "x".repeat(500), "user-agent": "y".repeat(5000) }));
+    expect(origin.ipAddress).toBe("unknown");
     expect(origin.userAgent).toHaveLength(512);
   });
 });

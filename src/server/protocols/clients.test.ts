@@ -9,7 +9,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createUser, type TestUser } from "@/test/factories";
+import { createAccessToken, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
 import { debianPython, requireTools } from "@/test/tools";
 import { channelRevisions, packages } from "../db/schema";
@@ -141,6 +141,53 @@ describe("pip", () => {
     const download = await pip(["download", "--no-deps", "--index-url", credentialed, "--dest", "private", "demo-tool"]);
     expect(download.code, download.stderr).toBe(0);
     expect(fs.readdirSync(path.join(work, "private"))).toEqual([path.basename(fixtures.tool.wheel)]);
+  });
+
+  it("with a password in its index URL, is bookkept like a token, not signed in on every request", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.tool.sdist, fixtures.consumer.wheel);
+    await makePrivate("demo-tool");
+    const credentialed = `http://alice:${encodeURIComponent(alice.password)}@127.0.0.1:${server.port}/alice/simple/`;
+    for (const destination of ["first", "second", "third"]) {
+      const download = await pip(["download", "--index-url", credentialed, "--dest", destination, "demo-consumer"]);
+      expect(download.code, download.stderr).toBe(0);
+    }
+
+    expect(await recordedAuditEvents(db, { action: "auth.sign_in" })).toEqual([]);
+    const uses = await recordedAuditEvents(db, { action: "auth.password_used_from_new_ip" });
+    expect(uses).toHaveLength(1);
+    expect(uses[0]).toMatchObject({ subjectUserId: alice.id, actorLabel: "alice", ipAddress: "127.0.0.1" });
+    expect(await findUser(db, alice.id)).toMatchObject({ passwordLastUsedAt: expect.any(Date), passwordLastUsedIp: "127.0.0.1", passwordSeenIps: ["127.0.0.1"] });
+  });
+
+  it("gets in with the right password in its index URL while an attacker's address behind the proxy is refused", async () => {
+    // As the launcher runs with TRUST_PROXY=1: the proxy appends the address it received the connection from.
+    const proxied = await startTestServer(db, { trustedProxies: 1 });
+    try {
+      // Uploaded with a token, so that no accepted password is remembered before pip comes.
+      const uploader = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
+      const upload = await twineStyleUpload(proxied, "alice", fixtures.tool.wheel, { Authorization: basicAuthorization("__token__", uploader.secret) });
+      expect(upload.status).toBe(200);
+      await makePrivate("demo-tool");
+      const attempt = (forwardedFor: string, password: string) =>
+        call(proxied, "/alice/simple/demo-tool/", { headers: { Authorization: basicAuthorization("alice", password), "X-Forwarded-For": forwardedFor } });
+      for (let guess = 0; guess < 5; guess++) expect((await attempt("192.0.2.66", `guess ${guess}`)).status).toBe(401);
+      for (let guess = 0; guess < 20; guess++) {
+        // The attacker writes a fresh address of its own choosing first; the one the proxy appended is what counts.
+        const refused = await attempt(`198.51.100.${guess + 1}, 192.0.2.66`, guess % 2 ? alice.password : `guess ${guess}`);
+        expect(refused.status).toBe(429);
+        expect(refused.statusMessage).toMatch(/^Too many failed sign-in attempts for this account from this address\. Wait 1[45] minutes/);
+      }
+
+      // pip on the owner's machine, which has not been failing, is let in at once.
+      const credentialed = `http://alice:${encodeURIComponent(alice.password)}@127.0.0.1:${proxied.port}/alice/simple/`;
+      const download = await pip(["download", "--no-deps", "--index-url", credentialed, "--dest", "private", "demo-tool"]);
+      expect(download.code, download.stderr).toBe(0);
+      expect(fs.readdirSync(path.join(work, "private"))).toEqual([path.basename(fixtures.tool.wheel)]);
+      const refusals = await recordedAuditEvents(db, { action: "auth.sign_in_throttled" });
+      expect(new Set(refusals.map((event) => event.ipAddress))).toEqual(new Set(["192.0.2.66"]));
+    } finally {
+      await proxied.close();
+    }
   });
 });
 

@@ -10,9 +10,9 @@
  * another app server within the milliseconds its database notification takes (services/token-cache.ts). What a
  * connection sends again and again (its token header) is decoded and hashed once per connection.
  * Checking a password costs an argon2 verification (~20 ms), so accepted Basic passwords are remembered for a
- * short while under a SHA-256 of the credentials; every request still re-reads the account (one primary-key
- * query through resolveSession), so a password change, a reset or a deactivation takes effect on the very next
- * request too.
+ * short while under a SHA-256 of the credentials and the client's address; every request still re-reads the
+ * account (one primary-key query through resolveSession), so a password change, a reset or a deactivation takes
+ * effect on the very next request too. A password use is bookkept like a token use, not recorded as a sign-in.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -22,7 +22,7 @@ import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../au
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { SessionGrant } from "../services/account-records";
-import { authenticate, resolveSession } from "../services/sign-in";
+import { authenticatePasswordUse, resolveSession } from "../services/sign-in";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import { secretsEqual } from "../services/passwords";
@@ -161,7 +161,8 @@ export class CredentialResolver {
   }
 
   private async fromPassword(login: string, password: string, origin: RequestOrigin): Promise<Actor> {
-    const key = createHash("sha256").update(login.trim().toLowerCase()).update("\0").update(password).digest("hex");
+    // Per address too: a use from a new address is checked (and bookkept) in full.
+    const key = createHash("sha256").update(login.trim().toLowerCase()).update("\0").update(password).update("\0").update(origin.ipAddress).digest("hex");
     const cached = this.basicCache.get(key);
     if (cached && cached.expiresAt > this.now()) {
       const user = await resolveSession(this.db, cached.grant);
@@ -181,7 +182,7 @@ export class CredentialResolver {
     let pending = this.pendingChecks.get(key);
     if (!pending) {
       this.passwordChecks += 1;
-      pending = authenticate(this.db, anonymousActor(origin), { login, password })
+      pending = authenticatePasswordUse(this.db, anonymousActor(origin), { login, password })
         .catch((error: unknown) => {
           // An empty login or password fails the sign-in schema: to a package client that is just wrong credentials.
           if (error instanceof AppError) throw error;

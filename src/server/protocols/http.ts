@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestOrigin } from "../authz";
+import { clientAddressOf } from "../client-address";
 
 export const basicChallenge = 'Basic realm="Granary"';
 
@@ -11,11 +12,9 @@ export function httpDate(moment: Date): string {
   return moment.toUTCString();
 }
 
-/** The client's address: the first X-Forwarded-For hop when proxied, like the web app's originFromHeaders. */
+/** The client's address as decided when the request arrived (client-address.ts, the same decision the web app sees), and its agent. */
 export function originOf(request: IncomingMessage): RequestOrigin {
-  const forwarded = headerValue(request, "x-forwarded-for")?.split(",")[0]?.trim();
-  const ipAddress = forwarded || headerValue(request, "x-real-ip") || request.socket.remoteAddress || "unknown";
-  return { ipAddress: ipAddress.slice(0, 64), userAgent: headerValue(request, "user-agent")?.slice(0, 512) ?? null };
+  return { ipAddress: clientAddressOf(request), userAgent: headerValue(request, "user-agent")?.slice(0, 512) ?? null };
 }
 
 export function headerValue(request: IncomingMessage, name: string): string | undefined {

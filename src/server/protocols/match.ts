@@ -16,6 +16,13 @@
  */
 import { condaSubdirs, isReservedOwnerName } from "@/shared/reserved-names";
 import { defaultLabel, normalizePackageName } from "@/shared/schemas/packages";
+import { pathTokenSegment } from "./path-token";
+
+/**
+ * First path segments the protocol handler takes for itself, before any owner: `api` (uploads, leak reports) and
+ * `t` (a token in the path). Owner names cannot take them (src/shared/reserved-names.ts; a test checks).
+ */
+export const protocolFirstSegments: readonly string[] = ["api", pathTokenSegment];
 
 export const fileSubdirs: ReadonlySet<string> = new Set([...condaSubdirs, "pypi", "notebooks", "environments"]);
 

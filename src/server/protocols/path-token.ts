@@ -7,6 +7,9 @@
 import type { IncomingMessage } from "node:http";
 import { tokenPrefix } from "@/shared/token-scopes";
 
+/** The path segment before a token: `/t/<token>/`. As a first segment it is always a token, so no owner may take it. */
+export const pathTokenSegment = "t";
+
 /** Carries the token taken from the path. A client sending it directly is just sending a token. */
 export const pathTokenHeader = "x-granary-path-token";
 
@@ -29,7 +32,7 @@ export function splitPathToken(target: string): { target: string; pathToken: Pat
   if (!path.startsWith("/")) return null;
   const segments = path.slice(1).split("/");
   for (let index = 0; index + 1 < segments.length; index += 1) {
-    if (segments[index] !== "t") continue;
+    if (segments[index] !== pathTokenSegment) continue;
     const candidate = segments[index + 1]!;
     if (candidate === "" || (index > 0 && !candidate.startsWith(tokenPrefix))) continue;
     let token: string;
@@ -52,7 +55,7 @@ export function withPathToken(location: string, pathToken: PathToken | undefined
   const query = queryStart === -1 ? "" : location.slice(queryStart);
   const segments = path.slice(1).split("/");
   const at = Math.min(pathToken.segmentIndex, segments.length);
-  segments.splice(at, 0, "t", encodeURIComponent(pathToken.token));
+  segments.splice(at, 0, pathTokenSegment, encodeURIComponent(pathToken.token));
   return `/${segments.join("/")}${query}`;
 }
 

@@ -10,7 +10,7 @@ import { and, eq } from "drizzle-orm";
 import Bunzip from "seek-bzip";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { createAccessToken, createSiteAdmin, createUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
@@ -450,6 +450,23 @@ describe("Basic credentials cache", () => {
     await db.update(users).set({ isActive: false }).where(eq(users.id, bob.id));
     const deactivated = await call(server, target, { headers: { Authorization: basicAuthorization("bob", bob.password) } });
     expect(deactivated.status).toBe(403);
+  });
+
+  it("counts uses from each new address, not a sign-in per request", async () => {
+    const proxied = await startTestServer(db, { trustedProxies: 1 });
+    try {
+      const credentials = proxied.handler.services.credentials;
+      const from = (forwardedFor: string) => call(proxied, "/alice/noarch/repodata.json", { headers: { ...aliceAuth(), "X-Forwarded-For": forwardedFor } });
+      for (const forwardedFor of ["192.0.2.1", "192.0.2.1", "6.6.6.6, 192.0.2.1", "192.0.2.2", "192.0.2.1"]) expect((await from(forwardedFor)).status).toBe(200);
+
+      // A new address is checked in full, so its use is bookkept; the rest are remembered.
+      expect(credentials.passwordChecks).toBe(2);
+      expect(await recordedAuditEvents(db, { action: "auth.sign_in" })).toEqual([]);
+      const uses = await recordedAuditEvents(db, { action: "auth.password_used_from_new_ip" });
+      expect(uses.map((event) => event.ipAddress)).toEqual(["192.0.2.1", "192.0.2.2"]);
+    } finally {
+      await proxied.close();
+    }
   });
 });
 

@@ -4,6 +4,8 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { env } from "@/env";
+import { decideClientAddress } from "../client-address";
 import { createProtocolHandler, type ProtocolHandler, type ProtocolHandlerOptions } from "./index";
 
 /**
@@ -20,9 +22,18 @@ export interface ProtocolServer {
   close(): Promise<void>;
 }
 
-export async function startProtocolServer(options: ProtocolHandlerOptions & { port?: number; host?: string }): Promise<ProtocolServer> {
+export interface ProtocolServerOptions extends ProtocolHandlerOptions {
+  port?: number;
+  host?: string;
+  /** How many reverse proxies to trust in X-Forwarded-For (TRUST_PROXY by default), as the launcher would. */
+  trustedProxies?: number;
+}
+
+export async function startProtocolServer(options: ProtocolServerOptions): Promise<ProtocolServer> {
   const handler = createProtocolHandler(options);
   const server = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
+    // As the launcher does, before anything reads the address.
+    decideClientAddress(request, options.trustedProxies ?? env.TRUST_PROXY);
     void handler.handle(request, response).then((handled) => {
       if (handled) return;
       response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });

@@ -38,7 +38,7 @@ export interface TestServer extends ProtocolServer {
 
 export async function startTestServer(
   db: Db,
-  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number } = {},
+  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number; trustedProxies?: number } = {},
 ): Promise<TestServer> {
   const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
@@ -56,6 +56,8 @@ export async function startTestServer(
     // Tests change rows directly and expect the next request to see them.
     channelMemoMilliseconds: options.channelMemoMilliseconds ?? 0,
     tokenCache,
+    // Like the launcher without TRUST_PROXY unless a test puts proxies in front.
+    trustedProxies: options.trustedProxies ?? 0,
   });
   return {
     ...server,

@@ -2,7 +2,9 @@
  * What the account services share: the account row and its lookups, the session grant, and the single-use links
  * e-mailed for password resets and address changes.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { env } from "@/env";
 import type { ActorUser } from "../authz";
 import type { Db } from "../db";
 import { accountTokens, users } from "../db/schema";
@@ -38,6 +40,26 @@ export function findByLogin(db: Db, login: string) {
     .where(and(isPersonalAccount, or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`)))
     .limit(1)
     .then((rows) => rows[0]);
+}
+
+/** Keys names that match no account; without AUTH_SECRET (only outside the launcher, as in tests) a key of this process's own. */
+const processLoginKey = randomBytes(32);
+
+/**
+ * A keyed hash of a login as typed that matches no account: enough to count failures of one unknown name or to
+ * see it tried again in the audit trail, nothing to read back what was typed (people type passwords there).
+ */
+export function unknownLoginDigest(login: string): string {
+  return createHmac("sha256", env.AUTH_SECRET ?? processLoginKey)
+    .update(login.trim().toLowerCase())
+    .digest("hex");
+}
+
+/** How the audit trail names a login that was tried: the account it matches, or only a short keyed hash. */
+export function attemptedAccount(user: UserRow | undefined, login: string) {
+  return user
+    ? { target: { type: "user", id: user.id, label: user.username }, subjectUserId: user.id, details: {} }
+    : { target: { type: "user", id: null, label: null }, subjectUserId: null, details: { unknownLogin: unknownLoginDigest(login).slice(0, 16) } };
 }
 
 export function findByEmail(db: Db, email: string) {

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { env } from "@/env";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import {
@@ -12,7 +13,7 @@ import {
   recordedAuditEvents,
   sentEmails,
 } from "@/test/factories";
-import { accountTokens, auditEvents, signInFailures } from "../db/schema";
+import { accountTokens, auditEvents, requestLimitHits, signInFailures } from "../db/schema";
 import { resolveSession } from "./sign-in";
 import { hashSecret } from "./passwords";
 
@@ -152,16 +153,21 @@ describe("password reset", () => {
     expect((await failureOf(visitor().account.resetPassword(resetForm(token)))).fieldErrors).toHaveProperty("token");
   });
 
-  it("lifts the sign-in lock of the account", async () => {
+  it("lets the address it was reset from sign in again, but not an attacker's", async () => {
     const user = await createUser(db);
-    for (let attempt = 0; attempt < 5; attempt++) await failureOf(visitor().account.signIn({ login: user.username, password: "wrong password" }));
+    const attacker = callerFor(anonymous({ ipAddress: "192.0.2.66", userAgent: null }));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await failureOf(visitor().account.signIn({ login: user.username, password: "wrong password" }));
+      await failureOf(attacker.account.signIn({ login: user.username, password: "a guess" }));
+    }
     expect((await failureOf(visitor().account.signIn({ login: user.username, password: user.password }))).code).toBe("TOO_MANY_REQUESTS");
     const token = await requestResetLink(user.username, user.email);
 
     await visitor().account.resetPassword(resetForm(token));
 
-    expect(await db.$count(signInFailures)).toBe(0);
     await expect(visitor().account.signIn({ login: user.username, password: "a brand new password" })).resolves.toEqual({ ok: true });
+    expect((await failureOf(attacker.account.signIn({ login: user.username, password: "a brand new password" }))).code).toBe("TOO_MANY_REQUESTS");
+    expect(await db.$count(signInFailures)).toBe(5);
   });
 
   it("checks the form before the link, so a typo does not burn the link", async () => {
@@ -173,5 +179,83 @@ describe("password reset", () => {
 
     await expect(visitor().account.resetPassword(resetForm(token))).resolves.toEqual({ ok: true });
     expect(await db.$count(auditEvents, eq(auditEvents.action, "account.password_reset_completed"))).toBe(1);
+  });
+});
+
+describe("recovery mail limits", () => {
+  const fromAddress = (ipAddress: string) => callerFor(anonymous({ ipAddress, userAgent: null }));
+
+  it("uses the documented limits", () => {
+    expect(env.RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR).toBe(3);
+    expect(env.RECOVERY_MAILS_PER_IP_PER_HOUR).toBe(10);
+  });
+
+  it("sends only the limit's worth of reset links for 60 requests in a row, answering each the same, existing account or not", async () => {
+    const user = await createUser(db);
+
+    const forAccount = [];
+    for (let request = 0; request < 60; request++) forAccount.push(await visitor().account.requestPasswordReset({ login: user.username }));
+    const forNobody = [];
+    for (let request = 0; request < 60; request++) forNobody.push(await fromAddress("198.51.100.1").account.requestPasswordReset({ login: "nobody" }));
+
+    expect(new Set([...forAccount, ...forNobody].map((answer) => JSON.stringify(answer)))).toEqual(new Set([JSON.stringify({ ok: true })]));
+    expect(await sentEmails(db)).toHaveLength(3);
+    expect(await db.$count(accountTokens)).toBe(3);
+    // The trail says which requests were mailed and why the others were not.
+    const events = await recordedAuditEvents(db, { action: "account.password_reset_requested", subjectUserId: user.id });
+    expect(events).toHaveLength(60);
+    expect(events.slice(0, 3).map((event) => event.details)).toEqual(Array(3).fill({ accountFound: true, mailSent: true }));
+    expect(events.slice(3).map((event) => event.details)).toEqual(Array(57).fill({ accountFound: true, mailSent: false, notSentBecause: "account_limit" }));
+    const unknown = (await recordedAuditEvents(db, { action: "account.password_reset_requested" })).filter((event) => event.subjectUserId === null);
+    expect(unknown).toHaveLength(60);
+    expect(unknown[0]).toMatchObject({ targetLabel: null, details: { accountFound: false, mailSent: false, notSentBecause: "no_account" } });
+  });
+
+  it("sends only the limit's worth of username reminders too", async () => {
+    const user = await createUser(db);
+    const answers = [];
+    for (let request = 0; request < 60; request++) answers.push(await visitor().account.remindUsername({ email: user.email }));
+    for (let request = 0; request < 60; request++) answers.push(await visitor().account.remindUsername({ email: "nobody@example.test" }));
+
+    expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(new Set([JSON.stringify({ ok: true })]));
+    expect(await sentEmails(db)).toHaveLength(3);
+    const limited = await recordedAuditEvents(db, { action: "account.username_reminder_sent", subjectUserId: user.id });
+    expect(limited.at(-1)?.details).toEqual({ accountFound: true, mailSent: false, notSentBecause: "account_limit" });
+  });
+
+  it("limits each kind of mail per account on its own, and all of them per address", async () => {
+    const accounts = await Promise.all(Array.from({ length: 12 }, () => createUser(db)));
+    for (const account of accounts) await visitor().account.requestPasswordReset({ login: account.username });
+    // Ten accounts got their link; the address has had its share.
+    expect(await sentEmails(db)).toHaveLength(10);
+    const [, , , , , , , , , , eleventh] = await recordedAuditEvents(db, { action: "account.password_reset_requested" });
+    expect(eleventh?.details).toEqual({ accountFound: true, mailSent: false, notSentBecause: "address_limit" });
+    await visitor().account.remindUsername({ email: accounts[0]!.email });
+    expect(await sentEmails(db)).toHaveLength(10);
+
+    // From elsewhere, the twelfth account's owner still gets a link, and a username reminder is a mail of its own kind.
+    await fromAddress("198.51.100.2").account.requestPasswordReset({ login: accounts[11]!.email });
+    await fromAddress("198.51.100.2").account.remindUsername({ email: accounts[0]!.email });
+    expect((await sentEmails(db)).map((message) => message.template).slice(10)).toEqual(["passwordReset", "usernameReminder"]);
+  });
+
+  it("holds a burst of requests made at once to the limit", async () => {
+    const user = await createUser(db);
+    await Promise.all(Array.from({ length: 30 }, () => visitor().account.requestPasswordReset({ login: user.email })));
+    expect(await sentEmails(db)).toHaveLength(3);
+  });
+
+  it("lets the hour move on", async () => {
+    const user = await createUser(db);
+    for (let request = 0; request < 4; request++) await visitor().account.requestPasswordReset({ login: user.username });
+    expect(await sentEmails(db)).toHaveLength(3);
+    await db.update(requestLimitHits).set({ createdAt: new Date(Date.now() - 61 * 60 * 1000) });
+    await visitor().account.requestPasswordReset({ login: user.username });
+    expect(await sentEmails(db)).toHaveLength(4);
+  });
+
+  it("keeps nothing of a login that matches no account", async () => {
+    await visitor().account.requestPasswordReset({ login: "Hunter2-My-Password" });
+    expect(JSON.stringify(await recordedAuditEvents(db)).toLowerCase()).not.toContain("hunter2-my-password");
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { env } from "@/env";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createSiteAdmin, createUser, recordedAuditEvents, testOrigin } from "@/test/factories";
-import { users } from "../db/schema";
+import { requestLimitHits, users } from "../db/schema";
 import { resolveSession } from "./sign-in";
 
 const db = setUpTestDatabase();
@@ -123,5 +124,42 @@ describe("sign-up", () => {
     const [rejected] = attempts.filter((attempt) => attempt.status === "rejected");
     expect((rejected as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT" });
     expect(await userCount()).toBe(1);
+  });
+});
+
+describe("sign-up limits", () => {
+  const elsewhere = { ipAddress: "198.51.100.44", userAgent: null };
+  const form = (index: number) => signUpForm({ username: `member${index}`, email: `member${index}@example.test` });
+
+  it("creates only so many accounts an hour from one address, then refuses clearly and audits it", async () => {
+    expect(env.SIGN_UPS_PER_IP_PER_HOUR).toBe(20);
+    for (let index = 1; index <= 20; index++) await expect(callerFor(anonymous()).account.signUp(form(index))).resolves.toEqual({ ok: true });
+
+    const refused = await failureOf(callerFor(anonymous()).account.signUp(form(21)));
+
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/^Too many accounts were created from this address\. Wait (59|60) minutes before trying again\.$/);
+    expect(await userCount()).toBe(20);
+    const [event] = await recordedAuditEvents(db, { action: "account.sign_up_throttled" });
+    expect(event).toMatchObject({ ipAddress: testOrigin.ipAddress, targetLabel: "member21", details: { reason: "address", limitPerHour: 20 } });
+    await expect(callerFor(anonymous(elsewhere)).account.signUp(form(22))).resolves.toEqual({ ok: true });
+  });
+
+  it("counts only the accounts created, and lets a burst through no further than the limit", async () => {
+    await createUser(db, { username: "taken" });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await failureOf(callerFor(anonymous()).account.signUp(signUpForm({ username: "taken" })))).code).toBe("CONFLICT");
+    }
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, index) => callerFor(anonymous()).account.signUp(form(index))));
+
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(20);
+    expect(await userCount()).toBe(21);
+  });
+
+  it("lets the hour move on", async () => {
+    for (let index = 1; index <= 20; index++) await callerFor(anonymous()).account.signUp(form(index));
+    await db.update(requestLimitHits).set({ createdAt: new Date(Date.now() - 61 * 60 * 1000) });
+    await expect(callerFor(anonymous()).account.signUp(form(21))).resolves.toEqual({ ok: true });
   });
 });

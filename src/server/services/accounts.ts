@@ -4,7 +4,7 @@
  */
 import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { env, publicUrl } from "@/env";
 import {
   changeEmailSchema,
   changePasswordSchema,
@@ -14,6 +14,7 @@ import {
   updateProfileSchema,
 } from "@/shared/schemas/account";
 import { assertCan, authenticationMethodOf, requireUser, type Actor, type AuthenticationMethod } from "../authz";
+import { throttlingAddress } from "../client-address";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { accountTokens, users } from "../db/schema";
@@ -22,6 +23,7 @@ import { AppError } from "../errors";
 import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type SessionGrant, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
+import { peekAllowance, takeAllowance, type LimitedBucket } from "./request-limits";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
 import { grantAcademicPlanIfEligible } from "./plans";
@@ -29,16 +31,46 @@ import { describeToken } from "./tokens";
 
 // ---------------------------------------------------------------------------------------------- sign-up
 
+/** Refused sign-ups leave the transaction that would have created the account, to be audited outside it. */
+class SignUpLimitReached extends Error {
+  constructor(readonly retryAfterMinutes: number) {
+    super("The sign-up limit of this address is reached.");
+  }
+}
+
+/** Accounts created from one address are limited per hour, so a script cannot fill the site with them. */
+function signUpBucket(actor: Actor): LimitedBucket {
+  return { name: "address", bucket: `sign_up:address:${throttlingAddress(actor.origin.ipAddress)}`, limit: env.SIGN_UPS_PER_IP_PER_HOUR };
+}
+
+async function refuseSignUp(db: Db, actor: Actor, username: string, retryAfterMinutes: number): Promise<never> {
+  await recordAudit(db, actor, {
+    action: "account.sign_up_throttled",
+    target: { type: "user", label: username },
+    details: { reason: "address", limitPerHour: env.SIGN_UPS_PER_IP_PER_HOUR },
+  });
+  throw new AppError(
+    "TOO_MANY_REQUESTS",
+    `Too many accounts were created from this address. Wait ${retryAfterMinutes} minute${retryAfterMinutes === 1 ? "" : "s"} before trying again.`,
+  );
+}
+
 export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<SessionGrant> {
   assertCan(actor, "account:create");
   const input = signUpSchema.parse(rawInput);
   if (!(await isRegistrationOpen(db))) {
     throw new AppError("FORBIDDEN", "Registration is closed on this site. Ask an administrator for an account.");
   }
+  // A look before hashing the password, so refused sign-ups cost no argon2; the transaction decides for good.
+  const peeked = await peekAllowance(db, [signUpBucket(actor)]);
+  if (!peeked.allowed) return refuseSignUp(db, actor, input.username, peeked.retryAfterMinutes);
   const passwordHash = await hashPassword(input.password);
   const confirmation = createLinkSecret();
   try {
     const user = await db.transaction(async (tx) => {
+      // Counted with the account, so a sign-up that fails (a taken name) counts for nothing.
+      const allowance = await takeAllowance(tx, [signUpBucket(actor)]);
+      if (!allowance.allowed) throw new SignUpLimitReached(allowance.retryAfterMinutes);
       const [created] = await tx.insert(users).values({ username: input.username, email: input.email, passwordHash }).returning();
       if (!created) throw new Error("Inserting the user returned no row.");
       // The address is confirmed by a link sent to it: recovery mail can be trusted to reach its owner, and
@@ -64,6 +96,7 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
     });
     return { userId: user.id, sessionVersion: user.sessionVersion };
   } catch (error) {
+    if (error instanceof SignUpLimitReached) return refuseSignUp(db, actor, input.username, error.retryAfterMinutes);
     const constraint = uniqueViolationConstraint(error);
     if (constraint === "users_username_lower_unique") throw AppError.field("username", "This username is taken.", "CONFLICT");
     if (constraint === "users_email_lower_unique") {

@@ -6,10 +6,12 @@ import { auditEvents } from "../db/schema";
 /** Every security-relevant action's name, so the trail can be filtered and shown consistently. */
 export const auditActions = {
   "account.sign_up": "Signed up",
+  "account.sign_up_throttled": "Sign-up refused: too many from this address",
   "auth.sign_in": "Signed in",
   "auth.sign_in_failed": "Failed sign-in",
   "auth.sign_in_throttled": "Sign-in throttled",
   "auth.sign_out": "Signed out",
+  "auth.password_used_from_new_ip": "Used the password from a new address (package client or script)",
   "account.password_changed": "Changed password",
   "account.password_reset_requested": "Requested a password reset",
   "account.password_reset_completed": "Reset password",

@@ -21,6 +21,7 @@ import {
 import { tokenScopeNames } from "@/shared/token-scopes";
 import { actorFromCredentialHeaders } from "../api/credentials";
 import { type Actor } from "../authz";
+import { clientAddressHeader } from "../client-address";
 import { accessTokens, auditEvents } from "../db/schema";
 import { hashSecret } from "./passwords";
 import { authenticateToken, tokenLookupsFor } from "./token-checks";
@@ -39,7 +40,7 @@ async function tokenRow(id: string) {
 
 
 function bearer(secret: string): Headers {
-  return new Headers({ authorization: `Bearer ${secret}`, "x-forwarded-for": testOrigin.ipAddress });
+  return new Headers({ authorization: `Bearer ${secret}`, [clientAddressHeader]: testOrigin.ipAddress });
 }
 
 /** The actor the API would see for these headers (what createRequestContext does before the session cookie). */

@@ -6,7 +6,9 @@ import { PackageDescription } from "@/components/package-description";
 import { PrivateBadge, TypeBadges } from "@/components/package-list";
 import { TableContainer } from "@/components/table-container";
 import { publicUrl } from "@/env";
+import { getCurrentActor } from "@/server/auth/actor";
 import { formatBytes } from "@/server/storage/blob-store";
+import { condaInstallCommands, environmentCommand, notebookCommand, pipInstallCommand, tokenPlaceholder } from "@/shared/install-commands";
 import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 import { DeletePackageForm, FileActions, PrivacyToggle, StarButton } from "./package-actions";
 
@@ -28,7 +30,11 @@ export default async function PackagePage({ params }: Props) {
   const base = publicUrl();
   const fileTypes = [...new Set(pkg.files.map((file) => file.fileType))];
   const condaLabels = [...new Set(pkg.files.filter((file) => file.fileType === "conda").flatMap((file) => file.labels))];
-  const credentialsNote = pkg.isPrivate ? " (private: sign in with your username and password in the URL, e.g. https://USER:PASSWORD@host/...)" : "";
+  const target = { base, owner: pkg.owner, name: pkg.name, isPrivate: pkg.isPrivate };
+  const environmentFile = pkg.files.find((file) => file.fileType === "environment")?.filename;
+  const notebookFile = pkg.files.find((file) => file.fileType === "notebook")?.filename;
+  const actor = await getCurrentActor();
+  const accessTokensPage = actor.kind === "user" ? `/${actor.user.username}/settings/access` : null;
 
   return (
     <div className="space-y-6">
@@ -49,31 +55,20 @@ export default async function PackagePage({ params }: Props) {
 
       <section aria-labelledby="install-heading" className="card space-y-3">
         <h2 id="install-heading">Install</h2>
-        {fileTypes.includes("conda") ? (
-          <>
-            <CopyCommand label={`With conda${credentialsNote}`} command={`conda install -c ${base}/${pkg.owner} ${pkg.name}`} />
-            {condaLabels
-              .filter((label) => label !== "main")
-              .map((label) => (
-                <CopyCommand key={label} label={`From the ${label} label`} command={`conda install -c ${base}/${pkg.owner}/label/${label} ${pkg.name}`} />
-              ))}
-          </>
+        {pkg.isPrivate ? (
+          <p className="text-sm text-stone-700" data-testid="private-install-note">
+            This package is private: package clients reach it with an access token. Create one on{" "}
+            {accessTokensPage ? <Link href={accessTokensPage}>your Access tokens page</Link> : "your Access tokens page"}, with only the
+            scopes it needs, and put it in place of <code>{tokenPlaceholder}</code>. Never put your password in an index or channel URL: URLs
+            end up in shell history, logs and lock files, and a token can be revoked on its own.
+          </p>
         ) : null}
-        {fileTypes.includes("wheel") || fileTypes.includes("sdist") ? (
-          <CopyCommand label={`With pip${credentialsNote}`} command={`pip install --index-url ${base}/${pkg.owner}/simple/ ${pkg.name}`} />
-        ) : null}
-        {fileTypes.includes("environment") && pkg.files[0] ? (
-          <CopyCommand
-            label="Create the environment"
-            command={`conda env create --file ${base}/${pkg.owner}/files/environments/${pkg.files.find((file) => file.fileType === "environment")?.filename}`}
-          />
-        ) : null}
-        {fileTypes.includes("notebook") ? (
-          <CopyCommand
-            label="Download the notebook"
-            command={`curl -O ${base}/${pkg.owner}/files/notebooks/${pkg.files.find((file) => file.fileType === "notebook")?.filename}`}
-          />
-        ) : null}
+        {fileTypes.includes("conda")
+          ? condaInstallCommands(target, condaLabels).map((entry) => <CopyCommand key={entry.label} label={entry.label} command={entry.command} />)
+          : null}
+        {fileTypes.includes("wheel") || fileTypes.includes("sdist") ? <CopyCommand {...pipInstallCommand(target)} /> : null}
+        {fileTypes.includes("environment") && environmentFile ? <CopyCommand {...environmentCommand(target, environmentFile)} /> : null}
+        {fileTypes.includes("notebook") && notebookFile ? <CopyCommand {...notebookCommand(target, notebookFile)} /> : null}
       </section>
 
       <section aria-labelledby="files-heading" className="space-y-3">

@@ -33,6 +33,14 @@ export const users = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+    /**
+     * Package clients and scripts that send the username and password with each request (HTTP Basic) are
+     * bookkept like token uses, not as sign-ins: written at most once a minute, or when the address changes.
+     */
+    passwordLastUsedAt: timestamp("password_last_used_at", { withTimezone: true }),
+    passwordLastUsedIp: text("password_last_used_ip"),
+    /** The most recent addresses Basic credentials came from: use from any other is recorded in the audit trail. */
+    passwordSeenIps: text("password_seen_ips").array().notNull().default(sql`'{}'::text[]`),
   },
   (table) => [
     uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
@@ -60,13 +68,20 @@ export const accountTokens = pgTable(
   (table) => [uniqueIndex("account_tokens_secret_hash_unique").on(table.secretHash), index("account_tokens_user_idx").on(table.userId)],
 );
 
-/** Failed sign-ins, counted over a sliding window to throttle per account and per IP address. */
+/**
+ * Failed sign-ins, counted over a sliding window: per client address, per account from that address (both refuse
+ * further attempts), and per account from everywhere (which only slows attempts down), see services/sign-in.ts.
+ */
 export const signInFailures = pgTable(
   "sign_in_failures",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    /** `account:<id>` for an existing account, `login:<lower-cased login>` for names that match none. */
+    /**
+     * `account:<id>` for an existing account; for a name that matches none, `login:<keyed hash of the name>`:
+     * people type passwords into the username field, so what they typed is never kept.
+     */
     loginKey: text("login_key").notNull(),
+    /** The client address as throttled (an IPv6 client by its /64, see client-address.ts). */
     ipAddress: text("ip_address").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -74,4 +89,19 @@ export const signInFailures = pgTable(
     index("sign_in_failures_login_idx").on(table.loginKey, table.createdAt),
     index("sign_in_failures_ip_idx").on(table.ipAddress, table.createdAt),
   ],
+);
+
+/**
+ * Actions limited per hour (recovery mail per account and per address, sign-ups per address), one row per action
+ * that was let through, counted over a sliding window per bucket (services/request-limits.ts).
+ */
+export const requestLimitHits = pgTable(
+  "request_limit_hits",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** What is limited and for whom, e.g. `password_reset:account:<id>` or `recovery:address:<address>`. */
+    bucket: text("bucket").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("request_limit_hits_bucket_idx").on(table.bucket, table.createdAt)],
 );
