@@ -426,9 +426,19 @@ describe("privacy", () => {
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("__token__", "granary-abc") } })).status).toBe(401);
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("alice\u0000", "x") } })).status).toBe(401);
     // Bytes PostgreSQL would refuse are a client mistake, not a server error.
-    expect((await call(server, "/alice%00/noarch/repodata.json")).status).toBe(404);
-    expect((await call(server, "/alice/noarch/x%00.tar.bz2")).status).toBe(404);
-    expect((await call(server, "/alice/noarch/%E0%A4%A.tar.bz2")).status).toBe(404);
+    expect((await call(server, "/alice%00/noarch/repodata.json")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/x%00.tar.bz2")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/%E0%A4%A.tar.bz2")).status).toBe(400);
+    expect((await call(server, "/alice/simple/demo%0Atool/")).status).toBe(400);
+    expect((await call(server, "/alice/label/de%01v/noarch/repodata.json")).status).toBe(400);
+    expect((await call(server, "/api/channels/al%00ice/upload/x.tar.bz2", { method: "POST", headers: aliceAuth(), body: "x" })).status).toBe(400);
+    // Query strings too: an upload's label or checksum, or anything a client appends to an index URL.
+    const upload = (query: string) => call(server, `/api/channels/alice/upload/x.tar.bz2?${query}`, { method: "POST", headers: aliceAuth(), body: "x" });
+    expect((await upload("sha256=%00")).status).toBe(400);
+    expect((await upload(`sha256=${"0".repeat(64)}&label=de%00v`)).status).toBe(400);
+    expect((await upload(`sha256=${"0".repeat(64)}&force=1%0D%0A`)).status).toBe(400);
+    expect((await call(server, "/alice/simple/?x=%00")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/repodata.json?%1B=1")).status).toBe(400);
     expect(await db.select().from(exceptions)).toEqual([]);
   });
 });

@@ -40,6 +40,17 @@ describe("matchProtocolPath", () => {
     }
   });
 
+  it("calls control characters and bad encoding in a protocol path or query malformed, and leaves pages to the web app", () => {
+    for (const target of ["/alice%00/noarch/repodata.json", "/alice/noarch/%E0%A4%A.conda", "/alice/simple/a%0Ab/", "/api/channels/al%00ice/upload/x.conda"]) {
+      expect(routeOf(target), target).toBe("malformed");
+    }
+    for (const target of ["/alice/simple/?x=%00", "/alice/noarch/repodata.json?%1B=1", "/api/channels/alice/upload/x.conda?label=a%0D%0Ab"]) {
+      expect(routeOf(target), target).toBe("malformed");
+    }
+    expect(routeOf("/alice/numpy?tab=%00")).toBeNull();
+    expect(routeOf("/alice/simple/?x=%25")).toBe("simpleIndex");
+  });
+
   it("recognizes conda channel paths with and without labels", () => {
     expect(matchProtocolPath("/alice/channeldata.json")).toEqual({ route: "channeldata", params: { owner: "alice", label: "main" } });
     expect(matchProtocolPath("/Alice/label/dev/noarch/repodata.json")).toEqual({

@@ -83,7 +83,8 @@ export const forgotPasswordSchema = z.object({ login: loginSchema });
 const secretTokenSchema = z
   .string({ error: "This link is incomplete." })
   .min(20, "This link is incomplete.")
-  .max(200, "This link is not valid.");
+  .max(200, "This link is not valid.")
+  .refine((token) => !hasControlCharacter(token), "This link is not valid.");
 
 export const resetPasswordSchema = confirmed(
   { token: secretTokenSchema, password: passwordSchema, passwordConfirmation: z.string({ error: "Enter the password again." }) },
@@ -105,7 +106,7 @@ export const changeEmailSchema = z.object({ email: emailSchema, currentPassword:
 export const confirmEmailSchema = z.object({ token: secretTokenSchema });
 
 export const deleteAccountSchema = z.object({
-  confirmation: z.string({ error: "Type your username to confirm." }).trim().min(1, "Type your username to confirm."),
+  confirmation: z.string({ error: "Type your username to confirm." }).trim().min(1, "Type your username to confirm.").max(100, "That is not your username."),
   currentPassword: enteredPasswordSchema,
 });
 
