@@ -5,7 +5,7 @@
  */
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
-import { createTrpcHttpHandler } from "@/server/api/http";
+import { createTrpcHttpHandler, type SiteAddress } from "@/server/api/http";
 import type { AppRouter } from "@/server/api/root";
 import type { SessionControl } from "@/server/api/trpc";
 import type { Actor } from "@/server/authz";
@@ -16,19 +16,23 @@ import { SessionRecorder } from "./caller";
 import { testDatabase } from "./db";
 import { anonymous } from "./factories";
 
-/** The site's address in tests (vitest.config.ts sets PUBLIC_URL to it). */
-export const trpcUrl = "http://granary.test/api/trpc";
+/** The site the handler believes it is (vitest.config.ts sets PUBLIC_URL to it). */
+export const testSite: SiteAddress = { publicOrigin: "http://granary.test", trustProxy: false };
+export const trpcUrl = `${testSite.publicOrigin}/api/trpc`;
 
 export interface HandlerOptions {
   /** The caller, whatever the request says (default: an anonymous visitor). */
   actor?: Actor;
   sessions?: SessionControl;
   db?: Db;
+  maxBodyBytes?: number;
 }
 
 export function trpcHandler(options: HandlerOptions = {}): (request: Request) => Promise<Response> {
   const db = () => options.db ?? testDatabase();
   return createTrpcHttpHandler({
+    site: testSite,
+    maxBodyBytes: options.maxBodyBytes,
     createContext: async () => ({ db: db(), actor: options.actor ?? anonymous(), sessions: options.sessions ?? new SessionRecorder() }),
     async onInternalError(error, { path, type, ctx }) {
       await recordException(db(), error.cause ?? error, { route: `/api/trpc/${path ?? "?"}`, method: type, userId: ctx?.actor.kind === "user" ? ctx.actor.user.id : null });

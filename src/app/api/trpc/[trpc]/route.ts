@@ -1,9 +1,11 @@
+import { env, publicUrl } from "@/env";
 import { createRequestContext } from "@/server/api/context";
 import { createTrpcHttpHandler } from "@/server/api/http";
 import { getDb } from "@/server/db";
 import { recordException } from "@/server/services/exceptions";
 
 const handler = createTrpcHttpHandler({
+  site: { publicOrigin: publicUrl(), trustProxy: env.TRUST_PROXY },
   createContext: () => createRequestContext(),
   async onInternalError(error, { path, type, ctx }) {
     await recordException(getDb(), error.cause ?? error, {
