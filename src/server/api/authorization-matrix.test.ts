@@ -5,7 +5,16 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccessToken, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import {
+  anonymous,
+  createAccessToken,
+  createAccountLink,
+  createPublishedPackage,
+  createSession,
+  createSiteAdmin,
+  createUser,
+  type TestUser,
+} from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
@@ -31,6 +40,8 @@ interface World {
   fileId: string;
   /** An access token of each signed-in account's, to revoke and regenerate. */
   tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
+  /** A browser session of each signed-in account's (another device), to end. */
+  sessionIds: Record<Exclude<ActorKind, "anonymous">, string>;
 }
 
 interface Row {
@@ -87,6 +98,9 @@ const matrix: Record<string, Row> = {
     input: (_world, self) => ({ confirmation: signedInSelf(self).username, currentPassword: signedInSelf(self).password }),
   },
   "account.securityHistory": { outcomes: signedIn, input: () => ({}) },
+  "account.listSessions": { outcomes: signedIn },
+  "account.signOutEverywhere": { outcomes: signedIn },
+  "account.revokeSession": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.sessionIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
   "admin.listUsers": { outcomes: administrators, input: () => ({ query: "user" }) },
   "admin.setUserActive": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { outcomes: administrators, input: () => ({ openRegistration: false }) },
@@ -142,6 +156,7 @@ async function buildWorld(database: Db): Promise<World> {
     outboxMessageId: message!.id,
     ...(await createPublishedPackage(database, user, "matrix-tools")),
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
+    sessionIds: { user: (await createSession(database, user)).sessionId, siteAdmin: (await createSession(database, siteAdmin)).sessionId },
   };
 }
 

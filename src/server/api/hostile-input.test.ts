@@ -8,7 +8,16 @@ import fc from "fast-check";
 import { TRPCClientError } from "@trpc/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccessToken, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import {
+  anonymous,
+  createAccessToken,
+  createAccountLink,
+  createPublishedPackage,
+  createSession,
+  createSiteAdmin,
+  createUser,
+  type TestUser,
+} from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import { recordedExceptions, trpcClientOverHttp } from "@/test/trpc-http";
 import { tokenScopeNames } from "@/shared/token-scopes";
@@ -311,6 +320,7 @@ interface World {
   tokenId: string;
   outboxMessageId: string;
   resetToken: string;
+  sessionId: string;
 }
 
 type Caller = "anonymous" | "user" | "siteAdmin";
@@ -336,6 +346,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   },
   "account.requestEmailChange": { caller: "user", input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
   "account.delete": { caller: "user", input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
+  "account.revokeSession": { caller: "user", input: (world) => ({ id: world.sessionId }) },
   "admin.listUsers": { caller: "siteAdmin", input: () => ({ query: "ada" }) },
   "admin.setUserActive": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, active: false }) },
   "admin.getOutboxMessage": { caller: "siteAdmin", input: (world) => ({ id: world.outboxMessageId }) },
@@ -359,8 +370,10 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
 
 const takesNoText = [
   "account.get",
+  "account.listSessions",
   "account.securityHistory",
   "account.signOut",
+  "account.signOutEverywhere",
   "account.whoami",
   "admin.listExceptions",
   "admin.listOutbox",
@@ -389,6 +402,7 @@ async function buildWorld(): Promise<World> {
     tokenId: (await createAccessToken(db, user)).id,
     outboxMessageId: message!.id,
     resetToken: await createAccountLink(db, user, { purpose: "password_reset" }),
+    sessionId: (await createSession(db, user)).sessionId,
   };
 }
 

@@ -8,11 +8,11 @@ import { ZodError } from "zod";
 import { assertCan, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { SessionGrant } from "../services/account-records";
+import type { BrowserSession } from "../services/account-records";
 
 /** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
 export interface SessionControl {
-  start(grant: SessionGrant): Promise<void>;
+  start(session: BrowserSession): Promise<void>;
   end(): Promise<void>;
 }
 

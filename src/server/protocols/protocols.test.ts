@@ -10,11 +10,14 @@ import { and, eq } from "drizzle-orm";
 import Bunzip from "seek-bzip";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import { createAccessToken, createSession, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
+import { sessionActor } from "../authz";
+import { toActorUser } from "../services/account-records";
 import { hashPassword } from "../services/passwords";
+import { signOut } from "../services/sessions";
 import { bzip2Executable } from "./bzip2";
 import {
   basicAuthorization,
@@ -411,10 +414,24 @@ describe("privacy", () => {
     expect(asAlice.status).toBe(200);
     expect(asAlice.headers["cache-control"]).toBe("private, no-cache");
     // The browser's session cookie works for downloads.
-    const withCookie = await call(server, target, { headers: { Cookie: await sessionCookie(alice) } });
+    const withCookie = await call(server, target, { headers: { Cookie: await sessionCookie(await createSession(db, alice)) } });
     expect(withCookie.status).toBe(200);
     expect((await call(server, "/alice/simple/demo-tool/", { headers: aliceAuth() })).status).toBe(200);
     expect((await call(server, `/alice/pypi/files/${wheel}`, { headers: aliceAuth() })).status).toBe(200);
+  });
+
+  it("stops honouring a session cookie once its session has ended, copies of it included", async () => {
+    const target = "/alice/noarch/demo-app-2.1-py_0.conda";
+    const session = await createSession(db, alice);
+    const cookie = await sessionCookie(session);
+    const copy = await sessionCookie({ ...session });
+    expect((await call(server, target, { headers: { Cookie: cookie } })).status).toBe(200);
+    await signOut(db, sessionActor(toActorUser(alice), session.sessionId));
+    for (const sent of [cookie, copy]) {
+      const answer = await call(server, target, { headers: { Cookie: sent } });
+      expect(answer.status).not.toBe(200);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }
   });
 
   it("refuses wrong credentials with 401 even for public content", async () => {
@@ -480,7 +497,7 @@ describe("conda-style uploads", () => {
   it("accepts the session cookie only with the X-Requested-With header", async () => {
     const bytes = fs.readFileSync(fixtures.library);
     const target = "/api/channels/alice/upload/libdemo-1.0-py_0.tar.bz2";
-    const cookie = await sessionCookie(alice);
+    const cookie = await sessionCookie(await createSession(db, alice));
     const crossSite = await call(server, target, { method: "POST", headers: { Cookie: cookie }, body: bytes });
     expect(crossSite.status).toBe(401);
     const fromTheApp = await call(server, target, { method: "POST", headers: { Cookie: cookie, "X-Requested-With": "granary" }, body: bytes });

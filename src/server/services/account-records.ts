@@ -18,10 +18,18 @@ export function toActorUser(user: UserRow): ActorUser {
   return { id: user.id, username: user.username, email: user.email, name: user.name, isSiteAdmin: user.isSiteAdmin };
 }
 
-/** What the session carries: enough to find the account and tell whether the session is still valid. */
+/**
+ * What accepted credentials grant: enough to find the account again and tell whether it changed since (a password
+ * change, a reset or a deactivation moves the session version on).
+ */
 export interface SessionGrant {
   userId: string;
   sessionVersion: number;
+}
+
+/** What a browser's session cookie carries: a grant, and the server-side session record that must still be live. */
+export interface BrowserSession extends SessionGrant {
+  sessionId: string;
 }
 
 export function findByLogin(db: Db, login: string) {

@@ -13,7 +13,7 @@ import {
   sentEmails,
 } from "@/test/factories";
 import { accountTokens, auditEvents, signInFailures } from "../db/schema";
-import { resolveSession } from "./sign-in";
+import { resolveSession } from "./sessions";
 import { hashSecret } from "./passwords";
 
 const db = setUpTestDatabase();

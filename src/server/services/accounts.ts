@@ -19,16 +19,18 @@ import { uniqueViolationConstraint } from "../db/errors";
 import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
-import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type SessionGrant, type UserRow } from "./account-records";
+import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type BrowserSession, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
+import { endAllSessions, openSession } from "./sessions";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
 import { describeToken } from "./tokens";
 
 // ---------------------------------------------------------------------------------------------- sign-up
 
-export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<SessionGrant> {
+/** Creates the account and signs it in: the browser session is opened with it. */
+export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<BrowserSession> {
   assertCan(actor, "account:create");
   const input = signUpSchema.parse(rawInput);
   if (!(await isRegistrationOpen(db))) {
@@ -44,7 +46,7 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
         target: { type: "user", id: user.id, label: user.username },
         subjectUserId: user.id,
       });
-      return { userId: user.id, sessionVersion: user.sessionVersion };
+      return openSession(tx, actor.origin, { userId: user.id, sessionVersion: user.sessionVersion });
     });
   } catch (error) {
     const constraint = uniqueViolationConstraint(error);
@@ -130,32 +132,34 @@ async function assertCurrentPassword(user: UserRow, password: string): Promise<v
   }
 }
 
-/** Ends every session of the account, including the caller's: the router issues the caller a fresh one. */
-export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typeof changePasswordSchema>): Promise<SessionGrant> {
+/** Ends every session of the account, including the caller's, and opens the caller a fresh one. */
+export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typeof changePasswordSchema>): Promise<BrowserSession> {
   assertCan(actor, "account:update");
   const input = changePasswordSchema.parse(rawInput);
   const user = await loadUser(db, requireUser(actor).user.id);
   await assertCurrentPassword(user, input.currentPassword);
   const passwordHash = await hashPassword(input.newPassword);
-  const updated = await db.transaction(async (tx) => {
+  const session = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
       .where(eq(users.id, user.id))
       .returning();
+    const sessionsEnded = await endAllSessions(tx, user.id, "password_changed");
     await recordAudit(tx, actor, {
       action: "account.password_changed",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { sessionsEnded },
     });
-    return row!;
+    return openSession(tx, actor.origin, { userId: row!.id, sessionVersion: row!.sessionVersion });
   });
   await sendEmail(db, {
     to: user.email,
     template: "passwordChanged",
     props: { username: user.username, securityUrl: `${publicUrl()}/settings/security` },
   });
-  return { userId: updated.id, sessionVersion: updated.sessionVersion };
+  return session;
 }
 
 /** The new address takes effect only when the link sent to it is followed. */

@@ -10,6 +10,8 @@ export const auditActions = {
   "auth.sign_in_failed": "Failed sign-in",
   "auth.sign_in_throttled": "Sign-in throttled",
   "auth.sign_out": "Signed out",
+  "auth.sign_out_everywhere": "Signed out everywhere",
+  "auth.session_revoked": "Ended a session",
   "account.password_changed": "Changed password",
   "account.password_reset_requested": "Requested a password reset",
   "account.password_reset_completed": "Reset password",

@@ -14,6 +14,7 @@ import { AppError } from "../errors";
 import { consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword } from "./passwords";
+import { endAllSessions } from "./sessions";
 import { throttleKey } from "./sign-in";
 
 /** Answers the same whether or not an account uses the address, so it reveals nothing. */
@@ -83,10 +84,12 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
       .set({ usedAt: new Date() })
       .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
     await tx.delete(signInFailures).where(eq(signInFailures.loginKey, throttleKey(user, user.username)));
+    const sessionsEnded = await endAllSessions(tx, user.id, "password_reset");
     await recordAudit(tx, actor, {
       action: "account.password_reset_completed",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { sessionsEnded },
     });
   });
 }

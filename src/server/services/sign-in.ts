@@ -1,6 +1,6 @@
 /**
- * Signing in and the session check made on every request. Failed sign-ins are counted per account and per client
- * address over a sliding window; past either limit, sign-in is refused until the window moves on.
+ * Checking credentials. Failed sign-ins are counted per account and per client address over a sliding window; past
+ * either limit, sign-in is refused until the window moves on. Browser sessions are sessions.ts's.
  */
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -99,20 +99,12 @@ export async function authenticate(db: Db, actor: Actor, rawInput: z.input<typeo
   return { userId: user.id, sessionVersion: user.sessionVersion };
 }
 
-export async function recordSignOut(db: Db, actor: Actor): Promise<void> {
-  if (actor.kind !== "user") return;
-  await recordAudit(db, actor, {
-    action: "auth.sign_out",
-    target: { type: "user", id: actor.user.id, label: actor.user.username },
-    subjectUserId: actor.user.id,
-  });
-}
-
 /**
- * The session check made on every request: the account must exist, be active, and still be on the session
- * version the session was issued under (password changes, resets and deactivation bump it).
+ * Whether credentials accepted earlier still stand (package clients' Basic passwords, remembered for a while): the
+ * account must exist, be active, and still be on the session version of the grant (password changes, resets and
+ * deactivation bump it).
  */
-export async function resolveSession(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
+export async function resolveGrant(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
   const [user] = await db.select().from(users).where(eq(users.id, grant.userId));
   if (!user || !user.isActive || user.sessionVersion !== grant.sessionVersion) return null;
   return toActorUser(user);

@@ -118,6 +118,9 @@ export const updateProfileSchema = z.object({
     .refine((name) => !hasControlCharacter(name), "Names cannot contain control characters."),
 });
 
+/** One of the account's browser sessions, as listed on the security page. */
+export const sessionRefSchema = z.object({ id: z.uuid("Unknown session.") });
+
 export const pageSchema = z.object({
   page: z.number().int().min(1).max(10_000).default(1),
   pageSize: z.number().int().min(1).max(100).default(25),
