@@ -12,11 +12,12 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import postgres from "postgres";
-import { env, exportToEnvironment } from "../src/env";
+import { env, exportToEnvironment, publicUrl } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
   const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache });
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
+  // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.
+  const securityHeaders = { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY, development: developmentMode };
   const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
     // The client's address feeds the audit trail and per-address throttling. Unless a trusted reverse proxy
     // sets X-Forwarded-For, a client could claim any address with it, so the connection's own address wins.
@@ -179,7 +182,9 @@ async function main(): Promise<void> {
     takePathToken(request);
     protocols.handle(request, response).then(
       (handled) => {
-        if (!handled) void handle(request, response);
+        if (handled) return;
+        setHeaders(response, pageSecurityHeaders(request, securityHeaders));
+        void handle(request, response);
       },
       (error: unknown) => {
         console.error("[granary] The protocol handler failed:", error);

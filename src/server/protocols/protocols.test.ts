@@ -102,6 +102,30 @@ async function json(response: { text: string }) {
   return JSON.parse(response.text) as Record<string, unknown>;
 }
 
+describe("security headers", () => {
+  it("come with every answer: indexes, files, errors, refusals and uploads", async () => {
+    const uploaded = await condaUpload(fixtures.library);
+    expect(uploaded.status).toBe(201);
+    const answers = [
+      uploaded,
+      await call(server, "/alice/noarch/repodata.json"),
+      await call(server, "/alice/noarch/libdemo-1.0-py_0.tar.bz2"),
+      await call(server, "/alice/simple/"),
+      await call(server, "/nobody/noarch/repodata.json"),
+      await call(server, "/alice/noarch/x%00.conda"),
+      await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("alice", "wrong") } }),
+      await call(server, "/alice/noarch/repodata.json", { method: "DELETE" }),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers["content-security-policy"], String(answer.status)).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["x-frame-options"]).toBe("DENY");
+      expect(answer.headers["referrer-policy"]).toBe("same-origin");
+      expect(answer.headers["strict-transport-security"]).toBeUndefined();
+    }
+  });
+});
+
 describe("conda channels", () => {
   it("serves a valid, empty noarch repodata for an owner without packages, and 404 for unknown owners", async () => {
     const empty = await call(server, "/alice/noarch/repodata.json");
