@@ -200,3 +200,19 @@ test("a description's remote images are links, and the page asks their host for 
   expect(asked).toEqual([]);
   fs.rmSync(fixtures, { recursive: true, force: true });
 });
+
+test("malformed paths and queries are the client's mistake, never a server error", async ({ request }) => {
+  const answers: Record<string, number> = {};
+  for (const target of ["/%E0%A4%A", "/%ZZ", "/siteadmin/a%25ZZ", "/siteadmin/pkg%00", "/search?q=%00", "/siteadmin/noarch/x%00.conda", "/siteadmin/simple/?x=%00"]) {
+    answers[target] = (await request.get(target)).status();
+  }
+  expect(answers).toEqual({
+    "/%E0%A4%A": 400,
+    "/%ZZ": 400,
+    "/siteadmin/a%25ZZ": 404,
+    "/siteadmin/pkg%00": 400,
+    "/search?q=%00": 200,
+    "/siteadmin/noarch/x%00.conda": 400,
+    "/siteadmin/simple/?x=%00": 400,
+  });
+});

@@ -16,7 +16,7 @@ import { env, exportToEnvironment, publicUrl } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
-import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
@@ -184,6 +184,10 @@ async function main(): Promise<void> {
       (handled) => {
         if (handled) return;
         setHeaders(response, pageSecurityHeaders(request, securityHeaders));
+        if (hasMalformedPathEncoding(request.url ?? "/")) {
+          response.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" }).end("The path is not valid: it has bad URL encoding.\n");
+          return;
+        }
         void handle(request, response);
       },
       (error: unknown) => {

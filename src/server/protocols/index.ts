@@ -26,7 +26,7 @@ import { pathTokenOf, takePathToken } from "./path-token";
 import { routeFor } from "./routes";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
-export { matchProtocolPath } from "./match";
+export { hasMalformedPathEncoding, matchProtocolPath } from "./match";
 export { pathTokenHeader, takePathToken } from "./path-token";
 export { protocolRoutes } from "./routes";
 export { startProtocolServer, uploadRequestTimeout, type ProtocolServer } from "./server";

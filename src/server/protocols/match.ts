@@ -67,6 +67,20 @@ function decodeSegments(rawPath: string): string[] | null {
   }
 }
 
+/**
+ * Whether a request target's path cannot be decoded at all (`/%E0%A4%A`, `/%ZZ`): Next answers those with a 500,
+ * so the launcher answers them with a 400 before Next sees them.
+ */
+export function hasMalformedPathEncoding(target: string): boolean {
+  const queryStart = target.indexOf("?");
+  try {
+    decodeURIComponent(queryStart === -1 ? target : target.slice(0, queryStart));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function encodePath(segments: string[]): string {
   return `/${segments.map(encodeURIComponent).join("/")}`;
 }

@@ -4,6 +4,7 @@ import { compareCondaVersions } from "./conda";
 import { parseRange } from "./files";
 import { matchProtocolPath, type RouteName } from "./match";
 import { negotiateSimpleFormat } from "./pypi";
+import { hasMalformedPathEncoding } from "./match";
 import { protocolRoutes } from "./routes";
 
 describe("the protocol route table", () => {
@@ -49,6 +50,11 @@ describe("matchProtocolPath", () => {
     }
     expect(routeOf("/alice/numpy?tab=%00")).toBeNull();
     expect(routeOf("/alice/simple/?x=%25")).toBe("simpleIndex");
+  });
+
+  it("tells the launcher which page paths cannot be decoded at all", () => {
+    for (const target of ["/%E0%A4%A", "/%ZZ", "/about%", "/alice/%E0?x=1"]) expect(hasMalformedPathEncoding(target), target).toBe(true);
+    for (const target of ["/", "/alice", "/na%C3%AFve", "/search?q=%ZZ", "/alice/%00"]) expect(hasMalformedPathEncoding(target), target).toBe(false);
   });
 
   it("recognizes conda channel paths with and without labels", () => {
