@@ -4,6 +4,8 @@
  * and only as JSON (a cross-site form can post multipart or plain text, but not JSON); a body is read only up to
  * a limit, so a huge or endless one costs the server nothing; a batch holds a bounded number of calls. Refusals
  * are answered in tRPC's error shape, so the web client and the typed client read them like any other error.
+ * Whatever else a client gets wrong (input that is not JSON or superjson, or not what a procedure takes) is a 4xx
+ * from tRPC; only unexpected failures reach `onInternalError`.
  */
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
