@@ -34,7 +34,8 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
                 <th scope="col">IP address</th>
                 <th scope="col">Signed in</th>
                 <th scope="col">Last seen</th>
-                <th scope="col">
+                {/* Relative, so the hidden label scrolls with the table instead of widening the page. */}
+                <th scope="col" className="relative">
                   <span className="sr-only">Action</span>
                 </th>
               </tr>
