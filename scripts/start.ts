@@ -12,13 +12,14 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import postgres from "postgres";
-import { env, exportToEnvironment } from "../src/env";
+import { env, exportToEnvironment, publicUrl } from "../src/env";
 import { decideClientAddress } from "../src/server/client-address";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
-import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
@@ -172,6 +173,8 @@ async function main(): Promise<void> {
   const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache });
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
+  // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.
+  const securityHeaders = { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY > 0, development: developmentMode };
   const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
     // The client's address feeds the audit trail and every per-address limit: decided once, here, from the
     // connection and (with TRUST_PROXY) the hops trusted proxies appended, for the protocol handler and Next alike.
@@ -181,7 +184,13 @@ async function main(): Promise<void> {
     takePathToken(request);
     protocols.handle(request, response).then(
       (handled) => {
-        if (!handled) void handle(request, response);
+        if (handled) return;
+        setHeaders(response, pageSecurityHeaders(request, securityHeaders));
+        if (hasMalformedPathEncoding(request.url ?? "/")) {
+          response.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" }).end("The path is not valid: it has bad URL encoding.\n");
+          return;
+        }
+        void handle(request, response);
       },
       (error: unknown) => {
         console.error("[granary] The protocol handler failed:", error);

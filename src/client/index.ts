@@ -10,6 +10,7 @@
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import superjson from "superjson";
+import { maxTrpcBatchCalls } from "../shared/api-limits";
 import type { AppRouter } from "../server/api/root";
 
 export type { AppRouter };
@@ -53,6 +54,7 @@ export function createGranaryClient(options: GranaryClientOptions): GranaryClien
       httpBatchLink({
         url: `${normalizeServerUrl(options.url)}/api/trpc`,
         transformer: superjson,
+        maxItems: maxTrpcBatchCalls,
         headers: () => headers,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),

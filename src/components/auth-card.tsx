@@ -13,9 +13,3 @@ export function AuthCard({ title, intro, children }: { title: string; intro?: Re
     </div>
   );
 }
-
-/** Only same-site paths may be returned to after signing in. */
-export function safeReturnPath(candidate: string | string[] | undefined): string {
-  const value = Array.isArray(candidate) ? candidate[0] : candidate;
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/dashboard";
-}

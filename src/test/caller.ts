@@ -8,24 +8,24 @@ import type { SessionControl } from "@/server/api/trpc";
 import type { Actor } from "@/server/authz";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
-import type { SessionGrant } from "@/server/services/account-records";
+import type { BrowserSession } from "@/server/services/account-records";
 import { testDatabase } from "./db";
 
-/** Records what the router asked of the session cookie: which grants it started, and how often it ended one. */
+/** Records what the router asked of the session cookie: which sessions it started, and how often it ended one. */
 export class SessionRecorder implements SessionControl {
-  readonly started: SessionGrant[] = [];
+  readonly started: BrowserSession[] = [];
   endedCount = 0;
 
-  async start(grant: SessionGrant): Promise<void> {
-    this.started.push(grant);
+  async start(session: BrowserSession): Promise<void> {
+    this.started.push(session);
   }
 
   async end(): Promise<void> {
     this.endedCount += 1;
   }
 
-  /** The grant of the latest session started; fails the test when none was. */
-  lastGrant(): SessionGrant {
+  /** The latest session started; fails the test when none was. */
+  lastGrant(): BrowserSession {
     const grant = this.started.at(-1);
     if (!grant) throw new Error("No session was started.");
     return grant;

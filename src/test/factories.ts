@@ -6,9 +6,10 @@ import { and, asc, eq, type SQL } from "drizzle-orm";
 import { anonymousActor, userActor, type Actor, type RequestOrigin } from "@/server/authz";
 import type { Db } from "@/server/db/client";
 import { accessTokens, accountTokens, auditEvents, emailMessages, fileLabels, packageFiles, packages, users } from "@/server/db/schema";
-import { toActorUser } from "@/server/services/account-records";
+import { toActorUser, type BrowserSession } from "@/server/services/account-records";
 import type { AuditAction } from "@/server/services/audit";
 import { createLinkSecret, hashPassword } from "@/server/services/passwords";
+import { openSession } from "@/server/services/sessions";
 import { newTokenSecret } from "@/server/services/token-secrets";
 import type { TokenScope } from "@/shared/token-scopes";
 
@@ -74,6 +75,11 @@ export async function createUser(db: Db, overrides: UserOverrides = {}): Promise
     .returning();
   if (!row) throw new Error("Inserting a test user returned no row.");
   return { ...row, password, actor: actorFor(row) };
+}
+
+/** A browser session of the account's, opened on the server as signing in opens one. */
+export function createSession(db: Db, user: UserRow, origin: RequestOrigin = testOrigin): Promise<BrowserSession> {
+  return openSession(db, origin, { userId: user.id, sessionVersion: user.sessionVersion });
 }
 
 export function createSiteAdmin(db: Db, overrides: Omit<UserOverrides, "isSiteAdmin"> = {}): Promise<TestUser> {

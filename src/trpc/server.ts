@@ -10,9 +10,10 @@ export const getServerApi = cache(async () => createCaller(await createRequestCo
 
 /**
  * For a call's `.catch`: what the router says does not exist (or may not be seen, which answers the same) is the
- * page's 404; any other failure stays an error.
+ * page's 404, and so is a path naming something no name can be (control characters, a name far too long); any
+ * other failure stays an error.
  */
 export function notFoundWhenMissing(error: unknown): never {
-  if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
+  if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
   throw error;
 }

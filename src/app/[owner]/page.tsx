@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { routeParam } from "@/components/route-param";
 import { KindTabs, parseKind } from "@/components/kind-tabs";
 import { PackageList } from "@/components/package-list";
 import { pageFromSearch, Pagination } from "@/components/pagination";
@@ -7,11 +8,11 @@ import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 type Props = { params: Promise<{ owner: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: decodeURIComponent((await params).owner) };
+  return { title: routeParam((await params).owner) };
 }
 
 export default async function OwnerPage({ params, searchParams }: Props) {
-  const owner = decodeURIComponent((await params).owner);
+  const owner = routeParam((await params).owner);
   const search = await searchParams;
   const kind = parseKind(search.kind);
   const api = await getServerApi();

@@ -2,13 +2,14 @@ import type { Metadata } from "next";
 import { KindTabs, parseKind } from "@/components/kind-tabs";
 import { PackageList } from "@/components/package-list";
 import { pageFromSearch, Pagination } from "@/components/pagination";
+import { searchTermFrom } from "@/components/search-term";
 import { getServerApi } from "@/trpc/server";
 
 export const metadata: Metadata = { title: "Search" };
 
 export default async function SearchPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const search = await searchParams;
-  const query = typeof search.q === "string" ? search.q.slice(0, 200) : "";
+  const query = searchTermFrom(search.q, 200);
   const kind = parseKind(search.kind);
   const results = await (await getServerApi()).packages.search({ query, kind, page: pageFromSearch(search.page), pageSize: 25 });
   const basePath = `/search?${new URLSearchParams({ q: query, ...(kind === "all" ? {} : { kind }) })}`;

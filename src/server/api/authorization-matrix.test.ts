@@ -10,6 +10,7 @@ import {
   createAccessToken,
   createAccountLink,
   createPublishedPackage,
+  createSession,
   createSiteAdmin,
   createTestOrganization,
   createUser,
@@ -49,6 +50,8 @@ interface World {
   organizationPackage: string;
   /** A notification of each signed-in account's. */
   notificationIds: Record<Exclude<ActorKind, "anonymous">, string>;
+  /** A browser session of each signed-in account's (another device), to end. */
+  sessionIds: Record<Exclude<ActorKind, "anonymous">, string>;
 }
 
 interface Row {
@@ -105,6 +108,9 @@ const matrix: Record<string, Row> = {
     input: (_world, self) => ({ confirmation: signedInSelf(self).username, currentPassword: signedInSelf(self).password }),
   },
   "account.securityHistory": { outcomes: signedIn, input: () => ({}) },
+  "account.listSessions": { outcomes: signedIn },
+  "account.signOutEverywhere": { outcomes: signedIn },
+  "account.revokeSession": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.sessionIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
   "admin.listUsers": { outcomes: administrators, input: () => ({ query: "user" }) },
   "admin.setUserActive": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { outcomes: administrators, input: () => ({ openRegistration: false }) },
@@ -232,6 +238,7 @@ async function buildWorld(database: Db): Promise<World> {
     outboxMessageId: message!.id,
     ...published,
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
+    sessionIds: { user: (await createSession(database, user)).sessionId, siteAdmin: (await createSession(database, siteAdmin)).sessionId },
   };
 }
 

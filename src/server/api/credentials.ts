@@ -9,14 +9,14 @@ import { anonymousActor, originFromHeaders, userActor, type Actor, type RequestO
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { pathTokenHeader } from "../protocols/path-token";
-import { authenticatePasswordUse, resolveSession } from "../services/sign-in";
+import { authenticatePasswordUse, resolveGrant } from "../services/sign-in";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import { authenticateToken } from "../services/token-checks";
 
 async function fromPassword(db: Db, login: string, password: string, origin: RequestOrigin): Promise<Actor> {
   try {
     const grant = await authenticatePasswordUse(db, anonymousActor(origin), { login, password });
-    const user = await resolveSession(db, grant);
+    const user = await resolveGrant(db, grant);
     if (!user) throw new AppError("UNAUTHORIZED", wrongCredentialsMessage);
     return userActor(user, origin, "password");
   } catch (error) {

@@ -1,18 +1,40 @@
 /**
  * Whatever a caller sends, the answer is a success or a client error, never an internal one: "a bad input gets
- * a clear error and changes nothing; there is no 500 for a user's mistake" (DESIGN.md, conventions).
+ * a clear error and changes nothing; there is no 500 for a user's mistake" (DESIGN.md, conventions). Calls go
+ * through the HTTP endpoint as a browser's or a script's would, so whatever the app would record as an exception
+ * is recorded, and every test ends with none recorded.
  */
 import fc from "fast-check";
-import { TRPCError } from "@trpc/server";
-import { beforeEach, describe, expect, it } from "vitest";
-import { callerFor, failureOf } from "@/test/caller";
+import { TRPCClientError } from "@trpc/client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createAccessToken, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
+import {
+  anonymous,
+  createAccessToken,
+  createAccountLink,
+  createPublishedPackage,
+  createSession,
+  createSiteAdmin,
+  createUser,
+  type TestUser,
+} from "@/test/factories";
+import { listProcedures } from "@/test/procedures";
+import { recordedExceptions, trpcClientOverHttp } from "@/test/trpc-http";
 import { tokenScopeNames } from "@/shared/token-scopes";
+import type { Actor } from "../authz";
+import { emailMessages } from "../db/schema";
 import { AppError } from "../errors";
 import { actorFromCredentialHeaders } from "./credentials";
+import { appRouter } from "./root";
 
 const db = setUpTestDatabase();
+
+afterEach(async () => {
+  expect(await recordedExceptions(db)).toEqual([]);
+});
+
+/** The router as a client reaches it over HTTP, as the given actor. */
+const overHttp = (actor: Actor) => trpcClientOverHttp({ actor });
 
 // A fixed seed keeps runs reproducible; change it locally to explore further.
 const propertyOptions = { numRuns: 100, seed: 20_260_522 } as const;
@@ -107,13 +129,26 @@ function describeFailure(error: unknown): string {
   return messages.join("\n  caused by: ");
 }
 
+/** The call succeeds or fails with a client error (4xx). */
 async function answersWithoutInternalError(call: () => Promise<unknown>): Promise<void> {
   try {
     await call();
   } catch (error) {
-    if (!(error instanceof TRPCError)) throw error;
-    if (error.code === "INTERNAL_SERVER_ERROR") throw new Error(`Internal error: ${describeFailure(error)}`);
+    if (!(error instanceof TRPCClientError)) throw error;
+    const { code, httpStatus } = (error.data ?? {}) as { code?: string; httpStatus?: number };
+    if (code === "INTERNAL_SERVER_ERROR" || !httpStatus || httpStatus >= 500) throw new Error(`Internal error: ${describeFailure(error)}`);
   }
+}
+
+/** The tRPC code a call over HTTP failed with; fails the test when it succeeded. */
+async function failureCodeOf(call: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return (error.data as { code?: string } | undefined)?.code;
+    throw error;
+  }
+  throw new Error("Expected the call to fail.");
 }
 
 describe("counterexamples found before", () => {
@@ -122,12 +157,16 @@ describe("counterexamples found before", () => {
     const user = await createUser(db, { username: "ada" });
     const siteAdmin = await createSiteAdmin(db, { username: "boss" });
     const calls = [
-      callerFor(anonymous()).account.signIn({ login: "ada\u0000", password: "whatever" }),
-      callerFor(anonymous()).account.requestPasswordReset({ login: "\u0000" }),
-      callerFor(user.actor).account.updateProfile({ name: "Ada\u0000" }),
-      callerFor(siteAdmin.actor).admin.listUsers({ query: "a\u0000" }),
+      overHttp(anonymous()).account.signIn.mutate({ login: "ada\u0000", password: "whatever" }),
+      overHttp(anonymous()).account.requestPasswordReset.mutate({ login: "\u0000" }),
+      overHttp(user.actor).account.updateProfile.mutate({ name: "Ada\u0000" }),
+      overHttp(siteAdmin.actor).admin.listUsers.query({ query: "a\u0000" }),
+      overHttp(anonymous()).packages.search.query({ query: "a\u0000" }),
+      overHttp(anonymous()).packages.listByOwner.query({ owner: "ada\u0000" }),
+      overHttp(anonymous()).packages.get.query({ owner: "ada", name: "\u0000" }),
+      overHttp(user.actor).tokens.list.query({ owner: "ada\u0000" }),
     ];
-    for (const call of calls) expect((await failureOf(call)).code).toBe("BAD_REQUEST");
+    for (const call of calls) expect(await failureCodeOf(call)).toBe("BAD_REQUEST");
   });
 });
 
@@ -139,7 +178,7 @@ describe("hostile input to the public account procedures", () => {
 
   it("account.signUp", async () => {
     await fc.assert(
-      fc.asyncProperty(signUpInput, (input) => answersWithoutInternalError(() => callerFor(anonymous()).account.signUp(input as never))),
+      fc.asyncProperty(signUpInput, (input) => answersWithoutInternalError(() => overHttp(anonymous()).account.signUp.mutate(input as never))),
       propertyOptions,
     );
   });
@@ -147,7 +186,7 @@ describe("hostile input to the public account procedures", () => {
   it("account.signIn", async () => {
     await fc.assert(
       fc.asyncProperty(signInInput, requestOrigin, (input, origin) =>
-        answersWithoutInternalError(() => callerFor(anonymous(origin)).account.signIn(input as never)),
+        answersWithoutInternalError(() => overHttp(anonymous(origin)).account.signIn.mutate(input as never)),
       ),
       propertyOptions,
     );
@@ -156,7 +195,7 @@ describe("hostile input to the public account procedures", () => {
   it("account.requestPasswordReset", async () => {
     await fc.assert(
       fc.asyncProperty(passwordResetRequest, (input) =>
-        answersWithoutInternalError(() => callerFor(anonymous()).account.requestPasswordReset(input as never)),
+        answersWithoutInternalError(() => overHttp(anonymous()).account.requestPasswordReset.mutate(input as never)),
       ),
       propertyOptions,
     );
@@ -165,7 +204,7 @@ describe("hostile input to the public account procedures", () => {
   it("account.resetPassword", async () => {
     await fc.assert(
       fc.asyncProperty(passwordReset, (input) =>
-        answersWithoutInternalError(() => callerFor(anonymous()).account.resetPassword(input as never)),
+        answersWithoutInternalError(() => overHttp(anonymous()).account.resetPassword.mutate(input as never)),
       ),
       propertyOptions,
     );
@@ -174,7 +213,7 @@ describe("hostile input to the public account procedures", () => {
   it("account.remindUsername", async () => {
     await fc.assert(
       fc.asyncProperty(usernameReminder, (input) =>
-        answersWithoutInternalError(() => callerFor(anonymous()).account.remindUsername(input as never)),
+        answersWithoutInternalError(() => overHttp(anonymous()).account.remindUsername.mutate(input as never)),
       ),
       propertyOptions,
     );
@@ -183,7 +222,7 @@ describe("hostile input to the public account procedures", () => {
   it("account.confirmEmailChange", async () => {
     await fc.assert(
       fc.asyncProperty(confirmEmail, (input) =>
-        answersWithoutInternalError(() => callerFor(anonymous()).account.confirmEmailChange(input as never)),
+        answersWithoutInternalError(() => overHttp(anonymous()).account.confirmEmailChange.mutate(input as never)),
       ),
       propertyOptions,
     );
@@ -200,14 +239,14 @@ describe("hostile input from signed-in accounts", () => {
 
   it("account.updateProfile", async () => {
     await fc.assert(
-      fc.asyncProperty(profileUpdate, (input) => answersWithoutInternalError(() => callerFor(user.actor).account.updateProfile(input as never))),
+      fc.asyncProperty(profileUpdate, (input) => answersWithoutInternalError(() => overHttp(user.actor).account.updateProfile.mutate(input as never))),
       propertyOptions,
     );
   });
 
   it("admin.listUsers", async () => {
     await fc.assert(
-      fc.asyncProperty(userSearch, (input) => answersWithoutInternalError(() => callerFor(siteAdmin.actor).admin.listUsers(input as never))),
+      fc.asyncProperty(userSearch, (input) => answersWithoutInternalError(() => overHttp(siteAdmin.actor).admin.listUsers.query(input as never))),
       propertyOptions,
     );
   });
@@ -237,7 +276,7 @@ describe("hostile input around access tokens", () => {
 
   it("tokens.create", async () => {
     await fc.assert(
-      fc.asyncProperty(tokenCreation, (input) => answersWithoutInternalError(() => callerFor(user.actor).tokens.create(input as never))),
+      fc.asyncProperty(tokenCreation, (input) => answersWithoutInternalError(() => overHttp(user.actor).tokens.create.mutate(input as never))),
       propertyOptions,
     );
   });
@@ -246,8 +285,8 @@ describe("hostile input around access tokens", () => {
     await createAccessToken(db, user, { name: "existing" });
     await fc.assert(
       fc.asyncProperty(tokenReference, async (input) => {
-        await answersWithoutInternalError(() => callerFor(user.actor).tokens.revoke(input as never));
-        await answersWithoutInternalError(() => callerFor(user.actor).tokens.regenerate(input as never));
+        await answersWithoutInternalError(() => overHttp(user.actor).tokens.revoke.mutate(input as never));
+        await answersWithoutInternalError(() => overHttp(user.actor).tokens.regenerate.mutate(input as never));
       }),
       propertyOptions,
     );
@@ -269,5 +308,127 @@ describe("hostile input around access tokens", () => {
       }),
       propertyOptions,
     );
+  });
+});
+
+/** What the procedures below act on. */
+interface World {
+  user: TestUser;
+  siteAdmin: TestUser;
+  packageName: string;
+  fileId: string;
+  tokenId: string;
+  outboxMessageId: string;
+  resetToken: string;
+  sessionId: string;
+}
+
+type Caller = "anonymous" | "user" | "siteAdmin";
+
+/**
+ * Every procedure that takes text, with input that would succeed, as the caller that may call it. Each string in
+ * it is replaced in turn with hostile variants; a new procedure must be added here or to `takesNoText`.
+ */
+const textInputs: Record<string, { caller: Caller; input: (world: World) => Record<string, unknown> }> = {
+  "account.signUp": {
+    caller: "anonymous",
+    input: () => ({ username: "newcomer", email: "newcomer@example.test", password: "a fresh password", passwordConfirmation: "a fresh password", acceptTerms: true }),
+  },
+  "account.signIn": { caller: "anonymous", input: (world) => ({ login: world.user.username, password: world.user.password }) },
+  "account.remindUsername": { caller: "anonymous", input: (world) => ({ email: world.user.email }) },
+  "account.requestPasswordReset": { caller: "anonymous", input: (world) => ({ login: world.user.username }) },
+  "account.resetPassword": { caller: "anonymous", input: (world) => ({ token: world.resetToken, password: "a new password", passwordConfirmation: "a new password" }) },
+  "account.confirmEmailChange": { caller: "anonymous", input: (world) => ({ token: world.resetToken }) },
+  "account.updateProfile": { caller: "user", input: () => ({ name: "Ada Lovelace" }) },
+  "account.changePassword": {
+    caller: "user",
+    input: (world) => ({ currentPassword: world.user.password, newPassword: "a new password", newPasswordConfirmation: "a new password" }),
+  },
+  "account.requestEmailChange": { caller: "user", input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
+  "account.delete": { caller: "user", input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
+  "account.revokeSession": { caller: "user", input: (world) => ({ id: world.sessionId }) },
+  "admin.listUsers": { caller: "siteAdmin", input: () => ({ query: "ada" }) },
+  "admin.setUserActive": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, active: false }) },
+  "admin.getOutboxMessage": { caller: "siteAdmin", input: (world) => ({ id: world.outboxMessageId }) },
+  "tokens.list": { caller: "user", input: (world) => ({ owner: world.user.username }) },
+  "tokens.create": { caller: "user", input: (world) => ({ name: "ci", scopes: ["conda:download"], channel: world.user.username }) },
+  "tokens.revoke": { caller: "user", input: (world) => ({ id: world.tokenId }) },
+  "tokens.regenerate": { caller: "user", input: (world) => ({ id: world.tokenId }) },
+  "packages.search": { caller: "anonymous", input: () => ({ query: "tools" }) },
+  "packages.listByOwner": { caller: "anonymous", input: (world) => ({ owner: world.user.username }) },
+  "packages.get": { caller: "anonymous", input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.labels": { caller: "anonymous", input: (world) => ({ owner: world.user.username }) },
+  "packages.star": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.unstar": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.setPrivacy": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, isPrivate: true }) },
+  "packages.addLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, label: "dev" }) },
+  "packages.removeLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, label: "main" }) },
+  "packages.moveLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
+  "packages.deleteFile": { caller: "user", input: (world) => ({ fileId: world.fileId }) },
+  "packages.deletePackage": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }) },
+};
+
+const takesNoText = [
+  "account.get",
+  "account.listSessions",
+  "account.securityHistory",
+  "account.signOut",
+  "account.signOutEverywhere",
+  "account.whoami",
+  "admin.listExceptions",
+  "admin.listOutbox",
+  "admin.listSecurityLog",
+  "admin.updateSettings",
+  "packages.favorites",
+  "packages.mine",
+  "site.settings",
+  "tokens.scopes",
+];
+
+/** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */
+const hostileTexts = (valid: string) => [`${valid}\u0000`, "\u0000", `${valid.slice(0, 1)}\u001b[31m${valid.slice(1)}`, `${valid}\r\nX-Injected: 1`];
+
+async function buildWorld(): Promise<World> {
+  const user = await createUser(db, { username: "ada" });
+  const siteAdmin = await createSiteAdmin(db, { username: "boss" });
+  const [message] = await db
+    .insert(emailMessages)
+    .values({ transport: "outbox", toAddress: user.email, subject: "Hello", template: "usernameReminder", html: "<p>Hello</p>", text: "Hello", status: "stored" })
+    .returning({ id: emailMessages.id });
+  return {
+    user,
+    siteAdmin,
+    ...(await createPublishedPackage(db, user, "tools")),
+    tokenId: (await createAccessToken(db, user)).id,
+    outboxMessageId: message!.id,
+    resetToken: await createAccountLink(db, user, { purpose: "password_reset" }),
+    sessionId: (await createSession(db, user)).sessionId,
+  };
+}
+
+function callOverHttp(actor: Actor, path: string, input: unknown): Promise<unknown> {
+  const [router, name] = path.split(".") as [string, string];
+  const type = listProcedures(appRouter).find((procedure) => procedure.path === path)?.type;
+  const client = overHttp(actor) as unknown as Record<string, Record<string, Record<"query" | "mutate", (input: unknown) => Promise<unknown>>>>;
+  return client[router]![name]![type === "query" ? "query" : "mutate"](input);
+}
+
+describe("NUL and control characters in every text input", () => {
+  it("covers every procedure", () => {
+    const covered = [...Object.keys(textInputs), ...takesNoText].sort();
+    expect(covered).toEqual(listProcedures(appRouter).map((procedure) => procedure.path));
+  });
+
+  it.each(Object.entries(textInputs))("%s answers a client error, never an exception", async (path, { caller, input }) => {
+    const world = await buildWorld();
+    const actor = caller === "anonymous" ? anonymous() : world[caller].actor;
+    const valid = input(world);
+    const textFields = Object.entries(valid).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+    expect(textFields.length).toBeGreaterThan(0);
+    for (const [field, value] of textFields) {
+      for (const hostile of hostileTexts(value)) {
+        await answersWithoutInternalError(() => callOverHttp(actor, path, { ...valid, [field]: hostile }));
+      }
+    }
   });
 });

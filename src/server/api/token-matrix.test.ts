@@ -4,7 +4,8 @@
  * owns the packages the cells act on; the outcome must be exactly the one written here. A new procedure or
  * route fails the first test until it gets a row.
  *
- * Cells: ✓ allowed (2xx, or 3xx for redirects), U unauthorized (401), F forbidden (403), N not found (404).
+ * Cells: ✓ allowed (2xx, or 3xx for redirects), U unauthorized (401), F forbidden (403), N not found (404), B bad
+ * request (400).
  */
 import fs from "node:fs";
 import { Readable } from "node:stream";
@@ -30,7 +31,7 @@ import { appRouter } from "./root";
 
 const columns = [...tokenScopeNames, "expired", "revoked", "channel"] as const;
 type Column = (typeof columns)[number];
-type Cell = "✓" | "U" | "F" | "N";
+type Cell = "✓" | "U" | "F" | "N" | "B";
 
 //                                         all api a:r a:w a:mg conda c:dl pypi p:dl p:up repos exp rev chan
 const sessionOnly =                       "F   F   F   F   F    F     F    F    F    F    F     U   U   F";
@@ -51,6 +52,7 @@ const condaUpload =                       "✓   ✓   F   ✓   F    ✓     F 
 const pypiUpload =                        "✓   F   F   F   F    F     F    ✓    F    ✓    F     U   U   N";
 const anyone =                            "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     ✓   ✓   ✓";
 const siteReadNotFound =                  "N   N   N   N   N    N     N    N    N    N    N     U   U   N";
+const malformed =                         "B   B   B   B   B    B     B    B    B    B    B     B   B   B";
 
 /** The accounts, packages and tokens every cell starts from. */
 interface World {
@@ -94,6 +96,9 @@ const procedureRows: Record<string, ProcedureRow> = {
   "account.requestEmailChange": { expected: sessionOnly, input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
   "account.delete": { expected: sessionOnly, input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
   "account.securityHistory": { expected: apiRead, input: () => ({}) },
+  "account.listSessions": { expected: apiRead },
+  "account.signOutEverywhere": { expected: sessionOnly },
+  "account.revokeSession": { expected: sessionOnly, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
   // The tokens' account is no administrator: its role refuses these whatever the scope.
   "admin.listUsers": { expected: administration, input: () => ({ query: "tm" }) },
   "admin.setUserActive": { expected: administration, input: (world) => ({ userId: world.bystander.id, active: false }) },
@@ -211,6 +216,8 @@ const routeRows: Record<string, RouteRow> = {
   condaUpload: { expected: condaUpload, request: () => ({ upload: "conda" }) },
   tokenLeakReport: { expected: anyone, request: () => ({ target: "/api/tokens/leak-report", method: "POST" }) },
   notFound: { expected: siteReadNotFound, request: (world) => ({ target: `/${world.user.username}/files/elsewhere/x.txt` }) },
+  // Nothing to look up and no credentials to check: every token hears the same 400.
+  malformed: { expected: malformed, request: (world) => ({ target: `/${world.user.username}/noarch/x%00.conda` }) },
 };
 
 function isScopeColumn(column: Column): column is TokenScope {
@@ -323,7 +330,7 @@ async function procedureOutcome(world: World, procedurePath: string, row: Proced
   }
 }
 
-const statusCells: Partial<Record<number, Cell>> = { 401: "U", 403: "F", 404: "N" };
+const statusCells: Partial<Record<number, Cell>> = { 400: "B", 401: "U", 403: "F", 404: "N" };
 
 let server: TestServer;
 let uploads: { conda: string; wheel: string; directory: string } | undefined;

@@ -8,11 +8,11 @@ import { ZodError } from "zod";
 import { assertCan, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import type { SessionGrant } from "../services/account-records";
+import type { BrowserSession } from "../services/account-records";
 
 /** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
 export interface SessionControl {
-  start(grant: SessionGrant): Promise<void>;
+  start(session: BrowserSession): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -81,8 +81,11 @@ const enforcePermission = t.middleware(async ({ ctx, meta, next }) => {
     throw toTRPCError(error);
   }
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error.cause ?? result.error);
-  return result;
+  if (result.ok) return result;
+  // tRPC wraps whatever a procedure throws as an internal error whose cause is the real one (an AppError, a
+  // ZodError); an error tRPC raised itself with a client code (input that is not JSON or not superjson) stays as it is.
+  const { error } = result;
+  throw error.code === "INTERNAL_SERVER_ERROR" ? toTRPCError(error.cause ?? error) : error;
 });
 
 /** Anyone may call these when their declared permission allows it (anonymous visitors included). */

@@ -1,9 +1,9 @@
 import "server-only";
 import { headers } from "next/headers";
 import { cache } from "react";
-import { anonymousActor, originFromHeaders, userActor, type Actor } from "../authz";
+import { anonymousActor, originFromHeaders, sessionActor, type Actor } from "../authz";
 import { getDb } from "../db";
-import { resolveSession } from "../services/sign-in";
+import { resolveSession } from "../services/sessions";
 import { auth } from ".";
 
 /** The actor behind the current request, resolved once per request and re-checked against the database. */
@@ -11,6 +11,6 @@ export const getCurrentActor = cache(async (): Promise<Actor> => {
   const origin = originFromHeaders(await headers());
   const session = await auth();
   if (!session?.grant) return anonymousActor(origin);
-  const user = await resolveSession(getDb(), session.grant);
-  return user ? userActor(user, origin) : anonymousActor(origin);
+  const user = await resolveSession(getDb(), session.grant, origin);
+  return user ? sessionActor(user, session.grant.sessionId, origin) : anonymousActor(origin);
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { notFound, redirect } from "next/navigation";
+import { signInPath } from "@/shared/return-path";
 import { can, type Actor, type Permission } from "../authz";
 import { getCurrentActor } from "./actor";
 
@@ -8,7 +9,7 @@ type SignedInActor = Extract<Actor, { kind: "user" }>;
 /** Pages for signed-in accounts send visitors to sign in, then back. */
 export async function requireSignedIn(returnPath: string): Promise<SignedInActor> {
   const actor = await getCurrentActor();
-  if (actor.kind !== "user") redirect(`/sign-in?next=${encodeURIComponent(returnPath)}`);
+  if (actor.kind !== "user") redirect(signInPath(returnPath));
   return actor;
 }
 

@@ -1,23 +1,26 @@
 /**
  * Sessions, through next-auth. Credentials are checked by the accounts service (throttling, audit), never
  * here: a session is started only with a short-lived ticket that the service layer's caller mints after a
- * successful check. The session cookie carries the account id and the session version; every request
- * re-checks both against the database (see resolveSession), which is how sign-outs take effect at once.
+ * successful check, for a session record it has opened. The session cookie carries the account id, the session
+ * version and the record's id; every request re-checks them against the database (services/sessions.ts,
+ * resolveSession), which is how a sign-out ends every copy of the cookie at once.
  */
 import "server-only";
 import { jwtVerify, SignJWT } from "jose";
 import NextAuth, { type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { env } from "@/env";
-import type { SessionGrant } from "../services/account-records";
+import type { BrowserSession } from "../services/account-records";
+import { sessionLifetimeSeconds } from "../services/sessions";
 
 declare module "next-auth" {
   interface Session {
-    grant?: SessionGrant;
+    grant?: BrowserSession;
     user?: DefaultSession["user"];
   }
   interface User {
     sessionVersion?: number;
+    sessionId?: string;
   }
 }
 
@@ -28,8 +31,8 @@ function secretKey(): Uint8Array {
   return new TextEncoder().encode(env.AUTH_SECRET);
 }
 
-async function issueTicket(grant: SessionGrant): Promise<string> {
-  return new SignJWT({ sv: grant.sessionVersion })
+async function issueTicket(grant: BrowserSession): Promise<string> {
+  return new SignJWT({ sv: grant.sessionVersion, sid: grant.sessionId })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(grant.userId)
     .setAudience(ticketAudience)
@@ -38,12 +41,12 @@ async function issueTicket(grant: SessionGrant): Promise<string> {
     .sign(secretKey());
 }
 
-async function redeemTicket(ticket: unknown): Promise<SessionGrant | null> {
+async function redeemTicket(ticket: unknown): Promise<BrowserSession | null> {
   if (typeof ticket !== "string") return null;
   try {
     const { payload } = await jwtVerify(ticket, secretKey(), { audience: ticketAudience });
-    if (typeof payload.sub !== "string" || typeof payload.sv !== "number") return null;
-    return { userId: payload.sub, sessionVersion: payload.sv };
+    if (typeof payload.sub !== "string" || typeof payload.sv !== "number" || typeof payload.sid !== "string") return null;
+    return { userId: payload.sub, sessionVersion: payload.sv, sessionId: payload.sid };
   } catch {
     return null;
   }
@@ -52,7 +55,7 @@ async function redeemTicket(ticket: unknown): Promise<SessionGrant | null> {
 export const { handlers, auth, signIn, signOut } = NextAuth({
   secret: env.AUTH_SECRET,
   trustHost: true,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  session: { strategy: "jwt", maxAge: sessionLifetimeSeconds },
   pages: { signIn: "/sign-in", error: "/sign-in" },
   providers: [
     Credentials({
@@ -60,7 +63,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       credentials: { ticket: {} },
       async authorize(credentials) {
         const grant = await redeemTicket(credentials?.ticket);
-        return grant ? { id: grant.userId, sessionVersion: grant.sessionVersion } : null;
+        return grant ? { id: grant.userId, sessionVersion: grant.sessionVersion, sessionId: grant.sessionId } : null;
       },
     }),
   ],
@@ -69,20 +72,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       if (user?.id) {
         token.sub = user.id;
         token.sv = user.sessionVersion;
+        token.sid = user.sessionId;
       }
       return token;
     },
     session({ session, token }) {
-      if (typeof token.sub === "string" && typeof token.sv === "number") {
-        session.grant = { userId: token.sub, sessionVersion: token.sv };
+      // A cookie from before sessions had records names none: it no longer signs anyone in.
+      if (typeof token.sub === "string" && typeof token.sv === "number" && typeof token.sid === "string") {
+        session.grant = { userId: token.sub, sessionVersion: token.sv, sessionId: token.sid };
       }
       return session;
     },
   },
 });
 
-/** Sets the session cookie for an account whose credentials the service layer has just accepted. */
-export async function startSession(grant: SessionGrant): Promise<void> {
+/** Sets the session cookie for a session the service layer has just opened. */
+export async function startSession(grant: BrowserSession): Promise<void> {
   const resultUrl = await signIn("ticket", { ticket: await issueTicket(grant), redirect: false });
   if (typeof resultUrl === "string" && new URL(resultUrl, "http://granary.invalid").searchParams.has("error")) {
     throw new Error("next-auth refused a freshly minted session ticket.");

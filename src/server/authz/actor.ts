@@ -36,6 +36,8 @@ export type Actor =
       via?: AuthenticationMethod;
       /** Present exactly when the request authenticated with an access token. */
       token?: ActorToken;
+      /** The browser session's record, present exactly when the request came with the session cookie. */
+      sessionId?: string;
     } & { origin: RequestOrigin });
 
 export type SignedInActor = Extract<Actor, { kind: "user" }>;
@@ -48,6 +50,11 @@ export function anonymousActor(origin: RequestOrigin = unknownOrigin): Actor {
 
 export function userActor(user: ActorUser, origin: RequestOrigin = unknownOrigin, via: Exclude<AuthenticationMethod, "token"> = "session"): Actor {
   return { kind: "user", user, origin, via };
+}
+
+/** An account signed in through a browser session (the session cookie, checked against its record). */
+export function sessionActor(user: ActorUser, sessionId: string, origin: RequestOrigin = unknownOrigin): Actor {
+  return { kind: "user", user, origin, via: "session", sessionId };
 }
 
 export function tokenActor(user: ActorUser, token: ActorToken, origin: RequestOrigin = unknownOrigin): Actor {

@@ -11,18 +11,20 @@
  * connection sends again and again (its token header) is decoded and hashed once per connection.
  * Checking a password costs an argon2 verification (~20 ms), so accepted Basic passwords are remembered for a
  * short while under a SHA-256 of the credentials and the client's address; every request still re-reads the
- * account (one primary-key query through resolveSession), so a password change, a reset or a deactivation takes
- * effect on the very next request too. A password use is bookkept like a token use, not recorded as a sign-in.
+ * account (one primary-key query through resolveGrant), so a password change, a reset or a deactivation takes
+ * effect on the very next request too. A password use is bookkept like a token use, not recorded as a sign-in. A
+ * session cookie is checked against its session record on every request, as the web app checks it.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { decode } from "next-auth/jwt";
-import { anonymousActor, userActor, type Actor, type RequestOrigin } from "../authz";
+import { anonymousActor, sessionActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { SessionGrant } from "../services/account-records";
-import { authenticatePasswordUse, resolveSession } from "../services/sign-in";
+import { resolveSession } from "../services/sessions";
+import { authenticatePasswordUse, resolveGrant } from "../services/sign-in";
 import { parseAuthorizationHeader, wrongCredentialsMessage } from "../services/authorization-header";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import { secretsEqual } from "../services/passwords";
@@ -165,14 +167,14 @@ export class CredentialResolver {
     const key = createHash("sha256").update(login.trim().toLowerCase()).update("\0").update(password).update("\0").update(origin.ipAddress).digest("hex");
     const cached = this.basicCache.get(key);
     if (cached && cached.expiresAt > this.now()) {
-      const user = await resolveSession(this.db, cached.grant);
+      const user = await resolveGrant(this.db, cached.grant);
       if (user) return userActor(user, origin);
     }
     // Expired, or the account changed (new password, deactivation): check the password again, which also
     // refuses deactivated accounts and records the sign-in.
     this.basicCache.delete(key);
     const grant = await this.checkPassword(key, login, password, origin);
-    const user = await resolveSession(this.db, grant);
+    const user = await resolveGrant(this.db, grant);
     if (!user) throw new AppError("UNAUTHORIZED", wrongCredentialsMessage);
     this.remember(key, grant);
     return userActor(user, origin);
@@ -212,9 +214,11 @@ export class CredentialResolver {
       if (!token) continue;
       try {
         const payload = await decode({ token, secret, salt: name });
-        if (typeof payload?.sub !== "string" || typeof payload.sv !== "number") return null;
-        const user = await resolveSession(this.db, { userId: payload.sub, sessionVersion: payload.sv });
-        return user ? userActor(user, origin) : null;
+        if (typeof payload?.sub !== "string" || typeof payload.sv !== "number" || typeof payload.sid !== "string") return null;
+        // The same check as the web app's: a signed-out session's cookie, or a copy of it, is nobody's.
+        const session = { userId: payload.sub, sessionVersion: payload.sv, sessionId: payload.sid };
+        const user = await resolveSession(this.db, session, origin);
+        return user ? sessionActor(user, session.sessionId, origin) : null;
       } catch {
         // A stale or foreign cookie makes the browser anonymous, as the web app treats it.
         return null;

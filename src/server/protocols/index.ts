@@ -6,12 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
-import { env } from "@/env";
+import { env, publicUrl } from "@/env";
 import { anonymousActor, assertCan } from "../authz";
 import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
+import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from "../security-headers";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { maxUploadBytes, type BlobStore } from "../storage";
@@ -25,7 +26,7 @@ import { pathTokenOf, takePathToken } from "./path-token";
 import { routeFor } from "./routes";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
-export { matchProtocolPath } from "./match";
+export { hasMalformedPathEncoding, matchProtocolPath } from "./match";
 export { pathTokenHeader, takePathToken } from "./path-token";
 export { protocolRoutes } from "./routes";
 export { startProtocolServer, uploadRequestTimeout, type ProtocolServer } from "./server";
@@ -44,6 +45,8 @@ export interface ProtocolHandlerOptions {
   channelMemoMilliseconds?: number;
   /** Tokens verified recently (services/token-cache.ts), started and closed by the caller. */
   tokenCache?: VerifiedTokenCache<TokenCheckRow>;
+  /** Whether answers go out over HTTPS (PUBLIC_URL and TRUST_PROXY by default), for the security headers. */
+  securityHeaders?: SecurityHeaderSettings;
 }
 
 export interface ProtocolHandler {
@@ -78,6 +81,7 @@ function drainUnreadBody(request: IncomingMessage): void {
 
 export function createProtocolHandler(options: ProtocolHandlerOptions): ProtocolHandler {
   const now = options.now ?? (() => new Date());
+  const headerSettings = options.securityHeaders ?? { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY > 0 };
   const services: ProtocolServices = {
     db: options.db,
     store: options.store,
@@ -180,6 +184,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
         match = null;
       }
       if (!match) return Promise.resolve(false);
+      setHeaders(response, protocolSecurityHeaders(request, headerSettings));
       return answer(request, response, match).then(() => true);
     },
     flush: () => services.downloads.flush(),

@@ -44,14 +44,26 @@ export type RouteMatch =
   | { route: "twineUpload"; params: { owner: string } }
   | { route: "condaUpload"; params: { owner: string; filename: string } }
   | { route: "tokenLeakReport"; params: Record<string, never> }
-  | { route: "notFound"; params: { message: string } };
+  | { route: "notFound"; params: { message: string } }
+  | { route: "malformed"; params: { message: string } };
 
 export type RouteName = RouteMatch["route"];
 
 const notFound = (message: string): RouteMatch => ({ route: "notFound", params: { message } });
+const malformedPath: RouteMatch = { route: "malformed", params: { message: "The path is not valid: it has bad URL encoding or control characters." } };
+const malformedQuery: RouteMatch = { route: "malformed", params: { message: "The query string is not valid: it has control characters." } };
 
 /** Control characters never belong in a name, and PostgreSQL refuses a NUL in text outright. */
 const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+/** Whether a query string's decoded names or values hold control characters (URLSearchParams never throws). */
+function queryHasControlCharacters(query: string): boolean {
+  if (query.length <= 1) return false;
+  for (const [name, value] of new URLSearchParams(query.slice(1))) {
+    if (controlCharacters.test(name) || controlCharacters.test(value)) return true;
+  }
+  return false;
+}
 
 function decodeSegments(rawPath: string): string[] | null {
   try {
@@ -62,12 +74,36 @@ function decodeSegments(rawPath: string): string[] | null {
   }
 }
 
+/**
+ * Whether a request target's path cannot be decoded at all (`/%E0%A4%A`, `/%ZZ`): Next answers those with a 500,
+ * so the launcher answers them with a 400 before Next sees them.
+ */
+export function hasMalformedPathEncoding(target: string): boolean {
+  const queryStart = target.indexOf("?");
+  try {
+    decodeURIComponent(queryStart === -1 ? target : target.slice(0, queryStart));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function encodePath(segments: string[]): string {
   return `/${segments.map(encodeURIComponent).join("/")}`;
 }
 
-/** Returns the protocol route for a request target, or null when the request belongs to the web app. */
+/**
+ * Returns the protocol route for a request target, or null when the request belongs to the web app. A protocol
+ * request whose path or query carries control characters (or bad URL encoding) is malformed: the client's mistake.
+ */
 export function matchProtocolPath(target: string): RouteMatch | null {
+  const match = matchPath(target);
+  if (!match || match.route === "malformed") return match;
+  const queryStart = target.indexOf("?");
+  return queryStart !== -1 && queryHasControlCharacters(target.slice(queryStart)) ? malformedQuery : match;
+}
+
+function matchPath(target: string): RouteMatch | null {
   const queryStart = target.indexOf("?");
   const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const query = queryStart === -1 ? "" : target.slice(queryStart);
@@ -81,7 +117,7 @@ export function matchProtocolPath(target: string): RouteMatch | null {
     if (rawPath === "/api/tokens/leak-report" || rawPath === "/api/tokens/leak-report/") return { route: "tokenLeakReport", params: {} };
     if (!rawPath.startsWith("/api/channels/")) return null;
     const segments = decodeSegments(rawPath);
-    if (!segments) return notFound("The path is not valid: it has bad URL encoding or control characters.");
+    if (!segments) return malformedPath;
     const [, , owner, action, filename, ...rest] = segments;
     if (owner && action === "upload" && filename && rest.length === 0) return { route: "condaUpload", params: { owner, filename } };
     return notFound("Upload with POST /api/channels/<owner>/upload/<filename>.");
@@ -89,7 +125,7 @@ export function matchProtocolPath(target: string): RouteMatch | null {
   if (isReservedOwnerName(first)) return null;
 
   const segments = decodeSegments(rawPath);
-  if (!segments) return notFound("The path is not valid: it has bad URL encoding or control characters.");
+  if (!segments) return malformedPath;
   const [owner, ...afterOwner] = segments;
   if (!owner) return null;
   let rest = afterOwner;

@@ -10,11 +10,14 @@ import { and, eq } from "drizzle-orm";
 import Bunzip from "seek-bzip";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createSiteAdmin, createUser, recordedAuditEvents, type TestUser } from "@/test/factories";
+import { createAccessToken, createSession, createSiteAdmin, createUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
+import { sessionActor } from "../authz";
+import { toActorUser } from "../services/account-records";
 import { hashPassword } from "../services/passwords";
+import { signOut } from "../services/sessions";
 import { bzip2Executable } from "./bzip2";
 import {
   basicAuthorization,
@@ -98,6 +101,30 @@ function twineUpload(file: string, fieldOverrides: Record<string, string> = {}, 
 async function json(response: { text: string }) {
   return JSON.parse(response.text) as Record<string, unknown>;
 }
+
+describe("security headers", () => {
+  it("come with every answer: indexes, files, errors, refusals and uploads", async () => {
+    const uploaded = await condaUpload(fixtures.library);
+    expect(uploaded.status).toBe(201);
+    const answers = [
+      uploaded,
+      await call(server, "/alice/noarch/repodata.json"),
+      await call(server, "/alice/noarch/libdemo-1.0-py_0.tar.bz2"),
+      await call(server, "/alice/simple/"),
+      await call(server, "/nobody/noarch/repodata.json"),
+      await call(server, "/alice/noarch/x%00.conda"),
+      await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("alice", "wrong") } }),
+      await call(server, "/alice/noarch/repodata.json", { method: "DELETE" }),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers["content-security-policy"], String(answer.status)).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["x-frame-options"]).toBe("DENY");
+      expect(answer.headers["referrer-policy"]).toBe("same-origin");
+      expect(answer.headers["strict-transport-security"]).toBeUndefined();
+    }
+  });
+});
 
 describe("conda channels", () => {
   it("serves a valid, empty noarch repodata for an owner without packages, and 404 for unknown owners", async () => {
@@ -411,10 +438,24 @@ describe("privacy", () => {
     expect(asAlice.status).toBe(200);
     expect(asAlice.headers["cache-control"]).toBe("private, no-cache");
     // The browser's session cookie works for downloads.
-    const withCookie = await call(server, target, { headers: { Cookie: await sessionCookie(alice) } });
+    const withCookie = await call(server, target, { headers: { Cookie: await sessionCookie(await createSession(db, alice)) } });
     expect(withCookie.status).toBe(200);
     expect((await call(server, "/alice/simple/demo-tool/", { headers: aliceAuth() })).status).toBe(200);
     expect((await call(server, `/alice/pypi/files/${wheel}`, { headers: aliceAuth() })).status).toBe(200);
+  });
+
+  it("stops honouring a session cookie once its session has ended, copies of it included", async () => {
+    const target = "/alice/noarch/demo-app-2.1-py_0.conda";
+    const session = await createSession(db, alice);
+    const cookie = await sessionCookie(session);
+    const copy = await sessionCookie({ ...session });
+    expect((await call(server, target, { headers: { Cookie: cookie } })).status).toBe(200);
+    await signOut(db, sessionActor(toActorUser(alice), session.sessionId));
+    for (const sent of [cookie, copy]) {
+      const answer = await call(server, target, { headers: { Cookie: sent } });
+      expect(answer.status).not.toBe(200);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }
   });
 
   it("refuses wrong credentials with 401 even for public content", async () => {
@@ -426,9 +467,19 @@ describe("privacy", () => {
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("__token__", "granary-abc") } })).status).toBe(401);
     expect((await call(server, "/alice/noarch/repodata.json", { headers: { Authorization: basicAuthorization("alice\u0000", "x") } })).status).toBe(401);
     // Bytes PostgreSQL would refuse are a client mistake, not a server error.
-    expect((await call(server, "/alice%00/noarch/repodata.json")).status).toBe(404);
-    expect((await call(server, "/alice/noarch/x%00.tar.bz2")).status).toBe(404);
-    expect((await call(server, "/alice/noarch/%E0%A4%A.tar.bz2")).status).toBe(404);
+    expect((await call(server, "/alice%00/noarch/repodata.json")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/x%00.tar.bz2")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/%E0%A4%A.tar.bz2")).status).toBe(400);
+    expect((await call(server, "/alice/simple/demo%0Atool/")).status).toBe(400);
+    expect((await call(server, "/alice/label/de%01v/noarch/repodata.json")).status).toBe(400);
+    expect((await call(server, "/api/channels/al%00ice/upload/x.tar.bz2", { method: "POST", headers: aliceAuth(), body: "x" })).status).toBe(400);
+    // Query strings too: an upload's label or checksum, or anything a client appends to an index URL.
+    const upload = (query: string) => call(server, `/api/channels/alice/upload/x.tar.bz2?${query}`, { method: "POST", headers: aliceAuth(), body: "x" });
+    expect((await upload("sha256=%00")).status).toBe(400);
+    expect((await upload(`sha256=${"0".repeat(64)}&label=de%00v`)).status).toBe(400);
+    expect((await upload(`sha256=${"0".repeat(64)}&force=1%0D%0A`)).status).toBe(400);
+    expect((await call(server, "/alice/simple/?x=%00")).status).toBe(400);
+    expect((await call(server, "/alice/noarch/repodata.json?%1B=1")).status).toBe(400);
     expect(await db.select().from(exceptions)).toEqual([]);
   });
 });
@@ -487,7 +538,7 @@ describe("conda-style uploads", () => {
   it("accepts the session cookie only with the X-Requested-With header", async () => {
     const bytes = fs.readFileSync(fixtures.library);
     const target = "/api/channels/alice/upload/libdemo-1.0-py_0.tar.bz2";
-    const cookie = await sessionCookie(alice);
+    const cookie = await sessionCookie(await createSession(db, alice));
     const crossSite = await call(server, target, { method: "POST", headers: { Cookie: cookie }, body: bytes });
     expect(crossSite.status).toBe(401);
     const fromTheApp = await call(server, target, { method: "POST", headers: { Cookie: cookie, "X-Requested-With": "granary" }, body: bytes });

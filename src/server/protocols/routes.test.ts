@@ -4,6 +4,7 @@ import { compareCondaVersions } from "./conda";
 import { parseRange } from "./files";
 import { matchProtocolPath, type RouteName } from "./match";
 import { negotiateSimpleFormat } from "./pypi";
+import { hasMalformedPathEncoding } from "./match";
 import { protocolRoutes } from "./routes";
 
 describe("the protocol route table", () => {
@@ -38,6 +39,22 @@ describe("matchProtocolPath", () => {
     for (const target of ["/", "/alice", "/alice/numpy", "/alice/numpy?tab=files", "/search?q=x", "/api/trpc/x", "/_next/static/a.js", "/settings/account", "/admin/users"]) {
       expect(routeOf(target), target).toBeNull();
     }
+  });
+
+  it("calls control characters and bad encoding in a protocol path or query malformed, and leaves pages to the web app", () => {
+    for (const target of ["/alice%00/noarch/repodata.json", "/alice/noarch/%E0%A4%A.conda", "/alice/simple/a%0Ab/", "/api/channels/al%00ice/upload/x.conda"]) {
+      expect(routeOf(target), target).toBe("malformed");
+    }
+    for (const target of ["/alice/simple/?x=%00", "/alice/noarch/repodata.json?%1B=1", "/api/channels/alice/upload/x.conda?label=a%0D%0Ab"]) {
+      expect(routeOf(target), target).toBe("malformed");
+    }
+    expect(routeOf("/alice/numpy?tab=%00")).toBeNull();
+    expect(routeOf("/alice/simple/?x=%25")).toBe("simpleIndex");
+  });
+
+  it("tells the launcher which page paths cannot be decoded at all", () => {
+    for (const target of ["/%E0%A4%A", "/%ZZ", "/about%", "/alice/%E0?x=1"]) expect(hasMalformedPathEncoding(target), target).toBe(true);
+    for (const target of ["/", "/alice", "/na%C3%AFve", "/search?q=%ZZ", "/alice/%00"]) expect(hasMalformedPathEncoding(target), target).toBe(false);
   });
 
   it("recognizes conda channel paths with and without labels", () => {

@@ -60,6 +60,17 @@ export const protocolRoutes: RouteTable = {
       throw new AppError("NOT_FOUND", params.message);
     },
   },
+  // Control characters or bad encoding in the path or query: nothing to look up, and no credentials to check.
+  malformed: {
+    methods: ["GET", "HEAD", "POST"],
+    permission: "site:read",
+    sessionCookie: "ignored",
+    errorFormat: "text",
+    credentials: "ignored",
+    handle: async (_context, params) => {
+      throw new AppError("BAD_REQUEST", params.message);
+    },
+  },
 };
 
 /** Looks a match up in the table, keeping the pairing of route and parameters that the types guarantee. */

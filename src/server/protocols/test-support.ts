@@ -11,6 +11,7 @@ import path from "node:path";
 import { encode } from "next-auth/jwt";
 import { testDatabaseUrl } from "@/test/db";
 import type { Db } from "../db";
+import type { BrowserSession } from "../services/account-records";
 import { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { BlobStore } from "../storage";
@@ -23,9 +24,13 @@ export function basicAuthorization(login: string, password: string): string {
   return `Basic ${Buffer.from(`${login}:${password}`).toString("base64")}`;
 }
 
-/** The cookie the web app sets after sign-in, made the way next-auth makes it. */
-export async function sessionCookie(account: { id: string; sessionVersion: number }): Promise<string> {
-  const token = await encode({ token: { sub: account.id, sv: account.sessionVersion }, secret: testAuthSecret, salt: sessionCookieName });
+/** The cookie the web app sets after sign-in, made the way next-auth makes it, for a session opened on the server. */
+export async function sessionCookie(session: BrowserSession): Promise<string> {
+  const token = await encode({
+    token: { sub: session.userId, sv: session.sessionVersion, sid: session.sessionId },
+    secret: testAuthSecret,
+    salt: sessionCookieName,
+  });
   return `${sessionCookieName}=${token}`;
 }
 

@@ -20,7 +20,10 @@ export function toActorUser(user: UserRow): ActorUser {
   return { id: user.id, username: user.username, email: user.email, name: user.name, isSiteAdmin: user.isSiteAdmin };
 }
 
-/** What the session carries: enough to find the account and tell whether the session is still valid. */
+/**
+ * What accepted credentials grant: enough to find the account again and tell whether it changed since (a password
+ * change, a reset or a deactivation moves the session version on).
+ */
 export interface SessionGrant {
   userId: string;
   sessionVersion: number;
@@ -31,6 +34,11 @@ export interface SessionGrant {
  * lookups on the partial unique index of e-mail addresses.
  */
 export const isPersonalAccount = sql`${users.kind} = 'user'`;
+
+/** What a browser's session cookie carries: a grant, and the server-side session record that must still be live. */
+export interface BrowserSession extends SessionGrant {
+  sessionId: string;
+}
 
 export function findByLogin(db: Db, login: string) {
   const key = login.trim().toLowerCase();

@@ -14,7 +14,7 @@ import {
   sentEmails,
 } from "@/test/factories";
 import { accountTokens, auditEvents, requestLimitHits, signInFailures } from "../db/schema";
-import { resolveSession } from "./sign-in";
+import { resolveSession } from "./sessions";
 import { hashSecret } from "./passwords";
 
 const db = setUpTestDatabase();

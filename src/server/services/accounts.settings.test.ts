@@ -14,13 +14,13 @@ import {
   type TestUser,
 } from "@/test/factories";
 import { auditEvents } from "../db/schema";
-import type { SessionGrant } from "./account-records";
-import { resolveSession } from "./sign-in";
+import type { BrowserSession } from "./account-records";
+import { resolveSession } from "./sessions";
 
 const db = setUpTestDatabase();
 
 /** Signs the account in through the router and returns the grant its session carries. */
-async function signedInGrant(user: TestUser): Promise<SessionGrant> {
+async function signedInGrant(user: TestUser): Promise<BrowserSession> {
   const sessions = new SessionRecorder();
   await callerFor(anonymous(), { sessions }).account.signIn({ login: user.username, password: user.password });
   return sessions.lastGrant();
@@ -73,7 +73,7 @@ describe("changing the password", () => {
     await expect(callerFor(user.actor, { sessions }).account.changePassword(form(user))).resolves.toEqual({ ok: true });
 
     expect(await resolveSession(db, otherDevice)).toBeNull();
-    expect(sessions.started).toEqual([{ userId: user.id, sessionVersion: otherDevice.sessionVersion + 1 }]);
+    expect(sessions.started).toEqual([{ userId: user.id, sessionVersion: otherDevice.sessionVersion + 1, sessionId: expect.any(String) }]);
     expect(await resolveSession(db, sessions.lastGrant())).toMatchObject({ id: user.id });
 
     const notice = await onlyEmailTo(db, user.email);

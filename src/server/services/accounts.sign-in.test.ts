@@ -30,7 +30,7 @@ describe("sign-in", () => {
 
     await expect(signIn(loginOf(user), user.password, { sessions })).resolves.toEqual({ ok: true });
 
-    expect(sessions.started).toEqual([{ userId: user.id, sessionVersion: user.sessionVersion }]);
+    expect(sessions.started).toEqual([{ userId: user.id, sessionVersion: user.sessionVersion, sessionId: expect.any(String) }]);
     const [event] = await recordedAuditEvents(db, { action: "auth.sign_in" });
     expect(event).toMatchObject({ actorUserId: user.id, actorLabel: "Ada", subjectUserId: user.id, ipAddress: testOrigin.ipAddress });
     expect((await findUser(db, user.id))?.lastSignInAt).toBeInstanceOf(Date);

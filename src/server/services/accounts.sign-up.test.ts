@@ -4,7 +4,7 @@ import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createSiteAdmin, createUser, recordedAuditEvents, testOrigin } from "@/test/factories";
 import { requestLimitHits, users } from "../db/schema";
-import { resolveSession } from "./sign-in";
+import { resolveSession } from "./sessions";
 
 const db = setUpTestDatabase();
 
@@ -32,7 +32,7 @@ describe("sign-up", () => {
     expect(account).toMatchObject({ username: "ada", email: "ada@example.test", isSiteAdmin: false, isActive: true });
     expect(account!.passwordHash).toMatch(/^\$argon2id\$/);
 
-    expect(sessions.started).toEqual([{ userId: account!.id, sessionVersion: account!.sessionVersion }]);
+    expect(sessions.started).toEqual([{ userId: account!.id, sessionVersion: account!.sessionVersion, sessionId: expect.any(String) }]);
     expect(await resolveSession(db, sessions.lastGrant())).toMatchObject({ id: account!.id, username: "ada" });
 
     const [event] = await recordedAuditEvents(db, { action: "account.sign_up" });

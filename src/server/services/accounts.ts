@@ -20,10 +20,11 @@ import { uniqueViolationConstraint } from "../db/errors";
 import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
-import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type SessionGrant, type UserRow } from "./account-records";
+import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type BrowserSession, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { peekAllowance, takeAllowance, type LimitedBucket } from "./request-limits";
+import { endAllSessions, openSession } from "./sessions";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
 import { grantAcademicPlanIfEligible } from "./plans";
@@ -55,7 +56,8 @@ async function refuseSignUp(db: Db, actor: Actor, username: string, retryAfterMi
   );
 }
 
-export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<SessionGrant> {
+/** Creates the account and signs it in: the browser session is opened with it. */
+export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<BrowserSession> {
   assertCan(actor, "account:create");
   const input = signUpSchema.parse(rawInput);
   if (!(await isRegistrationOpen(db))) {
@@ -67,7 +69,7 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
   const passwordHash = await hashPassword(input.password);
   const confirmation = createLinkSecret();
   try {
-    const user = await db.transaction(async (tx) => {
+    const { created: user, session } = await db.transaction(async (tx) => {
       // Counted with the account, so a sign-up that fails (a taken name) counts for nothing.
       const allowance = await takeAllowance(tx, [signUpBucket(actor)]);
       if (!allowance.allowed) throw new SignUpLimitReached(allowance.retryAfterMinutes);
@@ -87,14 +89,14 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
         target: { type: "user", id: created.id, label: created.username },
         subjectUserId: created.id,
       });
-      return created;
+      return { created, session: await openSession(tx, actor.origin, { userId: created.id, sessionVersion: created.sessionVersion }) };
     });
     await sendEmail(db, {
       to: user.email,
       template: "confirmEmail",
       props: { username: user.username, confirmUrl: `${publicUrl()}/confirm-email?token=${confirmation.secret}`, expiresInHours: linkLifetimeHours },
     });
-    return { userId: user.id, sessionVersion: user.sessionVersion };
+    return session;
   } catch (error) {
     if (error instanceof SignUpLimitReached) return refuseSignUp(db, actor, input.username, error.retryAfterMinutes);
     const constraint = uniqueViolationConstraint(error);
@@ -181,32 +183,34 @@ async function assertCurrentPassword(user: UserRow, password: string): Promise<v
   }
 }
 
-/** Ends every session of the account, including the caller's: the router issues the caller a fresh one. */
-export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typeof changePasswordSchema>): Promise<SessionGrant> {
+/** Ends every session of the account, including the caller's, and opens the caller a fresh one. */
+export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typeof changePasswordSchema>): Promise<BrowserSession> {
   assertCan(actor, "account:update");
   const input = changePasswordSchema.parse(rawInput);
   const user = await loadUser(db, requireUser(actor).user.id);
   await assertCurrentPassword(user, input.currentPassword);
   const passwordHash = await hashPassword(input.newPassword);
-  const updated = await db.transaction(async (tx) => {
+  const session = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
       .where(eq(users.id, user.id))
       .returning();
+    const sessionsEnded = await endAllSessions(tx, user.id, "password_changed");
     await recordAudit(tx, actor, {
       action: "account.password_changed",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { sessionsEnded },
     });
-    return row!;
+    return openSession(tx, actor.origin, { userId: row!.id, sessionVersion: row!.sessionVersion });
   });
   await sendEmail(db, {
     to: user.email,
     template: "passwordChanged",
     props: { username: user.username, securityUrl: `${publicUrl()}/settings/security` },
   });
-  return { userId: updated.id, sessionVersion: updated.sessionVersion };
+  return session;
 }
 
 /** The new address takes effect only when the link sent to it is followed. */

@@ -5,8 +5,8 @@ import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createSiteAdmin, createUser, findUser, recordedAuditEvents } from "@/test/factories";
 import { connectDatabase } from "../db/client";
 import { auditEvents, emailMessages, users } from "../db/schema";
-import type { SessionGrant } from "./account-records";
-import { resolveSession } from "./sign-in";
+import type { BrowserSession } from "./account-records";
+import { resolveSession } from "./sessions";
 import { ensureFirstAdmin } from "./admin";
 import { recordException } from "./exceptions";
 import { verifyPassword } from "./passwords";
@@ -14,7 +14,7 @@ import { getSiteSettings, isRegistrationOpen } from "./site-settings";
 
 const db = setUpTestDatabase();
 
-async function signedInGrant(login: string, password: string): Promise<SessionGrant> {
+async function signedInGrant(login: string, password: string): Promise<BrowserSession> {
   const sessions = new SessionRecorder();
   await callerFor(anonymous(), { sessions }).account.signIn({ login, password });
   return sessions.lastGrant();

@@ -10,6 +10,7 @@ import { AppError } from "../errors";
 import { listAuditEvents, recordAudit } from "./audit";
 import { forgetCachedCredentials } from "./token-cache";
 import { generatePassword, hashPassword } from "./passwords";
+import { endAllSessions } from "./sessions";
 
 function paged<Row>(items: Row[], total: number, input: { page: number; pageSize: number }) {
   return { items, total, page: input.page, pageSize: input.pageSize };
@@ -41,7 +42,7 @@ export async function listUsers(db: Db, actor: Actor, rawInput: z.input<typeof l
   return paged(rows, total?.value ?? 0, input);
 }
 
-/** Deactivating ends the account's sessions at once: its session version moves on. */
+/** Deactivating ends the account's sessions at once: they are ended, and its session version moves on. */
 export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<typeof setUserActiveSchema>) {
   assertCan(actor, "admin:users:update");
   const input = setUserActiveSchema.parse(rawInput);
@@ -59,10 +60,12 @@ export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<type
       .where(eq(users.id, input.userId))
       .returning({ id: users.id, username: users.username, isActive: users.isActive });
     if (!user) throw new AppError("NOT_FOUND", "This account does not exist.");
+    const sessionsEnded = input.active ? 0 : await endAllSessions(tx, user.id, "deactivated");
     await recordAudit(tx, actor, {
       action: input.active ? "admin.user_reactivated" : "admin.user_deactivated",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      ...(input.active ? {} : { details: { sessionsEnded } }),
     });
     return user;
   });

@@ -12,6 +12,8 @@ export const auditActions = {
   "auth.sign_in_throttled": "Sign-in throttled",
   "auth.sign_out": "Signed out",
   "auth.password_used_from_new_ip": "Used the password from a new address (package client or script)",
+  "auth.sign_out_everywhere": "Signed out everywhere",
+  "auth.session_revoked": "Ended a session",
   "account.password_changed": "Changed password",
   "account.password_reset_requested": "Requested a password reset",
   "account.password_reset_completed": "Reset password",

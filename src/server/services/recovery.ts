@@ -18,6 +18,7 @@ import { attemptedAccount, consumeLinkSecret, findByEmail, findByLogin, hour, li
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword } from "./passwords";
 import { takeAllowance } from "./request-limits";
+import { endAllSessions } from "./sessions";
 import { forgetSignInFailuresFrom } from "./sign-in";
 
 type RecoveryMail = "password_reset" | "username_reminder";
@@ -107,10 +108,12 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
       .set({ usedAt: new Date() })
       .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
     await forgetSignInFailuresFrom(tx, user, actor.origin.ipAddress);
+    const sessionsEnded = await endAllSessions(tx, user.id, "password_reset");
     await recordAudit(tx, actor, {
       action: "account.password_reset_completed",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { sessionsEnded },
     });
   });
 }

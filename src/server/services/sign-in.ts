@@ -9,6 +9,8 @@
  * that address, the attacker's, even with the right password, until the window moves on. The account-wide count
  * only slows every check of the account down, by a delay that doubles with each further failure up to a bound:
  * it never refuses, so the right password from an address that has not been failing always gets in.
+ *
+ * Browser sessions, opened after a sign-in through the form, are sessions.ts's.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, gt, or, sql } from "drizzle-orm";
@@ -272,22 +274,12 @@ async function recordPasswordUse(db: Db, actor: Actor, user: UserRow): Promise<v
   }
 }
 
-// ---------------------------------------------------------------------------------------------- sessions
-
-export async function recordSignOut(db: Db, actor: Actor): Promise<void> {
-  if (actor.kind !== "user") return;
-  await recordAudit(db, actor, {
-    action: "auth.sign_out",
-    target: { type: "user", id: actor.user.id, label: actor.user.username },
-    subjectUserId: actor.user.id,
-  });
-}
-
 /**
- * The session check made on every request: the account must exist, be active, and still be on the session
- * version the session was issued under (password changes, resets and deactivation bump it).
+ * Whether credentials accepted earlier still stand (package clients' Basic passwords, remembered for a while): the
+ * account must exist, be active, and still be on the session version of the grant (password changes, resets and
+ * deactivation bump it).
  */
-export async function resolveSession(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
+export async function resolveGrant(db: Db, grant: SessionGrant): Promise<ActorUser | null> {
   const [user] = await db.select().from(users).where(eq(users.id, grant.userId));
   if (!user || user.kind !== "user" || !user.isActive || user.sessionVersion !== grant.sessionVersion) return null;
   return toActorUser(user);

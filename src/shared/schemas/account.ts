@@ -83,7 +83,8 @@ export const forgotPasswordSchema = z.object({ login: loginSchema });
 const secretTokenSchema = z
   .string({ error: "This link is incomplete." })
   .min(20, "This link is incomplete.")
-  .max(200, "This link is not valid.");
+  .max(200, "This link is not valid.")
+  .refine((token) => !hasControlCharacter(token), "This link is not valid.");
 
 export const resetPasswordSchema = confirmed(
   { token: secretTokenSchema, password: passwordSchema, passwordConfirmation: z.string({ error: "Enter the password again." }) },
@@ -105,7 +106,7 @@ export const changeEmailSchema = z.object({ email: emailSchema, currentPassword:
 export const confirmEmailSchema = z.object({ token: secretTokenSchema });
 
 export const deleteAccountSchema = z.object({
-  confirmation: z.string({ error: "Type your username to confirm." }).trim().min(1, "Type your username to confirm."),
+  confirmation: z.string({ error: "Type your username to confirm." }).trim().min(1, "Type your username to confirm.").max(100, "That is not your username."),
   currentPassword: enteredPasswordSchema,
 });
 
@@ -116,6 +117,9 @@ export const updateProfileSchema = z.object({
     .max(100, "Names are at most 100 characters.")
     .refine((name) => !hasControlCharacter(name), "Names cannot contain control characters."),
 });
+
+/** One of the account's browser sessions, as listed on the security page. */
+export const sessionRefSchema = z.object({ id: z.uuid("Unknown session.") });
 
 export const pageSchema = z.object({
   page: z.number().int().min(1).max(10_000).default(1),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema } from "./account";
+import { hasControlCharacter, pageSchema } from "./account";
 
 /** The label every file carries unless another is asked for: conda's /<owner>/... is /<owner>/label/main/... */
 export const defaultLabel = "main";
@@ -17,8 +17,20 @@ export const labelSchema = z
   .max(64, "Labels are at most 64 characters.")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Labels use letters, digits, dots, hyphens and underscores, and start with a letter or digit.");
 
-export const ownerNameSchema = z.string().trim().min(1).max(100);
-export const packageNameSchema = z.string().trim().min(1).max(200);
+const noControlCharacters = (text: string) => !hasControlCharacter(text);
+
+export const ownerNameSchema = z
+  .string({ error: "Name an owner." })
+  .trim()
+  .min(1, "Name an owner.")
+  .max(100, "Owner names are at most 100 characters.")
+  .refine(noControlCharacters, "Owner names have no control characters.");
+export const packageNameSchema = z
+  .string({ error: "Name a package." })
+  .trim()
+  .min(1, "Name a package.")
+  .max(200, "Package names are at most 200 characters.")
+  .refine(noControlCharacters, "Package names have no control characters.");
 
 export const packageRefSchema = z.object({ owner: ownerNameSchema, name: packageNameSchema });
 
@@ -27,7 +39,12 @@ export const packageKindSchema = z.enum(["all", "package", "conda", "pypi", "not
 export type PackageKind = z.infer<typeof packageKindSchema>;
 
 export const searchPackagesSchema = pageSchema.extend({
-  query: z.string().trim().max(200).default(""),
+  query: z
+    .string()
+    .trim()
+    .max(200, "Search terms are at most 200 characters.")
+    .refine(noControlCharacters, "Search terms cannot contain control characters.")
+    .default(""),
   kind: packageKindSchema.default("all"),
 });
 
@@ -48,5 +65,5 @@ export const fileLabelSchema = fileRefSchema.extend({ label: labelSchema });
 export const moveLabelSchema = fileRefSchema.extend({ from: labelSchema, to: labelSchema });
 
 export const deletePackageSchema = packageRefSchema.extend({
-  confirmation: z.string().trim().min(1, "Type the package name to confirm."),
+  confirmation: z.string().trim().min(1, "Type the package name to confirm.").max(200, "That is not the package's name."),
 });

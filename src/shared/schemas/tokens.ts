@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { defaultTokenLifetimeDays, isTokenScope, maxTokenLifetimeDays, tokenScopeNames, type TokenScope } from "../token-scopes";
 import { hasControlCharacter } from "./account";
+import { ownerNameSchema } from "./packages";
 
 export const tokenNameSchema = z
   .string({ error: "Name the token." })
@@ -59,7 +60,7 @@ export const revokeTokenSchema = z
 export const regenerateTokenSchema = z.object({ id: tokenIdSchema });
 
 /** Whose tokens to list: the caller's own when no owner is named (the CLI), the page's owner on /<owner>/settings/access. */
-export const listTokensSchema = z.object({ owner: z.string().trim().min(1).max(100).optional() }).default({});
+export const listTokensSchema = z.object({ owner: ownerNameSchema.optional() }).default({});
 
 /** Reporters are strangers: what they write goes into the audit trail and an e-mail, so it stays printable. */
 function withoutControlCharacters(text: string): string {

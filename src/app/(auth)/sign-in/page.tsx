@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { AuthCard, safeReturnPath } from "@/components/auth-card";
+import { AuthCard } from "@/components/auth-card";
 import { getCurrentActor } from "@/server/auth/actor";
+import { safeReturnPath } from "@/shared/return-path";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };

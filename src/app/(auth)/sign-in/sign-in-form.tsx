@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
+import { safeReturnPath, signUpPath } from "@/shared/return-path";
 import { signInSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
@@ -15,7 +16,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     defaultValues: { login: "", password: "" },
     onSubmit: async (values) => {
       await signIn.mutateAsync(values);
-      router.replace(returnTo);
+      router.replace(safeReturnPath(returnTo));
       router.refresh();
     },
   });
@@ -34,7 +35,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
           <Link href="/forgot-password">I forgot my password</Link>
         </li>
         <li>
-          No account? <Link href="/sign-up">Sign up</Link>
+          No account? <Link href={signUpPath(returnTo)}>Sign up</Link>
         </li>
       </ul>
     </form>

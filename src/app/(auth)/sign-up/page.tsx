@@ -3,13 +3,15 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth-card";
 import { getCurrentActor } from "@/server/auth/actor";
+import { safeReturnPath, signInPath } from "@/shared/return-path";
 import { getServerApi } from "@/trpc/server";
 import { SignUpForm } from "./sign-up-form";
 
 export const metadata: Metadata = { title: "Sign up" };
 
-export default async function SignUpPage() {
-  if ((await getCurrentActor()).kind === "user") redirect("/dashboard");
+export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const returnTo = safeReturnPath((await searchParams).next);
+  if ((await getCurrentActor()).kind === "user") redirect(returnTo);
   const { openRegistration } = await (await getServerApi()).site.settings();
   if (!openRegistration) {
     return (
@@ -18,14 +20,14 @@ export default async function SignUpPage() {
           Registration is closed on this site. Ask a site administrator to create an account for you.
         </div>
         <p className="text-sm">
-          Already have an account? <Link href="/sign-in">Sign in</Link>
+          Already have an account? <Link href={signInPath(returnTo)}>Sign in</Link>
         </p>
       </AuthCard>
     );
   }
   return (
     <AuthCard title="Create your Granary account" intro="Anyone can browse and download public packages; an account lets you publish and reach private ones.">
-      <SignUpForm />
+      <SignUpForm returnTo={returnTo} />
     </AuthCard>
   );
 }

@@ -4,10 +4,11 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
+import { safeReturnPath, signInPath } from "@/shared/return-path";
 import { passwordMinLength, signUpSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
-export function SignUpForm() {
+export function SignUpForm({ returnTo }: { returnTo: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const signUp = useMutation(trpc.account.signUp.mutationOptions());
@@ -15,7 +16,7 @@ export function SignUpForm() {
     defaultValues: { username: "", email: "", password: "", passwordConfirmation: "", acceptTerms: false as unknown as true },
     onSubmit: async (values) => {
       await signUp.mutateAsync(values);
-      router.replace("/dashboard");
+      router.replace(safeReturnPath(returnTo));
       router.refresh();
     },
   });
@@ -71,7 +72,7 @@ export function SignUpForm() {
       </div>
       <SubmitButton pending={form.formState.isSubmitting}>Sign up</SubmitButton>
       <p className="text-sm">
-        Already have an account? <Link href="/sign-in">Sign in</Link>
+        Already have an account? <Link href={signInPath(returnTo)}>Sign in</Link>
       </p>
     </form>
   );

@@ -5,6 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
+import { signInPath } from "@/shared/return-path";
 import { deletePackageSchema, labelSchema } from "@/shared/schemas/packages";
 import { useTRPC } from "@/trpc/client";
 
@@ -15,7 +16,7 @@ export function StarButton({ owner, name, starred, stars }: { owner: string; nam
     onSuccess: () => router.refresh(),
     onError: (error: unknown) => {
       if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED") {
-        router.push(`/sign-in?next=${encodeURIComponent(`/${owner}/${name}`)}`);
+        router.push(signInPath(`/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`));
       }
     },
   };

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { routeParam } from "@/components/route-param";
 import Link from "next/link";
 import { CopyCommand } from "@/components/copy-command";
 import { DateTime } from "@/components/date-time";
@@ -17,12 +18,12 @@ type Props = { params: Promise<{ owner: string; package: string }> };
 async function loadPackage(params: Props["params"]) {
   const { owner, package: name } = await params;
   const api = await getServerApi();
-  return api.packages.get({ owner: decodeURIComponent(owner), name: decodeURIComponent(name) }).catch(notFoundWhenMissing);
+  return api.packages.get({ owner: routeParam(owner), name: routeParam(name) }).catch(notFoundWhenMissing);
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { owner, package: name } = await params;
-  return { title: `${decodeURIComponent(owner)}/${decodeURIComponent(name)}` };
+  return { title: `${routeParam(owner)}/${routeParam(name)}` };
 }
 
 export default async function PackagePage({ params }: Props) {

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { DateTime } from "@/components/date-time";
 import { pageFromSearch, Pagination } from "@/components/pagination";
+import { searchTermFrom } from "@/components/search-term";
 import { getCurrentActor } from "@/server/auth/actor";
 import { getServerApi } from "@/trpc/server";
 import { UserActiveToggle } from "./user-active-toggle";
@@ -10,7 +11,7 @@ export const metadata: Metadata = { title: "Users" };
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const search = await searchParams;
-  const query = typeof search.query === "string" ? search.query.slice(0, 100) : "";
+  const query = searchTermFrom(search.query, 100).trim();
   const users = await (await getServerApi()).admin.listUsers({ page: pageFromSearch(search.page), pageSize: 50, query: query || undefined });
   const actor = await getCurrentActor();
   const currentUserId = actor.kind === "user" ? actor.user.id : null;

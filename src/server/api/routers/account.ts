@@ -7,13 +7,14 @@ import {
   forgotUsernameSchema,
   pageSchema,
   resetPasswordSchema,
+  sessionRefSchema,
   signInSchema,
   signUpSchema,
   updateProfileSchema,
 } from "@/shared/schemas/account";
 import * as accounts from "../../services/accounts";
 import * as recovery from "../../services/recovery";
-import * as signIn from "../../services/sign-in";
+import * as sessions from "../../services/sessions";
 import { listAuditEvents } from "../../services/audit";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
 
@@ -22,23 +23,34 @@ export const accountRouter = router({
     .meta({ permission: "account:create" })
     .input(signUpSchema)
     .mutation(async ({ ctx, input }) => {
-      const grant = await accounts.signUp(ctx.db, ctx.actor, input);
-      await ctx.sessions.start(grant);
+      await ctx.sessions.start(await accounts.signUp(ctx.db, ctx.actor, input));
       return { ok: true as const };
     }),
   signIn: publicProcedure
     .meta({ permission: "session:create" })
     .input(signInSchema)
     .mutation(async ({ ctx, input }) => {
-      const grant = await signIn.authenticate(ctx.db, ctx.actor, input);
-      await ctx.sessions.start(grant);
+      await ctx.sessions.start(await sessions.signIn(ctx.db, ctx.actor, input));
       return { ok: true as const };
     }),
   signOut: authenticatedProcedure.meta({ permission: "session:delete" }).mutation(async ({ ctx }) => {
-    await signIn.recordSignOut(ctx.db, ctx.actor);
+    await sessions.signOut(ctx.db, ctx.actor);
     await ctx.sessions.end();
     return { ok: true as const };
   }),
+  signOutEverywhere: authenticatedProcedure.meta({ permission: "session:delete" }).mutation(async ({ ctx }) => {
+    const { ended } = await sessions.signOutEverywhere(ctx.db, ctx.actor);
+    await ctx.sessions.end();
+    return { ended };
+  }),
+  listSessions: authenticatedProcedure.meta({ permission: "security-log:read" }).query(({ ctx }) => sessions.listSessions(ctx.db, ctx.actor)),
+  revokeSession: authenticatedProcedure
+    .meta({ permission: "session:delete" })
+    .input(sessionRefSchema)
+    .mutation(async ({ ctx, input }) => {
+      await sessions.revokeSession(ctx.db, ctx.actor, input);
+      return { ok: true as const };
+    }),
   remindUsername: publicProcedure
     .meta({ permission: "account:recover" })
     .input(forgotUsernameSchema)
@@ -77,9 +89,8 @@ export const accountRouter = router({
     .meta({ permission: "account:update" })
     .input(changePasswordSchema)
     .mutation(async ({ ctx, input }) => {
-      // Every session ends; this one continues under the new session version.
-      const grant = await accounts.changePassword(ctx.db, ctx.actor, input);
-      await ctx.sessions.start(grant);
+      // Every session ends; this browser continues in a fresh one.
+      await ctx.sessions.start(await accounts.changePassword(ctx.db, ctx.actor, input));
       return { ok: true as const };
     }),
   requestEmailChange: authenticatedProcedure

@@ -3,6 +3,7 @@ export * from "./audit";
 export * from "./email";
 export * from "./system";
 export * from "./packages";
+export * from "./sessions";
 export * from "./tokens";
 export * from "./notifications";
 export * from "./organizations";

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { routeParam } from "@/components/route-param";
 import { requireSignedIn } from "@/server/auth/guards";
 import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 import { TokenManager } from "./token-manager";
@@ -9,7 +10,7 @@ type Props = { params: Promise<{ owner: string }> };
 
 /** Access tokens of the signed-in account; organizations will get the same page for their own tokens. */
 export default async function AccessTokensPage({ params }: Props) {
-  const owner = decodeURIComponent((await params).owner);
+  const owner = routeParam((await params).owner);
   const { user } = await requireSignedIn(`/${owner}/settings/access`);
   const api = await getServerApi();
   const [scopes, tokens] = await Promise.all([api.tokens.scopes(), api.tokens.list({ owner }).catch(notFoundWhenMissing)]);
