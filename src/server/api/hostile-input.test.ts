@@ -15,6 +15,7 @@ import {
   createPublishedPackage,
   createSession,
   createSiteAdmin,
+  createTestOrganization,
   createUser,
   type TestUser,
 } from "@/test/factories";
@@ -22,7 +23,8 @@ import { listProcedures } from "@/test/procedures";
 import { recordedExceptions, trpcClientOverHttp } from "@/test/trpc-http";
 import { tokenScopeNames } from "@/shared/token-scopes";
 import type { Actor } from "../authz";
-import { emailMessages } from "../db/schema";
+import { emailMessages, notifications } from "../db/schema";
+import { addGroupMember, createGroup } from "../services/groups";
 import { AppError } from "../errors";
 import { actorFromCredentialHeaders } from "./credentials";
 import { appRouter } from "./root";
@@ -321,6 +323,10 @@ interface World {
   outboxMessageId: string;
   resetToken: string;
   sessionId: string;
+  /** An organization of the user's, with `bob` as a member of its group `g`, and a package of its own. */
+  organization: string;
+  organizationPackage: string;
+  notificationId: string;
 }
 
 type Caller = "anonymous" | "user" | "siteAdmin";
@@ -366,6 +372,37 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "packages.moveLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
   "packages.deleteFile": { caller: "user", input: (world) => ({ fileId: world.fileId }) },
   "packages.deletePackage": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }) },
+  "packages.access": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName }) },
+  "packages.addCollaborator": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, username: "bob" }) },
+  "packages.removeCollaborator": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, username: "bob" }) },
+  "packages.addGroup": { caller: "user", input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "g2", level: "read" }) },
+  "packages.removeGroup": { caller: "user", input: (world) => ({ owner: world.organization, name: world.organizationPackage, group: "g" }) },
+  "packages.transfer": {
+    caller: "user",
+    input: (world) => ({ owner: world.user.username, name: world.packageName, to: world.organization, confirmation: world.packageName, password: world.user.password }),
+  },
+  "packages.redirect": { caller: "anonymous", input: (world) => ({ owner: world.user.username, name: "old-name" }) },
+  "organizations.create": { caller: "user", input: () => ({ name: "neworg", email: "neworg@example.test" }) },
+  "organizations.get": { caller: "anonymous", input: (world) => ({ organization: world.organization }) },
+  "organizations.members": { caller: "user", input: (world) => ({ organization: world.organization }) },
+  "organizations.addMember": { caller: "user", input: (world) => ({ organization: world.organization, username: "carol", role: "member" }) },
+  "organizations.removeMember": { caller: "user", input: (world) => ({ organization: world.organization, username: "bob" }) },
+  "organizations.setMemberRole": { caller: "user", input: (world) => ({ organization: world.organization, username: "bob", role: "owner" }) },
+  "organizations.delete": { caller: "user", input: (world) => ({ organization: world.organization, confirmation: world.organization }) },
+  "organizations.groups": { caller: "user", input: (world) => ({ organization: world.organization }) },
+  "organizations.createGroup": { caller: "user", input: (world) => ({ organization: world.organization, name: "new group", level: "read" }) },
+  "organizations.updateGroup": { caller: "user", input: (world) => ({ organization: world.organization, group: "g", name: "renamed" }) },
+  "organizations.deleteGroup": { caller: "user", input: (world) => ({ organization: world.organization, group: "g" }) },
+  "organizations.addGroupMember": { caller: "user", input: (world) => ({ organization: world.organization, group: "g", username: "carol" }) },
+  "organizations.removeGroupMember": { caller: "user", input: (world) => ({ organization: world.organization, group: "g", username: "bob" }) },
+  "notifications.markRead": { caller: "user", input: (world) => ({ id: world.notificationId }) },
+  "billing.get": { caller: "user", input: (world) => ({ owner: world.user.username }) },
+  "billing.changePlan": { caller: "user", input: (world) => ({ owner: world.user.username, plan: "free" }) },
+  "billing.updatePlan": {
+    caller: "siteAdmin",
+    input: () => ({ slug: "personal", name: "Personal", description: "More room", maxPrivatePackages: 100, maxStorageBytes: null, selfService: false, priceLabel: "Ask" }),
+  },
+  "billing.assignPlan": { caller: "siteAdmin", input: (world) => ({ owner: world.user.username, plan: "personal" }) },
 };
 
 const takesNoText = [
@@ -383,6 +420,16 @@ const takesNoText = [
   "packages.mine",
   "site.settings",
   "tokens.scopes",
+  "organizations.mine",
+  "organizations.myGroups",
+  "notifications.list",
+  "notifications.unreadCount",
+  "notifications.markAllRead",
+  "billing.listPlans",
+  "billing.academicDomains",
+  // Its text is inside a list, where each domain must match a domain's pattern (a test of the schema covers it).
+  "billing.setAcademicDomains",
+  "packages.transferTargets",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */
@@ -403,7 +450,19 @@ async function buildWorld(): Promise<World> {
     outboxMessageId: message!.id,
     resetToken: await createAccountLink(db, user, { purpose: "password_reset" }),
     sessionId: (await createSession(db, user)).sessionId,
+    ...(await organizationWorld(user)),
   };
+}
+
+async function organizationWorld(user: TestUser) {
+  await createUser(db, { username: "bob" });
+  await createUser(db, { username: "carol" });
+  const organization = await createTestOrganization(db, user, "adaorg");
+  await createGroup(db, user.actor, { organization: "adaorg", name: "g", level: "read" });
+  await addGroupMember(db, user.actor, { organization: "adaorg", group: "g", username: "bob" });
+  const organizationPackage = await createPublishedPackage(db, organization, "org-tools");
+  const [notification] = await db.insert(notifications).values({ userId: user.id, kind: "organization.member_added", message: "Hello" }).returning();
+  return { organization: organization.username, organizationPackage: organizationPackage.packageName, notificationId: notification!.id };
 }
 
 function callOverHttp(actor: Actor, path: string, input: unknown): Promise<unknown> {

@@ -131,7 +131,7 @@ describe("sign-in throttling", () => {
     const sessions = new SessionRecorder();
     await expect(signIn(admin.username, admin.password, { origin: victimsAddress, sessions })).resolves.toEqual({ ok: true });
 
-    expect(sessions.started).toEqual([{ userId: admin.id, sessionVersion: admin.sessionVersion }]);
+    expect(sessions.started).toEqual([{ userId: admin.id, sessionVersion: admin.sessionVersion, sessionId: expect.any(String) }]);
     const [signedIn] = await recordedAuditEvents(db, { action: "auth.sign_in" });
     expect(signedIn).toMatchObject({ subjectUserId: admin.id, ipAddress: victimsAddress.ipAddress, details: {} });
     const throttled = await recordedAuditEvents(db, { action: "auth.sign_in_throttled" });

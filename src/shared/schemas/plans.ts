@@ -1,6 +1,14 @@
 /** Plans and billing: forms and procedures alike. */
 import { z } from "zod";
+import { hasControlCharacter } from "./account";
 import { ownerNameSchema } from "./packages";
+
+const plainText = (max: number, tooLong: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, tooLong)
+    .refine((text) => !hasControlCharacter(text), "Use plain text, without control characters.");
 
 export const planSlugSchema = z
   .string({ error: "Choose a plan." })
@@ -17,13 +25,13 @@ const limitSchema = z.number().int("Enter a whole number.").min(0, "Limits canno
 
 export const updatePlanSchema = z.object({
   slug: planSlugSchema,
-  name: z.string().trim().min(1, "Enter a name.").max(64, "Names are at most 64 characters."),
-  description: z.string().trim().max(500, "Descriptions are at most 500 characters.").default(""),
+  name: plainText(64, "Names are at most 64 characters.").pipe(z.string().min(1, "Enter a name.")),
+  description: plainText(500, "Descriptions are at most 500 characters.").default(""),
   /** Null: no limit. */
   maxPrivatePackages: limitSchema,
   maxStorageBytes: limitSchema,
   selfService: z.boolean(),
-  priceLabel: z.string().trim().max(64, "At most 64 characters.").default(""),
+  priceLabel: plainText(64, "At most 64 characters.").default(""),
 });
 
 const domainPattern = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
