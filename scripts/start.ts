@@ -5,6 +5,8 @@
  * run), applies the migrations, creates the first site administrator (printing its sign-in once), builds the
  * app when the build is missing or older than the sources, and serves it. Ctrl-C stops everything.
  */
+// First, before anything loads React.
+import "./node-environment";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

@@ -289,19 +289,54 @@ describe("the leak-report endpoint", () => {
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  it("revokes a reported token, tells its owner, and answers the same for tokens that never existed", async () => {
-    const leaked = await createAccessToken(db, alice, { name: "leaked-one" });
-    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(200);
-    const known = await report([{ token: leaked.secret, url: "https://example.org/paste/1", source: "paste" }], { Authorization: "Bearer garbage" });
-    const unknown = await report([{ token: `granary-${"Q".repeat(43)}`, url: "https://example.org/paste/1", source: "paste" }]);
+  it("revokes reported tokens, tells their owner once, and answers alike for tokens that are not live", async () => {
+    const leaked = await Promise.all(["leaked-one", "leaked-two", "leaked-three"].map((name) => createAccessToken(db, alice, { name })));
+    for (const token of leaked) expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(200);
+    const known = await report(
+      leaked.map((token) => ({ token: token.secret, url: "https://example.org/paste/1", source: "paste" })),
+      { Authorization: "Bearer garbage" },
+    );
     expect(known.status).toBe(200);
-    expect(unknown.status).toBe(200);
-    expect(known.text).toBe(unknown.text);
-    expect(JSON.parse(known.text)).toMatchObject({ received: 1 });
-    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(401);
-    expect((await onlyEmailTo(db, alice.email)).template).toBe("tokenLeaked");
-    const [event] = await recordedAuditEvents(db, { action: "token.leak_reported" });
-    expect(event).toMatchObject({ targetId: leaked.id, subjectUserId: alice.id, details: { url: "https://example.org/paste/1", source: "paste" } });
+    expect(JSON.parse(known.text)).toMatchObject({ received: 3, revoked: 3 });
+    for (const token of leaked) expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(401);
+    const mail = await onlyEmailTo(db, alice.email);
+    expect(mail.template).toBe("tokenLeaked");
+    for (const token of leaked) expect(mail.text).toContain(token.name);
+    const events = await recordedAuditEvents(db, { action: "token.leak_reported" });
+    expect(events.map((event) => event.targetId).sort()).toEqual(leaked.map((token) => token.id).sort());
+    expect(events[0]).toMatchObject({ subjectUserId: alice.id, details: { url: "https://example.org/paste/1", source: "paste" } });
+
+    // Reported again, the same tokens answer exactly as tokens that never existed.
+    const again = await report([{ token: leaked[0]!.secret }]);
+    const unknown = await report([{ token: `granary-${"Q".repeat(43)}` }]);
+    expect(again.text).toBe(unknown.text);
+    expect(JSON.parse(unknown.text)).toMatchObject({ received: 1, revoked: 0 });
+  });
+
+  it("takes at most 100 entries and 1 MiB, refused before anything is revoked or read into memory", async () => {
+    const token = await createAccessToken(db, alice);
+    const tooMany = await report([{ token: token.secret }, ...Array.from({ length: 100 }, () => ({ token: `granary-${"Q".repeat(43)}` }))]);
+    expect(tooMany.status).toBe(400);
+    expect(JSON.parse(tooMany.text)).toEqual({ error: "The report is not valid: Report at most 100 tokens at a time." });
+
+    const tooLarge = JSON.stringify([{ token: token.secret, source: "x".repeat(1024 * 1024) }]);
+    expect((await report(tooLarge)).status).toBe(413);
+    // Without a Content-Length the body is counted as it arrives.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port: server.port, path: "/api/tokens/leak-report", method: "POST", headers: { "Content-Type": "application/json" } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on("error", reject);
+      request.write(`[{"token":"${token.secret}","source":"`);
+      for (let chunk = 0; chunk < 20; chunk++) request.write("y".repeat(64 * 1024));
+      request.end('"}]');
+    });
+    expect(chunked).toBe(413);
+    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(200);
   });
 
   it("refuses what is not a report with 400 and other methods with 405", async () => {
