@@ -4,11 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import Bunzip from "seek-bzip";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
@@ -562,6 +564,133 @@ describe("twine's legacy upload API", () => {
       { filename: path.basename(fixtures.wheel) },
       { filename: path.basename(fixtures.sdist) },
     ]);
+  });
+});
+
+describe("failed twine uploads", () => {
+  const openDescriptors = () => fs.readdirSync("/proc/self/fd").length;
+  /** Descriptors of files in the store (a removed temporary file still open reads "... (deleted)"). */
+  const openStoreFiles = () =>
+    fs
+      .readdirSync("/proc/self/fd")
+      .map((descriptor) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${descriptor}`);
+        } catch {
+          return "";
+        }
+      })
+      .filter((target) => target.startsWith(server.filesDirectory));
+  const temporaryFiles = () => {
+    const folder = path.join(server.filesDirectory, "tmp");
+    return fs.existsSync(folder) ? fs.readdirSync(folder) : [];
+  };
+
+  /** A multipart body whose parts come in the order given, so a field can follow the file. */
+  function orderedMultipart(parts: ({ field: string; value: string } | { file: string; bytes: Buffer })[]) {
+    const boundary = "----granary-ordered-boundary";
+    const chunks: Buffer[] = [];
+    for (const part of parts) {
+      if ("field" in part) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.field}"\r\n\r\n${part.value}\r\n`));
+      else chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${part.file}"\r\n\r\n`), part.bytes, Buffer.from("\r\n"));
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  /** Sends the first part of a body that announces more, then hangs up: a client that dies mid-upload. */
+  function abortedUpload(fraction: number): Promise<void> {
+    const bytes = fs.readFileSync(fixtures.wheel);
+    const { body, contentType } = multipartBody({ ":action": "file_upload", sha256_digest: sha256Of(bytes) }, { name: path.basename(fixtures.wheel), bytes });
+    return new Promise((resolve) => {
+      const socket = net.connect(server.port, "127.0.0.1", () => {
+        const head = [
+          "POST /alice/pypi/legacy/ HTTP/1.1",
+          "Host: 127.0.0.1",
+          `Authorization: ${aliceAuth().Authorization}`,
+          `Content-Type: ${contentType}`,
+          `Content-Length: ${body.length}`,
+          "",
+          "",
+        ].join("\r\n");
+        socket.write(head);
+        socket.write(body.subarray(0, Math.floor(body.length * fraction)), () => setTimeout(() => socket.destroy(), 20));
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => resolve());
+    });
+  }
+
+  function streamedUpload(bytes: Buffer): Promise<number> {
+    const { body, contentType } = multipartBody({ ":action": "file_upload", sha256_digest: sha256Of(bytes) }, { name: "big_demo-1.0-py3-none-any.whl", bytes });
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port: server.port, path: "/alice/pypi/legacy/", method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType } },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on("error", reject);
+      // No Content-Length: the limit is found while the file streams in.
+      for (let offset = 0; offset < body.length; offset += 16 * 1024) request.write(body.subarray(offset, offset + 16 * 1024));
+      request.end();
+    });
+  }
+
+  it("close and remove every temporary file they opened, whatever the failure", async () => {
+    const wheelBytes = fs.readFileSync(fixtures.wheel);
+    const wheelName = path.basename(fixtures.wheel);
+    const downloadOnly = await createAccessToken(db, alice, { scopes: ["pypi:download"] });
+    const failures: (() => Promise<unknown>)[] = [
+      async () => expect((await twineUpload(fixtures.wheel, { sha256_digest: "f".repeat(64) })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { md5_digest: "0".repeat(32) })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { sha256_digest: "", md5_digest: "" })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { ":action": "submit" })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.garbage)).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: `Bearer ${downloadOnly.secret}` })).status).toBe(403),
+      async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: basicAuthorization("bob", bob.password) })).status).toBe(403),
+      async () => expect(await streamedUpload(Buffer.alloc(200 * 1024, 7))).toBe(413),
+      async () => {
+        // A field too long for the form, after the file has been received.
+        const { body, contentType } = orderedMultipart([
+          { field: ":action", value: "file_upload" },
+          { file: wheelName, bytes: wheelBytes },
+          { field: "description", value: "d".repeat(2 * 1024 * 1024 + 10) },
+        ]);
+        expect((await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType }, body })).status).toBe(400);
+      },
+      async () => {
+        // A form that stops in the middle of the file part.
+        const { body, contentType } = orderedMultipart([{ field: ":action", value: "file_upload" }, { file: wheelName, bytes: wheelBytes }]);
+        const truncated = body.subarray(0, body.length - 200);
+        expect((await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType }, body: truncated })).status).toBe(400);
+      },
+      () => abortedUpload(0.5),
+      () => abortedUpload(0.95),
+    ];
+    // Connections, the store's folders and the like are opened once: warm them up before counting, the database
+    // pool to its size.
+    for (const failure of failures) await failure();
+    await Promise.all(Array.from({ length: 8 }, () => db.execute(sql`select pg_sleep(0.05)`)));
+    await vi.waitFor(() => expect(temporaryFiles()).toEqual([]), { timeout: 5_000, interval: 20 });
+    const descriptorsBefore = openDescriptors();
+
+    const batch = Array.from({ length: 60 }, (_, index) => failures[index % failures.length]!);
+    for (const failure of batch) await failure();
+
+    // What a failure opened is closed as its answer goes out or its connection closes; give those a moment.
+    await vi.waitFor(
+      () => {
+        expect(temporaryFiles()).toEqual([]);
+        expect(openStoreFiles()).toEqual([]);
+        expect(openDescriptors()).toBeLessThanOrEqual(descriptorsBefore);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(storedFiles(server)).toEqual([]);
+    expect(await db.select().from(packageFiles)).toEqual([]);
+    expect((await twineUpload(fixtures.wheel)).status).toBe(200);
   });
 });
 

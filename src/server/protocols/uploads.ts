@@ -127,6 +127,10 @@ function readTwineForm(context: RequestContext): Promise<TwineForm> {
       else fields.set(name, value);
     });
     parser.on("file", (name, stream, info) => {
+      // The parser fails a part (an error on its stream) when the form ends early or is destroyed. receive() hears of
+      // it through its iterator, even of an error from before it started reading; this listener only keeps such an
+      // early error, or one on a part nobody reads, from being thrown at the process.
+      stream.on("error", () => {});
       if (name !== "content" || receiving) {
         // Signatures and other attachments are not kept.
         stream.resume();
@@ -160,7 +164,9 @@ function readTwineForm(context: RequestContext): Promise<TwineForm> {
         () => {},
       );
     });
-    request.on("aborted", () => fail(new AppError("BAD_REQUEST", "The upload was interrupted before the whole form arrived.")));
+    request.on("close", () => {
+      if (!request.complete) fail(new AppError("BAD_REQUEST", "The upload was interrupted before the whole form arrived."));
+    });
     request.pipe(parser);
   });
 }

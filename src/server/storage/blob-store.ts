@@ -33,8 +33,10 @@ export class BlobStore {
   }
 
   /**
-   * Streams `source` to a temporary file, hashing as it goes. Past `maxBytes` the upload stops with 413 and
-   * the partial file is removed.
+   * Streams `source` to a temporary file, hashing as it goes. Past `maxBytes` the upload stops with 413. On every
+   * failure the temporary file is closed and then removed before this rejects: the file is opened here rather than
+   * by a write stream in the background, whose open could otherwise complete after the removal and leave the file
+   * behind, or keep its descriptor past the answer.
    */
   async receive(source: Readable | AsyncIterable<Uint8Array>, maxBytes: number): Promise<ReceivedBlob> {
     await fsp.mkdir(this.temporaryDirectory, { recursive: true });
@@ -54,12 +56,20 @@ export class BlobStore {
         callback(null, chunk);
       },
     });
+    const file = await fsp.open(temporaryPath, "wx");
+    // The stream closes the file once it has finished or failed; nothing is removed before that.
+    const destination = file.createWriteStream();
+    const closed = new Promise<void>((resolve) => destination.once("close", () => resolve()));
+    let failure: AppError | null = null;
     try {
-      await pipeline(source, meter, fs.createWriteStream(temporaryPath, { flags: "wx" }));
+      await pipeline(source, meter, destination);
     } catch (error) {
+      failure = error instanceof AppError ? error : new AppError("BAD_REQUEST", "The upload was interrupted before the whole file arrived.");
+    }
+    await closed;
+    if (failure) {
       await fsp.rm(temporaryPath, { force: true });
-      if (error instanceof AppError) throw error;
-      throw new AppError("BAD_REQUEST", "The upload was interrupted before the whole file arrived.");
+      throw failure;
     }
     return { temporaryPath, sha256: sha256.digest("hex"), md5: md5.digest("hex"), size };
   }
