@@ -15,6 +15,7 @@ export {
   tokenScopes,
   sessionOnlyPermissions,
   permissionsOfScopes,
+  uploadPermissions,
   type Permission,
   type Role,
 } from "./permissions";

@@ -22,7 +22,7 @@ import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
 import { pathTokenOf, takePathToken } from "./path-token";
-import { routeFor } from "./routes";
+import { permissionFor, routeFor } from "./routes";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
 export { matchProtocolPath } from "./match";
@@ -106,7 +106,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       const found = route.credentials === "ignored" ? anonymousActor(originOf(request)) : services.credentials.actorFor(request, route.sessionCookie);
       // Most package requests know their actor without waiting (anonymous, or a remembered token): no await for those.
       const actor = found instanceof Promise ? await found : found;
-      assertCan(actor, route.permission);
+      assertCan(actor, permissionFor(match));
       const queryStart = request.url?.indexOf("?") ?? -1;
       context = {
         request,

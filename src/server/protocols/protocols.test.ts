@@ -648,6 +648,8 @@ describe("failed twine uploads", () => {
       async () => expect((await twineUpload(fixtures.wheel, { sha256_digest: "", md5_digest: "" })).status).toBe(400),
       async () => expect((await twineUpload(fixtures.wheel, { ":action": "submit" })).status).toBe(400),
       async () => expect((await twineUpload(fixtures.garbage)).status).toBe(400),
+      // A conda package, refused by its kind: twine's route takes Python distributions only.
+      async () => expect((await twineUpload(fixtures.library)).status).toBe(400),
       async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: `Bearer ${downloadOnly.secret}` })).status).toBe(403),
       async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: basicAuthorization("bob", bob.password) })).status).toBe(403),
       async () => expect(await streamedUpload(Buffer.alloc(200 * 1024, 7))).toBe(413),

@@ -243,17 +243,24 @@ describe("scopes and channels at the package endpoints", () => {
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(token))).status).toBe(403);
   });
 
-  it("pypi:upload uploads with twine but not through the conda API; conda uploads through it but not with twine", async () => {
+  it("uploads only the kinds of file of the token's ecosystem, through either route", async () => {
     const pypiUpload = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, { Authorization: basicAuthorization("__token__", pypiUpload.secret) })).status).toBe(200);
     const refused = await condaStyleUpload(server, "alice", fixtures.library, auth(pypiUpload));
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.text)).toEqual({ error: expect.stringContaining("pypi:upload") });
+    // A conda package is no Python distribution, whatever the token: twine's route takes only those.
+    const condaThroughTwine = await twineStyleUpload(server, "alice", fixtures.library, auth(pypiUpload));
+    expect(condaThroughTwine.status).toBe(400);
+    expect(condaThroughTwine.text).toContain("Python distributions only");
     // Reading the index it uploads to is another scope.
     expect((await call(server, "/alice/simple/", { headers: auth(pypiUpload) })).status).toBe(403);
 
     const conda = await createAccessToken(db, alice, { scopes: ["conda"] });
     expect((await condaStyleUpload(server, "alice", fixtures.library, { "X-API-Key": conda.secret })).status).toBe(201);
+    const wheelThroughTheApi = await condaStyleUpload(server, "alice", fixtures.wheel, auth(conda), { force: true });
+    expect(wheelThroughTheApi.status).toBe(403);
+    expect(JSON.parse(wheelThroughTheApi.text)).toEqual({ error: expect.stringContaining("cannot upload python distributions") });
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(conda), {})).status).toBe(403);
     const events = await recordedAuditEvents(db, { action: "package.file_uploaded" });
     expect(events.map((event) => (event.details as { token?: { id: string } }).token?.id)).toEqual([pypiUpload.id, conda.id]);

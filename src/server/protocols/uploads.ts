@@ -6,7 +6,9 @@
 import type { Readable } from "node:stream";
 import busboy from "busboy";
 import { canManageOwner } from "../authz";
+import type { FileType } from "../db/schema";
 import { AppError } from "../errors";
+import { fileTypeOfName } from "../packages/formats";
 import type { Channel } from "../services/channels";
 import { ChecksumMismatchError, publishFile } from "../services/publishing";
 import { formatBytes, type ReceivedBlob } from "../storage";
@@ -69,7 +71,6 @@ export async function serveCondaUpload(context: RequestContext, params: { owner:
       replaceExisting: isTrue(query.get("force")),
     },
     services.store,
-    "conda:upload",
   );
   services.channels.forget(channel.username);
   const body = {
@@ -85,6 +86,9 @@ export function condaUploadStatus(error: AppError): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------- twine
+
+/** twine publishes Python distributions; everything else goes through the upload API. */
+const twineFileTypes: readonly (FileType | null)[] = ["wheel", "sdist"];
 
 interface TwineForm {
   fields: Map<string, string>;
@@ -137,6 +141,11 @@ function readTwineForm(context: RequestContext): Promise<TwineForm> {
         return;
       }
       const filename = (info.filename ?? "").split(/[\\/]/).pop() ?? "";
+      if (!twineFileTypes.includes(fileTypeOfName(filename))) {
+        stream.resume();
+        fail(new AppError("BAD_REQUEST", `${filename} is not a wheel or an sdist: twine's upload takes Python distributions only; upload other files through the upload API.`));
+        return;
+      }
       receiving = services.store.receive(bodyOf(stream), services.maxUploadBytes).then(
         (blob) => ({ blob, filename }),
         (error: unknown) => {
@@ -211,7 +220,6 @@ export async function serveTwineUpload(context: RequestContext, params: { owner:
     context.actor,
     { ownerName: channel.username, filename: upload.filename, blob: upload.blob, expectedSha256 },
     services.store,
-    "pypi:upload",
   );
   services.channels.forget(channel.username);
   sendBuffer(context.request, context.response, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, `Published ${published.filename}.\n`);

@@ -6,12 +6,12 @@ import { and, eq, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { isReservedPackageName } from "@/shared/reserved-names";
 import { defaultLabel, labelSchema, normalizePackageName } from "@/shared/schemas/packages";
-import { assertCan, canManageOwner, requireUser, type Actor, type Permission } from "../authz";
+import { assertCanUpload, canManageOwner, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { fileLabels, packageFiles, packages } from "../db/schema";
 import { AppError } from "../errors";
-import { parseDistribution } from "../packages/formats";
+import { fileTypeOfName, parseDistribution } from "../packages/formats";
 import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
 import { removeBlobIfUnreferenced } from "./blob-references";
@@ -59,18 +59,16 @@ function timestampVersion(now = new Date()): string {
   return `${now.getUTCFullYear()}.${pad(now.getUTCMonth() + 1)}.${pad(now.getUTCDate())}.${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 }
 
-/** Each way in to publishing has its own permission, so a token's scopes decide which ones it may use. */
-export type UploadPermission = Extract<Permission, "conda:upload" | "pypi:upload" | "package:upload">;
-
 /**
  * Publishes a received upload. Either everything happens (file moved into storage, rows written, indexes
- * invalidated) or nothing does: every failure removes the received bytes and writes no row. `permission` is
- * the one of the route the upload came through (conda:upload for the upload API, pypi:upload for twine).
+ * invalidated) or nothing does: every failure removes the received bytes and writes no row. The kind of file
+ * decides the permission needed (uploadPermissions in the policy module), whatever route brought it.
  */
-export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore, permission: UploadPermission): Promise<PublishedFile> {
+export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore): Promise<PublishedFile> {
   let committedPath: string | null = null;
   try {
-    assertCan(actor, permission);
+    // The parser reads the file as the kind its name announces, so the name decides before any byte is parsed.
+    assertCanUpload(actor, fileTypeOfName(input.filename));
     const { user } = requireUser(actor);
     const owner = await requireVisibleOwner(db, actor, input.ownerName);
     if (!canManageOwner(actor, owner.id)) throw new AppError("FORBIDDEN", `You cannot publish under ${owner.username}.`);

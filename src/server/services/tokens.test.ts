@@ -167,7 +167,7 @@ describe("creating tokens", () => {
     expect(scopes.map((entry) => entry.scope)).toEqual([...tokenScopeNames]);
     expect(scopes.find((entry) => entry.scope === "pypi:upload")).toEqual({
       scope: "pypi:upload",
-      description: "Uploads to PyPI indexes with twine",
+      description: "Uploads of Python distributions to PyPI indexes (with twine or the upload API)",
       permissions: ["pypi:upload"],
     });
   });
