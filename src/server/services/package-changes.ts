@@ -12,7 +12,7 @@ import { fileLabels, packageFiles, packages, packageStars, users } from "../db/s
 import { AppError } from "../errors";
 import type { BlobStore } from "../storage";
 import { recordAudit } from "./audit";
-import { removeBlobIfUnreferenced } from "./blob-references";
+import { releaseBlobs } from "./blob-references";
 import { bumpChannelRevision } from "./owners";
 import { loadVisiblePackage } from "./packages";
 
@@ -113,7 +113,7 @@ export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof 
       details: { sha256: file.sha256 },
     });
   });
-  await removeBlobIfUnreferenced(db, store, file.sha256);
+  await releaseBlobs(db, store, [file.sha256]);
 }
 
 export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<typeof deletePackageSchema>, store: BlobStore) {
@@ -133,7 +133,7 @@ export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<type
     });
     return files.map((file) => file.sha256);
   });
-  for (const sha256 of new Set(digests)) await removeBlobIfUnreferenced(db, store, sha256);
+  await releaseBlobs(db, store, digests);
 }
 
 export async function setStar(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>, starred: boolean) {

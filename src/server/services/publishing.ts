@@ -14,7 +14,7 @@ import { AppError } from "../errors";
 import { fileTypeOfName, parseDistribution } from "../packages/formats";
 import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
-import { removeBlobIfUnreferenced } from "./blob-references";
+import { lockBlob, releaseBlobs } from "./blob-references";
 import { bumpChannelRevision, requireVisibleOwner } from "./owners";
 
 const packageNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -167,12 +167,17 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
         subjectUserId: owner.id,
         details: { sha256: input.blob.sha256, size: input.blob.size, labels, replaced: Boolean(clash) },
       });
-      // The bytes go into place last, inside the transaction: if this fails, no row is committed.
+      // The bytes go into place last, inside the transaction and under the digest's lock, held until the row has
+      // committed: nobody can decide the bytes are unreferenced in between (blob-references.ts).
+      await lockBlob(tx, input.blob.sha256);
       committedPath = await store.commit(input.blob);
-      return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir };
+      return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir, replacedSha256: clash?.sha256 ?? null };
     });
+    const { replacedSha256, ...placed } = published;
+    // A forced replacement may have removed the last reference to the old bytes.
+    if (replacedSha256 && replacedSha256 !== input.blob.sha256) await releaseBlobs(db, store, [replacedSha256]);
     return {
-      ...published,
+      ...placed,
       owner: owner.username,
       version,
       filename: input.filename,
@@ -182,7 +187,8 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     };
   } catch (error) {
     await store.discard(input.blob);
-    if (committedPath) await removeBlobIfUnreferenced(db, store, input.blob.sha256);
+    // Bytes placed by a transaction that did not commit may be referenced by nothing.
+    if (committedPath) await releaseBlobs(db, store, [input.blob.sha256]);
     if (uniqueViolationConstraint(error) === "package_files_owner_subdir_filename_unique") {
       throw new AppError("CONFLICT", `${input.filename} already exists.`);
     }
