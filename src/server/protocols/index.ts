@@ -12,6 +12,7 @@ import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
+import type { ChangeListener } from "../services/change-listener";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { maxUploadBytes, type BlobStore } from "../storage";
@@ -42,6 +43,8 @@ export interface ProtocolHandlerOptions {
   basicCacheMilliseconds?: number;
   /** How long an owner's channel revision is remembered (see channel-directory.ts); 0 reads it on every request. */
   channelMemoMilliseconds?: number;
+  /** The process's change listener, started and closed by the caller: remembered channels are forgotten on change. */
+  changes?: ChangeListener;
   /** Tokens verified recently (services/token-cache.ts), started and closed by the caller. */
   tokenCache?: VerifiedTokenCache<TokenCheckRow>;
 }
@@ -82,7 +85,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     db: options.db,
     store: options.store,
     indexes: new IndexCache(),
-    channels: new ChannelDirectory(options.db, options.channelMemoMilliseconds),
+    channels: new ChannelDirectory(options.db, { memoMilliseconds: options.channelMemoMilliseconds, changes: options.changes }),
     credentials: new CredentialResolver(options.db, {
       authSecret: options.authSecret ?? env.AUTH_SECRET,
       basicCacheMilliseconds: options.basicCacheMilliseconds,
@@ -183,6 +186,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       return answer(request, response, match).then(() => true);
     },
     flush: () => services.downloads.flush(),
-    close: () => services.downloads.close(),
+    close: () => {
+      services.channels.close();
+      return services.downloads.close();
+    },
   };
 }

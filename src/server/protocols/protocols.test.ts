@@ -16,6 +16,8 @@ import { createAccessToken, createSiteAdmin, createUser, type TestUser } from "@
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
+import { bumpChannelRevision } from "../services/owners";
+import { addLabel, deleteFile, setPrivacy } from "../services/package-changes";
 import { hashPassword } from "../services/passwords";
 import { bzip2Executable } from "./bzip2";
 import {
@@ -258,6 +260,63 @@ describe("the remembered channel revision", () => {
   });
 });
 
+describe("the remembered channel revision after a change elsewhere", () => {
+  let remembering: TestServer;
+  const download = (target = "/alice/noarch/libdemo-1.0-py_0.tar.bz2") => call(remembering, target);
+  beforeEach(async () => {
+    remembering = await startTestServer(db, { channelMemoMilliseconds: 60_000 });
+    expect((await condaStyleUpload(remembering, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+    expect((await download()).status).toBe(200);
+  });
+  afterEach(async () => {
+    await remembering.close();
+  });
+
+  async function fileId(filename: string) {
+    const [row] = await db.select({ id: packageFiles.id }).from(packageFiles).where(eq(packageFiles.filename, filename));
+    return row!.id;
+  }
+
+  it("is forgotten at once when the web app's services change the channel in this process", async () => {
+    await setPrivacy(db, alice.actor, { owner: "alice", name: "libdemo", isPrivate: true });
+    expect((await download()).status).toBe(404);
+    await setPrivacy(db, alice.actor, { owner: "alice", name: "libdemo", isPrivate: false });
+    expect((await download()).status).toBe(200);
+
+    await addLabel(db, alice.actor, { fileId: await fileId("libdemo-1.0-py_0.tar.bz2"), label: "dev" });
+    expect((await download("/alice/label/dev/noarch/libdemo-1.0-py_0.tar.bz2")).status).toBe(200);
+
+    await deleteFile(db, alice.actor, { fileId: await fileId("libdemo-1.0-py_0.tar.bz2") }, remembering.store);
+    const deleted = await download();
+    expect(deleted.status).toBe(404);
+    expect(await db.select().from(exceptions)).toEqual([]);
+  });
+
+  it("is forgotten once the notification of a change made through another connection arrives", async () => {
+    // Rows changed directly, as another app server would: nothing in this process is told but the listener.
+    await db.transaction(async (tx) => {
+      await tx.update(packages).set({ isPrivate: true }).where(eq(packages.name, "libdemo"));
+      await bumpChannelRevision(tx, alice.id);
+    });
+    await remembering.changes.settle();
+    expect((await download()).status).toBe(404);
+
+    await db.update(users).set({ isActive: false }).where(eq(users.id, alice.id));
+    await remembering.changes.settle();
+    expect((await call(remembering, "/alice/noarch/repodata.json")).status).toBe(404);
+  });
+
+  it("is not kept while the listener is down", async () => {
+    await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen "granary_credential_changes"%' and pid <> pg_backend_pid()`);
+    await vi.waitFor(() => expect(remembering.changes.active).toBe(false), { timeout: 5_000, interval: 5 });
+    const channels = remembering.handler.services.channels;
+    const before = channels.lookups;
+    await download();
+    await download();
+    expect(channels.lookups).toBe(before + 2);
+  });
+});
+
 describe("downloads", () => {
   it("streams files with validators, ranges and conditional requests", async () => {
     await condaUpload(fixtures.library);
@@ -341,16 +400,17 @@ describe("downloads", () => {
     expect(notebook.body.equals(fs.readFileSync(fixtures.notebook))).toBe(true);
   });
 
-  it("answers a vanished blob with a recorded 500, not a crash", async () => {
+  it("answers a file whose bytes are gone as a missing file, 404, not a server error", async () => {
     await condaUpload(fixtures.library);
     const bytes = fs.readFileSync(fixtures.library);
     fs.rmSync(server.store.blobPath(sha256Of(bytes)));
-    const response = await call(server, "/alice/noarch/libdemo-1.0-py_0.tar.bz2");
-    expect(response.status).toBe(500);
-    expect(response.text).not.toContain("ENOENT");
-    const recorded = await db.select().from(exceptions);
-    expect(recorded).toHaveLength(1);
-    expect(recorded[0]?.route).toBe("/alice/noarch/libdemo-1.0-py_0.tar.bz2");
+    for (const target of ["/alice/noarch/libdemo-1.0-py_0.tar.bz2", "/alice/files/noarch/libdemo-1.0-py_0.tar.bz2"]) {
+      const response = await call(server, target);
+      expect(response.status).toBe(404);
+      expect(response.text).not.toContain("ENOENT");
+      expect((await call(server, target, { method: "HEAD" })).status).toBe(404);
+    }
+    expect(await db.select().from(exceptions)).toEqual([]);
   });
 });
 

@@ -23,6 +23,7 @@ import { consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser, type
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
+import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
 import { describeToken } from "./tokens";
 
@@ -263,4 +264,5 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     await tx.delete(users).where(eq(users.id, user.id));
   });
   forgetCachedCredentials(user.id);
+  forgetCachedChannel(user.id);
 }

@@ -1,7 +1,8 @@
 /**
  * Changing packages: labels, privacy, stars and deletion. Each change loads what it changes through the policy
  * (NOT_FOUND for what the actor may not see, FORBIDDEN for what it sees but may not change), moves the owner's
- * channel revision and writes its audit event in the same transaction.
+ * channel revision and writes its audit event in the same transaction, and once that has committed makes this
+ * process's protocol handler forget the owner's remembered revision, so its very next request sees the change.
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
@@ -13,7 +14,7 @@ import { AppError } from "../errors";
 import type { BlobStore } from "../storage";
 import { recordAudit } from "./audit";
 import { releaseBlobs } from "./blob-references";
-import { bumpChannelRevision } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel } from "./owners";
 import { loadVisiblePackage } from "./packages";
 
 async function loadManagedFile(db: Db, actor: Actor, fileId: string) {
@@ -41,6 +42,7 @@ export async function addLabel(db: Db, actor: Actor, rawInput: z.input<typeof fi
       details: { added: input.label },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 export async function removeLabel(db: Db, actor: Actor, rawInput: z.input<typeof fileLabelSchema>) {
@@ -60,6 +62,7 @@ export async function removeLabel(db: Db, actor: Actor, rawInput: z.input<typeof
       details: { removed: input.label },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 /** Moves a file from one label to another in one step, as conda channel maintainers promote builds. */
@@ -81,6 +84,7 @@ export async function moveLabel(db: Db, actor: Actor, rawInput: z.input<typeof m
       details: { moved: { from: input.from, to: input.to } },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof setPrivacySchema>) {
@@ -97,6 +101,7 @@ export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof 
       details: { isPrivate: input.isPrivate },
     });
   });
+  forgetCachedChannel(owner.id);
 }
 
 export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof fileRefSchema>, store: BlobStore) {
@@ -113,6 +118,7 @@ export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof 
       details: { sha256: file.sha256 },
     });
   });
+  forgetCachedChannel(file.ownerId);
   await releaseBlobs(db, store, [file.sha256]);
 }
 
@@ -133,6 +139,7 @@ export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<type
     });
     return files.map((file) => file.sha256);
   });
+  forgetCachedChannel(owner.id);
   await releaseBlobs(db, store, digests);
 }
 

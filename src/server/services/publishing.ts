@@ -15,7 +15,7 @@ import { fileTypeOfName, parseDistribution } from "../packages/formats";
 import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
 import { lockBlob, releaseBlobs } from "./blob-references";
-import { bumpChannelRevision, requireVisibleOwner } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel, requireVisibleOwner } from "./owners";
 
 const packageNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const filenamePattern = /^[A-Za-z0-9][A-Za-z0-9._+!-]*$/;
@@ -173,6 +173,7 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
       committedPath = await store.commit(input.blob);
       return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir, replacedSha256: clash?.sha256 ?? null };
     });
+    forgetCachedChannel(owner.id);
     const { replacedSha256, ...placed } = published;
     // A forced replacement may have removed the last reference to the old bytes.
     if (replacedSha256 && replacedSha256 !== input.blob.sha256) await releaseBlobs(db, store, [replacedSha256]);
