@@ -248,6 +248,8 @@ describe("the remembered channel revision", () => {
       await call(remembering, "/alice/simple/");
       expect(channels.lookups).toBe(1);
       expect((await condaStyleUpload(remembering, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+      // The upload's own notification comes back too, and forgets the owner once more: let it arrive first.
+      await remembering.changes.settle();
       const after = await json(await call(remembering, "/alice/noarch/repodata.json"));
       expect(Object.keys(after.packages as object)).toEqual(["libdemo-1.0-py_0.tar.bz2"]);
       // A download then costs no query at all: the file row is cached for the revision too.
