@@ -113,9 +113,8 @@ test("upload several files at once, browse, search, star, label, make private an
   expect(hidden?.status()).toBe(404);
   const publicIndex = await (await browser.newContext()).request.get(`/${account.username}/noarch/repodata.json`);
   expect(Object.keys((await publicIndex.json()).packages)).not.toContain(condaFile);
-  // A private file answers as a missing one does (no existence leaks), to visitors too.
+  // At once, and exactly as a file that does not exist (no challenge that would tell it does).
   const anonymousDownload = await (await browser.newContext()).request.get(`/${account.username}/noarch/${condaFile}`);
-  // A private file answers as a missing one does: nothing tells a visitor it exists.
   expect(anonymousDownload.status()).toBe(404);
   expect(anonymousDownload.headers()["www-authenticate"]).toBeUndefined();
 

@@ -5,6 +5,8 @@
  * run), applies the migrations, creates the first site administrator (printing its sign-in once), builds the
  * app when the build is missing or older than the sources, and serves it. Ctrl-C stops everything.
  */
+// First, before anything loads React.
+import "./node-environment";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +23,7 @@ import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/
 import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
+import { ChangeListener } from "../src/server/services/change-listener";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
@@ -101,7 +104,13 @@ async function main(): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, "granary");
   }
 
-  const server: { http?: http.Server; protocols?: ProtocolHandler; closeProtocolDatabase?: () => Promise<void>; tokenCache?: VerifiedTokenCache<TokenCheckRow> } = {};
+  const server: {
+    http?: http.Server;
+    protocols?: ProtocolHandler;
+    closeProtocolDatabase?: () => Promise<void>;
+    tokenCache?: VerifiedTokenCache<TokenCheckRow>;
+    changes?: ChangeListener;
+  } = {};
   let stopping = false;
   const stopDatabase = async () => {
     if (embedded) await embedded.stop().catch(() => {});
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
     // Counted downloads are written before the database goes away.
     await server.protocols?.close().catch(() => {});
     await server.tokenCache?.close().catch(() => {});
+    await server.changes?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
     process.exit(0);
@@ -164,13 +174,16 @@ async function main(): Promise<void> {
   // Package clients (conda, pip, twine, ...) are answered by the protocol handler before Next sees the request:
   // it has its own connection pool so page traffic never queues behind downloads, and the reverse.
   const protocolDatabase = connectDatabase(databaseUrl);
-  // Package clients' tokens are remembered once verified; the cache listens for revocations on a connection of
-  // its own. Without that connection every token request reads the database, which is slower but as correct.
-  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(databaseUrl);
+  // Package clients' tokens are remembered once verified, and owners' channel revisions for a moment; both are
+  // forgotten on the changes a connection of their own listens for. Without that connection every request reads
+  // the database, which is slower but as correct.
+  const changes = new ChangeListener(databaseUrl);
+  server.changes = changes;
+  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(changes);
   server.tokenCache = tokenCache;
   // On failure it says so and keeps trying in the background.
   await tokenCache.start().catch(() => {});
-  const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache });
+  const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache, changes });
   server.protocols = protocols;
   server.closeProtocolDatabase = protocolDatabase.close;
   // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.

@@ -106,6 +106,19 @@ export function publicUrl(): string {
 }
 
 /**
+ * The launcher's first step, before anything loads React. React picks its development or production build from
+ * NODE_ENV as each of its modules first loads, and Next, started inside the launcher, sets NODE_ENV only when it
+ * starts. Left unset until then, the modules the launcher loads first (the protocol handler's e-mail templates) get
+ * the development build of react while react-dom/server, loaded at the first render, gets the production one, and
+ * every render fails with "dispatcher.getOwner is not a function". A NODE_ENV set by the caller is kept, as Next
+ * keeps it.
+ */
+export function settleNodeEnvironment(mode: "development" | "production"): void {
+  if (!process.env.NODE_ENV) Object.assign(process.env, { NODE_ENV: mode });
+  env.NODE_ENV = environmentSchema.shape.NODE_ENV.parse(process.env.NODE_ENV);
+}
+
+/**
  * The launcher starts the database before the app and hands the app its address (and the generated secret)
  * through the process environment, which the app's own copy of this module reads when it loads.
  */

@@ -19,7 +19,11 @@ export interface UploadProgress {
 export interface UploadOptions {
   /** The server's address, e.g. `http://localhost:3000`. */
   url: string;
-  /** An access token allowed to upload (the `package:upload` permission, e.g. scope `all`, `conda` or `repos`). */
+  /**
+   * An access token allowed to upload this kind of file: conda packages need conda:upload (scope `conda`), wheels and
+   * sdists pypi:upload (scope `pypi` or `pypi:upload`), notebooks and environments package:upload; `all` and
+   * `api:write` take every kind.
+   */
   token: string;
   /** The user or organization to publish under. */
   owner: string;

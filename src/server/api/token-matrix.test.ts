@@ -4,8 +4,8 @@
  * owns the packages the cells act on; the outcome must be exactly the one written here. A new procedure or
  * route fails the first test until it gets a row.
  *
- * Cells: ✓ allowed (2xx, or 3xx for redirects), U unauthorized (401), F forbidden (403), N not found (404), B bad
- * request (400).
+ * Cells: ✓ allowed (2xx, or 3xx for redirects), B bad request (400), U unauthorized (401), F forbidden (403), N not
+ * found (404). Uploads have a row per route and kind of file: the kind decides the permission (uploadPermissions).
  */
 import fs from "node:fs";
 import { Readable } from "node:stream";
@@ -14,13 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createPublishedPackage, createTestOrganization, createUser, type TestUser } from "@/test/factories";
-import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
+import { buildCondaPackage, buildPythonDistributions, writeEnvironment, writeNotebook } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
 import { listProcedures } from "@/test/procedures";
 import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
-import { fileLabels, notifications, packageFiles, packageRedirects, packages } from "../db/schema";
+import { fileLabels, fileTypes, notifications, packageFiles, packageRedirects, packages } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
 import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { AppError } from "../errors";
@@ -31,7 +31,7 @@ import { appRouter } from "./root";
 
 const columns = [...tokenScopeNames, "expired", "revoked", "channel"] as const;
 type Column = (typeof columns)[number];
-type Cell = "✓" | "U" | "F" | "N" | "B";
+type Cell = "✓" | "B" | "U" | "F" | "N";
 
 //                                         all api a:r a:w a:mg conda c:dl pypi p:dl p:up repos exp rev chan
 const sessionOnly =                       "F   F   F   F   F    F     F    F    F    F    F     U   U   F";
@@ -49,7 +49,9 @@ const condaProbe =                        "N   F   F   F   F    N     N    F    
 const pypiRead =                          "✓   F   F   F   F    F     F    ✓    ✓    F    ✓     U   U   N";
 const pypiRedirect =                      "✓   F   F   F   F    F     F    ✓    ✓    F    ✓     U   U   ✓";
 const condaUpload =                       "✓   ✓   F   ✓   F    ✓     F    F    F    F    F     U   U   N";
-const pypiUpload =                        "✓   F   F   F   F    F     F    ✓    F    ✓    F     U   U   N";
+const pythonUpload =                      "✓   ✓   F   ✓   F    F     F    ✓    F    ✓    F     U   U   N";
+const otherUpload =                       "✓   ✓   F   ✓   F    F     F    F    F    F    F     U   U   N";
+const notForTwine =                       "B   B   F   B   F    F     F    B    F    B    F     U   U   N";
 const anyone =                            "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     ✓   ✓   ✓";
 const siteReadNotFound =                  "N   N   N   N   N    N     N    N    N    N    N     U   U   N";
 const malformed =                         "B   B   B   B   B    B     B    B    B    B    B     B   B   B";
@@ -193,9 +195,13 @@ const procedureRows: Record<string, ProcedureRow> = {
   "tokens.regenerate": { expected: apiWrite, input: (world, column) => ({ id: world.tokens[column].id }) },
 };
 
+type UploadKind = "conda" | "wheel" | "sdist" | "notebook" | "environment";
+
 interface RouteRow {
+  /** The row's route, when the row's name is not the route's (uploads have a row per kind of file). */
+  route?: keyof typeof protocolRoutes;
   expected: string;
-  request: (world: World) => { target: string; method?: "GET" | "POST" } | { upload: "conda" | "twine" };
+  request: (world: World) => { target: string; method?: "GET" | "POST" } | { upload: "conda" | "twine"; file: UploadKind };
 }
 
 const condaFile = "tm-conda-1.0-0.tar.bz2";
@@ -212,8 +218,16 @@ const routeRows: Record<string, RouteRow> = {
   pypiDownload: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/pypi/files/${wheelFile}` }) },
   pypiMetadata: { expected: pypiRead, request: (world) => ({ target: `/${world.user.username}/pypi/files/${wheelFile}.metadata` }) },
   fileDownload: { expected: packageReadOutsideChannel, request: (world) => ({ target: `/${world.user.username}/files/noarch/${condaFile}` }) },
-  twineUpload: { expected: pypiUpload, request: () => ({ upload: "twine" }) },
-  condaUpload: { expected: condaUpload, request: () => ({ upload: "conda" }) },
+  "twineUpload wheel": { route: "twineUpload", expected: pythonUpload, request: () => ({ upload: "twine", file: "wheel" }) },
+  "twineUpload sdist": { route: "twineUpload", expected: pythonUpload, request: () => ({ upload: "twine", file: "sdist" }) },
+  "twineUpload conda": { route: "twineUpload", expected: notForTwine, request: () => ({ upload: "twine", file: "conda" }) },
+  "twineUpload notebook": { route: "twineUpload", expected: notForTwine, request: () => ({ upload: "twine", file: "notebook" }) },
+  "twineUpload environment": { route: "twineUpload", expected: notForTwine, request: () => ({ upload: "twine", file: "environment" }) },
+  "condaUpload conda": { route: "condaUpload", expected: condaUpload, request: () => ({ upload: "conda", file: "conda" }) },
+  "condaUpload wheel": { route: "condaUpload", expected: pythonUpload, request: () => ({ upload: "conda", file: "wheel" }) },
+  "condaUpload sdist": { route: "condaUpload", expected: pythonUpload, request: () => ({ upload: "conda", file: "sdist" }) },
+  "condaUpload notebook": { route: "condaUpload", expected: otherUpload, request: () => ({ upload: "conda", file: "notebook" }) },
+  "condaUpload environment": { route: "condaUpload", expected: otherUpload, request: () => ({ upload: "conda", file: "environment" }) },
   tokenLeakReport: { expected: anyone, request: () => ({ target: "/api/tokens/leak-report", method: "POST" }) },
   notFound: { expected: siteReadNotFound, request: (world) => ({ target: `/${world.user.username}/files/elsewhere/x.txt` }) },
   // Nothing to look up and no credentials to check: every token hears the same 400.
@@ -333,7 +347,7 @@ async function procedureOutcome(world: World, procedurePath: string, row: Proced
 const statusCells: Partial<Record<number, Cell>> = { 400: "B", 401: "U", 403: "F", 404: "N" };
 
 let server: TestServer;
-let uploads: { conda: string; wheel: string; directory: string } | undefined;
+let uploads: (Record<UploadKind, string> & { directory: string }) | undefined;
 requireTools("cph", "pythonBuild");
 
 async function routeOutcome(world: World, routeName: string, row: RouteRow, column: Column): Promise<Cell> {
@@ -342,10 +356,11 @@ async function routeOutcome(world: World, routeName: string, row: RouteRow, colu
   let response: WireResponse;
   if ("upload" in request) {
     if (!uploads) throw new Error("No upload fixtures.");
+    const file = uploads[request.file];
     response =
       request.upload === "conda"
-        ? await condaStyleUpload(server, world.user.username, uploads.conda, auth)
-        : await twineStyleUpload(server, world.user.username, uploads.wheel, auth);
+        ? await condaStyleUpload(server, world.user.username, file, auth)
+        : await twineStyleUpload(server, world.user.username, file, auth);
   } else {
     const body = request.method === "POST" ? "[]" : undefined;
     response = await call(server, request.target, { method: request.method ?? "GET", headers: { ...auth, "Content-Type": "application/json" }, body });
@@ -360,10 +375,14 @@ beforeAll(async () => {
   server = await startTestServer(db);
   for (const file of [conda.bytes, wheel.bytes]) await server.store.commit(await server.store.receive(Readable.from([file]), 1024));
   const directory = temporaryDirectory("token-matrix");
+  const python = buildPythonDistributions({ name: "tm-upload-wheel", version: "1.0" }, directory);
   uploads = {
     directory,
     conda: buildCondaPackage({ name: "tm-upload", version: "1.0" }, directory),
-    wheel: buildPythonDistributions({ name: "tm-upload-wheel", version: "1.0" }, directory).wheel,
+    wheel: python.wheel,
+    sdist: python.sdist,
+    notebook: writeNotebook(directory, "tm-notebook.ipynb"),
+    environment: writeEnvironment(directory, "tm-environment", "tm-environment.yml"),
   };
 }, 120_000);
 
@@ -391,13 +410,20 @@ describe("the token matrix", () => {
   it("has a row for every procedure and every package endpoint, and a column for every scope", () => {
     const procedures = listProcedures(appRouter).map(({ path: procedurePath }) => procedurePath);
     const routes = Object.keys(protocolRoutes);
+    const rowRoutes = Object.entries(routeRows).map(([name, row]) => row.route ?? name);
     expect({
       proceduresWithoutRow: procedures.filter((procedurePath) => !Object.hasOwn(procedureRows, procedurePath)),
       rowsWithoutProcedure: Object.keys(procedureRows).filter((procedurePath) => !procedures.includes(procedurePath)),
-      routesWithoutRow: routes.filter((route) => !Object.hasOwn(routeRows, route)),
-      rowsWithoutRoute: Object.keys(routeRows).filter((route) => !routes.includes(route)),
+      routesWithoutRow: routes.filter((route) => !rowRoutes.includes(route)),
+      rowsWithoutRoute: rowRoutes.filter((route) => !routes.includes(route)),
     }).toEqual({ proceduresWithoutRow: [], rowsWithoutProcedure: [], routesWithoutRow: [], rowsWithoutRoute: [] });
     for (const scope of tokenScopeNames) expect(columns).toContain(scope);
+    // Both upload routes, for every kind of file Granary takes.
+    const uploadRows = Object.values(routeRows)
+      .filter((row) => row.route === "condaUpload" || row.route === "twineUpload")
+      .map((row) => row.request({} as World))
+      .map((request) => ("upload" in request ? `${request.upload} ${request.file}` : request.target));
+    for (const route of ["conda", "twine"]) for (const kind of fileTypes) expect(uploadRows).toContain(`${route} ${kind}`);
   });
 
   const procedureTypes = new Map(listProcedures(appRouter).map((entry) => [entry.path, entry.type]));
@@ -408,7 +434,7 @@ describe("the token matrix", () => {
   });
 
   it.each(Object.entries(routeRows))("route %s", async (routeName, row) => {
-    const changes = (protocolRoutes[routeName as keyof typeof protocolRoutes].methods as readonly string[]).includes("POST");
+    const changes = (protocolRoutes[row.route ?? (routeName as keyof typeof protocolRoutes)].methods as readonly string[]).includes("POST");
     const outcomes = await outcomesOf(changes, (world, column) => routeOutcome(world, routeName, row, column));
     expect(outcomes).toEqual(parseExpected(row.expected));
   });

@@ -6,6 +6,7 @@ import {
   allPermissions,
   anonymousActor,
   assertCan,
+  assertCanUpload,
   can,
   canSeeOwnedResource,
   isPermission,
@@ -17,6 +18,7 @@ import {
   sessionOnlyPermissions,
   tokenActor,
   tokenScopes,
+  uploadPermissionFor,
   userActor,
   type Actor,
   type Permission,
@@ -217,6 +219,24 @@ describe("token scopes", () => {
     expect([...permissionsOfScopes(["conda"])].sort()).toEqual(["conda:download", "conda:upload", "site:read"]);
     expect(permissionsOfScopes(["pypi"])).toEqual(permissionsOfScopes(["pypi:download", "pypi:upload"]));
     expect(permissionsOfScopes(["api"])).toEqual(permissionsOfScopes(["api:read", "api:write"]));
+  });
+
+  it("lets each scope upload only the kinds of file of its ecosystem", () => {
+    const kinds = ["conda", "wheel", "sdist", "notebook", "environment"] as const;
+    const uploadable = (scopes: TokenScope[]) => kinds.filter((kind) => can(asToken(scopes), uploadPermissionFor(kind)));
+    expect(uploadable(["conda"])).toEqual(["conda"]);
+    expect(uploadable(["pypi"])).toEqual(["wheel", "sdist"]);
+    expect(uploadable(["pypi:upload"])).toEqual(["wheel", "sdist"]);
+    for (const scopes of [["all"], ["api"], ["api:write"]] as TokenScope[][]) expect(uploadable(scopes), scopes.join()).toEqual([...kinds]);
+    for (const scopes of [["api:read"], ["conda:download"], ["pypi:download"], ["repos"], ["api:modify-group"]] as TokenScope[][]) {
+      expect(uploadable(scopes), scopes.join()).toEqual([]);
+    }
+    expect(kinds.filter((kind) => can(member, uploadPermissionFor(kind)))).toEqual([...kinds]);
+    expect(kinds.filter((kind) => can(anonymousActor(), uploadPermissionFor(kind)))).toEqual([]);
+    expect(uploadPermissionFor(null)).toBe("package:upload");
+    const refused = caught(() => assertCanUpload(asToken(["conda"]), "wheel"));
+    expect(refused.code).toBe("FORBIDDEN");
+    expect(refused.message).toContain("cannot upload python distributions");
   });
 
   it("lets `all` do everything the account may, except what needs a session", () => {

@@ -1,7 +1,8 @@
 /** Permission checks: what an actor's role allows, narrowed by its token's scopes. */
 import { AppError } from "../errors";
 import type { Actor } from "./actor";
-import { permissions, rolePermissions, scopesGrant, type Permission, type Role } from "./permissions";
+import type { FileType } from "../db/schema/packages";
+import { permissions, rolePermissions, scopesGrant, uploadPermissions, type Permission, type Role } from "./permissions";
 
 export function roleOf(actor: Actor): Role {
   if (actor.kind === "anonymous") return "anonymous";
@@ -36,4 +37,17 @@ export function isPermission(name: unknown): name is Permission {
 export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
   if (actor.kind !== "user") throw new AppError("UNAUTHORIZED", "Sign in to continue.");
   return actor;
+}
+
+/**
+ * The permission an upload of this kind needs (the table in permissions.ts). A name Granary takes no file of needs
+ * the general package:upload, so that the refusal comes from the parser, which says what is accepted.
+ */
+export function uploadPermissionFor(fileType: FileType | null): Permission {
+  return fileType ? uploadPermissions[fileType] : "package:upload";
+}
+
+/** Throws as assertCan does unless the actor may publish files of this kind. */
+export function assertCanUpload(actor: Actor, fileType: FileType | null): void {
+  assertCan(actor, uploadPermissionFor(fileType));
 }

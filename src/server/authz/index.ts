@@ -18,6 +18,7 @@ export {
   tokenScopes,
   sessionOnlyPermissions,
   permissionsOfScopes,
+  uploadPermissions,
   type Permission,
   type Role,
 } from "./permissions";

@@ -3,6 +3,7 @@
  * access token scopes map onto them below, and the UI renders role and scope descriptions from this table.
  */
 import { tokenScopeDescriptions, tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
+import type { FileType } from "../db/schema/packages";
 
 export const permissions = {
   "site:read": { description: "See public pages and site information" },
@@ -15,14 +16,14 @@ export const permissions = {
   "security-log:read": { description: "See your own account's security history" },
   "session:delete": { description: "Sign out" },
   "package:read": { description: "Find and download packages you can see" },
-  "package:upload": { description: "Publish packages under your own name" },
+  "package:upload": { description: "Publish notebooks and environments under your own name" },
   "package:update": { description: "Change labels and privacy of your packages" },
   "package:delete": { description: "Delete your packages and their files" },
   "package:star": { description: "Star and unstar packages" },
   "conda:download": { description: "Read conda channels and download conda packages" },
-  "conda:upload": { description: "Upload packages through the upload API (conda tooling, the granary CLI, the upload page)" },
+  "conda:upload": { description: "Upload conda packages (through the upload API: conda tooling, the granary CLI, the upload page)" },
   "pypi:download": { description: "Read PyPI indexes and download Python distributions" },
-  "pypi:upload": { description: "Upload Python distributions with twine" },
+  "pypi:upload": { description: "Upload Python distributions (wheels and sdists, with twine or through the upload API)" },
   "package:share": { description: "Give people and groups access to packages you administer" },
   "package:transfer": { description: "Transfer packages to another owner you administer" },
   "organization:read": { description: "See the organizations you belong to, their members and groups" },
@@ -144,6 +145,7 @@ const apiReadPermissions: Permission[] = [
 const apiWritePermissions: Permission[] = [
   "package:upload",
   "conda:upload",
+  "pypi:upload",
   "package:update",
   "package:delete",
   "package:star",
@@ -200,3 +202,19 @@ export function scopesGrant(scopes: readonly string[], permission: Permission): 
 export function permissionsOfScopes(scopes: readonly string[]): Set<Permission> {
   return new Set(allPermissions.filter((permission) => scopesGrant(scopes, permission)));
 }
+
+// ---------------------------------------------------------------------------------------------- uploads
+
+/**
+ * The permission publishing a file needs, by the kind of file, whatever route brings it: a scope for one ecosystem
+ * publishes into that ecosystem only (a `conda` token no wheels, a `pypi:upload` token no conda packages).
+ * Notebooks and environments belong to neither and need the general package:upload. Sessions and `all` tokens
+ * have all three; `api:write` too, as every change through the API.
+ */
+export const uploadPermissions: Record<FileType, Permission> = {
+  conda: "conda:upload",
+  wheel: "pypi:upload",
+  sdist: "pypi:upload",
+  notebook: "package:upload",
+  environment: "package:upload",
+};

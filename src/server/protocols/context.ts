@@ -39,8 +39,11 @@ export type HttpMethod = "GET" | "HEAD" | "POST";
 export interface RouteDefinition<Params> {
   /** GET routes answer HEAD too. */
   methods: readonly HttpMethod[];
-  /** Checked with assertCan before the handler runs; a test walks the table and fails on a route without one. */
-  permission: Permission;
+  /**
+   * Checked with assertCan before the handler runs; a test walks the table and fails on a route without one. A
+   * function of the path's parameters where they decide it (the upload API: the kind of file its name announces).
+   */
+  permission: Permission | ((params: Params) => Permission);
   sessionCookie: SessionCookiePolicy;
   /** The upload API answers JSON `{ error }`; package clients print plain text as it is. */
   errorFormat: "text" | "json";

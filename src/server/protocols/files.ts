@@ -3,6 +3,7 @@
  * the upload time), conditional requests (304), single byte ranges (206 / 416) and HEAD, as package clients and
  * download managers resume and revalidate.
  */
+import { AppError } from "../errors";
 import type { RequestContext } from "./context";
 import { headerValue, httpDate, ifNoneMatchHits, isHead, notModifiedSince, sendBuffer } from "./http";
 
@@ -112,14 +113,18 @@ export async function serveStoredFile(context: RequestContext, file: StoredFile,
   if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${file.size}`;
   headers["Content-Length"] = range ? range.end - range.start + 1 : file.size;
 
+  // Headers go out only once the file is open. Bytes that are gone (the file was deleted a moment ago, or the store
+  // lost them) mean the file is not there: 404, as for any missing file.
+  const reader = await services.store.openReader(file.sha256).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new AppError("NOT_FOUND", `There is no ${file.filename} here.`);
+    throw error;
+  });
   if (isHead(request)) {
+    await reader.close();
     response.writeHead(status, headers);
     response.end();
     return;
   }
-
-  // Headers go out only once the file is open, so a missing blob still becomes a proper 500.
-  const reader = await services.store.openReader(file.sha256);
   if (options.countDownload && (!range || range.start === 0)) services.downloads.record(file.id);
   response.writeHead(status, headers);
   // A client that hangs up mid-download is not a server error: copyTo just stops.

@@ -13,6 +13,7 @@ import { AppError, httpStatusOf } from "../errors";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
 import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from "../security-headers";
+import type { ChangeListener } from "../services/change-listener";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { maxUploadBytes, type BlobStore } from "../storage";
@@ -23,7 +24,7 @@ import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
 import { pathTokenOf, takePathToken } from "./path-token";
-import { routeFor } from "./routes";
+import { permissionFor, routeFor } from "./routes";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
 export { hasMalformedPathEncoding, matchProtocolPath } from "./match";
@@ -43,6 +44,8 @@ export interface ProtocolHandlerOptions {
   basicCacheMilliseconds?: number;
   /** How long an owner's channel revision is remembered (see channel-directory.ts); 0 reads it on every request. */
   channelMemoMilliseconds?: number;
+  /** The process's change listener, started and closed by the caller: remembered channels are forgotten on change. */
+  changes?: ChangeListener;
   /** Tokens verified recently (services/token-cache.ts), started and closed by the caller. */
   tokenCache?: VerifiedTokenCache<TokenCheckRow>;
   /** Whether answers go out over HTTPS (PUBLIC_URL and TRUST_PROXY by default), for the security headers. */
@@ -86,7 +89,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     db: options.db,
     store: options.store,
     indexes: new IndexCache(),
-    channels: new ChannelDirectory(options.db, options.channelMemoMilliseconds),
+    channels: new ChannelDirectory(options.db, { memoMilliseconds: options.channelMemoMilliseconds, changes: options.changes }),
     credentials: new CredentialResolver(options.db, {
       authSecret: options.authSecret ?? env.AUTH_SECRET,
       basicCacheMilliseconds: options.basicCacheMilliseconds,
@@ -110,7 +113,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       const found = route.credentials === "ignored" ? anonymousActor(originOf(request)) : services.credentials.actorFor(request, route.sessionCookie);
       // Most package requests know their actor without waiting (anonymous, or a remembered token): no await for those.
       const actor = found instanceof Promise ? await found : found;
-      assertCan(actor, route.permission);
+      assertCan(actor, permissionFor(match));
       const queryStart = request.url?.indexOf("?") ?? -1;
       context = {
         request,
@@ -188,6 +191,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       return answer(request, response, match).then(() => true);
     },
     flush: () => services.downloads.flush(),
-    close: () => services.downloads.close(),
+    close: () => {
+      services.channels.close();
+      return services.downloads.close();
+    },
   };
 }

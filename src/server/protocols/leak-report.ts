@@ -1,11 +1,12 @@
 /**
  * POST /api/tokens/leak-report: where secret scanners (GitHub's secret scanning, people who stumble on a token)
- * report leaked tokens, as package indexes offer. The body is a JSON array of `{ token, url?, source? }`;
- * every reported live token is revoked and its owner told. The answer never says which tokens existed.
+ * report leaked tokens, as package indexes offer. The body is a JSON array of `{ token, url?, source? }`, at most
+ * maxLeakReportEntries of them and 1 MiB (refused with 413 before more than that is read); every reported live token
+ * is revoked and its owner told. The answer never says which tokens existed.
  */
 import { ZodError } from "zod";
 import { AppError } from "../errors";
-import { reportLeakedTokens } from "../services/token-leaks";
+import { reportLeakedTokens, type LeakReportOutcome } from "../services/token-leaks";
 import type { RequestContext } from "./context";
 import { headerValue, originOf, sendBuffer } from "./http";
 
@@ -33,20 +34,25 @@ export async function serveLeakReport(context: RequestContext): Promise<void> {
   } catch {
     throw new AppError("BAD_REQUEST", 'Send a JSON array such as [{ "token": "granary-...", "url": "https://...", "source": "..." }].');
   }
-  let received: number;
+  let outcome: LeakReportOutcome;
   try {
-    ({ received } = await reportLeakedTokens(context.services.db, originOf(context.request), body));
+    outcome = await reportLeakedTokens(context.services.db, originOf(context.request), body);
   } catch (error) {
     if (error instanceof ZodError) {
-      throw new AppError("BAD_REQUEST", `The report is not valid: ${error.issues[0]?.message ?? "send a JSON array of { token, url, source }"}.`);
+      throw new AppError("BAD_REQUEST", `The report is not valid: ${error.issues[0]?.message ?? "send a JSON array of { token, url, source }."}`);
     }
     throw error;
   }
+  // The counts say what was done without saying which tokens existed (see LeakReportOutcome).
+  const message =
+    outcome.revoked === 0
+      ? "Thank you. None of the reported tokens was live: nothing needed revoking."
+      : `Thank you. ${outcome.revoked === 1 ? "One reported token was live and has" : `${outcome.revoked} reported tokens were live and have`} been revoked; their owners are told.`;
   sendBuffer(
     context.request,
     context.response,
     200,
     { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" },
-    JSON.stringify({ received, message: "Thank you: every reported token that was live has been revoked and its owner told." }),
+    JSON.stringify({ received: outcome.received, revoked: outcome.revoked, message }),
   );
 }

@@ -4,11 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import Bunzip from "seek-bzip";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createSession, createSiteAdmin, createUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeNotebook } from "@/test/package-fixtures";
@@ -16,6 +18,8 @@ import { requireTools } from "@/test/tools";
 import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles, packages, users } from "../db/schema";
 import { sessionActor } from "../authz";
 import { toActorUser } from "../services/account-records";
+import { bumpChannelRevision } from "../services/owners";
+import { addLabel, deleteFile, setPrivacy } from "../services/package-changes";
 import { hashPassword } from "../services/passwords";
 import { signOut } from "../services/sessions";
 import { bzip2Executable } from "./bzip2";
@@ -271,6 +275,8 @@ describe("the remembered channel revision", () => {
       await call(remembering, "/alice/simple/");
       expect(channels.lookups).toBe(1);
       expect((await condaStyleUpload(remembering, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+      // The upload's own notification comes back too, and forgets the owner once more: let it arrive first.
+      await remembering.changes.settle();
       const after = await json(await call(remembering, "/alice/noarch/repodata.json"));
       expect(Object.keys(after.packages as object)).toEqual(["libdemo-1.0-py_0.tar.bz2"]);
       // A download then costs no query at all: the file row is cached for the revision too.
@@ -280,6 +286,63 @@ describe("the remembered channel revision", () => {
     } finally {
       await remembering.close();
     }
+  });
+});
+
+describe("the remembered channel revision after a change elsewhere", () => {
+  let remembering: TestServer;
+  const download = (target = "/alice/noarch/libdemo-1.0-py_0.tar.bz2") => call(remembering, target);
+  beforeEach(async () => {
+    remembering = await startTestServer(db, { channelMemoMilliseconds: 60_000 });
+    expect((await condaStyleUpload(remembering, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+    expect((await download()).status).toBe(200);
+  });
+  afterEach(async () => {
+    await remembering.close();
+  });
+
+  async function fileId(filename: string) {
+    const [row] = await db.select({ id: packageFiles.id }).from(packageFiles).where(eq(packageFiles.filename, filename));
+    return row!.id;
+  }
+
+  it("is forgotten at once when the web app's services change the channel in this process", async () => {
+    await setPrivacy(db, alice.actor, { owner: "alice", name: "libdemo", isPrivate: true });
+    expect((await download()).status).toBe(404);
+    await setPrivacy(db, alice.actor, { owner: "alice", name: "libdemo", isPrivate: false });
+    expect((await download()).status).toBe(200);
+
+    await addLabel(db, alice.actor, { fileId: await fileId("libdemo-1.0-py_0.tar.bz2"), label: "dev" });
+    expect((await download("/alice/label/dev/noarch/libdemo-1.0-py_0.tar.bz2")).status).toBe(200);
+
+    await deleteFile(db, alice.actor, { fileId: await fileId("libdemo-1.0-py_0.tar.bz2") }, remembering.store);
+    const deleted = await download();
+    expect(deleted.status).toBe(404);
+    expect(await db.select().from(exceptions)).toEqual([]);
+  });
+
+  it("is forgotten once the notification of a change made through another connection arrives", async () => {
+    // Rows changed directly, as another app server would: nothing in this process is told but the listener.
+    await db.transaction(async (tx) => {
+      await tx.update(packages).set({ isPrivate: true }).where(eq(packages.name, "libdemo"));
+      await bumpChannelRevision(tx, alice.id);
+    });
+    await remembering.changes.settle();
+    expect((await download()).status).toBe(404);
+
+    await db.update(users).set({ isActive: false }).where(eq(users.id, alice.id));
+    await remembering.changes.settle();
+    expect((await call(remembering, "/alice/noarch/repodata.json")).status).toBe(404);
+  });
+
+  it("is not kept while the listener is down", async () => {
+    await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen "granary_credential_changes"%' and pid <> pg_backend_pid()`);
+    await vi.waitFor(() => expect(remembering.changes.active).toBe(false), { timeout: 5_000, interval: 5 });
+    const channels = remembering.handler.services.channels;
+    const before = channels.lookups;
+    await download();
+    await download();
+    expect(channels.lookups).toBe(before + 2);
   });
 });
 
@@ -366,16 +429,17 @@ describe("downloads", () => {
     expect(notebook.body.equals(fs.readFileSync(fixtures.notebook))).toBe(true);
   });
 
-  it("answers a vanished blob with a recorded 500, not a crash", async () => {
+  it("answers a file whose bytes are gone as a missing file, 404, not a server error", async () => {
     await condaUpload(fixtures.library);
     const bytes = fs.readFileSync(fixtures.library);
     fs.rmSync(server.store.blobPath(sha256Of(bytes)));
-    const response = await call(server, "/alice/noarch/libdemo-1.0-py_0.tar.bz2");
-    expect(response.status).toBe(500);
-    expect(response.text).not.toContain("ENOENT");
-    const recorded = await db.select().from(exceptions);
-    expect(recorded).toHaveLength(1);
-    expect(recorded[0]?.route).toBe("/alice/noarch/libdemo-1.0-py_0.tar.bz2");
+    for (const target of ["/alice/noarch/libdemo-1.0-py_0.tar.bz2", "/alice/files/noarch/libdemo-1.0-py_0.tar.bz2"]) {
+      const response = await call(server, target);
+      expect(response.status).toBe(404);
+      expect(response.text).not.toContain("ENOENT");
+      expect((await call(server, target, { method: "HEAD" })).status).toBe(404);
+    }
+    expect(await db.select().from(exceptions)).toEqual([]);
   });
 });
 
@@ -630,6 +694,135 @@ describe("twine's legacy upload API", () => {
       { filename: path.basename(fixtures.wheel) },
       { filename: path.basename(fixtures.sdist) },
     ]);
+  });
+});
+
+describe("failed twine uploads", () => {
+  const openDescriptors = () => fs.readdirSync("/proc/self/fd").length;
+  /** Descriptors of files in the store (a removed temporary file still open reads "... (deleted)"). */
+  const openStoreFiles = () =>
+    fs
+      .readdirSync("/proc/self/fd")
+      .map((descriptor) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${descriptor}`);
+        } catch {
+          return "";
+        }
+      })
+      .filter((target) => target.startsWith(server.filesDirectory));
+  const temporaryFiles = () => {
+    const folder = path.join(server.filesDirectory, "tmp");
+    return fs.existsSync(folder) ? fs.readdirSync(folder) : [];
+  };
+
+  /** A multipart body whose parts come in the order given, so a field can follow the file. */
+  function orderedMultipart(parts: ({ field: string; value: string } | { file: string; bytes: Buffer })[]) {
+    const boundary = "----granary-ordered-boundary";
+    const chunks: Buffer[] = [];
+    for (const part of parts) {
+      if ("field" in part) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.field}"\r\n\r\n${part.value}\r\n`));
+      else chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${part.file}"\r\n\r\n`), part.bytes, Buffer.from("\r\n"));
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  /** Sends the first part of a body that announces more, then hangs up: a client that dies mid-upload. */
+  function abortedUpload(fraction: number): Promise<void> {
+    const bytes = fs.readFileSync(fixtures.wheel);
+    const { body, contentType } = multipartBody({ ":action": "file_upload", sha256_digest: sha256Of(bytes) }, { name: path.basename(fixtures.wheel), bytes });
+    return new Promise((resolve) => {
+      const socket = net.connect(server.port, "127.0.0.1", () => {
+        const head = [
+          "POST /alice/pypi/legacy/ HTTP/1.1",
+          "Host: 127.0.0.1",
+          `Authorization: ${aliceAuth().Authorization}`,
+          `Content-Type: ${contentType}`,
+          `Content-Length: ${body.length}`,
+          "",
+          "",
+        ].join("\r\n");
+        socket.write(head);
+        socket.write(body.subarray(0, Math.floor(body.length * fraction)), () => setTimeout(() => socket.destroy(), 20));
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => resolve());
+    });
+  }
+
+  function streamedUpload(bytes: Buffer): Promise<number> {
+    const { body, contentType } = multipartBody({ ":action": "file_upload", sha256_digest: sha256Of(bytes) }, { name: "big_demo-1.0-py3-none-any.whl", bytes });
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port: server.port, path: "/alice/pypi/legacy/", method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType } },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on("error", reject);
+      // No Content-Length: the limit is found while the file streams in.
+      for (let offset = 0; offset < body.length; offset += 16 * 1024) request.write(body.subarray(offset, offset + 16 * 1024));
+      request.end();
+    });
+  }
+
+  it("close and remove every temporary file they opened, whatever the failure", async () => {
+    const wheelBytes = fs.readFileSync(fixtures.wheel);
+    const wheelName = path.basename(fixtures.wheel);
+    const downloadOnly = await createAccessToken(db, alice, { scopes: ["pypi:download"] });
+    const failures: (() => Promise<unknown>)[] = [
+      async () => expect((await twineUpload(fixtures.wheel, { sha256_digest: "f".repeat(64) })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { md5_digest: "0".repeat(32) })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { sha256_digest: "", md5_digest: "" })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, { ":action": "submit" })).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.garbage)).status).toBe(400),
+      // A conda package, refused by its kind: twine's route takes Python distributions only.
+      async () => expect((await twineUpload(fixtures.library)).status).toBe(400),
+      async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: `Bearer ${downloadOnly.secret}` })).status).toBe(403),
+      async () => expect((await twineUpload(fixtures.wheel, {}, { Authorization: basicAuthorization("bob", bob.password) })).status).toBe(403),
+      async () => expect(await streamedUpload(Buffer.alloc(200 * 1024, 7))).toBe(413),
+      async () => {
+        // A field too long for the form, after the file has been received.
+        const { body, contentType } = orderedMultipart([
+          { field: ":action", value: "file_upload" },
+          { file: wheelName, bytes: wheelBytes },
+          { field: "description", value: "d".repeat(2 * 1024 * 1024 + 10) },
+        ]);
+        expect((await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType }, body })).status).toBe(400);
+      },
+      async () => {
+        // A form that stops in the middle of the file part.
+        const { body, contentType } = orderedMultipart([{ field: ":action", value: "file_upload" }, { file: wheelName, bytes: wheelBytes }]);
+        const truncated = body.subarray(0, body.length - 200);
+        expect((await call(server, "/alice/pypi/legacy/", { method: "POST", headers: { ...aliceAuth(), "Content-Type": contentType }, body: truncated })).status).toBe(400);
+      },
+      () => abortedUpload(0.5),
+      () => abortedUpload(0.95),
+    ];
+    // Connections, the store's folders and the like are opened once: warm them up before counting, the database
+    // pool to its size.
+    for (const failure of failures) await failure();
+    await Promise.all(Array.from({ length: 8 }, () => db.execute(sql`select pg_sleep(0.05)`)));
+    await vi.waitFor(() => expect(temporaryFiles()).toEqual([]), { timeout: 5_000, interval: 20 });
+    const descriptorsBefore = openDescriptors();
+
+    const batch = Array.from({ length: 60 }, (_, index) => failures[index % failures.length]!);
+    for (const failure of batch) await failure();
+
+    // What a failure opened is closed as its answer goes out or its connection closes; give those a moment.
+    await vi.waitFor(
+      () => {
+        expect(temporaryFiles()).toEqual([]);
+        expect(openStoreFiles()).toEqual([]);
+        expect(openDescriptors()).toBeLessThanOrEqual(descriptorsBefore);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(storedFiles(server)).toEqual([]);
+    expect(await db.select().from(packageFiles)).toEqual([]);
+    expect((await twineUpload(fixtures.wheel)).status).toBe(200);
   });
 });
 

@@ -5,14 +5,19 @@ import { parseRange } from "./files";
 import { matchProtocolPath, type RouteName } from "./match";
 import { negotiateSimpleFormat } from "./pypi";
 import { hasMalformedPathEncoding } from "./match";
-import { protocolRoutes } from "./routes";
+import { permissionFor, protocolRoutes } from "./routes";
 
 describe("the protocol route table", () => {
   it("declares a known permission, methods and a cookie policy for every route", () => {
     const routes = Object.entries(protocolRoutes);
     expect(routes.length).toBeGreaterThan(10);
+    // A permission that depends on the path is asked for each kind of upload the route takes.
+    const sampleParams = ["pkg-1.0-0.tar.bz2", "pkg-1.0-0.conda", "pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz", "a.ipynb", "env.yml", "x.exe"].map(
+      (filename) => ({ owner: "alice", filename }),
+    );
     for (const [name, route] of routes) {
-      expect(allPermissions, `route ${name} declares no known permission`).toContain(route.permission);
+      const declared = typeof route.permission === "function" ? sampleParams.map(route.permission as (params: unknown) => unknown) : [route.permission];
+      for (const permission of declared) expect(allPermissions, `route ${name} declares no known permission`).toContain(permission);
       expect(route.methods.length, `route ${name} answers no method`).toBeGreaterThan(0);
       expect(["ignored", "accepted", "requires-x-requested-with"]).toContain(route.sessionCookie);
     }
@@ -24,7 +29,16 @@ describe("the protocol route table", () => {
     expect(protocolRoutes.simpleProject.permission).toBe("pypi:download");
     expect(protocolRoutes.pypiDownload.permission).toBe("pypi:download");
     expect(protocolRoutes.twineUpload.permission).toBe("pypi:upload");
-    expect(protocolRoutes.condaUpload.permission).toBe("conda:upload");
+    // The upload API asks for the permission of the kind of file it receives.
+    const uploadApi = (filename: string) => permissionFor(matchProtocolPath(`/api/channels/alice/upload/${filename}?sha256=ab`)!);
+    expect(uploadApi("pkg-1.0-0.tar.bz2")).toBe("conda:upload");
+    expect(uploadApi("pkg-1.0-0.conda")).toBe("conda:upload");
+    expect(uploadApi("pkg-1.0-py3-none-any.whl")).toBe("pypi:upload");
+    expect(uploadApi("pkg-1.0.tar.gz")).toBe("pypi:upload");
+    expect(uploadApi("pkg-1.0.zip")).toBe("pypi:upload");
+    expect(uploadApi("analysis.ipynb")).toBe("package:upload");
+    expect(uploadApi("environment.yaml")).toBe("package:upload");
+    expect(uploadApi("setup.exe")).toBe("package:upload");
     // Only the upload used by the web UI takes the session cookie, and only with the CSRF header.
     expect(protocolRoutes.condaUpload.sessionCookie).toBe("requires-x-requested-with");
     expect(protocolRoutes.twineUpload.sessionCookie).toBe("ignored");

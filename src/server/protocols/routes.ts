@@ -3,7 +3,9 @@
  * assertCan before the handler runs), whether a browser session may stand in for Basic credentials, and how
  * errors are written. A test walks this table and fails on any route that declares no permission.
  */
+import { uploadPermissionFor, type Permission } from "../authz";
 import { AppError } from "../errors";
+import { fileTypeOfName } from "../packages/formats";
 import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
 import { requireChannel, requireDownloadable, type RequestContext, type RouteDefinition } from "./context";
 import { serveStoredFile } from "./files";
@@ -48,7 +50,14 @@ export const protocolRoutes: RouteTable = {
   pypiMetadata: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: servePythonMetadata },
   fileDownload: { methods: read, permission: "package:read", sessionCookie: "accepted", errorFormat: "text", handle: serveAnyFile },
   twineUpload: { methods: ["POST"], permission: "pypi:upload", sessionCookie: "ignored", errorFormat: "text", handle: serveTwineUpload },
-  condaUpload: { methods: ["POST"], permission: "conda:upload", sessionCookie: "requires-x-requested-with", errorFormat: "json", handle: serveCondaUpload },
+  // The upload API takes every kind of file; each kind needs its own permission, refused before the body is read.
+  condaUpload: {
+    methods: ["POST"],
+    permission: (params) => uploadPermissionFor(fileTypeOfName(params.filename)),
+    sessionCookie: "requires-x-requested-with",
+    errorFormat: "json",
+    handle: serveCondaUpload,
+  },
   // Whoever holds a leaked secret may have it revoked (secret scanners report here): no credentials needed.
   tokenLeakReport: { methods: ["POST"], permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveLeakReport },
   notFound: {
@@ -76,4 +85,10 @@ export const protocolRoutes: RouteTable = {
 /** Looks a match up in the table, keeping the pairing of route and parameters that the types guarantee. */
 export function routeFor<Name extends RouteName>(match: Extract<RouteMatch, { route: Name }>): RouteDefinition<ParamsOf<Name>> {
   return protocolRoutes[match.route] as RouteDefinition<ParamsOf<Name>>;
+}
+
+/** The permission a matched request needs. */
+export function permissionFor(match: RouteMatch): Permission {
+  const { permission } = routeFor(match);
+  return typeof permission === "function" ? (permission as (params: unknown) => Permission)(match.params) : permission;
 }

@@ -12,6 +12,7 @@ import { encode } from "next-auth/jwt";
 import { testDatabaseUrl } from "@/test/db";
 import type { Db } from "../db";
 import type { BrowserSession } from "../services/account-records";
+import { ChangeListener } from "../services/change-listener";
 import { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { BlobStore } from "../storage";
@@ -39,6 +40,8 @@ export interface TestServer extends ProtocolServer {
   filesDirectory: string;
   /** The launcher's token cache, listening on the test database. */
   tokenCache: VerifiedTokenCache<TokenCheckRow>;
+  /** The launcher's change listener, which the token cache and the channel directory hear through. */
+  changes: ChangeListener;
 }
 
 export async function startTestServer(
@@ -47,8 +50,10 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
-  // As the launcher runs it: tokens are remembered once verified, and forgotten when a change is heard of.
-  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(testDatabaseUrl(), { log: () => {} });
+  // As the launcher runs it: tokens (and channels, when remembered) are kept once read, and forgotten when a change
+  // is heard of.
+  const changes = new ChangeListener(testDatabaseUrl(), { log: () => {} });
+  const tokenCache = new VerifiedTokenCache<TokenCheckRow>(changes);
   await tokenCache.start();
   const server = await startProtocolServer({
     db,
@@ -63,15 +68,18 @@ export async function startTestServer(
     tokenCache,
     // Like the launcher without TRUST_PROXY unless a test puts proxies in front.
     trustedProxies: options.trustedProxies ?? 0,
+    changes,
   });
   return {
     ...server,
     store,
     filesDirectory,
     tokenCache,
+    changes,
     async close() {
       await server.close();
       await tokenCache.close();
+      await changes.close();
       fs.rmSync(filesDirectory, { recursive: true, force: true });
     },
   };

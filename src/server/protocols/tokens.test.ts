@@ -220,7 +220,10 @@ describe("tokens at the package endpoints", () => {
   it("keep the token out of the exceptions table", async () => {
     await publishPrivateContent();
     const { secret } = await createAccessToken(db, alice, { scopes: ["conda:download"] });
-    fs.rmSync(server.store.blobPath(sha256Of(fs.readFileSync(fixtures.library))));
+    // Stored bytes that cannot be opened (a link to itself: ELOOP) are a server error.
+    const blob = server.store.blobPath(sha256Of(fs.readFileSync(fixtures.library)));
+    fs.rmSync(blob);
+    fs.symlinkSync(blob, blob);
     const response = await call(server, `/t/${secret}/alice/noarch/${libraryFile()}`);
     expect(response.status).toBe(500);
     const recorded = await db.select().from(exceptions);
@@ -243,17 +246,24 @@ describe("scopes and channels at the package endpoints", () => {
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(token))).status).toBe(403);
   });
 
-  it("pypi:upload uploads with twine but not through the conda API; conda uploads through it but not with twine", async () => {
+  it("uploads only the kinds of file of the token's ecosystem, through either route", async () => {
     const pypiUpload = await createAccessToken(db, alice, { scopes: ["pypi:upload"] });
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, { Authorization: basicAuthorization("__token__", pypiUpload.secret) })).status).toBe(200);
     const refused = await condaStyleUpload(server, "alice", fixtures.library, auth(pypiUpload));
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.text)).toEqual({ error: expect.stringContaining("pypi:upload") });
+    // A conda package is no Python distribution, whatever the token: twine's route takes only those.
+    const condaThroughTwine = await twineStyleUpload(server, "alice", fixtures.library, auth(pypiUpload));
+    expect(condaThroughTwine.status).toBe(400);
+    expect(condaThroughTwine.text).toContain("Python distributions only");
     // Reading the index it uploads to is another scope.
     expect((await call(server, "/alice/simple/", { headers: auth(pypiUpload) })).status).toBe(403);
 
     const conda = await createAccessToken(db, alice, { scopes: ["conda"] });
     expect((await condaStyleUpload(server, "alice", fixtures.library, { "X-API-Key": conda.secret })).status).toBe(201);
+    const wheelThroughTheApi = await condaStyleUpload(server, "alice", fixtures.wheel, auth(conda), { force: true });
+    expect(wheelThroughTheApi.status).toBe(403);
+    expect(JSON.parse(wheelThroughTheApi.text)).toEqual({ error: expect.stringContaining("cannot upload python distributions") });
     expect((await twineStyleUpload(server, "alice", fixtures.wheel, auth(conda), {})).status).toBe(403);
     const events = await recordedAuditEvents(db, { action: "package.file_uploaded" });
     expect(events.map((event) => (event.details as { token?: { id: string } }).token?.id)).toEqual([pypiUpload.id, conda.id]);
@@ -289,19 +299,54 @@ describe("the leak-report endpoint", () => {
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  it("revokes a reported token, tells its owner, and answers the same for tokens that never existed", async () => {
-    const leaked = await createAccessToken(db, alice, { name: "leaked-one" });
-    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(200);
-    const known = await report([{ token: leaked.secret, url: "https://example.org/paste/1", source: "paste" }], { Authorization: "Bearer garbage" });
-    const unknown = await report([{ token: `granary-${"Q".repeat(43)}`, url: "https://example.org/paste/1", source: "paste" }]);
+  it("revokes reported tokens, tells their owner once, and answers alike for tokens that are not live", async () => {
+    const leaked = await Promise.all(["leaked-one", "leaked-two", "leaked-three"].map((name) => createAccessToken(db, alice, { name })));
+    for (const token of leaked) expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(200);
+    const known = await report(
+      leaked.map((token) => ({ token: token.secret, url: "https://example.org/paste/1", source: "paste" })),
+      { Authorization: "Bearer garbage" },
+    );
     expect(known.status).toBe(200);
-    expect(unknown.status).toBe(200);
-    expect(known.text).toBe(unknown.text);
-    expect(JSON.parse(known.text)).toMatchObject({ received: 1 });
-    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": leaked.secret } })).status).toBe(401);
-    expect((await onlyEmailTo(db, alice.email)).template).toBe("tokenLeaked");
-    const [event] = await recordedAuditEvents(db, { action: "token.leak_reported" });
-    expect(event).toMatchObject({ targetId: leaked.id, subjectUserId: alice.id, details: { url: "https://example.org/paste/1", source: "paste" } });
+    expect(JSON.parse(known.text)).toMatchObject({ received: 3, revoked: 3 });
+    for (const token of leaked) expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(401);
+    const mail = await onlyEmailTo(db, alice.email);
+    expect(mail.template).toBe("tokenLeaked");
+    for (const token of leaked) expect(mail.text).toContain(token.name);
+    const events = await recordedAuditEvents(db, { action: "token.leak_reported" });
+    expect(events.map((event) => event.targetId).sort()).toEqual(leaked.map((token) => token.id).sort());
+    expect(events[0]).toMatchObject({ subjectUserId: alice.id, details: { url: "https://example.org/paste/1", source: "paste" } });
+
+    // Reported again, the same tokens answer exactly as tokens that never existed.
+    const again = await report([{ token: leaked[0]!.secret }]);
+    const unknown = await report([{ token: `granary-${"Q".repeat(43)}` }]);
+    expect(again.text).toBe(unknown.text);
+    expect(JSON.parse(unknown.text)).toMatchObject({ received: 1, revoked: 0 });
+  });
+
+  it("takes at most 100 entries and 1 MiB, refused before anything is revoked or read into memory", async () => {
+    const token = await createAccessToken(db, alice);
+    const tooMany = await report([{ token: token.secret }, ...Array.from({ length: 100 }, () => ({ token: `granary-${"Q".repeat(43)}` }))]);
+    expect(tooMany.status).toBe(400);
+    expect(JSON.parse(tooMany.text)).toEqual({ error: "The report is not valid: Report at most 100 tokens at a time." });
+
+    const tooLarge = JSON.stringify([{ token: token.secret, source: "x".repeat(1024 * 1024) }]);
+    expect((await report(tooLarge)).status).toBe(413);
+    // Without a Content-Length the body is counted as it arrives.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port: server.port, path: "/api/tokens/leak-report", method: "POST", headers: { "Content-Type": "application/json" } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on("error", reject);
+      request.write(`[{"token":"${token.secret}","source":"`);
+      for (let chunk = 0; chunk < 20; chunk++) request.write("y".repeat(64 * 1024));
+      request.end('"}]');
+    });
+    expect(chunked).toBe(413);
+    expect((await call(server, "/alice/noarch/repodata.json", { headers: { "X-API-Key": token.secret } })).status).toBe(200);
   });
 
   it("refuses what is not a report with 400 and other methods with 405", async () => {

@@ -6,7 +6,9 @@
 import type { Readable } from "node:stream";
 import busboy from "busboy";
 import { mayPublishUnder } from "../authz";
+import type { FileType } from "../db/schema";
 import { AppError } from "../errors";
+import { fileTypeOfName } from "../packages/formats";
 import type { Channel } from "../services/channels";
 import { ChecksumMismatchError, publishFile } from "../services/publishing";
 import { formatBytes, type ReceivedBlob } from "../storage";
@@ -71,7 +73,6 @@ export async function serveCondaUpload(context: RequestContext, params: { owner:
       replaceExisting: isTrue(query.get("force")),
     },
     services.store,
-    "conda:upload",
   );
   services.channels.forget(channel.username);
   const body = {
@@ -87,6 +88,9 @@ export function condaUploadStatus(error: AppError): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------- twine
+
+/** twine publishes Python distributions; everything else goes through the upload API. */
+const twineFileTypes: readonly (FileType | null)[] = ["wheel", "sdist"];
 
 interface TwineForm {
   fields: Map<string, string>;
@@ -129,12 +133,21 @@ function readTwineForm(context: RequestContext): Promise<TwineForm> {
       else fields.set(name, value);
     });
     parser.on("file", (name, stream, info) => {
+      // The parser fails a part (an error on its stream) when the form ends early or is destroyed. receive() hears of
+      // it through its iterator, even of an error from before it started reading; this listener only keeps such an
+      // early error, or one on a part nobody reads, from being thrown at the process.
+      stream.on("error", () => {});
       if (name !== "content" || receiving) {
         // Signatures and other attachments are not kept.
         stream.resume();
         return;
       }
       const filename = (info.filename ?? "").split(/[\\/]/).pop() ?? "";
+      if (!twineFileTypes.includes(fileTypeOfName(filename))) {
+        stream.resume();
+        fail(new AppError("BAD_REQUEST", `${filename} is not a wheel or an sdist: twine's upload takes Python distributions only; upload other files through the upload API.`));
+        return;
+      }
       receiving = services.store.receive(bodyOf(stream), services.maxUploadBytes).then(
         (blob) => ({ blob, filename }),
         (error: unknown) => {
@@ -162,7 +175,9 @@ function readTwineForm(context: RequestContext): Promise<TwineForm> {
         () => {},
       );
     });
-    request.on("aborted", () => fail(new AppError("BAD_REQUEST", "The upload was interrupted before the whole form arrived.")));
+    request.on("close", () => {
+      if (!request.complete) fail(new AppError("BAD_REQUEST", "The upload was interrupted before the whole form arrived."));
+    });
     request.pipe(parser);
   });
 }
@@ -207,7 +222,6 @@ export async function serveTwineUpload(context: RequestContext, params: { owner:
     context.actor,
     { ownerName: channel.username, filename: upload.filename, blob: upload.blob, expectedSha256 },
     services.store,
-    "pypi:upload",
   );
   services.channels.forget(channel.username);
   sendBuffer(context.request, context.response, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, `Published ${published.filename}.\n`);

@@ -26,6 +26,7 @@ import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { peekAllowance, takeAllowance, type LimitedBucket } from "./request-limits";
 import { endAllSessions, openSession } from "./sessions";
 import { isRegistrationOpen } from "./site-settings";
+import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
 import { grantAcademicPlanIfEligible } from "./plans";
 import { describeToken } from "./tokens";
@@ -348,4 +349,5 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     await tx.delete(users).where(eq(users.id, user.id));
   });
   forgetCachedCredentials(user.id);
+  forgetCachedChannel(user.id);
 }

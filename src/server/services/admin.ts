@@ -8,6 +8,7 @@ import type { Db } from "../db";
 import { emailMessages, exceptions, users } from "../db/schema";
 import { AppError } from "../errors";
 import { listAuditEvents, recordAudit } from "./audit";
+import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
 import { generatePassword, hashPassword } from "./passwords";
 import { endAllSessions } from "./sessions";
@@ -71,6 +72,8 @@ export async function setUserActive(db: Db, actor: Actor, rawInput: z.input<type
   });
   // A deactivated account's tokens stop working on this server's very next request (others hear it from the database).
   forgetCachedCredentials(changed.id);
+  // A deactivated owner's channel is gone at once (and back at once when reactivated).
+  forgetCachedChannel(changed.id);
   return changed;
 }
 

@@ -17,7 +17,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "./audit";
 import { notify } from "./notifications";
 import { admitMember, requireOrganization, requirePerson } from "./organizations";
-import { bumpChannelRevision } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel } from "./owners";
 
 type GroupRow = typeof groups.$inferSelect;
 
@@ -86,7 +86,9 @@ export async function createGroup(db: Db, actor: Actor, rawInput: z.input<typeof
   const organization = await requireOrganization(db, actor, input.organization);
   await assertOrganizationAction(db, actor, organization, "manageGroups");
   try {
-    return await db.transaction(async (tx) => insertGroup(tx, actor, organization, input.name, input.level, input.reachesAllPackages));
+    const group = await db.transaction(async (tx) => insertGroup(tx, actor, organization, input.name, input.level, input.reachesAllPackages));
+    forgetCachedChannel(organization.id);
+    return group;
   } catch (error) {
     if (uniqueViolationConstraint(error) === "groups_organization_name_unique") throw duplicateGroupName(input.name);
     throw error;
@@ -129,6 +131,7 @@ export async function updateGroup(db: Db, actor: Actor, rawInput: z.input<typeof
         details: { before: { name: group.name, level: group.level, reachesAllPackages: group.reachesAllPackages }, after: changes },
       });
     });
+    forgetCachedChannel(organization.id);
   } catch (error) {
     if (uniqueViolationConstraint(error) === "groups_organization_name_unique") throw duplicateGroupName(input.name ?? group.name);
     throw error;
@@ -150,6 +153,7 @@ export async function deleteGroup(db: Db, actor: Actor, rawInput: z.input<typeof
       details: { level: group.level, reachesAllPackages: group.reachesAllPackages },
     });
   });
+  forgetCachedChannel(organization.id);
 }
 
 /** Adds someone to a group, making them a member of the organization first when they are not one yet. */
@@ -191,6 +195,7 @@ export async function addGroupMember(db: Db, actor: Actor, rawInput: z.input<typ
       },
     });
   });
+  forgetCachedChannel(organization.id);
 }
 
 export async function removeGroupMember(db: Db, actor: Actor, rawInput: z.input<typeof groupMemberSchema>) {
@@ -214,4 +219,5 @@ export async function removeGroupMember(db: Db, actor: Actor, rawInput: z.input<
       details: { organization: organization.username, group: group.name },
     });
   });
+  forgetCachedChannel(organization.id);
 }

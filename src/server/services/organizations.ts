@@ -18,7 +18,7 @@ import { isPersonalAccount } from "./account-records";
 import { recordAudit } from "./audit";
 import { removeBlobIfUnreferenced } from "./blob-references";
 import { notify } from "./notifications";
-import { bumpChannelRevision, findOwner } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel, findOwner } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
 
 type OrganizationRow = { id: string; username: string; name: string | null; email: string; createdAt: Date };
@@ -202,6 +202,7 @@ export async function addMember(db: Db, actor: Actor, rawInput: z.input<typeof a
     if (!added) throw AppError.field("username", `${person.username} is already a member of ${organization.username}.`, "CONFLICT");
     await bumpChannelRevision(tx, organization.id);
   });
+  forgetCachedChannel(organization.id);
 }
 
 async function countOwners(db: Db, organizationId: string): Promise<number> {
@@ -263,6 +264,7 @@ export async function removeMember(db: Db, actor: Actor, rawInput: z.input<typeo
       details: { organization: organization.username, role: membership.role, left: leaving },
     });
   });
+  forgetCachedChannel(organization.id);
 }
 
 export async function setMemberRole(db: Db, actor: Actor, rawInput: z.input<typeof setMemberRoleSchema>) {
@@ -291,6 +293,7 @@ export async function setMemberRole(db: Db, actor: Actor, rawInput: z.input<type
       details: { organization: organization.username, from: membership.role, to: input.role },
     });
   });
+  forgetCachedChannel(organization.id);
 }
 
 // ---------------------------------------------------------------------------------------------- deleting
@@ -337,6 +340,7 @@ export async function deleteOrganization(db: Db, actor: Actor, rawInput: z.input
     await tx.delete(users).where(eq(users.id, organization.id));
     return { digests: new Set(files.map((file) => file.sha256)), packageCount: packageTotal?.value ?? 0, tokenOwners: new Set(restricted.map((row) => row.userId)) };
   });
+  forgetCachedChannel(organization.id);
   for (const userId of tokenOwners) forgetCachedCredentials(userId);
   for (const sha256 of digests) await removeBlobIfUnreferenced(db, store, sha256);
   for (const administrator of administrators) {

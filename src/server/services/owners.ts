@@ -26,7 +26,10 @@ export async function requireVisibleOwner(db: Db, actor: Actor, name: string) {
   return owner;
 }
 
-/** Moves the owner's channel revision on, so cached indexes are rebuilt on their next request. */
+/**
+ * Moves the owner's channel revision on, so cached indexes are rebuilt on their next request. Once the transaction
+ * has committed, call forgetCachedChannel: the protocol handler in this process remembers revisions for a moment.
+ */
 export async function bumpChannelRevision(db: Db, ownerId: string): Promise<void> {
   await db
     .insert(channelRevisions)
@@ -39,3 +42,36 @@ export async function getChannelRevision(db: Db, ownerId: string): Promise<numbe
   return row?.revision ?? 0;
 }
 
+
+// ---------------------------------------------------------------------------------------------- cached channels
+
+/** What a process remembers of owners' channels (the protocol handler's channel directory). */
+export interface ChannelMemory {
+  forgetOwner(ownerId: string): void;
+}
+
+/**
+ * Every channel memory in this process, on globalThis: the web app's services run in Next's bundle and the protocol
+ * handler in the launcher's, so a module-level set would be two sets.
+ */
+const channelMemoriesKey = Symbol.for("granary.channelMemories");
+function channelMemories(): Set<ChannelMemory> {
+  const holder = globalThis as { [channelMemoriesKey]?: Set<ChannelMemory> };
+  holder[channelMemoriesKey] ??= new Set();
+  return holder[channelMemoriesKey];
+}
+
+/** Makes a memory reachable by forgetCachedChannel; returns the function that removes it. */
+export function registerChannelMemory(memory: ChannelMemory): () => void {
+  channelMemories().add(memory);
+  return () => channelMemories().delete(memory);
+}
+
+/**
+ * After committing a change to what an owner's channel shows (or to the owner's account): every memory in this
+ * process forgets that owner now, so the very next protocol request reads the new revision. Other processes hear of
+ * it through the database's notification (migration 0008, services/change-listener.ts).
+ */
+export function forgetCachedChannel(ownerId: string): void {
+  for (const memory of channelMemories()) memory.forgetOwner(ownerId);
+}

@@ -1,7 +1,8 @@
 /**
  * Changing packages: labels, privacy, stars and deletion. Each change loads what it changes through the policy
  * (NOT_FOUND for what the actor may not see, FORBIDDEN for what it sees but may not change), moves the owner's
- * channel revision and writes its audit event in the same transaction.
+ * channel revision and writes its audit event in the same transaction, and once that has committed makes this
+ * process's protocol handler forget the owner's remembered revision, so its very next request sees the change.
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
@@ -12,8 +13,8 @@ import { fileLabels, packageFiles, packages, packageStars, users } from "../db/s
 import { AppError } from "../errors";
 import type { BlobStore } from "../storage";
 import { recordAudit } from "./audit";
-import { removeBlobIfUnreferenced } from "./blob-references";
-import { bumpChannelRevision } from "./owners";
+import { releaseBlobs } from "./blob-references";
+import { bumpChannelRevision, forgetCachedChannel } from "./owners";
 import { loadVisiblePackage } from "./packages";
 import { assertWithinPlan } from "./plans";
 
@@ -44,6 +45,7 @@ export async function addLabel(db: Db, actor: Actor, rawInput: z.input<typeof fi
       details: { added: input.label },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 export async function removeLabel(db: Db, actor: Actor, rawInput: z.input<typeof fileLabelSchema>) {
@@ -63,6 +65,7 @@ export async function removeLabel(db: Db, actor: Actor, rawInput: z.input<typeof
       details: { removed: input.label },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 /** Moves a file from one label to another in one step, as conda channel maintainers promote builds. */
@@ -84,6 +87,7 @@ export async function moveLabel(db: Db, actor: Actor, rawInput: z.input<typeof m
       details: { moved: { from: input.from, to: input.to } },
     });
   });
+  forgetCachedChannel(file.ownerId);
 }
 
 export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof setPrivacySchema>) {
@@ -102,6 +106,7 @@ export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof 
       details: { isPrivate: input.isPrivate },
     });
   });
+  forgetCachedChannel(owner.id);
 }
 
 export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof fileRefSchema>, store: BlobStore) {
@@ -117,7 +122,8 @@ export async function deleteFile(db: Db, actor: Actor, rawInput: z.input<typeof 
       details: { sha256: file.sha256 },
     });
   });
-  await removeBlobIfUnreferenced(db, store, file.sha256);
+  forgetCachedChannel(file.ownerId);
+  await releaseBlobs(db, store, [file.sha256]);
 }
 
 export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<typeof deletePackageSchema>, store: BlobStore) {
@@ -138,7 +144,8 @@ export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<type
     });
     return files.map((file) => file.sha256);
   });
-  for (const sha256 of new Set(digests)) await removeBlobIfUnreferenced(db, store, sha256);
+  forgetCachedChannel(owner.id);
+  await releaseBlobs(db, store, digests);
 }
 
 export async function setStar(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>, starred: boolean) {

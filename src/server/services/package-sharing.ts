@@ -16,7 +16,7 @@ import { recordAudit } from "./audit";
 import { findGroup, insertGroup } from "./groups";
 import { notify } from "./notifications";
 import { requirePerson } from "./organizations";
-import { bumpChannelRevision } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel } from "./owners";
 import { loadVisiblePackage } from "./packages";
 
 /** Everyone with access to the package beyond the public: its owners, collaborators and groups, with their levels. */
@@ -88,6 +88,7 @@ export async function addCollaborator(db: Db, actor: Actor, rawInput: z.input<ty
       link: `/${owner.username}/${pkg.name}`,
     });
   });
+  forgetCachedChannel(owner.id);
 }
 
 export async function removeCollaborator(db: Db, actor: Actor, rawInput: z.input<typeof collaboratorSchema>) {
@@ -110,6 +111,7 @@ export async function removeCollaborator(db: Db, actor: Actor, rawInput: z.input
       details: { collaborator: person.username },
     });
   });
+  forgetCachedChannel(owner.id);
 }
 
 /**
@@ -134,6 +136,7 @@ export async function addPackageGroup(db: Db, actor: Actor, rawInput: z.input<ty
       details: { group: group.name, level: group.level },
     });
   });
+  forgetCachedChannel(owner.id);
 }
 
 export async function removePackageGroup(db: Db, actor: Actor, rawInput: z.input<typeof packageGroupSchema>) {
@@ -159,4 +162,5 @@ export async function removePackageGroup(db: Db, actor: Actor, rawInput: z.input
       details: { group: group.name },
     });
   });
+  forgetCachedChannel(owner.id);
 }

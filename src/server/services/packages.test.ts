@@ -43,7 +43,7 @@ async function receive(file: string) {
 }
 
 async function publish(owner: { username: string; actor: Parameters<typeof publishFile>[1] }, file: string, extra: Partial<PublishInput> = {}) {
-  return publishFile(db, owner.actor, { ownerName: owner.username, filename: path.basename(file), blob: await receive(file), ...extra }, store, "conda:upload");
+  return publishFile(db, owner.actor, { ownerName: owner.username, filename: path.basename(file), blob: await receive(file), ...extra }, store);
 }
 
 function storedFiles(): string[] {
@@ -129,14 +129,14 @@ describe("publishing", () => {
   it("publishes only under the caller's own name (site administrators excepted)", async () => {
     const owner = await createUser(db, { username: "owner" });
     const other = await createUser(db);
-    await expect(publishFile(db, other.actor, { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store, "conda:upload")).rejects.toMatchObject({
+    await expect(publishFile(db, other.actor, { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store)).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-    await expect(publishFile(db, anonymous(), { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store, "conda:upload")).rejects.toMatchObject({
+    await expect(publishFile(db, anonymous(), { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store)).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
     const admin = await createSiteAdmin(db);
-    await expect(publishFile(db, admin.actor, { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store, "conda:upload")).resolves.toMatchObject({
+    await expect(publishFile(db, admin.actor, { ownerName: "owner", filename: path.basename(conda), blob: await receive(conda) }, store)).resolves.toMatchObject({
       owner: owner.username,
     });
     expect(storedFiles()).toHaveLength(1);

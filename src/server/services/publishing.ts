@@ -6,16 +6,16 @@ import { and, eq, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { isReservedPackageName } from "@/shared/reserved-names";
 import { defaultLabel, labelSchema, normalizePackageName } from "@/shared/schemas/packages";
-import { assertCan, assertPackageAction, atLeast, channelAccessLevel, mayPublishUnder, requireUser, type Actor, type Permission } from "../authz";
+import { assertCanUpload, assertPackageAction, atLeast, channelAccessLevel, mayPublishUnder, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { fileLabels, packageFiles, packages } from "../db/schema";
 import { AppError } from "../errors";
-import { parseDistribution } from "../packages/formats";
+import { fileTypeOfName, parseDistribution } from "../packages/formats";
 import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
-import { removeBlobIfUnreferenced } from "./blob-references";
-import { bumpChannelRevision, requireVisibleOwner, type Owner } from "./owners";
+import { lockBlob, releaseBlobs } from "./blob-references";
+import { bumpChannelRevision, forgetCachedChannel, requireVisibleOwner, type Owner } from "./owners";
 import { assertWithinPlan, type PlannedChange } from "./plans";
 
 const packageNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -60,18 +60,16 @@ function timestampVersion(now = new Date()): string {
   return `${now.getUTCFullYear()}.${pad(now.getUTCMonth() + 1)}.${pad(now.getUTCDate())}.${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 }
 
-/** Each way in to publishing has its own permission, so a token's scopes decide which ones it may use. */
-export type UploadPermission = Extract<Permission, "conda:upload" | "pypi:upload" | "package:upload">;
-
 /**
  * Publishes a received upload. Either everything happens (file moved into storage, rows written, indexes
- * invalidated) or nothing does: every failure removes the received bytes and writes no row. `permission` is
- * the one of the route the upload came through (conda:upload for the upload API, pypi:upload for twine).
+ * invalidated) or nothing does: every failure removes the received bytes and writes no row. The kind of file
+ * decides the permission needed (uploadPermissions in the policy module), whatever route brought it.
  */
-export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore, permission: UploadPermission): Promise<PublishedFile> {
+export async function publishFile(db: Db, actor: Actor, input: PublishInput, store: BlobStore): Promise<PublishedFile> {
   let committedPath: string | null = null;
   try {
-    assertCan(actor, permission);
+    // The parser reads the file as the kind its name announces, so the name decides before any byte is parsed.
+    assertCanUpload(actor, fileTypeOfName(input.filename));
     const { user } = requireUser(actor);
     const owner = await requireVisibleOwner(db, actor, input.ownerName);
     if (!(await mayPublishUnder(db, actor, owner.id))) throw new AppError("FORBIDDEN", `You cannot publish under ${owner.username}.`);
@@ -173,12 +171,18 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
         subjectUserId: owner.id,
         details: { sha256: input.blob.sha256, size: input.blob.size, labels, replaced: Boolean(clash) },
       });
-      // The bytes go into place last, inside the transaction: if this fails, no row is committed.
+      // The bytes go into place last, inside the transaction and under the digest's lock, held until the row has
+      // committed: nobody can decide the bytes are unreferenced in between (blob-references.ts).
+      await lockBlob(tx, input.blob.sha256);
       committedPath = await store.commit(input.blob);
-      return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir };
+      return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir, replacedSha256: clash?.sha256 ?? null };
     });
+    forgetCachedChannel(owner.id);
+    const { replacedSha256, ...placed } = published;
+    // A forced replacement may have removed the last reference to the old bytes.
+    if (replacedSha256 && replacedSha256 !== input.blob.sha256) await releaseBlobs(db, store, [replacedSha256]);
     return {
-      ...published,
+      ...placed,
       owner: owner.username,
       version,
       filename: input.filename,
@@ -188,7 +192,8 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     };
   } catch (error) {
     await store.discard(input.blob);
-    if (committedPath) await removeBlobIfUnreferenced(db, store, input.blob.sha256);
+    // Bytes placed by a transaction that did not commit may be referenced by nothing.
+    if (committedPath) await releaseBlobs(db, store, [input.blob.sha256]);
     if (uniqueViolationConstraint(error) === "package_files_owner_subdir_filename_unique") {
       throw new AppError("CONFLICT", `${input.filename} already exists.`);
     }

@@ -206,7 +206,7 @@ describe("the cache's own safety", () => {
     expect(log.mock.calls[0]![0]).toContain("Not listening for token revocations");
 
     await vi.waitFor(() => expect(cache.active).toBe(true), { timeout: 10_000, interval: 20 });
-    expect(log).toHaveBeenLastCalledWith("Listening for token revocations again.");
+    expect(log).toHaveBeenLastCalledWith("Listening for token revocations and channel changes again.");
     await check(token.secret);
     expect(await lookupsDuring(() => check(token.secret))).toBe(0);
   });

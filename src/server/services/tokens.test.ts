@@ -18,14 +18,16 @@ import {
   sentEmails,
   testOrigin,
 } from "@/test/factories";
+import { maxLeakReportEntries } from "@/shared/schemas/tokens";
 import { tokenScopeNames } from "@/shared/token-scopes";
 import { actorFromCredentialHeaders } from "../api/credentials";
 import { type Actor } from "../authz";
 import { clientAddressHeader } from "../client-address";
-import { accessTokens, auditEvents } from "../db/schema";
+import { accessTokens, auditEvents, exceptions } from "../db/schema";
+import { sendEmail } from "../email";
 import { hashSecret } from "./passwords";
 import { authenticateToken, tokenLookupsFor } from "./token-checks";
-import { reportLeakedTokens } from "./token-leaks";
+import { reportLeakedTokens, type LeakNotifier } from "./token-leaks";
 import { generateTokenSecret } from "./token-secrets";
 import { revokeToken } from "./tokens";
 
@@ -166,7 +168,7 @@ describe("creating tokens", () => {
     expect(scopes.map((entry) => entry.scope)).toEqual([...tokenScopeNames]);
     expect(scopes.find((entry) => entry.scope === "pypi:upload")).toEqual({
       scope: "pypi:upload",
-      description: "Uploads to PyPI indexes with twine",
+      description: "Uploads of Python distributions to PyPI indexes (with twine or the upload API)",
       permissions: ["pypi:upload"],
     });
   });
@@ -443,7 +445,7 @@ describe("checking a token on each request", () => {
 });
 
 describe("leak reports", () => {
-  it("revoke reported live tokens, e-mail and audit, and answer the same whatever was reported", async () => {
+  it("revoke reported live tokens, e-mail and audit, and answer only with counts", async () => {
     const user = await createUser(db);
     const admin = await createSiteAdmin(db);
     const leaked = await createAccessToken(db, user, { name: "leaky" });
@@ -457,10 +459,12 @@ describe("leak reports", () => {
       { token: generateTokenSecret() },
       { token: "not even a token" },
     ]);
-    expect(answer).toEqual({ received: 5 });
-    expect(await reportLeakedTokens(db, reporter, [{ token: generateTokenSecret() }, { token: "x" }, { token: "y" }, { token: "z" }, { token: "w" }])).toEqual(
-      answer,
-    );
+    expect(answer).toEqual({ received: 5, revoked: 1 });
+    // A token that never existed, one already revoked and one just revoked all count as nothing now.
+    expect(await reportLeakedTokens(db, reporter, [{ token: generateTokenSecret() }, { token: alreadyRevoked.secret }, { token: leaked.secret }])).toEqual({
+      received: 3,
+      revoked: 0,
+    });
     expect(await tokenRow(leaked.id)).toMatchObject({ revokedReason: "leaked", holdsName: false });
     expect((await tokenRow(safe.id)).revokedAt).toBeNull();
     expect(await unauthorizedMessage(authenticateToken(db, leaked.secret, testOrigin))).toContain("revoked");
@@ -481,6 +485,62 @@ describe("leak reports", () => {
     expect(await sentEmails(db, { to: admin.email })).toEqual([]);
   });
 
+  it("revoke every live token of a batch and tell each owner once, listing their tokens", async () => {
+    const alice = await createUser(db);
+    const bob = await createUser(db);
+    const alices = await Promise.all(["ci-one", "ci-two", "laptop"].map((name) => createAccessToken(db, alice, { name })));
+    const bobs = await createAccessToken(db, bob, { name: "bobs-build" });
+    const answer = await reportLeakedTokens(db, testOrigin, [
+      ...alices.map((token) => ({ token: token.secret, url: `https://example.org/paste/${token.name}`, source: "paste" })),
+      { token: bobs.secret },
+      { token: generateTokenSecret() },
+    ]);
+    expect(answer).toEqual({ received: 5, revoked: 4 });
+    for (const token of [...alices, bobs]) {
+      expect((await tokenRow(token.id)).revokedReason).toBe("leaked");
+      expect(await unauthorizedMessage(authenticateToken(db, token.secret, testOrigin))).toContain("revoked");
+    }
+    const toAlice = await onlyEmailTo(db, alice.email);
+    expect(toAlice.subject).toBe("3 of your Granary access tokens were found in public and revoked");
+    for (const token of alices) {
+      expect(toAlice.text).toContain(token.name);
+      expect(toAlice.text).toContain(`https://example.org/paste/${token.name}`);
+    }
+    expect((await onlyEmailTo(db, bob.email)).subject).toBe("Your Granary access token bobs-build was found in public and revoked");
+    expect(await recordedAuditEvents(db, { action: "token.leak_reported" })).toHaveLength(4);
+  });
+
+  it("revoke a whole report in one transaction", async () => {
+    const user = await createUser(db);
+    const tokens = await Promise.all(Array.from({ length: maxLeakReportEntries }, (_, index) => createAccessToken(db, user, { name: `batch-${index}` })));
+    expect(await reportLeakedTokens(db, testOrigin, tokens.map((token) => ({ token: token.secret })))).toEqual({
+      received: maxLeakReportEntries,
+      revoked: maxLeakReportEntries,
+    });
+    const events = await recordedAuditEvents(db, { action: "token.leak_reported" });
+    expect(events).toHaveLength(maxLeakReportEntries);
+    // The audit trail's times are the database's now(), the start of the transaction that wrote them.
+    expect(new Set(events.map((event) => event.createdAt.toISOString())).size).toBe(1);
+    expect(await sentEmails(db, { to: user.email })).toHaveLength(1);
+  });
+
+  it("keep every revocation when telling an owner fails, and record the failure", async () => {
+    const owners = await Promise.all([createUser(db), createUser(db), createUser(db)]);
+    const tokens = await Promise.all(owners.map((owner) => createAccessToken(db, owner)));
+    const failing: LeakNotifier = {
+      sendEmail: async (database, message, transport) => {
+        if (message.to === owners[0]!.email) throw new TypeError("dispatcher.getOwner is not a function");
+        return sendEmail(database, message, transport);
+      },
+    };
+    expect(await reportLeakedTokens(db, testOrigin, tokens.map((token) => ({ token: token.secret })), failing)).toEqual({ received: 3, revoked: 3 });
+    for (const token of tokens) expect((await tokenRow(token.id)).revokedReason).toBe("leaked");
+    expect(await sentEmails(db, { to: owners[0]!.email })).toEqual([]);
+    for (const owner of owners.slice(1)) expect((await onlyEmailTo(db, owner.email)).template).toBe("tokenLeaked");
+    const recorded = await db.select().from(exceptions);
+    expect(recorded.map((row) => row.message)).toEqual(["dispatcher.getOwner is not a function"]);
+  });
+
   it("keeps what strangers write printable", async () => {
     const user = await createUser(db);
     const leaked = await createAccessToken(db, user);
@@ -489,8 +549,12 @@ describe("leak reports", () => {
     expect(event?.details).toEqual({ url: "https://example.org/ x", source: "bot" });
   });
 
-  it("refuses what is not a report", async () => {
+  it("refuses what is not a report, and reports of more than the limit", async () => {
     await expect(reportLeakedTokens(db, testOrigin, { token: "granary-x" })).rejects.toThrow();
-    await expect(reportLeakedTokens(db, testOrigin, Array.from({ length: 1001 }, () => ({ token: "x" })))).rejects.toThrow();
+    const user = await createUser(db);
+    const token = await createAccessToken(db, user);
+    const tooMany = [{ token: token.secret }, ...Array.from({ length: maxLeakReportEntries }, () => ({ token: generateTokenSecret() }))];
+    await expect(reportLeakedTokens(db, testOrigin, tooMany)).rejects.toThrow(`Report at most ${maxLeakReportEntries} tokens at a time.`);
+    expect((await tokenRow(token.id)).revokedAt).toBeNull();
   });
 });

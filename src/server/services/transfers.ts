@@ -18,7 +18,7 @@ import { AppError } from "../errors";
 import { loadUser } from "./account-records";
 import { recordAudit } from "./audit";
 import { listMyOrganizations } from "./organizations";
-import { bumpChannelRevision, findOwner, requireVisibleOwner } from "./owners";
+import { bumpChannelRevision, forgetCachedChannel, findOwner, requireVisibleOwner } from "./owners";
 import { loadVisiblePackage } from "./packages";
 import { verifyPassword } from "./passwords";
 import { assertWithinPlan } from "./plans";
@@ -74,6 +74,8 @@ export async function transferPackage(db: Db, actor: Actor, rawInput: z.input<ty
         });
       }
     });
+    forgetCachedChannel(from.id);
+    forgetCachedChannel(to.id);
   } catch (error) {
     const constraint = uniqueViolationConstraint(error);
     if (constraint === "packages_owner_name_unique") throw AppError.field("to", `${to.username} has a package named ${pkg.name} already.`, "CONFLICT");

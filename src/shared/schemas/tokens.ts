@@ -67,6 +67,9 @@ function withoutControlCharacters(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, " ");
 }
 
+/** Secret scanners send batches; a larger one is refused whole (400) rather than cut short. */
+export const maxLeakReportEntries = 100;
+
 /**
  * What secret scanners send to the leak-report endpoint (GitHub's format; extra fields are ignored). Whoever
  * holds a secret may report it.
@@ -79,7 +82,7 @@ export const leakReportSchema = z
       source: z.string().max(200).transform(withoutControlCharacters).optional(),
     }),
   )
-  .max(1000, "Report at most 1000 tokens at a time.");
+  .max(maxLeakReportEntries, `Report at most ${maxLeakReportEntries} tokens at a time.`);
 
 export type CreateTokenInput = z.input<typeof createTokenSchema>;
 export type RevokeTokenInput = z.input<typeof revokeTokenSchema>;

@@ -7,7 +7,7 @@ export type PlanAudience = (typeof planAudiences)[number];
 /**
  * What an owner may keep: a count of private packages and the bytes its files take. Granary takes no payments: a
  * site administrator edits plans, marks which ones owners may switch to themselves, and assigns any plan to any
- * owner. The shipped plans (migration 0004) follow the seed's Free, Personal, Organization and Academic.
+ * owner. The shipped plans (migration 0005) follow the seed's Free, Personal, Organization and Academic.
  */
 export const plans = pgTable(
   "plans",

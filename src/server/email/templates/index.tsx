@@ -112,25 +112,38 @@ export const emailTemplates = {
       </EmailLayout>
     ),
   }),
-  tokenLeaked: (props: { username: string; tokenName: string; url: string | null; source: string | null; tokensUrl: string }) => ({
-    subject: `Your Granary access token ${props.tokenName} was found in public and revoked`,
-    body: (
-      <EmailLayout preview={`Access token ${props.tokenName} was revoked`} heading="A leaked access token was revoked">
-        <Text>
-          Hello {props.username}, your access token <strong>{props.tokenName}</strong> was reported as publicly exposed
-          {props.source ? ` by ${props.source}` : ""}, so it has been revoked: it no longer works anywhere.
-        </Text>
-        {props.url ? (
-          // Plain text, not a link: whoever reports a token chooses this address.
-          <Text>It was reported at this address: {props.url}</Text>
-        ) : null}
-        <Text>
-          Remove it from where it was published, and create a replacement on your <Link href={props.tokensUrl}>access tokens</Link>{" "}
-          page (keep the new one out of source code).
-        </Text>
-      </EmailLayout>
-    ),
-  }),
+  tokenLeaked: (props: { username: string; tokens: { name: string; url: string | null; source: string | null }[]; tokensUrl: string }) => {
+    const [only] = props.tokens;
+    const subject =
+      props.tokens.length === 1 && only
+        ? `Your Granary access token ${only.name} was found in public and revoked`
+        : `${props.tokens.length} of your Granary access tokens were found in public and revoked`;
+    return {
+      subject,
+      body: (
+        <EmailLayout preview={subject} heading={props.tokens.length === 1 ? "A leaked access token was revoked" : "Leaked access tokens were revoked"}>
+          <Text>
+            Hello {props.username}, {props.tokens.length === 1 ? "this access token was" : "these access tokens were"} reported as
+            publicly exposed, so {props.tokens.length === 1 ? "it has" : "they have"} been revoked:{" "}
+            {props.tokens.length === 1 ? "it no longer works" : "they no longer work"} anywhere.
+          </Text>
+          {props.tokens.map((token, index) => (
+            <Text key={index}>
+              <strong>{token.name}</strong>
+              {token.source ? `, reported by ${token.source}` : ""}
+              {/* Plain text, not a link: whoever reports a token chooses this address. */}
+              {token.url ? `, found at this address: ${token.url}` : ""}
+            </Text>
+          ))}
+          <Text>
+            Remove {props.tokens.length === 1 ? "it" : "them"} from where {props.tokens.length === 1 ? "it was" : "they were"} published,
+            and create {props.tokens.length === 1 ? "a replacement" : "replacements"} on your <Link href={props.tokensUrl}>access tokens</Link>{" "}
+            page (keep the new ones out of source code).
+          </Text>
+        </EmailLayout>
+      ),
+    };
+  },
   confirmEmail: (props: { username: string; confirmUrl: string; expiresInHours: number }) => ({
     subject: "Confirm your Granary e-mail address",
     body: (

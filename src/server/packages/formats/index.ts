@@ -1,3 +1,4 @@
+import type { FileType } from "../../db/schema/packages";
 import { AppError } from "../../errors";
 import { parseConda, parseCondaTarBz2 } from "./conda";
 import { parseEnvironment } from "./environment";
@@ -18,16 +19,29 @@ export interface ParseOptions {
 type Parser = (filePath: string, filename: string, limits: ParseLimits) => Promise<ParsedDistribution>;
 
 /** Longest suffix first: `.tar.bz2` and `.tar.gz` before anything shorter. */
-const parsers: { extension: string; kind: string; parse: Parser }[] = [
-  { extension: ".tar.bz2", kind: ".tar.bz2", parse: parseCondaTarBz2 },
-  { extension: ".tar.gz", kind: ".tar.gz sdist", parse: parseSdist },
-  { extension: ".conda", kind: ".conda", parse: parseConda },
-  { extension: ".ipynb", kind: "notebook", parse: parseNotebook },
-  { extension: ".yaml", kind: "environment", parse: parseEnvironment },
-  { extension: ".yml", kind: "environment", parse: parseEnvironment },
-  { extension: ".whl", kind: "wheel", parse: parseWheel },
-  { extension: ".zip", kind: ".zip sdist", parse: parseSdist },
+const parsers: { extension: string; kind: string; fileType: FileType; parse: Parser }[] = [
+  { extension: ".tar.bz2", kind: ".tar.bz2", fileType: "conda", parse: parseCondaTarBz2 },
+  { extension: ".tar.gz", kind: ".tar.gz sdist", fileType: "sdist", parse: parseSdist },
+  { extension: ".conda", kind: ".conda", fileType: "conda", parse: parseConda },
+  { extension: ".ipynb", kind: "notebook", fileType: "notebook", parse: parseNotebook },
+  { extension: ".yaml", kind: "environment", fileType: "environment", parse: parseEnvironment },
+  { extension: ".yml", kind: "environment", fileType: "environment", parse: parseEnvironment },
+  { extension: ".whl", kind: "wheel", fileType: "wheel", parse: parseWheel },
+  { extension: ".zip", kind: ".zip sdist", fileType: "sdist", parse: parseSdist },
 ];
+
+function parserFor(filename: string) {
+  const lowerCased = filename.toLowerCase();
+  return parsers.find(({ extension }) => lowerCased.endsWith(extension) && lowerCased.length > extension.length);
+}
+
+/**
+ * The kind of file a name announces, as parseDistribution will read it (null when Granary takes no such file).
+ * Known from the name alone, so an upload can be refused for its kind before its bytes are read.
+ */
+export function fileTypeOfName(filename: string): FileType | null {
+  return parserFor(filename)?.fileType ?? null;
+}
 
 export const acceptedExtensions: readonly string[] = [".conda", ".tar.bz2", ".whl", ".tar.gz", ".zip", ".ipynb", ".yml", ".yaml"];
 
@@ -49,8 +63,7 @@ export async function parseDistribution(filePath: string, filename: string, opti
   if (filename === "" || /[/\\\0]/.test(filename)) {
     throw new AppError("BAD_REQUEST", `${JSON.stringify(filename)} is not a file name.`);
   }
-  const lowerCased = filename.toLowerCase();
-  const parser = parsers.find(({ extension }) => lowerCased.endsWith(extension) && lowerCased.length > extension.length);
+  const parser = parserFor(filename);
   if (!parser) {
     throw new AppError("BAD_REQUEST", `${filename} is not a package type Granary accepts: upload a ${acceptedExtensions.join(", ")} file.`);
   }
