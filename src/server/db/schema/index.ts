@@ -4,3 +4,5 @@ export * from "./email";
 export * from "./system";
 export * from "./packages";
 export * from "./tokens";
+export * from "./jobs";
+export * from "./statistics";
