@@ -16,6 +16,7 @@ import { env, exportToEnvironment } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
+import { startJobRuntime, type JobRuntime } from "../src/server/jobs/runtime";
 import { createProtocolHandler, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
@@ -98,7 +99,14 @@ async function main(): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, "granary");
   }
 
-  const server: { http?: http.Server; protocols?: ProtocolHandler; closeProtocolDatabase?: () => Promise<void>; tokenCache?: VerifiedTokenCache<TokenCheckRow> } = {};
+  const server: {
+    http?: http.Server;
+    protocols?: ProtocolHandler;
+    closeProtocolDatabase?: () => Promise<void>;
+    tokenCache?: VerifiedTokenCache<TokenCheckRow>;
+    jobs?: JobRuntime;
+    closeJobsDatabase?: () => Promise<void>;
+  } = {};
   let stopping = false;
   const stopDatabase = async () => {
     if (embedded) await embedded.stop().catch(() => {});
@@ -108,8 +116,10 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal} received: stopping.`);
     httpServer?.close();
-    // Counted downloads are written before the database goes away.
+    // Counted downloads are written before the database goes away; running jobs finish or are handed back.
     await server.protocols?.close().catch(() => {});
+    await server.jobs?.stop().catch(() => {});
+    await server.closeJobsDatabase?.().catch(() => {});
     await server.tokenCache?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
@@ -144,10 +154,16 @@ async function main(): Promise<void> {
     FILES_DIR: filesDirectory,
   });
 
+  // Background jobs: pg-boss's storage is prepared, and (unless JOBS_WORKER=off) a worker runs in this process.
+  const jobsDatabase = connectDatabase(databaseUrl, { max: 4 });
+  server.closeJobsDatabase = jobsDatabase.close;
+  server.jobs = await startJobRuntime({ databaseUrl, db: jobsDatabase.db, worker: env.JOBS_WORKER === "on", log });
+
   if (!developmentMode && !buildIsCurrent()) {
     log("Building the app (first start, or the sources changed)...");
     const build = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit", cwd: projectRoot });
     if (build.status !== 0) {
+      await server.jobs.stop().catch(() => {});
       await stopDatabase();
       throw new Error("The build failed; see the output above.");
     }

@@ -5,12 +5,15 @@
  */
 import os from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import type { Db } from "@/server/db/client";
 import { createOutboxTransport, type MailTransport } from "@/server/email/transports";
 import type { AnyJobDefinition } from "@/server/jobs/definition";
 import { createBoss, registerQueues } from "@/server/jobs/embedded/boss";
 import { JobProcessor } from "@/server/jobs/embedded/processor";
+import { purgeExpiredRecordsJob } from "@/server/jobs/definitions/purge-expired-records";
+import { enqueue } from "@/server/jobs/enqueue";
 import type { JobEnvelope } from "@/server/jobs/execute";
 import { MirrorWriter } from "@/server/jobs/mirror";
 import { jobDefinitions } from "@/server/jobs/registry";
@@ -75,4 +78,15 @@ export async function drainJobs(options: DrainOptions = {}): Promise<{ attempts:
     if (ran === 0) break;
   }
   return { attempts };
+}
+
+/** A run of the purge job that failed on its last attempt, as the jobs table records one. */
+export async function createFailedRun(db: Db, options: { error?: string } = {}): Promise<string> {
+  const { runId } = await enqueue(db, purgeExpiredRecordsJob, {});
+  await db.execute(sql`
+    update job_runs set status = 'failed', attempts = max_attempts, error = ${options.error ?? "Something broke."}, started_at = now(), finished_at = now()
+    where id = ${runId}::uuid`);
+  // As after pg-boss's last attempt: the job is failed there too.
+  await db.execute(sql`update pgboss.job set state = 'failed', completed_on = now() where id = ${runId}::uuid`);
+  return runId;
 }

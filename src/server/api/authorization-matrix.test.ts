@@ -5,11 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
+import { createFailedRun } from "@/test/jobs";
 import { anonymous, createAccessToken, createAccountLink, createPublishedPackage, createSiteAdmin, createUser, type TestUser } from "@/test/factories";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
 import { emailMessages } from "../db/schema";
+import { purgeExpiredRecordsJob } from "../jobs/definitions/purge-expired-records";
+import { enqueue } from "../jobs/enqueue";
 import { appRouter } from "./root";
 
 type Outcome = "allowed" | "UNAUTHORIZED" | "FORBIDDEN";
@@ -31,6 +34,9 @@ interface World {
   fileId: string;
   /** An access token of each signed-in account's, to revoke and regenerate. */
   tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
+  /** Background job runs: one waiting in its queue, one that failed. */
+  queuedRunId: string;
+  failedRunId: string;
 }
 
 interface Row {
@@ -94,6 +100,16 @@ const matrix: Record<string, Row> = {
   "admin.getOutboxMessage": { outcomes: administrators, input: (world) => ({ id: world.outboxMessageId }) },
   "admin.listExceptions": { outcomes: administrators, input: () => ({}) },
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
+  "jobs.workers": { outcomes: administrators },
+  "jobs.queues": { outcomes: administrators },
+  "jobs.runs": { outcomes: administrators, input: () => ({ queue: "low" }) },
+  "jobs.run": { outcomes: administrators, input: (world) => ({ id: world.queuedRunId }) },
+  "jobs.retry": { outcomes: administrators, input: (world) => ({ id: world.failedRunId }) },
+  "jobs.cancel": { outcomes: administrators, input: (world) => ({ id: world.queuedRunId }) },
+  "jobs.retryFailed": { outcomes: administrators, input: () => ({ queue: "low" }) },
+  "jobs.periodicTasks": { outcomes: administrators },
+  "jobs.runPeriodicTask": { outcomes: administrators, input: () => ({ name: "statistics-snapshot" }) },
+  "jobs.restartWorkers": { outcomes: administrators },
   "site.settings": { outcomes: everyone },
   "account.whoami": { outcomes: signedIn },
   "tokens.scopes": { outcomes: everyone },
@@ -142,6 +158,8 @@ async function buildWorld(database: Db): Promise<World> {
     outboxMessageId: message!.id,
     ...(await createPublishedPackage(database, user, "matrix-tools")),
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
+    queuedRunId: (await enqueue(database, purgeExpiredRecordsJob, {})).runId,
+    failedRunId: await createFailedRun(database),
   };
 }
 

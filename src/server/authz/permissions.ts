@@ -33,6 +33,8 @@ export const permissions = {
   "admin:outbox:read": { description: "Read outgoing e-mail kept in the outbox" },
   "admin:exceptions:read": { description: "Read recorded server errors" },
   "admin:audit:read": { description: "Read the site-wide security log" },
+  "admin:jobs:read": { description: "See background jobs, their queues, runs and workers, and the periodic tasks" },
+  "admin:jobs:update": { description: "Retry and cancel background jobs, run periodic tasks now and restart workers" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -111,6 +113,7 @@ const apiReadPermissions: Permission[] = [
   "admin:outbox:read",
   "admin:exceptions:read",
   "admin:audit:read",
+  "admin:jobs:read",
 ];
 const apiWritePermissions: Permission[] = [
   "package:upload",
@@ -122,6 +125,7 @@ const apiWritePermissions: Permission[] = [
   "token:revoke",
   "admin:users:update",
   "admin:settings:update",
+  "admin:jobs:update",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { Inngest, NonRetriableError, RetryAfterError } from "inngest";
+import { serve } from "inngest/next";
 import postgres from "postgres";
 import { env } from "@/env";
 import type { Db } from "../db";
@@ -16,6 +17,7 @@ import { dispatchChannel } from "./enqueue";
 import { runAttempt, type JobEnvelope } from "./execute";
 import { finishOf, writeFinishes, writeLogs, writeProgress, writeStarts } from "./mirror";
 import type { LogLine } from "./execute";
+import { jobDefinitions } from "./registry";
 
 export const inngestAppId = "granary";
 
@@ -179,3 +181,14 @@ export class InngestDispatcher {
     await this.listener?.end({ timeout: 5 }).catch(() => {});
   }
 }
+
+/** The /api/inngest handlers (GET introspection, PUT sync, POST invocation) over the given definitions. */
+export function createInngestHandler(
+  options: InngestFunctionOptions & { client?: Inngest; definitions?: readonly AnyJobDefinition[] },
+): { GET: NextHandler; POST: NextHandler; PUT: NextHandler } {
+  const client = options.client ?? createInngestClient();
+  const handler = serve({ client, functions: inngestFunctions(client, options.definitions ?? jobDefinitions, options), servePath: "/api/inngest" });
+  return { GET: handler.GET, POST: handler.POST, PUT: handler.PUT };
+}
+
+type NextHandler = ReturnType<typeof serve>["GET"];

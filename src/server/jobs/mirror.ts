@@ -7,11 +7,11 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
-import type { JobPriority, JobRunStatus } from "../db/schema";
+import type { JobRunStatus } from "../db/schema";
 import type { AnyJobDefinition } from "./definition";
 import { maxAttemptsOf } from "./definition";
 import type { AttemptOutcome, JobEnvelope, LogLine } from "./execute";
-import { redactFields, unsealFields } from "./sealing";
+import { redactFields } from "./sealing";
 
 export interface RunStart {
   runId: string;
@@ -78,7 +78,6 @@ export function displayInput(definition: AnyJobDefinition, sealedInput: unknown)
   return redactFields(sealedInput, definition.secretFields);
 }
 
-export { unsealFields };
 
 function startRow(start: RunStart, finish: RunFinish | undefined): SQL {
   const definition = start.definition;

@@ -94,8 +94,7 @@ export function drizzleExecutor(db: Db, prefix?: SQL): PgBoss.Db {
       let last = 0;
       for (const match of text.matchAll(/\$(\d+)/g)) {
         chunks.push(sql.raw(text.slice(last, match.index)));
-        const value = values[Number(match[1]) - 1];
-        chunks.push(sql`${value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date) ? JSON.stringify(value) : (value ?? null)}`);
+        chunks.push(sql`${asParameter(values[Number(match[1]) - 1])}`);
         last = match.index + match[0].length;
       }
       chunks.push(sql.raw(text.slice(last)));
@@ -103,6 +102,15 @@ export function drizzleExecutor(db: Db, prefix?: SQL): PgBoss.Db {
       return { rows: [...rows] };
     },
   };
+}
+
+/** pg-boss's values as postgres.js takes them: objects as JSON text, its id lists as array literals. */
+function asParameter(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value)) return `{${value.map((item) => `"${String(item).replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object") return JSON.stringify(value);
+  return value;
 }
 
 let sender: PgBoss | undefined;
