@@ -52,9 +52,14 @@ export class JobCancelledError extends Error {
   }
 }
 
+/** A result as the jobs table keeps it: JSON, with the database's bigints as numbers (or text past 2^53). */
 function toJson(value: unknown): unknown {
   if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value)) as unknown;
+  return JSON.parse(
+    JSON.stringify(value, (_key, item: unknown) =>
+      typeof item === "bigint" ? (item <= BigInt(Number.MAX_SAFE_INTEGER) && item >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(item) : item.toString()) : item,
+    ),
+  ) as unknown;
 }
 
 export async function runAttempt(

@@ -88,7 +88,8 @@ function startRow(start: RunStart, finish: RunFinish | undefined): SQL {
   return sql`(${start.runId}::uuid, ${definition.id}, ${definition.priority}, ${status}, ${start.attempt}::int, ${maxAttempts}::int, ${finish?.status === "succeeded" ? 100 : 0}::int,
     ${json(displayInput(definition, start.envelope.input))}, ${json(start.envelope)}, ${starter.kind}, ${starter.userId ?? null}::uuid, ${starter.label},
     ${start.workerId}::uuid, ${start.workerLabel}, ${start.driver}, ${start.externalId ?? null}, ${timestamp(start.queuedAt)}, ${timestamp(start.startedAt)},
-    ${timestamp(finish?.finishedAt ?? null)}, ${json(finish?.result ?? null)}, ${finish?.error ?? null}, ${finish?.stack ?? null}, ${timestamp(finish?.nextAttemptAt ?? null)})`;
+    ${timestamp(finish?.finishedAt ?? null)}, ${json(finish?.result ?? null)}, ${finish?.error ?? null}, ${finish?.stack ?? null},
+    ${timestamp(status === "retrying" ? (finish?.nextAttemptAt ?? null) : null)})`;
 }
 
 /** Records attempts starting (possibly finished already): one statement for any number of runs. */
@@ -126,7 +127,8 @@ export async function writeFinishes(db: Db, entries: Array<{ runId: string; atte
   const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
     update job_runs as run set
       status = case when v.status = 'retrying' and run.attempts >= run.max_attempts then 'failed' else v.status end,
-      finished_at = v.finished_at, result = v.result, error = v.error, error_stack = v.error_stack, next_attempt_at = v.next_attempt_at,
+      finished_at = v.finished_at, result = v.result, error = v.error, error_stack = v.error_stack,
+      next_attempt_at = case when v.status = 'retrying' and run.attempts < run.max_attempts then v.next_attempt_at end,
       progress = case when v.status = 'succeeded' then 100 else run.progress end
     from (values ${sql.join(values, sql`, `)}) as v (id, attempt, status, finished_at, result, error, error_stack, next_attempt_at)
     where run.id = v.id and run.attempts = v.attempt and run.status = 'running'
