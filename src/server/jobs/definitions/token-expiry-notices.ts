@@ -7,12 +7,13 @@ import { defineJob, scheduleStarter } from "../definition";
 const day = 24 * 60 * 60 * 1000;
 
 /**
- * Which notice goes out when. A token is told about once at 14 days and once at 1 day before it expires; a notice
- * is skipped for a token that was created inside its window (a token made for a week needs no 14-day warning).
+ * Which notice goes out when. A token is told once when it has 14 days (down to 1) left and once when it has 1 day
+ * left; a notice is skipped for a token that was created inside its window (a token made for a week needs no 14-day
+ * warning), and a token found only on its last day gets the last notice alone.
  */
 export const expiryNotices = [
-  { notice: "14_days", daysBefore: 14 },
-  { notice: "1_day", daysBefore: 1 },
+  { notice: "14_days", daysBefore: 14, untilDaysBefore: 1 },
+  { notice: "1_day", daysBefore: 1, untilDaysBefore: 0 },
 ] as const;
 
 /** E-mails the owners of live tokens that expire soon, each notice once per token. */
@@ -26,8 +27,9 @@ export const tokenExpiryNoticesJob = defineJob({
   schedule: { cron: "17 * * * *" },
   async run(_input, { db, log, progress }) {
     let sent = 0;
-    for (const [index, { notice, daysBefore }] of expiryNotices.entries()) {
+    for (const [index, { notice, daysBefore, untilDaysBefore }] of expiryNotices.entries()) {
       const window = daysBefore * day;
+      const windowEnd = untilDaysBefore * day;
       // The notice row and the e-mail are written in one transaction: a run that dies in between leaves neither,
       // and a second run finds the notice taken (safe to run twice).
       const claimed = await db.transaction(async (tx) => {
@@ -36,7 +38,8 @@ export const tokenExpiryNoticesJob = defineJob({
             select token.id, token.name, token.expires_at, owner.username, owner.email
             from access_tokens token join users owner on owner.id = token.user_id
             where token.revoked_at is null and owner.is_active
-              and token.expires_at > now() and token.expires_at <= now() + make_interval(secs => ${window / 1000})
+              and token.expires_at > now() + make_interval(secs => ${windowEnd / 1000})
+              and token.expires_at <= now() + make_interval(secs => ${window / 1000})
               and token.created_at < token.expires_at - make_interval(secs => ${window / 1000})
             order by token.expires_at
             limit 500
