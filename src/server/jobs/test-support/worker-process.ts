@@ -3,6 +3,7 @@
  * DATABASE_URL, serving Granary's jobs and the test-hold job, with a fast heartbeat so a killed one is found quickly.
  * Prints "ready <worker id>" once it serves.
  */
+import { env } from "@/env";
 import { connectDatabase } from "../../db/client";
 import { createOutboxTransport } from "../../email/transports";
 import { BlobStore } from "../../storage";
@@ -11,7 +12,7 @@ import { EmbeddedWorker } from "../embedded/worker";
 import { jobDefinitions } from "../registry";
 import { holdJob } from "./hold-job";
 
-const databaseUrl = process.env.DATABASE_URL!;
+const databaseUrl = env.DATABASE_URL!;
 const { db } = connectDatabase(databaseUrl, { max: 4 });
 const worker = new EmbeddedWorker({
   databaseUrl,
