@@ -14,6 +14,15 @@ export async function renderEmail<Name extends EmailTemplateName>(template: Name
   return { subject, html, text };
 }
 
+/**
+ * Loads react-email's renderer (and the react-dom/server it imports on first use) now. The launcher runs a job worker
+ * in the same process as Next, and once Next has prepared it resolves React to its own copy: a renderer loaded after
+ * that fails with "dispatcher.getOwner is not a function". Called before Next starts.
+ */
+export async function prepareEmailRendering(): Promise<void> {
+  await renderEmail("emailChanged", { username: "granary", newEmail: "granary@localhost" });
+}
+
 export interface EmailMessage<Name extends EmailTemplateName = EmailTemplateName> {
   to: string;
   template: Name;

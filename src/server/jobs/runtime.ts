@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { env, jobsDriver } from "@/env";
 import type { Db } from "../db";
+import { prepareEmailRendering } from "../email/delivery";
 import { mailTransportFromEnvironment } from "../email/transports";
 import { getBlobStore } from "../storage";
 import type { AnyJobDefinition, JobDependencies } from "./definition";
@@ -64,6 +65,7 @@ async function startEmbedded(
   if (!options.worker) {
     return { driver: "embedded", workerId: () => null, workerLabel: () => "", stop: async () => {} };
   }
+  await prepareEmailRendering();
   let current: EmbeddedWorker | undefined;
   let stopped = false;
   let restarting: Promise<void> = Promise.resolve();
