@@ -31,8 +31,10 @@ import { BlobStore } from "../src/server/storage";
 
 const concurrency = 4;
 const pollSeconds = 2;
-const latencyJobs = Number(process.argv[5] ?? 0) || 300;
+const latencyJobs = 300;
 const backlogJobs = 3000;
+/** Throughput rounds per worker count (`run <url> <dir> <rounds>`); each round measures both sides, in turn. */
+const throughputRounds = Number(process.argv[5] ?? 0) || 5;
 
 const noopJob = defineJob({
   id: "bench-noop",
@@ -192,17 +194,24 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
   await sender.start();
   await sender.createQueue(rawQueue, { ...queueOptions(noopJob as unknown as AnyJobDefinition), name: rawQueue });
   const { db, close } = connectDatabase(databaseUrl, { max: 8 });
-  const results: Record<string, unknown> = { concurrency, poll_seconds: pollSeconds, latency_jobs: latencyJobs, backlog_jobs: backlogJobs };
+  const results: Record<string, unknown> = {
+    concurrency,
+    poll_seconds: pollSeconds,
+    latency_jobs: latencyJobs,
+    backlog_jobs: backlogJobs,
+    rounds: throughputRounds,
+  };
   try {
     for (const kind of ["raw", "granary"] as const) {
       log(`enqueue to start, ${kind}: ${latencyJobs} jobs, one every 25 ms, one worker`);
       results[`latency_${kind}`] = await measureLatency(kind, databaseUrl, db, sender);
       log(`    ${JSON.stringify(results[`latency_${kind}`])}`);
     }
-    // Alternating sides, twice each, so that drift favours neither.
+    // Rounds of both sides back to back, the order alternating, so that the machine's drift favours neither: each
+    // round's ratio compares runs seconds apart.
     for (const workers of [1, 2]) {
-      for (const round of [1, 2]) {
-        for (const kind of round === 1 ? (["raw", "granary"] as const) : (["granary", "raw"] as const)) {
+      for (let round = 1; round <= throughputRounds; round++) {
+        for (const kind of round % 2 === 1 ? (["raw", "granary"] as const) : (["granary", "raw"] as const)) {
           log(`throughput, ${kind}, ${workers} worker(s), round ${round}: ${backlogJobs} no-op jobs`);
           const figure = await measureThroughput(kind, workers, databaseUrl, db, sender);
           results[`throughput_${kind}_${workers}_${round}`] = figure;

@@ -54,7 +54,12 @@ export class JobProcessor {
       observer: writer,
       cancel: controller.signal,
     });
+    const nextAttemptAt = new Date(Date.now() + retryDelaySeconds(definition.retries, job.retryCount + 1) * 1000);
+    const finish = finishOf(outcome, nextAttemptAt);
+    // Asked for before the start's write is awaited: a short run's start and finish then go out as one write.
+    const finished = writer.finish(job.id, attempt, finish);
     const startResult = await started;
+    const written = await finished;
     // The table could not be written: leave the job active, and pg-boss's expiry retries it.
     if (startResult === null) return;
     if (refused || startResult === undefined) {
@@ -62,9 +67,6 @@ export class JobProcessor {
       this.settle(definition.id, job.id);
       return;
     }
-    const nextAttemptAt = new Date(Date.now() + retryDelaySeconds(definition.retries, job.retryCount + 1) * 1000);
-    const finish = finishOf(outcome, nextAttemptAt);
-    const written = await writer.finish(job.id, attempt, finish);
     // Taken over (this worker was given up for lost), cancelled meanwhile, or not written: not ours to settle.
     if (!written) return;
     if (written.status === "succeeded") this.settle(definition.id, job.id);
