@@ -208,17 +208,20 @@ export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typ
   const input = forgotUsernameSchema.parse(rawInput);
   const matches = await findByEmail(db, input.email);
   const [account] = matches;
-  await recordAudit(db, actor, {
-    action: "account.username_reminder_sent",
-    target: { type: "email", label: input.email },
-    subjectUserId: account?.id,
-    details: { accountFound: Boolean(account) },
-  });
-  if (!account) return;
-  await sendEmail(db, {
-    to: account.email,
-    template: "usernameReminder",
-    props: { usernames: matches.map((user) => user.username), signInUrl: `${publicUrl()}/sign-in` },
+  // One transaction (one commit) either way: the reminder is queued with the audit event, not after it.
+  await db.transaction(async (tx) => {
+    await recordAudit(tx, actor, {
+      action: "account.username_reminder_sent",
+      target: { type: "email", label: input.email },
+      subjectUserId: account?.id,
+      details: { accountFound: Boolean(account) },
+    });
+    if (!account) return;
+    await sendEmail(tx, {
+      to: account.email,
+      template: "usernameReminder",
+      props: { usernames: matches.map((user) => user.username), signInUrl: `${publicUrl()}/sign-in` },
+    });
   });
 }
 
@@ -227,24 +230,27 @@ export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.inp
   assertCan(actor, "account:recover");
   const input = forgotPasswordSchema.parse(rawInput);
   const user = await findByLogin(db, input.login);
-  await recordAudit(db, actor, {
-    action: "account.password_reset_requested",
-    target: { type: "user", id: user?.id, label: input.login },
-    subjectUserId: user?.id,
-    details: { accountFound: Boolean(user) },
-  });
-  if (!user || !user.isActive) return;
-  const { secret, secretHash } = createLinkSecret();
-  await db.insert(accountTokens).values({
-    userId: user.id,
-    purpose: "password_reset",
-    secretHash,
-    expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
-  });
-  await sendEmail(db, {
-    to: user.email,
-    template: "passwordReset",
-    props: { username: user.username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+  // One transaction (one commit) either way: the link and its mail are written with the audit event.
+  await db.transaction(async (tx) => {
+    await recordAudit(tx, actor, {
+      action: "account.password_reset_requested",
+      target: { type: "user", id: user?.id, label: input.login },
+      subjectUserId: user?.id,
+      details: { accountFound: Boolean(user) },
+    });
+    if (!user || !user.isActive) return;
+    const { secret, secretHash } = createLinkSecret();
+    await tx.insert(accountTokens).values({
+      userId: user.id,
+      purpose: "password_reset",
+      secretHash,
+      expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
+    });
+    await sendEmail(tx, {
+      to: user.email,
+      template: "passwordReset",
+      props: { username: user.username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+    });
   });
 }
 
