@@ -104,7 +104,7 @@ export function inngestFunctions(client: Inngest, definitions: readonly AnyJobDe
         if (progress && !outcome.ok) await writeProgress(options.db, [progress]);
         const delay = retryDelaySeconds(definition.retries, zeroBasedAttempt + 1);
         const finish = finishOf(outcome, new Date(Date.now() + delay * 1000));
-        const written = (await writeFinishes(options.db, [{ runId, attempt, finish }])).get(runId);
+        const written = (await writeFinishes(options.db, [{ runId, queue: definition.id, driver: "inngest", attempt, finish }])).get(runId);
         if (outcome.ok) return outcome.result;
         if (!outcome.retriable || written?.status === "failed" || attempt >= (envelope.priorAttempts ?? 0) + maxAttemptsOf(definition)) {
           throw new NonRetriableError(outcome.error);

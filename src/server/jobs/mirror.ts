@@ -11,6 +11,7 @@ import type { JobRunStatus } from "../db/schema";
 import type { AnyJobDefinition } from "./definition";
 import { maxAttemptsOf } from "./definition";
 import type { AttemptOutcome, JobEnvelope, LogLine } from "./execute";
+import { jobsSchema } from "./embedded/boss";
 import { redactFields } from "./sealing";
 
 export interface RunStart {
@@ -64,6 +65,7 @@ export type WriteOutcome = WriteResult | undefined | null;
 interface Pending {
   start?: RunStart;
   attempt?: number;
+  queue?: string;
   finish?: RunFinish;
   progress?: { percent: number; message: string | null };
   onStarted: Array<(result: WriteOutcome) => void>;
@@ -92,47 +94,79 @@ function startRow(start: RunStart, finish: RunFinish | undefined): SQL {
     ${timestamp(status === "retrying" ? (finish?.nextAttemptAt ?? null) : null)})`;
 }
 
-/** Records attempts starting (possibly finished already): one statement for any number of runs. */
+/**
+ * Completes, in pg-boss's table, the jobs of runs that succeeded, in the same statement as the mirror's write: a busy
+ * worker would otherwise spend a second round trip per batch on it. The statement is pg-boss 10's own completion
+ * (src/plans.js, completeJobs: state, completed_on, active jobs only), named here because it joins the mirror's rows.
+ */
+const completeInQueue = (rows: SQL) => sql`
+  completed as (
+    update ${sql.raw(jobsSchema)}.job as job set state = 'completed', completed_on = now()
+    from ${rows} where job.name = done.job_name and job.id = done.id and job.state = 'active'
+    returning job.id
+  )`;
+
+/**
+ * Records attempts starting (possibly finished already): one statement for any number of runs. A run that finished
+ * successfully before its start was written is completed in pg-boss by the same statement, whether or not the mirror
+ * took the write (the worker holds its job: it fetched it).
+ */
 export async function writeStarts(db: Db, entries: Array<{ start: RunStart; finish?: RunFinish }>): Promise<Map<string, WriteResult>> {
   if (entries.length === 0) return new Map();
   const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
-    insert into job_runs as run (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id,
-      started_by_label, worker_id, worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at, progress_message)
-    select v.id, v.job_name, v.priority, v.status, v.attempts, v.max_attempts, v.progress, v.input, v.payload, v.started_by_kind, v.started_by_user_id,
-      v.started_by_label, v.worker_id, v.worker_label, v.driver, v.external_id, v.queued_at, v.started_at, v.finished_at, v.result, v.error, v.error_stack,
-      v.next_attempt_at, null
-    from (values ${sql.join(entries.map(({ start, finish }) => startRow(start, finish)), sql`, `)})
-      as v (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id, started_by_label, worker_id,
-        worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at)
-    on conflict (id) do update set
-      attempts = excluded.attempts, max_attempts = excluded.max_attempts, status = excluded.status,
-      progress = excluded.progress, progress_message = null,
-      worker_id = excluded.worker_id, worker_label = excluded.worker_label, external_id = coalesce(excluded.external_id, run.external_id),
-      started_at = excluded.started_at, finished_at = excluded.finished_at, result = excluded.result, error = excluded.error,
-      error_stack = excluded.error_stack, next_attempt_at = excluded.next_attempt_at
-    -- A run cancelled, finished or given up meanwhile is not started again (a duplicate delivery, or a retry the
-    -- driver made of a failure that cannot be retried).
-    where run.status not in ('cancelled', 'succeeded', 'failed') and run.attempts < excluded.attempts
-    returning run.id, run.status, run.attempts`);
+    with v (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id, started_by_label,
+        worker_id, worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at) as (
+      values ${sql.join(entries.map(({ start, finish }) => startRow(start, finish)), sql`, `)}
+    ), upserted as (
+      insert into job_runs as run (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id,
+        started_by_label, worker_id, worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at, progress_message)
+      select v.id, v.job_name, v.priority, v.status, v.attempts, v.max_attempts, v.progress, v.input, v.payload, v.started_by_kind, v.started_by_user_id,
+        v.started_by_label, v.worker_id, v.worker_label, v.driver, v.external_id, v.queued_at, v.started_at, v.finished_at, v.result, v.error, v.error_stack,
+        v.next_attempt_at, null
+      from v
+      on conflict (id) do update set
+        attempts = excluded.attempts, max_attempts = excluded.max_attempts, status = excluded.status,
+        progress = excluded.progress, progress_message = null,
+        worker_id = excluded.worker_id, worker_label = excluded.worker_label, external_id = coalesce(excluded.external_id, run.external_id),
+        started_at = excluded.started_at, finished_at = excluded.finished_at, result = excluded.result, error = excluded.error,
+        error_stack = excluded.error_stack, next_attempt_at = excluded.next_attempt_at
+      -- A run cancelled, finished or given up meanwhile is not started again (a duplicate delivery, or a retry the
+      -- driver made of a failure that cannot be retried).
+      where run.status not in ('cancelled', 'succeeded', 'failed') and run.attempts < excluded.attempts
+      returning run.id, run.status, run.attempts
+    ), ${completeInQueue(sql`(select id, job_name from v where v.status = 'succeeded' and v.driver = 'embedded') as done`)}
+    select id, status, attempts from upserted`);
   return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
 }
 
-/** Records attempts finishing that were recorded as started; only the attempt the table knows as the latest counts. */
-export async function writeFinishes(db: Db, entries: Array<{ runId: string; attempt: number; finish: RunFinish }>): Promise<Map<string, WriteResult>> {
+/**
+ * Records attempts finishing that were recorded as started; only the attempt the table knows as the latest counts.
+ * The jobs of those that succeeded are completed in pg-boss by the same statement (not the others: a run refused here
+ * was cancelled or taken over by another worker, whose job it is now).
+ */
+export async function writeFinishes(
+  db: Db,
+  entries: Array<{ runId: string; queue: string; driver?: "embedded" | "inngest"; attempt: number; finish: RunFinish }>,
+): Promise<Map<string, WriteResult>> {
   if (entries.length === 0) return new Map();
   const values = entries.map(
-    ({ runId, attempt, finish }) =>
-      sql`(${runId}::uuid, ${attempt}::int, ${finish.status}, ${timestamp(finish.finishedAt)}, ${json(finish.result ?? null)}, ${finish.error}, ${finish.stack}, ${timestamp(finish.nextAttemptAt)})`,
+    ({ runId, queue, driver, attempt, finish }) =>
+      sql`(${runId}::uuid, ${queue}, ${driver ?? "embedded"}, ${attempt}::int, ${finish.status}, ${timestamp(finish.finishedAt)}, ${json(finish.result ?? null)}, ${finish.error}, ${finish.stack}, ${timestamp(finish.nextAttemptAt)})`,
   );
   const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
-    update job_runs as run set
-      status = case when v.status = 'retrying' and run.attempts >= run.max_attempts then 'failed' else v.status end,
-      finished_at = v.finished_at, result = v.result, error = v.error, error_stack = v.error_stack,
-      next_attempt_at = case when v.status = 'retrying' and run.attempts < run.max_attempts then v.next_attempt_at end,
-      progress = case when v.status = 'succeeded' then 100 else run.progress end
-    from (values ${sql.join(values, sql`, `)}) as v (id, attempt, status, finished_at, result, error, error_stack, next_attempt_at)
-    where run.id = v.id and run.attempts = v.attempt and run.status = 'running'
-    returning run.id, run.status, run.attempts`);
+    with v (id, job_name, driver, attempt, status, finished_at, result, error, error_stack, next_attempt_at) as (
+      values ${sql.join(values, sql`, `)}
+    ), updated as (
+      update job_runs as run set
+        status = case when v.status = 'retrying' and run.attempts >= run.max_attempts then 'failed' else v.status end,
+        finished_at = v.finished_at, result = v.result, error = v.error, error_stack = v.error_stack,
+        next_attempt_at = case when v.status = 'retrying' and run.attempts < run.max_attempts then v.next_attempt_at end,
+        progress = case when v.status = 'succeeded' then 100 else run.progress end
+      from v
+      where run.id = v.id and run.attempts = v.attempt and run.status = 'running'
+      returning run.id, run.job_name, run.status, run.attempts, run.driver
+    ), ${completeInQueue(sql`(select id, job_name from updated where status = 'succeeded' and driver = 'embedded') as done`)}
+    select id, status, attempts from updated`);
   return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
 }
 
@@ -202,9 +236,10 @@ export class MirrorWriter {
     return new Promise((resolve) => pending.onStarted.push(resolve));
   }
 
-  finish(runId: string, attempt: number, finish: RunFinish): Promise<WriteOutcome> {
+  finish(runId: string, queue: string, attempt: number, finish: RunFinish): Promise<WriteOutcome> {
     const pending = this.entry(runId);
     pending.finish = finish;
+    pending.queue = queue;
     pending.attempt = attempt;
     this.schedule(0);
     return new Promise((resolve) => pending.onFinished.push(resolve));
@@ -249,7 +284,10 @@ export class MirrorWriter {
     try {
       const [started, finished] = await Promise.all([
         writeStarts(this.db, starts.map(([, pending]) => ({ start: pending.start!, finish: pending.finish }))),
-        writeFinishes(this.db, finishesAlone.map(([runId, pending]) => ({ runId, attempt: pending.attempt ?? -1, finish: pending.finish! }))),
+        writeFinishes(
+          this.db,
+          finishesAlone.map(([runId, pending]) => ({ runId, queue: pending.queue ?? "", attempt: pending.attempt ?? -1, finish: pending.finish! })),
+        ),
       ]);
       outcome = { started, finished };
       // Lines of a start the table refused belong to no attempt of its.

@@ -57,7 +57,7 @@ export class JobProcessor {
     const nextAttemptAt = new Date(Date.now() + retryDelaySeconds(definition.retries, job.retryCount + 1) * 1000);
     const finish = finishOf(outcome, nextAttemptAt);
     // Asked for before the start's write is awaited: a short run's start and finish then go out as one write.
-    const finished = writer.finish(job.id, attempt, finish);
+    const finished = writer.finish(job.id, definition.id, attempt, finish);
     const startResult = await started;
     const written = await finished;
     // The table could not be written: leave the job active, and pg-boss's expiry retries it.
@@ -69,8 +69,8 @@ export class JobProcessor {
     }
     // Taken over (this worker was given up for lost), cancelled meanwhile, or not written: not ours to settle.
     if (!written) return;
-    if (written.status === "succeeded") this.settle(definition.id, job.id);
-    else if (written.status === "retrying" || written.status === "failed") {
+    // A success was completed in pg-boss by the mirror's own write.
+    if (written.status === "retrying" || written.status === "failed") {
       await boss.fail(definition.id, job.id, { message: finish.error ?? "failed" }).catch((error: unknown) => this.options.log(`pg-boss fail: ${String(error)}`));
     }
   }

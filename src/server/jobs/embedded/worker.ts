@@ -181,7 +181,11 @@ export class EmbeddedWorker {
       }
       if (this.stopping) break;
       // Full: wait for a slot. Nothing due: wait for a notification or the poll interval. Otherwise fetch again.
-      if (this.running.size >= this.options.concurrency || fetched === 0) await this.sleep(this.options.pollIntervalMs);
+      if (this.running.size >= this.options.concurrency || fetched === 0) {
+        await this.sleep(this.options.pollIntervalMs);
+        // Runs that finish together free their slots in the same turn: let them all, so the next fetch fills them at once.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   }
 
