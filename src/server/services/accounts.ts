@@ -2,7 +2,7 @@
  * Accounts: sign-up, sign-in with throttling, recovery, and the account's own settings. Every rule about who
  * may do what with an account lives here; routers and pages only call these functions.
  */
-import { and, count, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { publicUrl, env } from "@/env";
 import {
@@ -20,6 +20,7 @@ import {
 import { assertCan, authenticationMethodOf, requireUser, type Actor, type ActorUser, type AuthenticationMethod } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
+import { inSavepoint, rehearse } from "../db/rehearse";
 import { accountTokens, signInFailures, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
@@ -32,6 +33,8 @@ import { describeToken } from "./tokens";
 type UserRow = typeof users.$inferSelect;
 
 const linkLifetimeHours = 24;
+/** Where rehearsed recovery mail is addressed; it is never sent. */
+const rehearsalAddress = "nobody@rehearsal.invalid";
 const hour = 60 * 60 * 1000;
 
 export function toActorUser(user: UserRow): ActorUser {
@@ -216,12 +219,11 @@ export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typ
       subjectUserId: account?.id,
       details: { accountFound: Boolean(account) },
     });
-    if (!account) return;
-    await sendEmail(tx, {
-      to: account.email,
-      template: "usernameReminder",
-      props: { usernames: matches.map((user) => user.username), signInUrl: `${publicUrl()}/sign-in` },
-    });
+    // Without an account the mail is queued and taken back (rehearsed), so the answer takes as long either way.
+    const queueReminder = (savepoint: Db, to: string, usernames: string[]) =>
+      sendEmail(savepoint, { to, template: "usernameReminder", props: { usernames, signInUrl: `${publicUrl()}/sign-in` } });
+    if (!account) return rehearse(tx, (savepoint) => queueReminder(savepoint, rehearsalAddress, ["nobody"]));
+    await inSavepoint(tx, (savepoint) => queueReminder(savepoint, account.email, matches.map((user) => user.username)));
   });
 }
 
@@ -238,19 +240,26 @@ export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.inp
       subjectUserId: user?.id,
       details: { accountFound: Boolean(user) },
     });
-    if (!user || !user.isActive) return;
-    const { secret, secretHash } = createLinkSecret();
-    await tx.insert(accountTokens).values({
-      userId: user.id,
-      purpose: "password_reset",
-      secretHash,
-      expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
-    });
-    await sendEmail(tx, {
-      to: user.email,
-      template: "passwordReset",
-      props: { username: user.username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
-    });
+    // Without an active account the link and its mail are written and taken back (rehearsed, for some account: the
+    // link's row needs one), so the answer takes as long either way.
+    const writeLink = async (savepoint: Db, userId: string | SQL, to: string, username: string) => {
+      const { secret, secretHash } = createLinkSecret();
+      await savepoint.insert(accountTokens).values({
+        userId,
+        purpose: "password_reset",
+        secretHash,
+        expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
+      });
+      await sendEmail(savepoint, {
+        to,
+        template: "passwordReset",
+        props: { username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+      });
+    };
+    if (!user || !user.isActive) {
+      return rehearse(tx, (savepoint) => writeLink(savepoint, sql`(select ${users.id} from ${users} limit 1)`, rehearsalAddress, "nobody"));
+    }
+    await inSavepoint(tx, (savepoint) => writeLink(savepoint, user.id, user.email, user.username));
   });
 }
 
