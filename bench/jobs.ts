@@ -9,6 +9,11 @@
  * - Throughput: a backlog of no-op jobs is queued first, then one or two worker processes drain it; jobs per second
  *   from the first start to the last completion (pg-boss's timestamps again).
  *
+ * Throughput is also counted in CPU: the CPU time the worker processes and PostgreSQL's processes used per job,
+ * read from /proc. This machine's other work (test runs of other checkouts) moves the wall-clock rates by a factor of
+ * two or more from one run to the next; the CPU a job costs moves far less, and it is what bounds the throughput of a
+ * machine whose cores are busy.
+ *
  * "pg-boss alone" is the same worker loop on pg-boss's own calls (fetch a batch, run, complete it), without Granary's
  * layer: no jobs-table mirror, no log lines, no heartbeat, no wake-up notifications. Granary's worker is its embedded
  * worker (src/server/jobs/embedded/worker.ts) serving a no-op job definition. Each worker is a process of its own
@@ -108,6 +113,38 @@ function startWorker(kind: "granary" | "raw", databaseUrl: string): Promise<Chil
   });
 }
 
+/** Clock ticks (1/100 s) of user and system time a process has used. */
+function cpuTicks(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server's processes: the postmaster (from its lock file) and its children. */
+async function postgresPids(db: Db): Promise<number[]> {
+  const [row] = await db.execute<{ setting: string }>(sql`select setting from pg_settings where name = 'data_directory'`);
+  const postmaster = Number(fs.readFileSync(path.join(row!.setting, "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = fs
+    .readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    });
+  return [postmaster, ...children];
+}
+
+async function postgresTicks(db: Db): Promise<number> {
+  return (await postgresPids(db)).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+}
+
 async function stopWorkers(children: ChildProcess[]): Promise<void> {
   await Promise.all(
     children.map(
@@ -177,12 +214,24 @@ async function measureThroughput(kind: "granary" | "raw", workerCount: number, d
     await Promise.all(Array.from({ length: 100 }, (_, index) => enqueueOne(kind, db, sender, start + index)));
   }
   const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker(kind, databaseUrl)));
+  // Counted from the moment the workers serve (their start-up, tsx compiling and module loading, is left out).
+  const workerTicksBefore = workers.reduce((sum, child) => sum + cpuTicks(child.pid!), 0);
+  const postgresTicksBefore = await postgresTicks(db);
   await waitForCompletion(db, queue, since, backlogJobs);
+  const workerTicks = workers.reduce((sum, child) => sum + cpuTicks(child.pid!), 0) - workerTicksBefore;
+  const databaseTicks = (await postgresTicks(db)) - postgresTicksBefore;
   await stopWorkers(workers);
   const rows = await timings(db, queue, since);
   const first = Math.min(...rows.map((row) => new Date(row.started_on).getTime()));
   const last = Math.max(...rows.map((row) => new Date(row.completed_on!).getTime()));
-  return { jobs: rows.length, workers: workerCount, seconds: (last - first) / 1000, jobs_per_second: rows.length / ((last - first) / 1000) };
+  return {
+    jobs: rows.length,
+    workers: workerCount,
+    seconds: (last - first) / 1000,
+    jobs_per_second: rows.length / ((last - first) / 1000),
+    worker_cpu_ms_per_job: (workerTicks * 10) / rows.length,
+    database_cpu_ms_per_job: (databaseTicks * 10) / rows.length,
+  };
 }
 
 async function run(databaseUrl: string, resultsDirectory: string): Promise<void> {
@@ -215,7 +264,10 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
           log(`throughput, ${kind}, ${workers} worker(s), round ${round}: ${backlogJobs} no-op jobs`);
           const figure = await measureThroughput(kind, workers, databaseUrl, db, sender);
           results[`throughput_${kind}_${workers}_${round}`] = figure;
-          log(`    ${figure.jobs_per_second.toFixed(0)} jobs/s`);
+          log(
+            `    ${figure.jobs_per_second.toFixed(0)} jobs/s; CPU per job ${figure.worker_cpu_ms_per_job.toFixed(3)} ms in workers, ` +
+              `${figure.database_cpu_ms_per_job.toFixed(3)} ms in PostgreSQL`,
+          );
         }
       }
     }
