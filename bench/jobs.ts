@@ -141,8 +141,16 @@ async function postgresPids(db: Db): Promise<number[]> {
   return [postmaster, ...children];
 }
 
-async function postgresTicks(db: Db): Promise<number> {
-  return (await postgresPids(db)).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+/** Each PostgreSQL process's ticks so far, by pid. */
+async function postgresTicks(db: Db): Promise<Map<number, number>> {
+  return new Map((await postgresPids(db)).map((pid) => [pid, cpuTicks(pid)]));
+}
+
+/** What the processes alive at the end used since `before` (backends that exited meanwhile, idle ones, are lost). */
+function ticksSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ticks] of after) total += ticks - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function stopWorkers(children: ChildProcess[]): Promise<void> {
@@ -219,7 +227,7 @@ async function measureThroughput(kind: "granary" | "raw", workerCount: number, d
   const postgresTicksBefore = await postgresTicks(db);
   await waitForCompletion(db, queue, since, backlogJobs);
   const workerTicks = workers.reduce((sum, child) => sum + cpuTicks(child.pid!), 0) - workerTicksBefore;
-  const databaseTicks = (await postgresTicks(db)) - postgresTicksBefore;
+  const databaseTicks = ticksSince(postgresTicksBefore, await postgresTicks(db));
   await stopWorkers(workers);
   const rows = await timings(db, queue, since);
   const first = Math.min(...rows.map((row) => new Date(row.started_on).getTime()));

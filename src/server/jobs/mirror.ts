@@ -99,10 +99,12 @@ function startRow(start: RunStart, finish: RunFinish | undefined): SQL {
  * worker would otherwise spend a second round trip per batch on it. The statement is pg-boss 10's own completion
  * (src/plans.js, completeJobs: state, completed_on, active jobs only), named here because it joins the mirror's rows.
  */
-const completeInQueue = (rows: SQL) => sql`
+const completeInQueue = (rows: SQL, queues: string[]) => sql`
   completed as (
     update ${sql.raw(jobsSchema)}.job as job set state = 'completed', completed_on = now()
     from ${rows} where job.name = done.job_name and job.id = done.id and job.state = 'active'
+      -- The queues by name, so that PostgreSQL looks only in their partitions of pg-boss's table.
+      and job.name in (${queues.length ? sql.join(queues.map((queue) => sql`${queue}`), sql`, `) : sql`null`})
     returning job.id
   )`;
 
@@ -134,7 +136,10 @@ export async function writeStarts(db: Db, entries: Array<{ start: RunStart; fini
       -- driver made of a failure that cannot be retried).
       where run.status not in ('cancelled', 'succeeded', 'failed') and run.attempts < excluded.attempts
       returning run.id, run.status, run.attempts
-    ), ${completeInQueue(sql`(select id, job_name from v where v.status = 'succeeded' and v.driver = 'embedded') as done`)}
+    ), ${completeInQueue(
+      sql`(select id, job_name from v where v.status = 'succeeded' and v.driver = 'embedded') as done`,
+      [...new Set(entries.filter(({ finish }) => finish?.status === "succeeded").map(({ start }) => start.definition.id))],
+    )}
     select id, status, attempts from upserted`);
   return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
 }
@@ -165,7 +170,10 @@ export async function writeFinishes(
       from v
       where run.id = v.id and run.attempts = v.attempt and run.status = 'running'
       returning run.id, run.job_name, run.status, run.attempts, run.driver
-    ), ${completeInQueue(sql`(select id, job_name from updated where status = 'succeeded' and driver = 'embedded') as done`)}
+    ), ${completeInQueue(
+      sql`(select id, job_name from updated where status = 'succeeded' and driver = 'embedded') as done`,
+      [...new Set(entries.map((entry) => entry.queue))],
+    )}
     select id, status, attempts from updated`);
   return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
 }
