@@ -72,7 +72,6 @@ interface Pending {
   onFinished: Array<(result: WriteOutcome) => void>;
 }
 
-const json = (value: unknown) => sql`${value === undefined ? null : JSON.stringify(value)}::jsonb`;
 const timestamp = (value: Date | null) => sql`${value ? value.toISOString() : null}::timestamptz`;
 
 /** The input for the Task Queue: sealed fields are shown redacted, never opened. */
@@ -81,18 +80,47 @@ export function displayInput(definition: AnyJobDefinition, sealedInput: unknown)
 }
 
 
-function startRow(start: RunStart, finish: RunFinish | undefined): SQL {
+/**
+ * A start's row as JSON: a batch of rows goes to PostgreSQL as one jsonb parameter (jsonb_to_recordset), which costs
+ * the worker and the database far less than two dozen parameters per row.
+ */
+function startRow(start: RunStart, finish: RunFinish | undefined) {
   const definition = start.definition;
   const starter = start.envelope.startedBy;
   const maxAttempts = (start.envelope.priorAttempts ?? 0) + maxAttemptsOf(definition);
   // An attempt that asks for a retry when there is none left has failed.
   const status = finish ? (finish.status === "retrying" && start.attempt >= maxAttempts ? "failed" : finish.status) : "running";
-  return sql`(${start.runId}::uuid, ${definition.id}, ${definition.priority}, ${status}, ${start.attempt}::int, ${maxAttempts}::int, ${finish?.status === "succeeded" ? 100 : 0}::int,
-    ${json(displayInput(definition, start.envelope.input))}, ${json(start.envelope)}, ${starter.kind}, ${starter.userId ?? null}::uuid, ${starter.label},
-    ${start.workerId}::uuid, ${start.workerLabel}, ${start.driver}, ${start.externalId ?? null}, ${timestamp(start.queuedAt)}, ${timestamp(start.startedAt)},
-    ${timestamp(finish?.finishedAt ?? null)}, ${json(finish?.result ?? null)}, ${finish?.error ?? null}, ${finish?.stack ?? null},
-    ${timestamp(status === "retrying" ? (finish?.nextAttemptAt ?? null) : null)})`;
+  return {
+    id: start.runId,
+    job_name: definition.id,
+    priority: definition.priority,
+    status,
+    attempts: start.attempt,
+    max_attempts: maxAttempts,
+    progress: finish?.status === "succeeded" ? 100 : 0,
+    input: displayInput(definition, start.envelope.input) ?? null,
+    payload: start.envelope,
+    started_by_kind: starter.kind,
+    started_by_user_id: starter.userId ?? null,
+    started_by_label: starter.label,
+    worker_id: start.workerId,
+    worker_label: start.workerLabel,
+    driver: start.driver,
+    external_id: start.externalId ?? null,
+    queued_at: start.queuedAt.toISOString(),
+    started_at: start.startedAt.toISOString(),
+    finished_at: finish?.finishedAt.toISOString() ?? null,
+    result: finish?.result ?? null,
+    error: finish?.error ?? null,
+    error_stack: finish?.stack ?? null,
+    next_attempt_at: status === "retrying" ? (finish?.nextAttemptAt?.toISOString() ?? null) : null,
+  };
 }
+
+const startColumns = sql.raw(`id uuid, job_name text, priority text, status text, attempts int, max_attempts int, progress int, input jsonb,
+  payload jsonb, started_by_kind text, started_by_user_id uuid, started_by_label text, worker_id uuid, worker_label text, driver text,
+  external_id text, queued_at timestamptz, started_at timestamptz, finished_at timestamptz, result jsonb, error text, error_stack text,
+  next_attempt_at timestamptz`);
 
 /**
  * Completes, in pg-boss's table, the jobs of runs that succeeded, in the same statement as the mirror's write: a busy
@@ -116,9 +144,8 @@ const completeInQueue = (rows: SQL, queues: string[]) => sql`
 export async function writeStarts(db: Db, entries: Array<{ start: RunStart; finish?: RunFinish }>): Promise<Map<string, WriteResult>> {
   if (entries.length === 0) return new Map();
   const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
-    with v (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id, started_by_label,
-        worker_id, worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at) as (
-      values ${sql.join(entries.map(({ start, finish }) => startRow(start, finish)), sql`, `)}
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(entries.map(({ start, finish }) => startRow(start, finish)))}::jsonb) as v (${startColumns})
     ), upserted as (
       insert into job_runs as run (id, job_name, priority, status, attempts, max_attempts, progress, input, payload, started_by_kind, started_by_user_id,
         started_by_label, worker_id, worker_label, driver, external_id, queued_at, started_at, finished_at, result, error, error_stack, next_attempt_at, progress_message)
@@ -154,13 +181,23 @@ export async function writeFinishes(
   entries: Array<{ runId: string; queue: string; driver?: "embedded" | "inngest"; attempt: number; finish: RunFinish }>,
 ): Promise<Map<string, WriteResult>> {
   if (entries.length === 0) return new Map();
-  const values = entries.map(
-    ({ runId, queue, driver, attempt, finish }) =>
-      sql`(${runId}::uuid, ${queue}, ${driver ?? "embedded"}, ${attempt}::int, ${finish.status}, ${timestamp(finish.finishedAt)}, ${json(finish.result ?? null)}, ${finish.error}, ${finish.stack}, ${timestamp(finish.nextAttemptAt)})`,
-  );
+  const values = entries.map(({ runId, queue, driver, attempt, finish }) => ({
+    id: runId,
+    job_name: queue,
+    driver: driver ?? "embedded",
+    attempt,
+    status: finish.status,
+    finished_at: finish.finishedAt.toISOString(),
+    result: finish.result ?? null,
+    error: finish.error,
+    error_stack: finish.stack,
+    next_attempt_at: finish.nextAttemptAt?.toISOString() ?? null,
+  }));
   const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
-    with v (id, job_name, driver, attempt, status, finished_at, result, error, error_stack, next_attempt_at) as (
-      values ${sql.join(values, sql`, `)}
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+        as v (id uuid, job_name text, driver text, attempt int, status text, finished_at timestamptz, result jsonb, error text,
+          error_stack text, next_attempt_at timestamptz)
     ), updated as (
       update job_runs as run set
         status = case when v.status = 'retrying' and run.attempts >= run.max_attempts then 'failed' else v.status end,
