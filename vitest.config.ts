@@ -35,6 +35,8 @@ export default defineConfig({
       RESEND_BASE_URL: "",
       SMTP_HOST: "",
       PUBLIC_URL: "http://granary.test",
+      // Seals the secret fields of queued jobs (password-reset links); the launcher generates one for real servers.
+      AUTH_SECRET: "vitest-auth-secret-not-used-anywhere-else",
       MAIL_FROM: "Granary <granary@granary.test>",
       SIGN_IN_WINDOW_MINUTES: "15",
       SIGN_IN_MAX_FAILURES_PER_IP: "20",

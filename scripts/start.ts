@@ -19,6 +19,7 @@ import { decideClientAddress } from "../src/server/client-address";
 import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
+import { startJobRuntime, type JobRuntime } from "../src/server/jobs/runtime";
 import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
 import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     closeProtocolDatabase?: () => Promise<void>;
     tokenCache?: VerifiedTokenCache<TokenCheckRow>;
     changes?: ChangeListener;
+    jobs?: JobRuntime;
+    closeJobsDatabase?: () => Promise<void>;
   } = {};
   let stopping = false;
   const stopDatabase = async () => {
@@ -120,8 +123,10 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal} received: stopping.`);
     httpServer?.close();
-    // Counted downloads are written before the database goes away.
+    // Counted downloads are written before the database goes away; running jobs finish or are handed back.
     await server.protocols?.close().catch(() => {});
+    await server.jobs?.stop().catch(() => {});
+    await server.closeJobsDatabase?.().catch(() => {});
     await server.tokenCache?.close().catch(() => {});
     await server.changes?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
@@ -157,10 +162,16 @@ async function main(): Promise<void> {
     FILES_DIR: filesDirectory,
   });
 
+  // Background jobs: pg-boss's storage is prepared, and (unless JOBS_WORKER=off) a worker runs in this process.
+  const jobsDatabase = connectDatabase(databaseUrl, { max: 4 });
+  server.closeJobsDatabase = jobsDatabase.close;
+  server.jobs = await startJobRuntime({ databaseUrl, db: jobsDatabase.db, worker: env.JOBS_WORKER === "on", log });
+
   if (!developmentMode && !buildIsCurrent()) {
     log("Building the app (first start, or the sources changed)...");
     const build = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit", cwd: projectRoot });
     if (build.status !== 0) {
+      await server.jobs.stop().catch(() => {});
       await stopDatabase();
       throw new Error("The build failed; see the output above.");
     }

@@ -61,6 +61,32 @@ const environmentSchema = z.object({
   SMTP_PASSWORD: optionalString,
   SMTP_SECURE: booleanFlag,
   /**
+   * Background jobs. With INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY (or INNGEST_DEV) they go to an Inngest server,
+   * which calls /api/inngest; otherwise the embedded driver runs them from PostgreSQL (pg-boss).
+   */
+  INNGEST_EVENT_KEY: optionalString,
+  INNGEST_SIGNING_KEY: optionalString,
+  INNGEST_SIGNING_KEY_FALLBACK: optionalString,
+  /** "1" for a local Inngest dev server (no signatures: never in production), or the dev server's URL. */
+  INNGEST_DEV: optionalString,
+  /** A self-hosted Inngest server (`inngest start`), e.g. http://inngest:8288. */
+  INNGEST_BASE_URL: optionalString,
+  /** Whether `npm start` runs a job worker inside the server (embedded driver); `npm run worker` runs one alone. */
+  JOBS_WORKER: z.enum(["on", "off"]).default("on"),
+  /** Which queues (priorities) this process's worker serves, comma-separated. */
+  JOBS_QUEUES: z
+    .string()
+    .default("high,default,low")
+    .transform((value) => value.split(",").map((queue) => queue.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(["high", "default", "low"])).min(1, "JOBS_QUEUES needs at least one of high, default, low")),
+  /** Jobs one worker runs at the same time. */
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** How often an idle worker looks for due jobs (new jobs wake it at once; retries and schedules wait for this). */
+  JOBS_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** A worker beats this often; one silent for JOBS_LOST_AFTER_SECONDS is shown as lost and its jobs are retried. */
+  JOBS_HEARTBEAT_SECONDS: z.coerce.number().min(1).max(300).default(5),
+  JOBS_LOST_AFTER_SECONDS: z.coerce.number().min(3).max(3600).default(30),
+  /**
    * Sign-in throttling (services/sign-in.ts), over a sliding window: failures from one address before it is
    * refused, failures for one account from one address before that address is refused for it, and failures for
    * one account from everywhere after which each check of it waits (doubling from a second, up to the maximum).
@@ -96,6 +122,13 @@ function readEnvironment(): Environment {
 }
 
 export const env = readEnvironment();
+
+export type JobsDriver = "embedded" | "inngest";
+
+/** Inngest when it is configured (keys, or a dev server), otherwise the embedded driver. */
+export function jobsDriver(): JobsDriver {
+  return (env.INNGEST_EVENT_KEY && env.INNGEST_SIGNING_KEY) || env.INNGEST_DEV ? "inngest" : "embedded";
+}
 
 export function filesDirectory(): string {
   return env.FILES_DIR ?? `${env.DATA_DIR}/files`;

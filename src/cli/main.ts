@@ -10,6 +10,7 @@ import { CliContext, defaultServerUrl, processIo, type CliIo } from "./context";
 import { ExitCode, exitCodeHelp, toCliError } from "./errors";
 import { search, show } from "./package-commands";
 import { upload } from "./upload-command";
+import { worker } from "./worker-command";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -56,6 +57,13 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void):
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
       await whoami(context, options);
+    });
+
+  program
+    .command("worker")
+    .description("On a server machine: run a background-job worker (the same as npm run worker; see the README).")
+    .action(async () => {
+      setExitCode(await worker());
     });
 
   program

@@ -53,12 +53,17 @@ async function createWorkerDatabase({ serverUrl, templateName, name }: WorkerDat
   }
 }
 
-/** Every application table, read from the catalogue so that tables added by later migrations are emptied too. */
+/**
+ * Every application table, read from the catalogue so that tables added by later migrations are emptied too, and
+ * pg-boss's jobs (its queues and schedules stay: the template prepared them).
+ */
 async function truncateStatement(db: Db): Promise<string | null> {
-  const rows = await db.execute<{ tablename: string }>(
-    sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+  const rows = await db.execute<{ schemaname: string; tablename: string }>(
+    sql`SELECT schemaname, tablename FROM pg_tables
+        WHERE schemaname = 'public' OR (schemaname = 'pgboss' AND tablename IN ('job', 'archive'))
+        ORDER BY schemaname, tablename`,
   );
-  const tables = rows.map((row) => `"public"."${row.tablename.replaceAll('"', '""')}"`);
+  const tables = rows.map((row) => `"${row.schemaname}"."${row.tablename.replaceAll('"', '""')}"`);
   return tables.length ? `TRUNCATE TABLE ${tables.join(", ")} RESTART IDENTITY CASCADE` : null;
 }
 

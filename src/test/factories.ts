@@ -12,6 +12,7 @@ import { createLinkSecret, hashPassword } from "@/server/services/passwords";
 import { openSession } from "@/server/services/sessions";
 import { newTokenSecret } from "@/server/services/token-secrets";
 import type { TokenScope } from "@/shared/token-scopes";
+import { drainJobs } from "./jobs";
 
 /** Every factory-made account has this password unless a test picks another. */
 export const knownPassword = "correct horse battery";
@@ -117,8 +118,12 @@ export async function createAccountLink(
 
 export type EmailRow = typeof emailMessages.$inferSelect;
 
-/** Messages recorded by sendEmail, oldest first; with the outbox transport this is the delivered mail. */
+/**
+ * Messages delivered, oldest first; with the outbox transport this is the delivered mail. Queued deliveries are run
+ * first (drainJobs), so a test reads the mail its action sent.
+ */
 export async function sentEmails(db: Db, filter: { to?: string } = {}): Promise<EmailRow[]> {
+  await drainJobs({ db });
   return db
     .select()
     .from(emailMessages)

@@ -10,6 +10,8 @@ import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { generateDatabasePassword, startEmbeddedPostgres, type EmbeddedServer } from "@/server/db/embedded";
 import { applyMigrations } from "@/server/db/migrate";
+import { prepareJobStorage } from "@/server/jobs/embedded/boss";
+import { jobDefinitions } from "@/server/jobs/registry";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -38,6 +40,7 @@ async function createTemplate(serverUrl: string): Promise<string> {
     await admin`CREATE DATABASE ${admin(templateDatabaseName)}`.simple();
     const templateUrl = databaseUrl(serverUrl, templateDatabaseName);
     await applyMigrations(templateUrl);
+    await prepareJobStorage(templateUrl, jobDefinitions);
     // CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template: refuse connections for good.
     await admin`ALTER DATABASE ${admin(templateDatabaseName)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`.simple();
     await admin`

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
+import { createFailedRun } from "@/test/jobs";
 import {
   anonymous,
   createAccessToken,
@@ -23,6 +24,8 @@ import { emailMessages, notifications, packageRedirects } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
 import { addMember } from "../services/organizations";
 import { addCollaborator, addPackageGroup } from "../services/package-sharing";
+import { purgeExpiredRecordsJob } from "../jobs/definitions/purge-expired-records";
+import { enqueue } from "../jobs/enqueue";
 import { appRouter } from "./root";
 
 type Outcome = "allowed" | "UNAUTHORIZED" | "FORBIDDEN";
@@ -52,6 +55,9 @@ interface World {
   notificationIds: Record<Exclude<ActorKind, "anonymous">, string>;
   /** A browser session of each signed-in account's (another device), to end. */
   sessionIds: Record<Exclude<ActorKind, "anonymous">, string>;
+  /** Background job runs: one waiting in its queue, one that failed. */
+  queuedRunId: string;
+  failedRunId: string;
 }
 
 interface Row {
@@ -118,6 +124,16 @@ const matrix: Record<string, Row> = {
   "admin.getOutboxMessage": { outcomes: administrators, input: (world) => ({ id: world.outboxMessageId }) },
   "admin.listExceptions": { outcomes: administrators, input: () => ({}) },
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
+  "jobs.workers": { outcomes: administrators },
+  "jobs.queues": { outcomes: administrators },
+  "jobs.runs": { outcomes: administrators, input: () => ({ queue: "low" }) },
+  "jobs.run": { outcomes: administrators, input: (world) => ({ id: world.queuedRunId }) },
+  "jobs.retry": { outcomes: administrators, input: (world) => ({ id: world.failedRunId }) },
+  "jobs.cancel": { outcomes: administrators, input: (world) => ({ id: world.queuedRunId }) },
+  "jobs.retryFailed": { outcomes: administrators, input: () => ({ queue: "low" }) },
+  "jobs.periodicTasks": { outcomes: administrators },
+  "jobs.runPeriodicTask": { outcomes: administrators, input: () => ({ name: "statistics-snapshot" }) },
+  "jobs.restartWorkers": { outcomes: administrators },
   "site.settings": { outcomes: everyone },
   "account.whoami": { outcomes: signedIn },
   "tokens.scopes": { outcomes: everyone },
@@ -239,6 +255,8 @@ async function buildWorld(database: Db): Promise<World> {
     ...published,
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
     sessionIds: { user: (await createSession(database, user)).sessionId, siteAdmin: (await createSession(database, siteAdmin)).sessionId },
+    queuedRunId: (await enqueue(database, purgeExpiredRecordsJob, {})).runId,
+    failedRunId: await createFailedRun(database),
   };
 }
 

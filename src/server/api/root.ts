@@ -2,6 +2,7 @@ import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { billingRouter } from "./routers/billing";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
+import { jobsRouter } from "./routers/jobs";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
@@ -12,6 +13,7 @@ export const appRouter = router({
   billing: billingRouter,
   notifications: notificationsRouter,
   organizations: organizationsRouter,
+  jobs: jobsRouter,
   packages: packagesRouter,
   site: siteRouter,
   tokens: tokensRouter,

@@ -47,6 +47,8 @@ export const permissions = {
   "admin:organizations:read": { description: "See every organization on the site" },
   "admin:plans:read": { description: "See the plans and who has them" },
   "admin:plans:update": { description: "Edit plans and assign them to any account or organization" },
+  "admin:jobs:read": { description: "See background jobs, their queues, runs and workers, and the periodic tasks" },
+  "admin:jobs:update": { description: "Retry and cancel background jobs, run periodic tasks now and restart workers" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -141,6 +143,7 @@ const apiReadPermissions: Permission[] = [
   "admin:outbox:read",
   "admin:exceptions:read",
   "admin:audit:read",
+  "admin:jobs:read",
 ];
 const apiWritePermissions: Permission[] = [
   "package:upload",
@@ -159,6 +162,7 @@ const apiWritePermissions: Permission[] = [
   "admin:users:update",
   "admin:settings:update",
   "admin:plans:update",
+  "admin:jobs:update",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {

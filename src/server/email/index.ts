@@ -1,47 +1,27 @@
-import { render } from "@react-email/render";
-import { env } from "@/env";
 import type { Db } from "../db";
-import { emailMessages } from "../db/schema";
-import { emailTemplates, type EmailTemplateName, type EmailTemplateProps } from "./templates";
-import { mailTransportFromEnvironment, type MailTransport } from "./transports";
+import { enqueue } from "../jobs/enqueue";
+import { deliverEmailJob } from "../jobs/definitions/deliver-email";
+import type { JobStarter } from "../jobs/definition";
+import { secretEmailProps, type EmailTemplateName, type EmailTemplateProps } from "./templates";
 
-export async function renderEmail<Name extends EmailTemplateName>(template: Name, props: EmailTemplateProps<Name>) {
-  const { subject, body } = (emailTemplates[template] as (props: EmailTemplateProps<Name>) => ReturnType<(typeof emailTemplates)[Name]>)(props);
-  const [html, text] = await Promise.all([render(body), render(body, { plainText: true })]);
-  return { subject, html, text };
-}
+export { deliverEmail, renderEmail, type EmailMessage, type EmailStatus } from "./delivery";
 
 /**
- * Renders a template, delivers it and records the message. A delivery failure is recorded and reported to the
- * caller's logs but does not fail the user's action: the same answer must come back whether or not mail works.
+ * Queues a message for delivery (the deliver-email job renders, delivers and records it). The request only writes
+ * the job, so it answers as fast whether or not mail is sent, and a slow or failing mail server never holds it up.
+ * Pass the open transaction as `db` to queue the message with the change it announces.
  */
 export async function sendEmail<Name extends EmailTemplateName>(
   db: Db,
   message: { to: string; template: Name; props: EmailTemplateProps<Name> },
-  transport: MailTransport = mailTransportFromEnvironment(),
-): Promise<{ status: "stored" | "sent" | "failed" }> {
-  const { subject, html, text } = await renderEmail(message.template, message.props);
-  const envelope = { from: env.MAIL_FROM, to: message.to, subject, html, text };
-  let status: "stored" | "sent" | "failed" = transport.name === "outbox" ? "stored" : "sent";
-  let providerMessageId: string | null = null;
-  let error: string | null = null;
-  try {
-    ({ providerMessageId } = await transport.deliver(envelope));
-  } catch (deliveryError) {
-    status = "failed";
-    error = deliveryError instanceof Error ? deliveryError.message : String(deliveryError);
-    console.error(`E-mail "${subject}" to ${message.to} could not be delivered through ${transport.name}: ${error}`);
+  options: { startedBy?: JobStarter } = {},
+): Promise<{ runId: string }> {
+  const secretNames = new Set<string>(secretEmailProps[message.template] ?? []);
+  const props: Record<string, unknown> = {};
+  const secretProps: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.props as Record<string, unknown>)) {
+    if (secretNames.has(name)) secretProps[name] = String(value);
+    else props[name] = value;
   }
-  await db.insert(emailMessages).values({
-    transport: transport.name,
-    toAddress: message.to,
-    subject,
-    template: message.template,
-    html: transport.keepsBody ? html : null,
-    text: transport.keepsBody ? text : null,
-    status,
-    providerMessageId,
-    error,
-  });
-  return { status };
+  return enqueue(db, deliverEmailJob, { to: message.to, template: message.template, props, secretProps }, options);
 }

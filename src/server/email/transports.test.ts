@@ -1,16 +1,19 @@
 /**
- * Real round trips: mail goes out through nodemailer to a local SMTP server, and through the Resend SDK to a
- * local HTTP server speaking Resend's API. Only the far end is a stand-in.
+ * Real round trips through the queue: sendEmail queues the deliver-email job, and the job (run by drainJobs, as a
+ * worker would) sends through nodemailer to a local SMTP server, and through the Resend SDK to a local HTTP server
+ * speaking Resend's API. Only the far end is a stand-in.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { sentEmails } from "@/test/factories";
+import { drainJobs } from "@/test/jobs";
 import { findFreePort } from "../db/embedded";
+import { sql } from "drizzle-orm";
 import { sendEmail } from ".";
-import { createOutboxTransport, createResendTransport, createSmtpTransport } from "./transports";
+import { createResendTransport, createSmtpTransport, type MailTransport } from "./transports";
 
 const db = setUpTestDatabase();
 
@@ -20,6 +23,16 @@ const passwordResetMessage = {
   template: "passwordReset" as const,
   props: { username: "ada", resetUrl, expiresInHours: 24 },
 };
+
+/** Queues the message and runs the delivery job through the transport. */
+async function sendThrough(transport?: MailTransport) {
+  const queued = await sendEmail(db, passwordResetMessage);
+  await drainJobs({ mailer: transport });
+  const [run] = await db.execute<{ status: string; attempts: number; error: string | null }>(
+    sql`select status, attempts, error from job_runs where id = ${queued.runId}::uuid`,
+  );
+  return run!;
+}
 
 const stopAfterTest: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -93,7 +106,7 @@ async function startResendApi(answer: { status: number; body: unknown }): Promis
 
 describe("the outbox transport", () => {
   it("keeps the whole message for administrators to read", async () => {
-    await expect(sendEmail(db, passwordResetMessage, createOutboxTransport())).resolves.toEqual({ status: "stored" });
+    expect(await sendThrough()).toMatchObject({ status: "succeeded", attempts: 1 });
 
     const [stored] = await sentEmails(db);
     expect(stored).toMatchObject({
@@ -115,7 +128,7 @@ describe("the SMTP transport", () => {
     const smtp = await startSmtpServer();
     const transport = createSmtpTransport({ host: "127.0.0.1", port: smtp.port, secure: false });
 
-    await expect(sendEmail(db, passwordResetMessage, transport)).resolves.toEqual({ status: "sent" });
+    expect(await sendThrough(transport)).toMatchObject({ status: "succeeded", attempts: 1 });
 
     expect(smtp.received).toHaveLength(1);
     const [mail] = smtp.received;
@@ -131,17 +144,16 @@ describe("the SMTP transport", () => {
     expect(recorded!.providerMessageId).toMatch(/^<.+@.+>$/);
   });
 
-  it("records a refused delivery as failed without failing the caller", async () => {
+  it("records a refused delivery as failed and leaves the job to retry it, without failing the caller", async () => {
     // Nothing listens on a free port, so the connection is refused.
     const port = await findFreePort(41_000);
-    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
-    try {
-      const transport = createSmtpTransport({ host: "127.0.0.1", port, secure: false });
-      await expect(sendEmail(db, passwordResetMessage, transport)).resolves.toEqual({ status: "failed" });
-    } finally {
-      consoleError.mockRestore();
-    }
-    const [recorded] = await sentEmails(db);
+    const transport = createSmtpTransport({ host: "127.0.0.1", port, secure: false });
+    const run = await sendThrough(transport);
+    expect(run).toMatchObject({ status: "retrying", attempts: 1 });
+    expect(run.error).toMatch(/ECONNREFUSED/);
+    const [recorded] = await db.execute<{ transport: string; status: string; html: string | null; text: string | null; error: string }>(
+      sql`select transport, status, html, text, error from email_messages`,
+    );
     expect(recorded).toMatchObject({ transport: "smtp", status: "failed", html: null, text: null });
     expect(recorded!.error).toMatch(/ECONNREFUSED/);
   });
@@ -152,7 +164,7 @@ describe("the Resend transport", () => {
     const resend = await startResendApi({ status: 200, body: { id: "4ef9a417-02e9-4d39-ad75-9611e0fcc33c" } });
     const transport = createResendTransport({ apiKey: "re_test_key", baseUrl: resend.baseUrl });
 
-    await expect(sendEmail(db, passwordResetMessage, transport)).resolves.toEqual({ status: "sent" });
+    expect(await sendThrough(transport)).toMatchObject({ status: "succeeded", attempts: 1 });
 
     expect(resend.requests).toHaveLength(1);
     const [request] = resend.requests;
@@ -176,22 +188,16 @@ describe("the Resend transport", () => {
     });
   });
 
-  it("records Resend's refusal as failed without failing the caller", async () => {
-    const resend = await startResendApi({
-      status: 422,
-      body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." },
-    });
+  it("records Resend's refusal as failed, and a later attempt that succeeds updates the same message", async () => {
+    const answer = { status: 422, body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." } as unknown };
+    const resend = await startResendApi(answer);
     const transport = createResendTransport({ apiKey: "re_test_key", baseUrl: resend.baseUrl });
-    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
-    try {
-      await expect(sendEmail(db, passwordResetMessage, transport)).resolves.toEqual({ status: "failed" });
-      expect(consoleError).toHaveBeenCalledOnce();
-    } finally {
-      consoleError.mockRestore();
-    }
+    expect(await sendThrough(transport)).toMatchObject({ status: "retrying", attempts: 1 });
 
     expect(resend.requests).toHaveLength(1);
-    const [recorded] = await sentEmails(db);
+    const [recorded] = await db.execute<Record<string, unknown>>(
+      sql`select transport, status, provider_message_id as "providerMessageId", html, text, error from email_messages`,
+    );
     expect(recorded).toMatchObject({
       transport: "resend",
       status: "failed",
@@ -200,5 +206,12 @@ describe("the Resend transport", () => {
       text: null,
       error: "Resend refused the message: Invalid `to` field.",
     });
+
+    // The retry (run now rather than after its backoff) goes through, and the message is recorded once.
+    Object.assign(answer, { status: 200, body: { id: "0c9d6a1e-3f57-4a1c-9d2b-7d0e6f4b2a11" } });
+    await drainJobs({ mailer: transport, ignoreDelays: true });
+    expect(resend.requests).toHaveLength(2);
+    const messages = await db.execute<Record<string, unknown>>(sql`select status, provider_message_id as "providerMessageId", error from email_messages`);
+    expect(messages).toEqual([{ status: "sent", providerMessageId: "0c9d6a1e-3f57-4a1c-9d2b-7d0e6f4b2a11", error: null }]);
   });
 });

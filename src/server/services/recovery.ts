@@ -11,10 +11,11 @@ import { forgotPasswordSchema, forgotUsernameSchema, resetPasswordSchema } from 
 import { assertCan, type Actor } from "../authz";
 import { throttlingAddress } from "../client-address";
 import type { Db } from "../db";
+import { inSavepoint, rehearse } from "../db/rehearse";
 import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
-import { attemptedAccount, consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours } from "./account-records";
+import { attemptedAccount, consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours, unknownLoginDigest, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword } from "./passwords";
 import { takeAllowance } from "./request-limits";
@@ -26,12 +27,32 @@ type RecoveryMail = "password_reset" | "username_reminder";
 /** Why no mail went out, for the audit trail only: the answer is the same either way. */
 type MailDecision = { mailSent: true } | { mailSent: false; notSentBecause: "no_account" | "deactivated" | "account_limit" | "address_limit" };
 
-async function mayMail(db: Db, actor: Actor, kind: RecoveryMail, accountId: string): Promise<MailDecision> {
-  const allowance = await takeAllowance(db, [
-    { name: "account_limit", bucket: `${kind}:account:${accountId}`, limit: env.RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR },
+/** Where rehearsed recovery mail is addressed; it is never sent. */
+const rehearsalAddress = "nobody@rehearsal.invalid";
+
+/**
+ * Counts the request against the account it names (or, when it names none, against a keyed hash of what was typed)
+ * and against the client's address, the same statements either way, and decides whether mail goes out.
+ */
+async function decideMail(tx: Db, actor: Actor, kind: RecoveryMail, login: string, account: UserRow | undefined): Promise<MailDecision> {
+  const named = account ? `account:${account.id}` : `unknown:${unknownLoginDigest(login)}`;
+  const allowance = await takeAllowance(tx, [
+    { name: "account_limit", bucket: `${kind}:${named}`, limit: env.RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR },
     { name: "address_limit", bucket: `recovery:address:${throttlingAddress(actor.origin.ipAddress)}`, limit: env.RECOVERY_MAILS_PER_IP_PER_HOUR },
   ]);
+  if (!account) return { mailSent: false, notSentBecause: "no_account" };
+  if (!account.isActive) return { mailSent: false, notSentBecause: "deactivated" };
   return allowance.allowed ? { mailSent: true } : { mailSent: false, notSentBecause: allowance.reached as "account_limit" | "address_limit" };
+}
+
+/**
+ * Writes the mail (and what goes with it) for real when it is to be sent, and otherwise rehearses the same writes
+ * in a savepoint that is rolled back: the database does the same work, so the answer takes as long whether or not
+ * an account matched (bench/RESULTS.md, "Recovery timing").
+ */
+async function writeOrRehearse(tx: Db, decision: MailDecision, write: (savepoint: Db, real: boolean) => Promise<unknown>): Promise<void> {
+  if (decision.mailSent) await inSavepoint(tx, (savepoint) => write(savepoint, true));
+  else await rehearse(tx, (savepoint) => write(savepoint, false));
 }
 
 export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typeof forgotUsernameSchema>): Promise<void> {
@@ -39,18 +60,22 @@ export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typ
   const input = forgotUsernameSchema.parse(rawInput);
   const matches = await findByEmail(db, input.email);
   const [account] = matches;
-  const decision: MailDecision = account ? await mayMail(db, actor, "username_reminder", account.id) : { mailSent: false, notSentBecause: "no_account" };
-  await recordAudit(db, actor, {
-    action: "account.username_reminder_sent",
-    target: { type: "email", label: input.email },
-    subjectUserId: account?.id,
-    details: { accountFound: Boolean(account), ...decision },
-  });
-  if (!account || !decision.mailSent) return;
-  await sendEmail(db, {
-    to: account.email,
-    template: "usernameReminder",
-    props: { usernames: matches.map((user) => user.username), signInUrl: `${publicUrl()}/sign-in` },
+  // One transaction (one commit) either way: the reminder is queued with the audit event, not after it.
+  await db.transaction(async (tx) => {
+    const decision = await decideMail(tx, actor, "username_reminder", input.email, account);
+    await recordAudit(tx, actor, {
+      action: "account.username_reminder_sent",
+      target: { type: "email", label: input.email },
+      subjectUserId: account?.id,
+      details: { accountFound: Boolean(account), ...decision },
+    });
+    await writeOrRehearse(tx, decision, (savepoint, real) =>
+      sendEmail(savepoint, {
+        to: real ? account!.email : rehearsalAddress,
+        template: "usernameReminder",
+        props: { usernames: real ? matches.map((user) => user.username) : ["nobody"], signInUrl: `${publicUrl()}/sign-in` },
+      }),
+    );
   });
 }
 
@@ -58,31 +83,32 @@ export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.inp
   assertCan(actor, "account:recover");
   const input = forgotPasswordSchema.parse(rawInput);
   const user = await findByLogin(db, input.login);
-  const decision: MailDecision = !user
-    ? { mailSent: false, notSentBecause: "no_account" }
-    : !user.isActive
-      ? { mailSent: false, notSentBecause: "deactivated" }
-      : await mayMail(db, actor, "password_reset", user.id);
   // The field takes a username or e-mail, and people type passwords into it: one that matches no account is not kept.
   const tried = attemptedAccount(user, input.login);
-  await recordAudit(db, actor, {
-    action: "account.password_reset_requested",
-    target: tried.target,
-    subjectUserId: tried.subjectUserId,
-    details: { ...tried.details, accountFound: Boolean(user), ...decision },
-  });
-  if (!user || !decision.mailSent) return;
-  const { secret, secretHash } = createLinkSecret();
-  await db.insert(accountTokens).values({
-    userId: user.id,
-    purpose: "password_reset",
-    secretHash,
-    expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
-  });
-  await sendEmail(db, {
-    to: user.email,
-    template: "passwordReset",
-    props: { username: user.username, resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+  // One transaction (one commit) either way: the link and its mail are written with the audit event.
+  await db.transaction(async (tx) => {
+    const decision = await decideMail(tx, actor, "password_reset", input.login, user);
+    await recordAudit(tx, actor, {
+      action: "account.password_reset_requested",
+      target: tried.target,
+      subjectUserId: tried.subjectUserId,
+      details: { ...tried.details, accountFound: Boolean(user), ...decision },
+    });
+    await writeOrRehearse(tx, decision, async (savepoint, real) => {
+      const { secret, secretHash } = createLinkSecret();
+      await savepoint.insert(accountTokens).values({
+        // A rehearsed link needs some account for its row: it is rolled back with the savepoint.
+        userId: real ? user!.id : sql`(select ${users.id} from ${users} limit 1)`,
+        purpose: "password_reset",
+        secretHash,
+        expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
+      });
+      await sendEmail(savepoint, {
+        to: real ? user!.email : rehearsalAddress,
+        template: "passwordReset",
+        props: { username: real ? user!.username : "nobody", resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+      });
+    });
   });
 }
 

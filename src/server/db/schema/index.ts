@@ -8,3 +8,5 @@ export * from "./tokens";
 export * from "./notifications";
 export * from "./organizations";
 export * from "./plans";
+export * from "./jobs";
+export * from "./statistics";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 
 export const tokenRevocationReasons = ["revoked", "regenerated", "leaked"] as const;
@@ -45,4 +45,19 @@ export const accessTokens = pgTable(
     index("access_tokens_user_idx").on(table.userId, table.createdAt),
     index("access_tokens_channel_owner_idx").on(table.channelOwnerId),
   ],
+);
+
+export const tokenExpiryNotices = ["14_days", "1_day"] as const;
+
+/** Which expiry notices a token's owner has been sent: each one once, whatever runs the job how often. */
+export const accessTokenExpiryNotices = pgTable(
+  "access_token_expiry_notices",
+  {
+    tokenId: uuid("token_id")
+      .notNull()
+      .references(() => accessTokens.id, { onDelete: "cascade" }),
+    notice: text("notice", { enum: tokenExpiryNotices }).notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.tokenId, table.notice] })],
 );

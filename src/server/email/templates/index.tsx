@@ -212,7 +212,28 @@ export const emailTemplates = {
       </EmailLayout>
     ),
   }),
+  tokenExpiring: (props: { username: string; tokenName: string; expiresOn: string; daysLeft: number; tokensUrl: string }) => ({
+    subject: `Your Granary access token ${props.tokenName} expires ${props.daysLeft <= 1 ? "tomorrow" : `in ${props.daysLeft} days`}`,
+    body: (
+      <EmailLayout preview={`Access token ${props.tokenName} expires on ${props.expiresOn}`} heading="An access token expires soon">
+        <Text>
+          Hello {props.username}, your access token <strong>{props.tokenName}</strong> expires on {props.expiresOn}. After that, the
+          clients and scripts that use it stop working.
+        </Text>
+        <Text>
+          If it is still needed, create a replacement on your <Link href={props.tokensUrl}>access tokens</Link> page and put it
+          where this one is used; otherwise there is nothing to do.
+        </Text>
+      </EmailLayout>
+    ),
+  }),
 } satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
+
+/** Template properties that carry a secret (a link that works once): sealed in the delivery job's stored input. */
+export const secretEmailProps: { [Name in keyof typeof emailTemplates]?: readonly string[] } = {
+  passwordReset: ["resetUrl"],
+  confirmEmailChange: ["confirmUrl"],
+};
 
 export type EmailTemplateName = keyof typeof emailTemplates;
 export type EmailTemplateProps<Name extends EmailTemplateName> = Parameters<(typeof emailTemplates)[Name]>[0];

@@ -1,0 +1,167 @@
+/** The periodic jobs' bodies, run directly on the real database, and each safe to run twice. */
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { setUpTestDatabase } from "@/test/db";
+import { createAccessToken, createAccountLink, createPublishedPackage, createUser, sentEmails } from "@/test/factories";
+import type { Db } from "../../db/client";
+import { accountTokens, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
+import { createOutboxTransport } from "../../email/transports";
+import { BlobStore } from "../../storage";
+import type { JobContext } from "../definition";
+import { purgeExpiredRecordsJob } from "./purge-expired-records";
+import { rollUpDownloadsJob } from "./roll-up-downloads";
+import { statisticsSnapshotJob } from "./statistics-snapshot";
+import { tokenExpiryNoticesJob } from "./token-expiry-notices";
+
+const db = setUpTestDatabase();
+const day = 24 * 60 * 60 * 1000;
+
+function contextFor(database: Db): JobContext & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (message: string) => void lines.push(message);
+  return {
+    db: database,
+    mailer: createOutboxTransport(),
+    blobs: new BlobStore("/tmp/granary-test-blobs"),
+    log: { debug: write, info: write, warn: write, error: write },
+    progress: () => {},
+    runId: randomUUID(),
+    attempt: 1,
+    signal: new AbortController().signal,
+    lines,
+  };
+}
+
+async function tokenExpiringIn(user: Parameters<typeof createAccessToken>[1], name: string, expiresInMs: number, lifetimeDays = 365) {
+  const token = await createAccessToken(db, user, { name, lifetimeDays });
+  const expiresAt = new Date(Date.now() + expiresInMs);
+  await db.execute(sql`update access_tokens set expires_at = ${expiresAt.toISOString()}::timestamptz,
+    created_at = ${new Date(expiresAt.getTime() - lifetimeDays * day).toISOString()}::timestamptz where id = ${token.id}::uuid`);
+  return token;
+}
+
+describe("token expiry notices", () => {
+  it("tells owners once at 14 days and once at 1 day before a token expires, and no more however often it runs", async () => {
+    const ada = await createUser(db, { username: "ada" });
+    await tokenExpiringIn(ada, "ten-days", 10 * day);
+    await tokenExpiringIn(ada, "half-a-day", 12 * 60 * 60 * 1000);
+    await tokenExpiringIn(ada, "next-month", 30 * day);
+    // Made for ten days, seven ago: it was created inside the 14-day window, so it gets no 14-day notice.
+    await tokenExpiringIn(ada, "short-lived", 3 * day, 10);
+    const revoked = await tokenExpiringIn(ada, "revoked", 5 * day);
+    await db.execute(sql`update access_tokens set revoked_at = now() where id = ${revoked.id}::uuid`);
+
+    await expect(tokenExpiryNoticesJob.run({}, contextFor(db))).resolves.toEqual({ sent: 2 });
+    await expect(tokenExpiryNoticesJob.run({}, contextFor(db))).resolves.toEqual({ sent: 0 });
+    const mails = await sentEmails(db, { to: ada.email });
+    expect(mails.map((mail) => mail.subject).sort()).toEqual([
+      "Your Granary access token half-a-day expires tomorrow",
+      "Your Granary access token ten-days expires in 10 days",
+    ]);
+    expect(mails[0]!.text).toContain("http://granary.test/ada/settings/access");
+
+    // Nine days later the ten-day token is on its last day: its second notice.
+    await db.execute(sql`update access_tokens set expires_at = now() + interval '20 hours' where name = 'ten-days'`);
+    await expect(tokenExpiryNoticesJob.run({}, contextFor(db))).resolves.toEqual({ sent: 1 });
+    const notices = await db.execute<{ name: string; notice: string }>(sql`
+      select token.name, notice.notice from access_token_expiry_notices notice join access_tokens token on token.id = notice.token_id order by 1, 2`);
+    expect(notices).toEqual([
+      { name: "half-a-day", notice: "1_day" },
+      { name: "ten-days", notice: "14_days" },
+      { name: "ten-days", notice: "1_day" },
+    ]);
+  });
+});
+
+describe("purging expired records", () => {
+  it("deletes used and expired links a day on, sign-in failures outside the window and long-stopped workers", async () => {
+    const ada = await createUser(db);
+    await createAccountLink(db, ada, { purpose: "password_reset" });
+    await createAccountLink(db, ada, { purpose: "password_reset" });
+    await createAccountLink(db, ada, { purpose: "email_change", newEmail: "new@example.test" });
+    const links = await db.select({ id: accountTokens.id }).from(accountTokens);
+    await db.execute(sql`update account_tokens set expires_at = now() - interval '2 days' where id = ${links[0]!.id}::uuid`);
+    await db.execute(sql`update account_tokens set used_at = now() - interval '3 days' where id = ${links[1]!.id}::uuid`);
+    await db.insert(signInFailures).values([
+      { loginKey: "login:old", ipAddress: "203.0.113.1", createdAt: new Date(Date.now() - 2 * day) },
+      { loginKey: "login:recent", ipAddress: "203.0.113.1" },
+    ]);
+    await db.execute(sql`insert into job_workers (host, pid, queues, concurrency, driver, stopped_at)
+      values ('old', 1, '{low}', 1, 'embedded', now() - interval '8 days'), ('recent', 2, '{low}', 1, 'embedded', now() - interval '1 hour')`);
+
+    await expect(purgeExpiredRecordsJob.run({}, contextFor(db))).resolves.toEqual({ accountLinks: 2, signInFailures: 1, workers: 1 });
+    await expect(purgeExpiredRecordsJob.run({}, contextFor(db))).resolves.toEqual({ accountLinks: 0, signInFailures: 0, workers: 0 });
+    expect(await db.select({ purpose: accountTokens.purpose }).from(accountTokens)).toEqual([{ purpose: "email_change" }]);
+    expect(await db.select({ loginKey: signInFailures.loginKey }).from(signInFailures)).toEqual([{ loginKey: "login:recent" }]);
+  });
+});
+
+describe("rolling up downloads", () => {
+  it("totals each package's downloads per day, version and platform, the same however often it runs", async () => {
+    const owner = await createUser(db);
+    const conda = await createPublishedPackage(db, owner, "rolling");
+    const [wheel] = await db
+      .insert(packageFiles)
+      .values({
+        packageId: conda.packageId,
+        ownerId: owner.id,
+        fileType: "wheel",
+        subdir: "pypi",
+        filename: "rolling-1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        version: "1.0",
+        size: 10,
+        sha256: "1".repeat(64),
+        md5: "1".repeat(32),
+      })
+      .returning({ id: packageFiles.id });
+    const [sdist] = await db
+      .insert(packageFiles)
+      .values({ packageId: conda.packageId, ownerId: owner.id, fileType: "sdist", subdir: "pypi", filename: "rolling-2.0.tar.gz", version: "2.0", size: 10, sha256: "2".repeat(64), md5: "2".repeat(32) })
+      .returning({ id: packageFiles.id });
+    await db.insert(dailyDownloads).values([
+      { fileId: conda.fileId, day: "2026-11-30", count: 3 },
+      { fileId: conda.fileId, day: "2026-12-01", count: 2 },
+      { fileId: wheel!.id, day: "2026-12-01", count: 5 },
+      { fileId: sdist!.id, day: "2026-12-01", count: 1 },
+    ]);
+
+    await rollUpDownloadsJob.run({}, contextFor(db));
+    await rollUpDownloadsJob.run({}, contextFor(db));
+    const totals = () =>
+      db
+        .select({ day: packageDownloadDays.day, version: packageDownloadDays.version, platform: packageDownloadDays.platform, count: packageDownloadDays.count })
+        .from(packageDownloadDays)
+        .orderBy(packageDownloadDays.day, packageDownloadDays.platform);
+    expect(await totals()).toEqual([
+      { day: "2026-11-30", version: "1.0", platform: "noarch", count: 3 },
+      { day: "2026-12-01", version: "1.0", platform: "manylinux_2_17_x86_64", count: 5 },
+      { day: "2026-12-01", version: "1.0", platform: "noarch", count: 2 },
+      { day: "2026-12-01", version: "2.0", platform: "source", count: 1 },
+    ]);
+
+    // More downloads of the wheel, and the sdist deleted: its day keeps the download it had.
+    await db.execute(sql`update daily_downloads set count = 9 where file_id = ${wheel!.id}::uuid`);
+    await db.delete(packageFiles).where(sql`${packageFiles.id} = ${sdist!.id}::uuid`);
+    await expect(rollUpDownloadsJob.run({}, contextFor(db))).resolves.toMatchObject({ since: "2026-11-30" });
+    expect((await totals()).map((row) => row.count)).toEqual([3, 9, 2, 1]);
+  });
+});
+
+describe("the statistics snapshot", () => {
+  it("records the day's totals once per day, counting stored bytes once per distinct content", async () => {
+    const owner = await createUser(db);
+    await createUser(db);
+    const first = await createPublishedPackage(db, owner, "first");
+    await createPublishedPackage(db, owner, "second"); // the factory's files share one sha256: stored once
+    await db.execute(sql`update package_files set download_count = 4 where id = ${first.fileId}::uuid`);
+    await db.insert(dailyDownloads).values({ fileId: first.fileId, day: new Date().toISOString().slice(0, 10), count: 4 });
+
+    await statisticsSnapshotJob.run({}, contextFor(db));
+    await statisticsSnapshotJob.run({}, contextFor(db));
+    const rows = await db.select().from(siteStatistics);
+    expect(rows).toEqual([
+      expect.objectContaining({ day: new Date().toISOString().slice(0, 10), users: 2, organizations: 0, packages: 2, files: 2, bytesStored: 1, downloads: 4, downloadsOnDay: 4 }),
+    ]);
+  });
+});

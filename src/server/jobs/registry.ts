@@ -1,0 +1,19 @@
+/** Every job Granary runs. A definition not listed here is never served by a worker nor registered with Inngest. */
+import type { AnyJobDefinition } from "./definition";
+import { deliverEmailJob } from "./definitions/deliver-email";
+import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
+import { rollUpDownloadsJob } from "./definitions/roll-up-downloads";
+import { statisticsSnapshotJob } from "./definitions/statistics-snapshot";
+import { tokenExpiryNoticesJob } from "./definitions/token-expiry-notices";
+
+export const jobDefinitions: readonly AnyJobDefinition[] = [
+  deliverEmailJob,
+  tokenExpiryNoticesJob,
+  purgeExpiredRecordsJob,
+  rollUpDownloadsJob,
+  statisticsSnapshotJob,
+] as unknown as readonly AnyJobDefinition[];
+
+export function findJobDefinition(id: string): AnyJobDefinition | undefined {
+  return jobDefinitions.find((definition) => definition.id === id);
+}
