@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { TRPCClientError } from "@trpc/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
+import { createFailedRun } from "@/test/jobs";
 import {
   anonymous,
   createAccessToken,
@@ -327,6 +328,7 @@ interface World {
   organization: string;
   organizationPackage: string;
   notificationId: string;
+  failedRunId: string;
 }
 
 type Caller = "anonymous" | "user" | "siteAdmin";
@@ -403,6 +405,12 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: () => ({ slug: "personal", name: "Personal", description: "More room", maxPrivatePackages: 100, maxStorageBytes: null, selfService: false, priceLabel: "Ask" }),
   },
   "billing.assignPlan": { caller: "siteAdmin", input: (world) => ({ owner: world.user.username, plan: "personal" }) },
+  "jobs.runs": { caller: "siteAdmin", input: () => ({ queue: "default", cursor: "2026-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000" }) },
+  "jobs.run": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
+  "jobs.retry": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
+  "jobs.cancel": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
+  "jobs.retryFailed": { caller: "siteAdmin", input: () => ({ queue: "low" }) },
+  "jobs.runPeriodicTask": { caller: "siteAdmin", input: () => ({ name: "purge-expired-records" }) },
 };
 
 const takesNoText = [
@@ -430,6 +438,10 @@ const takesNoText = [
   // Its text is inside a list, where each domain must match a domain's pattern (a test of the schema covers it).
   "billing.setAcademicDomains",
   "packages.transferTargets",
+  "jobs.workers",
+  "jobs.queues",
+  "jobs.periodicTasks",
+  "jobs.restartWorkers",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */
@@ -451,6 +463,7 @@ async function buildWorld(): Promise<World> {
     resetToken: await createAccountLink(db, user, { purpose: "password_reset" }),
     sessionId: (await createSession(db, user)).sessionId,
     ...(await organizationWorld(user)),
+    failedRunId: await createFailedRun(db),
   };
 }
 

@@ -236,7 +236,8 @@ describe("recovery mail limits", () => {
     // From elsewhere, the twelfth account's owner still gets a link, and a username reminder is a mail of its own kind.
     await fromAddress("198.51.100.2").account.requestPasswordReset({ login: accounts[11]!.email });
     await fromAddress("198.51.100.2").account.remindUsername({ email: accounts[0]!.email });
-    expect((await sentEmails(db)).map((message) => message.template).slice(10)).toEqual(["passwordReset", "usernameReminder"]);
+    // Queued mail is delivered in no set order: what matters is that both went out.
+    expect((await sentEmails(db)).map((message) => message.template).slice(10).sort()).toEqual(["passwordReset", "usernameReminder"]);
   });
 
   it("holds a burst of requests made at once to the limit", async () => {

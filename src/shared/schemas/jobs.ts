@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlCharacter } from "./account";
 
 /** The queues, by priority: what the Task Queue lists and workers serve. */
 export const jobQueueNames = ["high", "default", "low"] as const;
@@ -23,7 +24,11 @@ export const listJobRunsSchema = z.object({
   /** Runs in any of these states; all when absent. */
   statuses: z.array(z.enum(jobRunStatusNames, "Unknown status.")).max(jobRunStatusNames.length).optional(),
   /** The `nextCursor` of the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((cursor) => !hasControlCharacter(cursor), "This page of runs cannot be found.")
+    .optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
 
@@ -31,4 +36,11 @@ export const jobRunIdSchema = z.object({ id: z.uuid("Unknown run.") });
 
 export const jobQueueSchema = z.object({ queue: queueSchema });
 
-export const periodicTaskSchema = z.object({ name: z.string().trim().min(1, "Name a periodic task.").max(100) });
+export const periodicTaskSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name a periodic task.")
+    .max(100)
+    .refine((name) => !hasControlCharacter(name), "There is no such periodic task."),
+});
