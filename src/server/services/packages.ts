@@ -64,7 +64,8 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
   const input = listOwnerPackagesSchema.parse(rawInput);
   const owner = await requireVisibleOwner(db, actor, input.owner);
   const result = await pagedPackages(db, and(eq(packages.ownerId, owner.id), visiblePackages(actor), kindCondition(input.kind)), input);
-  return { owner, ...result };
+  // A public page: what anyone may know of the owner, never its address or plan.
+  return { owner: { username: owner.username, name: owner.name, kind: owner.kind, createdAt: owner.createdAt }, ...result };
 }
 
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
