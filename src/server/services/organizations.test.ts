@@ -142,6 +142,26 @@ describe("groups", () => {
     ]);
   });
 
+  it("tell each member whether they may publish under the organization, for the upload page", async () => {
+    const { organization, api } = await team();
+    const bob = await createUser(db, { username: "bob" });
+    const carol = await createUser(db, { username: "carol" });
+    await api.organizations.createGroup({ organization: "team", name: "Writers", level: "write" });
+    await api.organizations.createGroup({ organization: "team", name: "Readers", level: "read" });
+    await api.organizations.createGroup({ organization: "team", name: "Some writers", level: "write", reachesAllPackages: false });
+    await api.organizations.addGroupMember({ organization: "team", group: "Writers", username: "bob" });
+    await api.organizations.addGroupMember({ organization: "team", group: "Readers", username: "carol" });
+    await api.organizations.addGroupMember({ organization: "team", group: "Some writers", username: "carol" });
+    const mayPublish = async (person: TestUser) => (await callerFor(person.actor).organizations.mine({})).map((row) => row.mayPublish);
+    expect(await api.organizations.mine({})).toEqual([expect.objectContaining({ standing: "owner", mayPublish: true })]);
+    expect(await mayPublish(bob)).toEqual([true]);
+    // Write access to selected packages lets one publish new files of those: none yet, so nothing to publish.
+    expect(await mayPublish(carol)).toEqual([false]);
+    await createPublishedPackage(db, organization, "given");
+    await api.packages.addGroup({ owner: "team", name: "given", group: "Some writers" });
+    expect(await mayPublish(carol)).toEqual([true]);
+  });
+
   it("administered through an Administration group over every package make an organization administrator", async () => {
     const { api } = await team();
     const bob = await createUser(db, { username: "bob" });
