@@ -100,6 +100,7 @@ const matrix: Record<string, Row> = {
     outcomes: signedIn,
     input: (_world, self, kind) => ({ email: `changed-${kind}@example.test`, currentPassword: signedInSelf(self).password }),
   },
+  "account.resendEmailConfirmation": { outcomes: signedIn },
   "account.delete": {
     outcomes: signedIn,
     input: (_world, self) => ({ confirmation: signedInSelf(self).username, currentPassword: signedInSelf(self).password }),

@@ -92,6 +92,7 @@ const procedureRows: Record<string, ProcedureRow> = {
     input: (world) => ({ currentPassword: world.user.password, newPassword: "a new password", newPasswordConfirmation: "a new password" }),
   },
   "account.requestEmailChange": { expected: sessionOnly, input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
+  "account.resendEmailConfirmation": { expected: sessionOnly },
   "account.delete": { expected: sessionOnly, input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
   "account.securityHistory": { expected: apiRead, input: () => ({}) },
   // The tokens' account is no administrator: its role refuses these whatever the scope.

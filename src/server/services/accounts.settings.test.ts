@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import {
+  actorFor,
   anonymous,
   createSiteAdmin,
   createUser,
@@ -13,7 +14,7 @@ import {
   sentEmails,
   type TestUser,
 } from "@/test/factories";
-import { auditEvents } from "../db/schema";
+import { auditEvents, users } from "../db/schema";
 import type { SessionGrant } from "./account-records";
 import { resolveSession } from "./sign-in";
 
@@ -111,7 +112,7 @@ describe("changing the e-mail address", () => {
     const token = linkTokenIn(confirmation, "/confirm-email");
 
     // The link works from any browser, signed in or not.
-    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@new.example" });
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@new.example", outcome: "changed" });
 
     expect((await findUser(db, user.id))?.email).toBe("ada@new.example");
     expect(await callerFor(user.actor).account.get()).toMatchObject({ email: "ada@new.example", pendingEmail: null });
@@ -172,6 +173,52 @@ describe("changing the e-mail address", () => {
 
     expect((await failureOf(callerFor(anonymous()).account.confirmEmailChange({ token: firstToken }))).fieldErrors).toHaveProperty("token");
     expect(await callerFor(user.actor).account.get()).toMatchObject({ pendingEmail: "second@example.test" });
+  });
+});
+
+describe("confirming the address", () => {
+  async function signUpAda() {
+    await callerFor(anonymous()).account.signUp({
+      username: "ada",
+      email: "ada@example.test",
+      password: "analytical engine",
+      passwordConfirmation: "analytical engine",
+      acceptTerms: true,
+    });
+    const [ada] = await db.select().from(users).where(eq(users.username, "ada"));
+    return { ada: ada!, api: callerFor(actorFor(ada!)) };
+  }
+
+  it("is done by the link sent at sign-up, which says the address is confirmed", async () => {
+    const { ada, api } = await signUpAda();
+    expect((await api.account.get()).emailConfirmedAt).toBeNull();
+    const token = linkTokenIn(await onlyEmailTo(db, ada.email), "/confirm-email");
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@example.test", outcome: "confirmed" });
+    expect((await api.account.get()).emailConfirmedAt).toBeInstanceOf(Date);
+    expect((await failureOf(api.account.resendEmailConfirmation())).message).toBe("Your address ada@example.test is confirmed already.");
+  });
+
+  it("sends a fresh link on request, audited, and only the newest link works", async () => {
+    const { ada, api } = await signUpAda();
+    const first = linkTokenIn((await sentEmails(db, { to: ada.email }))[0]!, "/confirm-email");
+    await expect(api.account.resendEmailConfirmation()).resolves.toEqual({ email: "ada@example.test" });
+    const messages = await sentEmails(db, { to: ada.email });
+    expect(messages.map((message) => message.subject)).toEqual(["Confirm your Granary e-mail address", "Confirm your Granary e-mail address"]);
+    const second = linkTokenIn(messages[1]!, "/confirm-email");
+    expect((await failureOf(callerFor(anonymous()).account.confirmEmailChange({ token: first }))).fieldErrors).toHaveProperty("token");
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token: second })).resolves.toMatchObject({ outcome: "confirmed" });
+    expect(await recordedAuditEvents(db, { action: "account.email_confirmation_sent", subjectUserId: ada.id })).toHaveLength(1);
+  });
+
+  it("sends at most three links an hour, the sign-up one included, and says when to ask again", async () => {
+    const { ada, api } = await signUpAda();
+    await api.account.resendEmailConfirmation();
+    await api.account.resendEmailConfirmation();
+    const refused = await failureOf(api.account.resendEmailConfirmation());
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/^3 confirmation links were sent to ada@example\.test in the last hour\. .* ask again in (60|59) minutes\.$/);
+    expect(await sentEmails(db, { to: ada.email })).toHaveLength(3);
+    expect(await recordedAuditEvents(db, { action: "account.email_confirmation_sent" })).toHaveLength(2);
   });
 });
 
