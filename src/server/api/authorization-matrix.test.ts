@@ -107,6 +107,7 @@ const matrix: Record<string, Row> = {
   },
   "account.securityHistory": { outcomes: signedIn, input: () => ({}) },
   "admin.listUsers": { outcomes: administrators, input: () => ({ query: "user" }) },
+  "admin.listOrganizations": { outcomes: administrators, input: () => ({ query: "matrix" }) },
   "admin.setUserActive": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { outcomes: administrators, input: () => ({ openRegistration: false }) },
   "admin.listOutbox": { outcomes: administrators, input: () => ({}) },

@@ -97,6 +97,7 @@ const procedureRows: Record<string, ProcedureRow> = {
   "account.securityHistory": { expected: apiRead, input: () => ({}) },
   // The tokens' account is no administrator: its role refuses these whatever the scope.
   "admin.listUsers": { expected: administration, input: () => ({ query: "tm" }) },
+  "admin.listOrganizations": { expected: administration, input: () => ({ query: "tm" }) },
   "admin.setUserActive": { expected: administration, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { expected: administration, input: () => ({ openRegistration: false }) },
   "admin.listOutbox": { expected: administration, input: () => ({}) },
