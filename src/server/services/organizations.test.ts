@@ -126,6 +126,23 @@ describe("groups", () => {
     expect(await recordedAuditActions(db)).toEqual(expect.arrayContaining(["group.created", "group.updated", "group.deleted"]));
   });
 
+  it("list their members and, over selected packages, their packages", async () => {
+    const { organization, api } = await team();
+    await createUser(db, { username: "bob" });
+    await createUser(db, { username: "Carol" });
+    await createPublishedPackage(db, organization, "zeta");
+    await createPublishedPackage(db, organization, "alpha");
+    await api.organizations.createGroup({ organization: "team", name: "Everyone", level: "read" });
+    await api.organizations.createGroup({ organization: "team", name: "Chosen", level: "write", reachesAllPackages: false });
+    for (const username of ["bob", "Carol"]) await api.organizations.addGroupMember({ organization: "team", group: "Chosen", username });
+    for (const name of ["zeta", "alpha"]) await api.packages.addGroup({ owner: "team", name, group: "Chosen" });
+    const { groups: listed } = await api.organizations.groups({ organization: "team" });
+    expect(listed.map(({ name, members, packages: reached }) => ({ name, members, packages: reached }))).toEqual([
+      { name: "Chosen", members: ["bob", "Carol"], packages: ["alpha", "zeta"] },
+      { name: "Everyone", members: [], packages: [] },
+    ]);
+  });
+
   it("make people members, tell them, and list under Tools → Group Membership", async () => {
     const { api } = await team();
     const bob = await createUser(db, { username: "bob" });

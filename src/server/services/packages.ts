@@ -15,6 +15,7 @@ import {
 import { allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
+import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { requireVisibleOwner } from "./owners";
 
@@ -121,7 +122,7 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
       sha256: packageFiles.sha256,
       downloadCount: packageFiles.downloadCount,
       createdAt: packageFiles.createdAt,
-      labels: sql<string[]>`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`,
+      labels: subquery<string[]>(sql`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`),
     })
     .from(packageFiles)
     .where(eq(packageFiles.packageId, pkg.id))
