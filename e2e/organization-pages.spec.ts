@@ -183,9 +183,9 @@ for (const viewport of [
       await personal.getByRole("button", { name: "Save Personal" }).click();
       await expect(personal.getByTestId("form-success")).toHaveText("Saved the Personal plan.");
       const academic = admin.getByRole("region", { name: "Academic domains" });
-      await academic.getByLabel("Domains, one a line").fill("edu\nnot a domain!");
+      await academic.getByLabel("Domains, one a line").fill("edu\nexa_mple.org");
       await academic.getByRole("button", { name: "Save domains" }).click();
-      await expect(academic.getByText("not is not a domain.").or(academic.getByText("domain! is not a domain."))).toBeVisible();
+      await expect(academic.getByText("exa_mple.org is not a domain.")).toBeVisible();
       await academic.getByLabel("Domains, one a line").fill("edu\nac.uk");
       await academic.getByRole("button", { name: "Save domains" }).click();
       await expect(academic.getByTestId("form-success")).toHaveText("Saved 2 domains.");

@@ -27,7 +27,7 @@ export default async function OwnerPage({ params, searchParams }: Props) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-4">
         <OwnerAvatar name={result.owner.username} kind={result.owner.kind} />
-        <div className="min-w-0 flex-1">
+        <div className="min-w-48 flex-1">
           <h1 className="break-words">{result.owner.username}</h1>
           {result.owner.name ? <p className="text-stone-600">{result.owner.name}</p> : null}
           {organization ? (

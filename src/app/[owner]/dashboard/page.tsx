@@ -53,7 +53,7 @@ export default async function OrganizationDashboardPage({ params, searchParams }
       ) : null}
       <div className="flex flex-wrap items-center gap-4">
         <OwnerAvatar name={organization.username} kind="organization" />
-        <div className="min-w-0 flex-1">
+        <div className="min-w-48 flex-1">
           <h1 className="break-words" data-testid="organization-dashboard-heading">
             {organization.username}
           </h1>

@@ -130,7 +130,7 @@ export function MembersManager({
                               <ConfirmAction
                                 buttonContent="Make member"
                                 buttonLabel={`Make ${member.username} a member`}
-                                buttonClassName="button-secondary px-2 py-1 text-xs"
+                                buttonClassName="button-secondary whitespace-nowrap px-2 py-1 text-xs"
                                 title={`Make ${member.username} a member?`}
                                 confirmLabel="Make member"
                                 pendingLabel="Changing…"
@@ -147,7 +147,7 @@ export function MembersManager({
                               <ConfirmAction
                                 buttonContent="Make owner"
                                 buttonLabel={`Make ${member.username} an owner`}
-                                buttonClassName="button-secondary px-2 py-1 text-xs"
+                                buttonClassName="button-secondary whitespace-nowrap px-2 py-1 text-xs"
                                 title={`Make ${member.username} an owner?`}
                                 confirmLabel="Make owner"
                                 pendingLabel="Changing…"
