@@ -158,6 +158,11 @@ for (const viewport of [
       await check(page);
       await uploadFiles(page, [tool], { owner: organization });
       await expect(page.locator('[data-testid="upload-item"][data-status="done"]')).toHaveCount(1);
+      // And the privacy toggle says the same when asked to make it private.
+      await page.goto(`/${organization}/tool-${tag}`);
+      await page.getByRole("button", { name: "Make private" }).click();
+      await expect(page.getByRole("region", { name: "Manage" }).getByTestId("form-error")).toContainText(`${organization}'s plan (Free) allows no private packages`);
+      await expect(page.getByRole("button", { name: "Make private" })).toBeVisible();
 
       // Billing: the plan, meters with their values, and what changing takes.
       await page.goto(`/${organization}/settings/billing`);
