@@ -43,7 +43,7 @@ interface World {
   fileId: string;
   /** An access token of each signed-in account's, to revoke and regenerate. */
   tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
-  /** An organization `user` owns, with `bystander` as a member and `otherSiteAdmin` in its group `matrix-group`. */
+  /** An organization `user` owns (with a second owner), with `bystander` as a member and `otherSiteAdmin` in its group `matrix-group`. */
   organization: string;
   /** A package of the organization's, given to its group `matrix-selected` (over selected packages). */
   organizationPackage: string;
@@ -208,6 +208,9 @@ async function buildWorld(database: Db): Promise<World> {
   const organization = await createTestOrganization(database, user, "matrix-org");
   const as = user.actor;
   await addMember(database, as, { organization: organization.username, username: bystander.username });
+  // A second owner, so that `user` may delete their account without leaving the organization without one.
+  const coOwner = await createUser(database, { username: "matrix-co-owner" });
+  await addMember(database, as, { organization: organization.username, username: coOwner.username, role: "owner" });
   await createGroup(database, as, { organization: organization.username, name: "matrix-group", level: "read", reachesAllPackages: true });
   await addGroupMember(database, as, { organization: organization.username, group: "matrix-group", username: otherSiteAdmin.username });
   const organizationPackage = await createPublishedPackage(database, organization, "matrix-org-tools");

@@ -6,6 +6,7 @@ import {
   actorFor,
   anonymous,
   createSiteAdmin,
+  createTestOrganization,
   createUser,
   findUser,
   linkTokenIn,
@@ -268,6 +269,21 @@ describe("deleting the account", () => {
         acceptTerms: true,
       }),
     ).resolves.toEqual({ ok: true });
+  });
+
+  it("is refused to the only owner of an organization, which would be left without one", async () => {
+    const ada = await createUser(db, { username: "ada" });
+    const bob = await createUser(db, { username: "bob" });
+    await createTestOrganization(db, ada, "engines");
+    const api = callerFor(ada.actor);
+    const refused = await failureOf(api.account.delete({ confirmation: "ada", currentPassword: ada.password }));
+    expect(refused.code).toBe("PRECONDITION_FAILED");
+    expect(refused.message).toBe("You are the only owner of engines: make someone else an owner there, or delete it, first.");
+    expect(await findUser(db, ada.id)).toBeDefined();
+    await api.organizations.addMember({ organization: "engines", username: "bob", role: "owner" });
+    await api.account.delete({ confirmation: "ada", currentPassword: ada.password });
+    expect(await findUser(db, ada.id)).toBeUndefined();
+    expect((await callerFor(bob.actor).organizations.members({ organization: "engines" })).members.map((member) => member.username)).toEqual(["bob"]);
   });
 
   it("is refused to the only site administrator", async () => {

@@ -24,6 +24,7 @@ import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword, verifyPassword } from "./passwords";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedCredentials } from "./token-cache";
+import { organizationsOwnedAlone } from "./organizations";
 import { grantAcademicPlanIfEligible } from "./plans";
 import { describeToken } from "./tokens";
 
@@ -360,6 +361,13 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     if ((admins?.value ?? 0) <= 1) {
       throw new AppError("PRECONDITION_FAILED", "You are the only active site administrator: make someone else an administrator first.");
     }
+  }
+  const ownedAlone = await organizationsOwnedAlone(db, user.id);
+  if (ownedAlone.length > 0) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `You are the only owner of ${ownedAlone.join(", ")}: make someone else an owner there, or delete ${ownedAlone.length === 1 ? "it" : "them"}, first.`,
+    );
   }
   await db.transaction(async (tx) => {
     await recordAudit(tx, actor, {

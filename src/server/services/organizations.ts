@@ -308,6 +308,23 @@ export async function setMemberRole(db: Db, actor: Actor, rawInput: z.input<type
   });
 }
 
+/** The organizations the person is the only owner of: they would be left without one if the person went. */
+export async function organizationsOwnedAlone(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ username: users.username })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.organizationId))
+    .where(
+      and(
+        eq(organizationMembers.userId, userId),
+        eq(organizationMembers.role, "owner"),
+        sql`(select count(*) from ${organizationMembers} as others where others.organization_id = ${organizationMembers.organizationId} and others.role = 'owner') = 1`,
+      ),
+    )
+    .orderBy(sql`lower(${users.username})`);
+  return rows.map((row) => row.username);
+}
+
 // ---------------------------------------------------------------------------------------------- deleting
 
 /**

@@ -49,7 +49,10 @@ export default async function AccountSettingsPage() {
       </section>
       <section aria-labelledby="delete-heading" className="card space-y-4 border-red-200">
         <h2 id="delete-heading">Delete account</h2>
-        <p className="text-sm text-stone-600">This removes your account for good. It cannot be undone.</p>
+        <p className="text-sm text-stone-600">
+          This removes your account for good. It cannot be undone. An organization you are the only owner of needs another owner first, or to be
+          deleted.
+        </p>
         <DeleteAccountForm username={account.username} />
       </section>
     </div>
