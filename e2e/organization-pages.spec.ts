@@ -244,6 +244,10 @@ for (const viewport of [
       expect(old.headers().location).toBe(`/${organization}/mine-${tag}`);
       await page.goto(`/${owner.username}/mine-${tag}`);
       await expect(page).toHaveURL(new RegExp(`/${organization}/mine-${tag}$`));
+      // The notice is told only of a real transfer, not of whatever a link claims.
+      await page.goto(`/${organization}/mine-${tag}?transferredFrom=${member.username}`);
+      await expect(page.getByTestId("package-name")).toHaveText(`mine-${tag}`);
+      await expect(page.getByTestId("form-success")).toHaveCount(0);
 
       // The member's view of the organization: its profile with its members, and its dashboard.
       await memberPage.goto(`/${organization}`);

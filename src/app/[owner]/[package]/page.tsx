@@ -29,6 +29,13 @@ async function loadPackage(params: Props["params"]) {
   });
 }
 
+/** The owner a transfer just moved the package from, when the old address really leads here (the link says so after a transfer). */
+async function confirmedPreviousOwner(pkg: { owner: string; name: string }, claimed: string | string[] | undefined): Promise<string | null> {
+  if (typeof claimed !== "string" || !claimed) return null;
+  const moved = await (await getServerApi()).packages.redirect({ owner: claimed.slice(0, 100), name: pkg.name }).catch(nullWhenMissing);
+  return moved && moved.owner === pkg.owner && moved.name === pkg.name ? claimed.slice(0, 100) : null;
+}
+
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { owner, package: name } = await params;
   return { title: `${decodeURIComponent(owner)}/${decodeURIComponent(name)}` };
@@ -36,7 +43,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function PackagePage({ params, searchParams }: Props) {
   const pkg = await loadPackage(params);
-  const transferredFrom = (await searchParams).transferredFrom;
+  const transferredFrom = await confirmedPreviousOwner(pkg, (await searchParams).transferredFrom);
   const base = publicUrl();
   const fileTypes = [...new Set(pkg.files.map((file) => file.fileType))];
   const condaLabels = [...new Set(pkg.files.filter((file) => file.fileType === "conda").flatMap((file) => file.labels))];
@@ -44,9 +51,9 @@ export default async function PackagePage({ params, searchParams }: Props) {
 
   return (
     <div className="space-y-6">
-      {typeof transferredFrom === "string" ? (
+      {transferredFrom ? (
         <FormMessage tone="success">
-          {pkg.name} now belongs to {pkg.owner}. Its old address, /{transferredFrom.slice(0, 100)}/{pkg.name}, leads here.
+          {pkg.name} now belongs to {pkg.owner}. Its old address, /{transferredFrom}/{pkg.name}, leads here.
         </FormMessage>
       ) : null}
       <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
