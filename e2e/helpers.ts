@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { e2eAdmin } from "../playwright.config";
 
 export { e2eAdmin };
@@ -38,8 +38,8 @@ export async function signOut(page: Page, displayName: string) {
 }
 
 /** A separate browser session signed in as the site administrator. */
-export async function adminPage(browser: Browser): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+export async function adminPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await (await browser.newContext(options)).newPage();
   await signIn(page, e2eAdmin.username, e2eAdmin.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   return page;
@@ -66,4 +66,51 @@ export async function expectNoSeriousAccessibilityViolations(page: Page) {
   expect(
     serious.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`),
   ).toEqual([]);
+}
+
+/** Uploads files through the upload page, under `owner` when given (the account itself otherwise), and waits for every one. */
+export async function uploadFiles(page: Page, files: string[], options: { owner?: string; makePrivate?: boolean } = {}) {
+  await page.goto(options.owner ? `/upload?owner=${encodeURIComponent(options.owner)}` : "/upload");
+  if (options.owner) await expect(page.getByLabel("Publish under")).toHaveValue(options.owner);
+  await page.getByLabel("Choose files").setInputFiles(files);
+  if (options.makePrivate) await page.getByLabel("Make the packages private").check();
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.locator('[data-testid="upload-item"][data-status="uploading"], [data-testid="upload-item"][data-status="waiting"]')).toHaveCount(0, {
+    timeout: 30_000,
+  });
+}
+
+/** Settings → Organizations → Create a new organization; lands on its dashboard. */
+export async function createOrganization(page: Page, name: string, email = `${name}@example.com`) {
+  await page.goto("/settings/organizations");
+  await page.getByRole("link", { name: "Create a new organization" }).click();
+  await page.getByLabel("Organization name").fill(name);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/${name}/dashboard`));
+  await expect(page.getByTestId("organization-dashboard-heading")).toHaveText(name);
+}
+
+/** Admin → Plans → Assign a plan, as the site administrator. */
+export async function assignPlan(admin: Page, owner: string, planLabel: string) {
+  await admin.goto("/admin/plans");
+  const form = admin.getByRole("region", { name: "Assign a plan" });
+  await form.getByLabel("Account or organization").fill(owner);
+  await form.getByLabel("Plan").selectOption({ label: planLabel });
+  await form.getByRole("button", { name: "Assign plan" }).click();
+  await expect(form.getByTestId("form-success")).toContainText(`${owner} now has the`);
+}
+
+/** Answers the confirmation dialog a destructive button opened. */
+export async function confirmDialog(page: Page, button: string) {
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: button, exact: true }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** Nothing spills sideways at the page's width. */
+export async function expectNoSidewaysScrolling(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `sideways scrolling on ${new URL(page.url()).pathname}`).toBeLessThanOrEqual(0);
 }

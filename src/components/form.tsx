@@ -26,6 +26,11 @@ export function useSubmitForm<Schema extends z.ZodType<FieldValues, FieldValues>
   options: {
     defaultValues: UseFormProps<z.input<Schema>, unknown, z.output<Schema>>["defaultValues"];
     onSubmit: (values: z.output<Schema>) => Promise<string | void>;
+    /**
+     * Values the form sends without showing them (the organization, the group it is about): a server error about
+     * one of them has no field to land on, so it becomes the form's message.
+     */
+    hiddenFields?: readonly string[];
   },
 ) {
   const form = useZodForm(schema, { defaultValues: options.defaultValues });
@@ -37,17 +42,17 @@ export function useSubmitForm<Schema extends z.ZodType<FieldValues, FieldValues>
     try {
       setSuccess((await options.onSubmit(values)) ?? "");
     } catch (error) {
-      setFormError(applyServerError(form, error));
+      setFormError(applyServerError(form, error, options.hiddenFields ?? []));
     }
   });
   return { form, errors: form.formState.errors, formError, success, submit };
 }
 
 /** Puts a procedure's field errors on the form's fields; returns the message for the form as a whole. */
-function applyServerError<Values extends FieldValues, Output>(form: UseFormReturn<Values, unknown, Output>, error: unknown): string {
+function applyServerError<Values extends FieldValues, Output>(form: UseFormReturn<Values, unknown, Output>, error: unknown, hiddenFields: readonly string[]): string {
   if (!(error instanceof TRPCClientError)) return "Something went wrong. Check your connection and try again.";
   const fieldErrors = (error.data as { fieldErrors?: Record<string, string> } | undefined)?.fieldErrors ?? {};
-  const fields = Object.keys(form.getValues());
+  const fields = Object.keys(form.getValues()).filter((field) => !hiddenFields.includes(field));
   let placedOnField = false;
   for (const [field, message] of Object.entries(fieldErrors)) {
     if (fields.includes(field)) {
@@ -101,10 +106,21 @@ export function FormMessage({ tone, children, testId }: { tone: "error" | "succe
   );
 }
 
-export function SubmitButton({ pending, children, className = "button" }: { pending: boolean; children: ReactNode; className?: string }) {
+/** `pendingLabel` says what is happening while the server works ("Creating…"). */
+export function SubmitButton({
+  pending,
+  children,
+  className = "button",
+  pendingLabel = "Working…",
+}: {
+  pending: boolean;
+  children: ReactNode;
+  className?: string;
+  pendingLabel?: string;
+}) {
   return (
     <button type="submit" className={className} disabled={pending} aria-busy={pending || undefined}>
-      {pending ? "Working…" : children}
+      {pending ? pendingLabel : children}
     </button>
   );
 }

@@ -5,6 +5,7 @@
  * closes and returns focus to the button; a click outside closes it.
  */
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 export interface MenuLink {
@@ -12,19 +13,28 @@ export interface MenuLink {
   label: string;
 }
 
+/** Links under a heading of their own, above the menu's other links (the account switcher). */
+export interface MenuSection {
+  heading: string;
+  links: MenuLink[];
+}
+
 export function DisclosureMenu({
   label,
   buttonContent,
   links,
+  sections = [],
   footer,
   align = "left",
 }: {
   label: string;
   buttonContent: ReactNode;
   links: MenuLink[];
+  sections?: MenuSection[];
   footer?: ReactNode;
   align?: "left" | "right";
 }) {
+  const pathname = usePathname();
   const [open, setOpen] = useState(false);
   const containerRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -80,22 +90,40 @@ export function DisclosureMenu({
         hidden={!open}
         className={`absolute z-20 mt-2 w-60 rounded-md border border-stone-200 bg-white py-1 text-stone-900 shadow-lg ${align === "right" ? "right-0" : "left-0"}`}
       >
-        <ul>
-          {links.map((link) => (
-            <li key={link.href}>
-              <Link
-                href={link.href}
-                data-menu-item
-                onClick={() => setOpen(false)}
-                className="block px-4 py-2 text-sm text-stone-800 no-underline hover:bg-stone-100 hover:no-underline focus:bg-stone-100"
-              >
-                {link.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        {sections.map((section, index) => (
+          <div key={section.heading} className="border-b border-stone-200 pb-1">
+            <p id={`${menuId}-section-${index}`} className="px-4 pt-2 pb-1 text-xs font-semibold tracking-wide text-stone-500 uppercase">
+              {section.heading}
+            </p>
+            <MenuLinks links={section.links} pathname={pathname} onChoose={() => setOpen(false)} labelledBy={`${menuId}-section-${index}`} />
+          </div>
+        ))}
+        <MenuLinks links={links} pathname={pathname} onChoose={() => setOpen(false)} />
         {footer ? <div className="border-t border-stone-200 pt-1">{footer}</div> : null}
       </div>
     </div>
+  );
+}
+
+function MenuLinks({ links, pathname, onChoose, labelledBy }: { links: MenuLink[]; pathname: string; onChoose: () => void; labelledBy?: string }) {
+  return (
+    <ul aria-labelledby={labelledBy}>
+      {links.map((link) => {
+        const current = link.href === pathname;
+        return (
+          <li key={link.href}>
+            <Link
+              href={link.href}
+              data-menu-item
+              aria-current={current ? "page" : undefined}
+              onClick={onChoose}
+              className={`block px-4 py-2 text-sm text-stone-800 no-underline hover:bg-stone-100 hover:no-underline focus:bg-stone-100 ${current ? "font-semibold" : ""}`}
+            >
+              {link.label}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

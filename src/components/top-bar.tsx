@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import Link from "next/link";
 import { can, type Actor } from "@/server/authz";
-import { dashboardHref, dashboardViews } from "@/shared/navigation";
+import { dashboardHref, dashboardViews, organizationDashboardHref } from "@/shared/navigation";
+import { getServerApi } from "@/trpc/server";
 import { Avatar } from "./avatar";
 import { DisclosureMenu } from "./menu";
 import { SignOutButton } from "./sign-out-button";
@@ -25,9 +26,49 @@ function GranaryLogo() {
   );
 }
 
-export function TopBar({ actor }: { actor: Actor }) {
+function BellIcon() {
+  return (
+    <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
+  );
+}
+
+/** The bell: the number of unread notifications, and the way to them. */
+function NotificationBell({ unread }: { unread: number }) {
+  return (
+    <Link
+      href="/notifications"
+      aria-label={unread === 0 ? "Notifications" : `Notifications, ${unread} unread`}
+      data-testid="notification-bell"
+      className="relative rounded-md p-1.5 text-stone-100 no-underline hover:bg-stone-800"
+    >
+      <BellIcon />
+      {unread > 0 ? (
+        <span
+          aria-hidden="true"
+          data-testid="notification-count"
+          className="absolute -top-0.5 -right-0.5 min-w-4 rounded-full bg-amber-400 px-1 text-center text-[10px] leading-4 font-bold text-stone-900"
+        >
+          {unread > 99 ? "99+" : unread}
+        </span>
+      ) : null}
+    </Link>
+  );
+}
+
+/** What the signed-in account's top bar shows besides itself: the bell's number and the organizations to switch to. */
+async function accountContext() {
+  const api = await getServerApi();
+  const [unread, administered] = await Promise.all([api.notifications.unreadCount(), api.organizations.mine({ administeredOnly: true })]);
+  return { unread, administered };
+}
+
+export async function TopBar({ actor }: { actor: Actor }) {
   const user = actor.kind === "user" ? actor.user : null;
   const displayName = user ? user.name || user.username : "";
+  const context = user ? await accountContext() : null;
   return (
     <header className="bg-stone-900 text-stone-100">
       <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
@@ -59,10 +100,24 @@ export function TopBar({ actor }: { actor: Actor }) {
               Upload
             </Link>
           ) : null}
-          {user ? (
+          {user && context ? <NotificationBell unread={context.unread} /> : null}
+          {user && context ? (
             <DisclosureMenu
               label={`Account menu for ${displayName}`}
               align="right"
+              sections={
+                context.administered.length > 0
+                  ? [
+                      {
+                        heading: "Switch to",
+                        links: [
+                          { href: "/dashboard", label: `${user.username} (personal)` },
+                          ...context.administered.map((organization) => ({ href: organizationDashboardHref(organization.username), label: organization.username })),
+                        ],
+                      },
+                    ]
+                  : []
+              }
               buttonContent={
                 <>
                   <Avatar gravatarUrl={gravatarUrl(user.email)} displayName={displayName} />

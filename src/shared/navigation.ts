@@ -14,3 +14,19 @@ export const dashboardViews = [
 export function dashboardHref(slug: string): string {
   return slug ? `/dashboard/${slug}` : "/dashboard";
 }
+
+/** An organization's own dashboard, where its members land (the personal one is /dashboard). */
+export function organizationDashboardHref(organization: string): string {
+  return `/${encodeURIComponent(organization)}/dashboard`;
+}
+
+/** The pages of an organization's settings, for its administrators. */
+export function organizationSettingsSections(organization: string) {
+  const base = `/${encodeURIComponent(organization)}/settings`;
+  return [
+    { href: base, label: "General" },
+    { href: `${base}/members`, label: "Members" },
+    { href: `${base}/groups`, label: "Groups" },
+    { href: `${base}/billing`, label: "Billing" },
+  ];
+}

@@ -107,6 +107,10 @@ describe("reserved package names", () => {
     },
   );
 
+  it.each(["settings", "dashboard"])("reserves the owner page %s", (name) => {
+    expect(isReservedPackageName(name)).toBe(true);
+  });
+
   it("reserves every conda subdir", () => {
     for (const subdir of condaSubdirs) expect(isReservedPackageName(subdir)).toBe(true);
   });

@@ -21,9 +21,9 @@ export const condaSubdirs: ReadonlySet<string> = new Set([
   "zos-z", "emscripten-wasm32", "wasi-wasm32", "freebsd-64",
 ]);
 
-/** Path segments the conda and PyPI protocols use under an owner. */
+/** Path segments the conda and PyPI protocols use under an owner, and the owner's own pages (/<owner>/settings, /dashboard). */
 export const reservedPackageNames: ReadonlySet<string> = new Set([
-  "label", "simple", "pypi", "channeldata.json", "repodata.json", "settings", "files", "t", ...condaSubdirs,
+  "label", "simple", "pypi", "channeldata.json", "repodata.json", "settings", "dashboard", "files", "t", ...condaSubdirs,
 ]);
 
 export function isReservedOwnerName(name: string): boolean {

@@ -17,3 +17,9 @@ export function notFoundWhenMissing(error: unknown): never {
   if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) notFound();
   throw error;
 }
+
+/** For a call's `.catch` where a missing thing is an answer, not an error: null for NOT_FOUND, any other failure thrown. */
+export function nullWhenMissing(error: unknown): null {
+  if (error instanceof TRPCError && error.code === "NOT_FOUND") return null;
+  throw error;
+}

@@ -1,8 +1,12 @@
 import type { Metadata } from "next";
 import { routeParam } from "@/components/route-param";
+import Link from "next/link";
 import { KindTabs, parseKind } from "@/components/kind-tabs";
+import { OwnerAvatar } from "@/components/owner-avatar";
 import { PackageList } from "@/components/package-list";
 import { pageFromSearch, Pagination } from "@/components/pagination";
+import { organizationDashboardHref } from "@/shared/navigation";
+import { standingLabels } from "@/shared/organization-labels";
 import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
 
 type Props = { params: Promise<{ owner: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -11,26 +15,67 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: routeParam((await params).owner) };
 }
 
+/** A person's or an organization's profile: what it publishes (that the visitor may see) and, for members, its members. */
 export default async function OwnerPage({ params, searchParams }: Props) {
   const owner = routeParam((await params).owner);
   const search = await searchParams;
   const kind = parseKind(search.kind);
   const api = await getServerApi();
   const result = await api.packages.listByOwner({ owner, kind, page: pageFromSearch(search.page), pageSize: 25 }).catch(notFoundWhenMissing);
+  const organization = result.owner.kind === "organization" ? await api.organizations.get({ organization: result.owner.username }) : null;
+  const base = `/${encodeURIComponent(result.owner.username)}`;
   return (
-    <div className="space-y-4">
-      <div>
-        <h1>{result.owner.username}</h1>
-        {result.owner.name ? <p className="text-stone-600">{result.owner.name}</p> : null}
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center gap-4">
+        <OwnerAvatar name={result.owner.username} kind={result.owner.kind} />
+        <div className="min-w-48 flex-1">
+          <h1 className="break-words">{result.owner.username}</h1>
+          {result.owner.name ? <p className="text-stone-600">{result.owner.name}</p> : null}
+          {organization ? (
+            <p className="mt-1 flex flex-wrap items-center gap-2 text-sm">
+              <span className="rounded bg-stone-200 px-1.5 py-0.5 text-xs font-semibold text-stone-800" data-testid="owner-kind">
+                Organization
+              </span>
+              {organization.standing ? <span className="text-stone-600">You are {standingLabels[organization.standing].toLowerCase()}.</span> : null}
+            </p>
+          ) : null}
+        </div>
+        {organization?.standing ? (
+          <div className="flex flex-wrap gap-2">
+            <Link href={organizationDashboardHref(result.owner.username)} className="button-secondary">
+              Dashboard
+            </Link>
+            {organization.standing !== "member" ? (
+              <Link href={`${base}/settings`} className="button-secondary">
+                Settings
+              </Link>
+            ) : null}
+          </div>
+        ) : null}
       </div>
-      <KindTabs basePath={`/${result.owner.username}`} current={kind} />
-      <PackageList packages={result.items} emptyTitle="Nothing published here yet" />
-      <Pagination
-        basePath={`/${result.owner.username}${kind === "all" ? "" : `?kind=${kind}`}`}
-        page={result.page}
-        pageSize={result.pageSize}
-        total={result.total}
-      />
+      <div className={organization?.members ? "grid gap-6 lg:grid-cols-[1fr_16rem]" : ""}>
+        <section aria-labelledby="packages-heading" className="min-w-0 space-y-4">
+          <h2 id="packages-heading">Packages</h2>
+          <KindTabs basePath={base} current={kind} />
+          <PackageList packages={result.items} emptyTitle="Nothing published here yet" />
+          <Pagination basePath={`${base}${kind === "all" ? "" : `?kind=${kind}`}`} page={result.page} pageSize={result.pageSize} total={result.total} />
+        </section>
+        {organization?.members ? (
+          <section aria-labelledby="members-heading" className="space-y-3">
+            <h2 id="members-heading">Members</h2>
+            <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white text-sm" data-testid="member-list">
+              {organization.members.map((member) => (
+                <li key={member.username} className="flex items-center justify-between gap-2 px-3 py-2">
+                  <Link href={`/${encodeURIComponent(member.username)}`} className="truncate">
+                    {member.username}
+                  </Link>
+                  <span className="shrink-0 text-xs text-stone-600">{member.role === "owner" ? "Owner" : "Member"}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+      </div>
     </div>
   );
 }

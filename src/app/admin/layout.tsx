@@ -1,11 +1,13 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
+import { SectionNav } from "@/components/section-nav";
 import { requirePagePermission } from "@/server/auth/guards";
 
 const sections = [
   { href: "/admin", label: "General" },
   { href: "/admin/users", label: "Users" },
-  { href: "/admin/outbox", label: "Outbox" },
+  { href: "/admin/organizations", label: "Organizations" },
+  { href: "/admin/plans", label: "Plans" },
+  { href: "/admin/outbox", label: "Outbox", includesSubpages: true },
   { href: "/admin/security-log", label: "Security log" },
   { href: "/admin/exceptions", label: "Exceptions" },
 ];
@@ -14,13 +16,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   await requirePagePermission("admin:users:read", "/admin");
   return (
     <div className="space-y-6">
-      <nav aria-label="Admin" className="flex flex-wrap gap-4 border-b border-stone-200 pb-2 text-sm">
-        {sections.map((section) => (
-          <Link key={section.href} href={section.href}>
-            {section.label}
-          </Link>
-        ))}
-      </nav>
+      <SectionNav label="Admin" items={sections} />
       {children}
     </div>
   );

@@ -7,7 +7,7 @@ import { dashboardHref, dashboardViews } from "@/shared/navigation";
 export function DashboardNav() {
   const pathname = usePathname();
   return (
-    <nav aria-label="Dashboard">
+    <nav aria-label="Dashboard" className="min-w-0">
       <ul className="flex gap-1 overflow-x-auto md:flex-col">
         {dashboardViews.map((view) => {
           const href = dashboardHref(view.slug);

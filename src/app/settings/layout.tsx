@@ -1,16 +1,21 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
+import { SectionNav } from "@/components/section-nav";
 import { getCurrentActor } from "@/server/auth/actor";
 
 export default async function SettingsLayout({ children }: { children: ReactNode }) {
   const actor = await getCurrentActor();
   return (
     <div className="space-y-6">
-      <nav aria-label="Settings" className="flex gap-4 border-b border-stone-200 pb-2 text-sm">
-        <Link href="/settings/account">Account</Link>
-        <Link href="/settings/security">Security</Link>
-        {actor.kind === "user" ? <Link href={`/${actor.user.username}/settings/access`}>Access tokens</Link> : null}
-      </nav>
+      <SectionNav
+        label="Settings"
+        items={[
+          { href: "/settings/account", label: "Account" },
+          { href: "/settings/organizations", label: "Organizations", includesSubpages: true },
+          { href: "/settings/billing", label: "Billing" },
+          { href: "/settings/security", label: "Security" },
+          ...(actor.kind === "user" ? [{ href: `/${actor.user.username}/settings/access`, label: "Access tokens" }] : []),
+        ]}
+      />
       {children}
     </div>
   );

@@ -51,10 +51,13 @@ function uploadFile(url: string, file: File, onProgress: (fraction: number) => v
   });
 }
 
-export function UploadForm({ owner }: { owner: string }) {
+/** `owners`: the account itself first, then the organizations it may publish under. */
+export function UploadForm({ owners, initialOwner }: { owners: string[]; initialOwner: string }) {
   const router = useRouter();
   const inputId = useId();
   const labelId = useId();
+  const ownerId = useId();
+  const [owner, setOwner] = useState(initialOwner);
   const [items, setItems] = useState<UploadItem[]>([]);
   const [label, setLabel] = useState("main");
   const [makePrivate, setMakePrivate] = useState(false);
@@ -143,7 +146,21 @@ export function UploadForm({ owner }: { owner: string }) {
         />
       </div>
 
-      <div className="card grid gap-4 sm:grid-cols-3">
+      <div className={`card grid gap-4 ${owners.length > 1 ? "sm:grid-cols-2 lg:grid-cols-4" : "sm:grid-cols-3"}`}>
+        {owners.length > 1 ? (
+          <div>
+            <label htmlFor={ownerId} className="label">
+              Publish under
+            </label>
+            <select id={ownerId} className="input" value={owner} disabled={busy} onChange={(event) => setOwner(event.target.value)}>
+              {owners.map((candidate, index) => (
+                <option key={candidate} value={candidate}>
+                  {index === 0 ? `${candidate} (you)` : candidate}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div>
           <label htmlFor={labelId} className="label">
             Label

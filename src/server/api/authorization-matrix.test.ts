@@ -47,7 +47,7 @@ interface World {
   fileId: string;
   /** An access token of each signed-in account's, to revoke and regenerate. */
   tokenIds: Record<Exclude<ActorKind, "anonymous">, string>;
-  /** An organization `user` owns, with `bystander` as a member and `otherSiteAdmin` in its group `matrix-group`. */
+  /** An organization `user` owns (with a second owner), with `bystander` as a member and `otherSiteAdmin` in its group `matrix-group`. */
   organization: string;
   /** A package of the organization's, given to its group `matrix-selected` (over selected packages). */
   organizationPackage: string;
@@ -109,6 +109,7 @@ const matrix: Record<string, Row> = {
     outcomes: signedIn,
     input: (_world, self, kind) => ({ email: `changed-${kind}@example.test`, currentPassword: signedInSelf(self).password }),
   },
+  "account.resendEmailConfirmation": { outcomes: signedIn },
   "account.delete": {
     outcomes: signedIn,
     input: (_world, self) => ({ confirmation: signedInSelf(self).username, currentPassword: signedInSelf(self).password }),
@@ -118,6 +119,7 @@ const matrix: Record<string, Row> = {
   "account.signOutEverywhere": { outcomes: signedIn },
   "account.revokeSession": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.sessionIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
   "admin.listUsers": { outcomes: administrators, input: () => ({ query: "user" }) },
+  "admin.listOrganizations": { outcomes: administrators, input: () => ({ query: "matrix" }) },
   "admin.setUserActive": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { outcomes: administrators, input: () => ({ openRegistration: false }) },
   "admin.listOutbox": { outcomes: administrators, input: () => ({}) },
@@ -228,6 +230,9 @@ async function buildWorld(database: Db): Promise<World> {
   const organization = await createTestOrganization(database, user, "matrix-org");
   const as = user.actor;
   await addMember(database, as, { organization: organization.username, username: bystander.username });
+  // A second owner, so that `user` may delete their account without leaving the organization without one.
+  const coOwner = await createUser(database, { username: "matrix-co-owner" });
+  await addMember(database, as, { organization: organization.username, username: coOwner.username, role: "owner" });
   await createGroup(database, as, { organization: organization.username, name: "matrix-group", level: "read", reachesAllPackages: true });
   await addGroupMember(database, as, { organization: organization.username, group: "matrix-group", username: otherSiteAdmin.username });
   const organizationPackage = await createPublishedPackage(database, organization, "matrix-org-tools");

@@ -125,6 +125,10 @@ const userSearch = mostlyShaped(
   ),
 );
 
+const organizationSearch = mostlyShaped(
+  fc.record({ query: fieldValue, after: usually(plausibleUsername), pageSize: fc.oneof(fc.integer(), anyValue) }, { requiredKeys: [] }),
+);
+
 /** The innermost cause names the real failure, such as PostgreSQL's own error. */
 function describeFailure(error: unknown): string {
   const messages: string[] = [];
@@ -250,6 +254,15 @@ describe("hostile input from signed-in accounts", () => {
   it("admin.listUsers", async () => {
     await fc.assert(
       fc.asyncProperty(userSearch, (input) => answersWithoutInternalError(() => overHttp(siteAdmin.actor).admin.listUsers.query(input as never))),
+      propertyOptions,
+    );
+  });
+
+  it("admin.listOrganizations", async () => {
+    await fc.assert(
+      fc.asyncProperty(organizationSearch, (input) =>
+        answersWithoutInternalError(() => overHttp(siteAdmin.actor).admin.listOrganizations.query(input as never)),
+      ),
       propertyOptions,
     );
   });

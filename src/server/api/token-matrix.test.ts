@@ -96,6 +96,7 @@ const procedureRows: Record<string, ProcedureRow> = {
     input: (world) => ({ currentPassword: world.user.password, newPassword: "a new password", newPasswordConfirmation: "a new password" }),
   },
   "account.requestEmailChange": { expected: sessionOnly, input: (world) => ({ email: "changed@example.test", currentPassword: world.user.password }) },
+  "account.resendEmailConfirmation": { expected: sessionOnly },
   "account.delete": { expected: sessionOnly, input: (world) => ({ confirmation: world.user.username, currentPassword: world.user.password }) },
   "account.securityHistory": { expected: apiRead, input: () => ({}) },
   "account.listSessions": { expected: apiRead },
@@ -103,6 +104,7 @@ const procedureRows: Record<string, ProcedureRow> = {
   "account.revokeSession": { expected: sessionOnly, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
   // The tokens' account is no administrator: its role refuses these whatever the scope.
   "admin.listUsers": { expected: administration, input: () => ({ query: "tm" }) },
+  "admin.listOrganizations": { expected: administration, input: () => ({ query: "tm" }) },
   "admin.setUserActive": { expected: administration, input: (world) => ({ userId: world.bystander.id, active: false }) },
   "admin.updateSettings": { expected: administration, input: () => ({ openRegistration: false }) },
   "admin.listOutbox": { expected: administration, input: () => ({}) },

@@ -7,6 +7,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { groupMembers, groups, organizationMembers, packages, users } from "../db/schema";
+import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { accessLevelDescriptions, atLeast, packageActions, type AccessLevel, type PackageAction } from "./access-levels";
 import type { Actor } from "./actor";
@@ -115,9 +116,9 @@ export async function organizationStanding(db: Db, actor: Actor, organizationId:
   const [row] = await db
     .select({
       role: organizationMembers.role,
-      administrator: sql<boolean>`exists (select 1 from ${groups} join ${groupMembers} on ${groupMembers.groupId} = ${groups.id}
+      administrator: subquery<boolean>(sql`exists (select 1 from ${groups} join ${groupMembers} on ${groupMembers.groupId} = ${groups.id}
         where ${groups.organizationId} = ${organizationId} and ${groupMembers.userId} = ${actor.user.id}
-          and ${groups.level} = 'admin' and ${groups.reachesAllPackages})`,
+          and ${groups.level} = 'admin' and ${groups.reachesAllPackages})`),
     })
     .from(organizationMembers)
     .where(and(eq(organizationMembers.organizationId, organizationId), eq(organizationMembers.userId, actor.user.id)));

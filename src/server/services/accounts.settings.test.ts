@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import {
+  actorFor,
   anonymous,
   createSiteAdmin,
+  createTestOrganization,
   createUser,
   findUser,
   linkTokenIn,
@@ -13,7 +15,7 @@ import {
   sentEmails,
   type TestUser,
 } from "@/test/factories";
-import { auditEvents } from "../db/schema";
+import { auditEvents, users } from "../db/schema";
 import type { BrowserSession } from "./account-records";
 import { resolveSession } from "./sessions";
 
@@ -111,7 +113,7 @@ describe("changing the e-mail address", () => {
     const token = linkTokenIn(confirmation, "/confirm-email");
 
     // The link works from any browser, signed in or not.
-    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@new.example" });
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@new.example", outcome: "changed" });
 
     expect((await findUser(db, user.id))?.email).toBe("ada@new.example");
     expect(await callerFor(user.actor).account.get()).toMatchObject({ email: "ada@new.example", pendingEmail: null });
@@ -175,6 +177,52 @@ describe("changing the e-mail address", () => {
   });
 });
 
+describe("confirming the address", () => {
+  async function signUpAda() {
+    await callerFor(anonymous()).account.signUp({
+      username: "ada",
+      email: "ada@example.test",
+      password: "analytical engine",
+      passwordConfirmation: "analytical engine",
+      acceptTerms: true,
+    });
+    const [ada] = await db.select().from(users).where(eq(users.username, "ada"));
+    return { ada: ada!, api: callerFor(actorFor(ada!)) };
+  }
+
+  it("is done by the link sent at sign-up, which says the address is confirmed", async () => {
+    const { ada, api } = await signUpAda();
+    expect((await api.account.get()).emailConfirmedAt).toBeNull();
+    const token = linkTokenIn(await onlyEmailTo(db, ada.email), "/confirm-email");
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token })).resolves.toEqual({ email: "ada@example.test", outcome: "confirmed" });
+    expect((await api.account.get()).emailConfirmedAt).toBeInstanceOf(Date);
+    expect((await failureOf(api.account.resendEmailConfirmation())).message).toBe("Your address ada@example.test is confirmed already.");
+  });
+
+  it("sends a fresh link on request, audited, and only the newest link works", async () => {
+    const { ada, api } = await signUpAda();
+    const first = linkTokenIn((await sentEmails(db, { to: ada.email }))[0]!, "/confirm-email");
+    await expect(api.account.resendEmailConfirmation()).resolves.toEqual({ email: "ada@example.test" });
+    const messages = await sentEmails(db, { to: ada.email });
+    expect(messages.map((message) => message.subject)).toEqual(["Confirm your Granary e-mail address", "Confirm your Granary e-mail address"]);
+    const second = linkTokenIn(messages[1]!, "/confirm-email");
+    expect((await failureOf(callerFor(anonymous()).account.confirmEmailChange({ token: first }))).fieldErrors).toHaveProperty("token");
+    await expect(callerFor(anonymous()).account.confirmEmailChange({ token: second })).resolves.toMatchObject({ outcome: "confirmed" });
+    expect(await recordedAuditEvents(db, { action: "account.email_confirmation_sent", subjectUserId: ada.id })).toHaveLength(1);
+  });
+
+  it("sends at most three links an hour, the sign-up one included, and says when to ask again", async () => {
+    const { ada, api } = await signUpAda();
+    await api.account.resendEmailConfirmation();
+    await api.account.resendEmailConfirmation();
+    const refused = await failureOf(api.account.resendEmailConfirmation());
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/^3 confirmation links were sent to ada@example\.test in the last hour\. .* ask again in (60|59) minutes\.$/);
+    expect(await sentEmails(db, { to: ada.email })).toHaveLength(3);
+    expect(await recordedAuditEvents(db, { action: "account.email_confirmation_sent" })).toHaveLength(2);
+  });
+});
+
 describe("deleting the account", () => {
   it("requires the username typed exactly", async () => {
     const user = await createUser(db, { username: "Ada" });
@@ -221,6 +269,21 @@ describe("deleting the account", () => {
         acceptTerms: true,
       }),
     ).resolves.toEqual({ ok: true });
+  });
+
+  it("is refused to the only owner of an organization, which would be left without one", async () => {
+    const ada = await createUser(db, { username: "ada" });
+    const bob = await createUser(db, { username: "bob" });
+    await createTestOrganization(db, ada, "engines");
+    const api = callerFor(ada.actor);
+    const refused = await failureOf(api.account.delete({ confirmation: "ada", currentPassword: ada.password }));
+    expect(refused.code).toBe("PRECONDITION_FAILED");
+    expect(refused.message).toBe("You are the only owner of engines: make someone else an owner there, or delete it, first.");
+    expect(await findUser(db, ada.id)).toBeDefined();
+    await api.organizations.addMember({ organization: "engines", username: "bob", role: "owner" });
+    await api.account.delete({ confirmation: "ada", currentPassword: ada.password });
+    expect(await findUser(db, ada.id)).toBeUndefined();
+    expect((await callerFor(bob.actor).organizations.members({ organization: "engines" })).members.map((member) => member.username)).toEqual(["bob"]);
   });
 
   it("is refused to the only site administrator", async () => {

@@ -28,6 +28,7 @@ import { endAllSessions, openSession } from "./sessions";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
+import { organizationsOwnedAlone } from "./organizations";
 import { grantAcademicPlanIfEligible } from "./plans";
 import { describeToken } from "./tokens";
 
@@ -259,7 +260,13 @@ export async function requestEmailChange(db: Db, actor: Actor, rawInput: z.input
   });
 }
 
-export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input<typeof confirmEmailSchema>): Promise<{ email: string }> {
+/** What following a link did: confirmed the account's address (sign-up, re-sent links) or changed it to a new one. */
+export interface EmailConfirmation {
+  email: string;
+  outcome: "confirmed" | "changed";
+}
+
+export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input<typeof confirmEmailSchema>): Promise<EmailConfirmation> {
   assertCan(actor, "account:recover");
   const input = confirmEmailSchema.parse(rawInput);
   const invalid = "This confirmation link is not valid: it may have expired, been replaced or been used already.";
@@ -287,7 +294,7 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
     forgetCachedCredentials(user.id);
     await sendEmail(db, { to: previousEmail, template: "emailChanged", props: { username: user.username, newEmail: user.email } });
     await grantAcademicPlanIfEligible(db, actor, user.id, user.email);
-    return { email: user.email };
+    return { email: user.email, outcome: "changed" };
   } catch (error) {
     if (uniqueViolationConstraint(error) === "users_email_lower_unique") {
       throw AppError.field("token", "Another account has taken this e-mail address since the link was sent.", "CONFLICT");
@@ -300,7 +307,7 @@ export async function confirmEmailChange(db: Db, actor: Actor, rawInput: z.input
  * The link sent at sign-up: confirms the address, if it is still the account's. Null when the secret is no such
  * link (it may be an address-change link, which confirmEmailChange tries next).
  */
-async function confirmSignUpAddress(db: Db, actor: Actor, secret: string): Promise<{ email: string } | null> {
+async function confirmSignUpAddress(db: Db, actor: Actor, secret: string): Promise<EmailConfirmation | null> {
   const confirmed = await db.transaction(async (tx) => {
     const token = await consumeLinkSecret(tx, "email_confirmation", secret);
     if (!token) return null;
@@ -320,7 +327,60 @@ async function confirmSignUpAddress(db: Db, actor: Actor, secret: string): Promi
   });
   if (!confirmed) return null;
   await grantAcademicPlanIfEligible(db, actor, confirmed.id, confirmed.email);
-  return { email: confirmed.email };
+  return { email: confirmed.email, outcome: "confirmed" };
+}
+
+/**
+ * Confirmation links an account may ask for in an hour, the one sent at sign-up included: each is a mail to an
+ * address that may not be the account holder's, so a script must not be able to send them without end.
+ */
+export const confirmationLinksPerHour = 3;
+
+/** Settings → Account → "Send the confirmation again": a fresh link to the account's address; older ones stop working. */
+export async function resendEmailConfirmation(db: Db, actor: Actor): Promise<{ email: string }> {
+  assertCan(actor, "account:update");
+  const user = await loadUser(db, requireUser(actor).user.id);
+  if (user.emailConfirmedAt) throw new AppError("PRECONDITION_FAILED", `Your address ${user.email} is confirmed already.`);
+  const { secret, secretHash } = createLinkSecret();
+  await db.transaction(async (tx) => {
+    // Requests of one account are counted one after the other, so two at once cannot both slip under the limit.
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for("update");
+    const recent = await tx
+      .select({ createdAt: accountTokens.createdAt })
+      .from(accountTokens)
+      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "email_confirmation"), gt(accountTokens.createdAt, new Date(Date.now() - hour))))
+      .orderBy(accountTokens.createdAt);
+    if (recent.length >= confirmationLinksPerHour) {
+      const minutes = Math.max(1, Math.ceil((recent[0]!.createdAt.getTime() + hour - Date.now()) / 60_000));
+      throw new AppError(
+        "TOO_MANY_REQUESTS",
+        `${confirmationLinksPerHour} confirmation links were sent to ${user.email} in the last hour. Look for them (and in your spam folder), or ask again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      );
+    }
+    await tx
+      .update(accountTokens)
+      .set({ usedAt: new Date() })
+      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "email_confirmation"), isNull(accountTokens.usedAt)));
+    await tx.insert(accountTokens).values({
+      userId: user.id,
+      purpose: "email_confirmation",
+      secretHash,
+      newEmail: user.email,
+      expiresAt: new Date(Date.now() + linkLifetimeHours * hour),
+    });
+    await recordAudit(tx, actor, {
+      action: "account.email_confirmation_sent",
+      target: { type: "user", id: user.id, label: user.username },
+      subjectUserId: user.id,
+      details: { email: user.email },
+    });
+  });
+  await sendEmail(db, {
+    to: user.email,
+    template: "confirmEmail",
+    props: { username: user.username, confirmUrl: `${publicUrl()}/confirm-email?token=${secret}`, expiresInHours: linkLifetimeHours },
+  });
+  return { email: user.email };
 }
 
 export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<typeof deleteAccountSchema>): Promise<void> {
@@ -339,6 +399,13 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     if ((admins?.value ?? 0) <= 1) {
       throw new AppError("PRECONDITION_FAILED", "You are the only active site administrator: make someone else an administrator first.");
     }
+  }
+  const ownedAlone = await organizationsOwnedAlone(db, user.id);
+  if (ownedAlone.length > 0) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `You are the only owner of ${ownedAlone.join(", ")}: make someone else an owner there, or delete ${ownedAlone.length === 1 ? "it" : "them"}, first.`,
+    );
   }
   await db.transaction(async (tx) => {
     await recordAudit(tx, actor, {

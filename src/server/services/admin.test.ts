@@ -3,9 +3,9 @@ import { describe, expect, inject, it, vi } from "vitest";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { drainJobs } from "@/test/jobs";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createSiteAdmin, createUser, findUser, recordedAuditEvents } from "@/test/factories";
+import { anonymous, createPublishedPackage, createSiteAdmin, createTestOrganization, createUser, findUser, recordedAuditEvents } from "@/test/factories";
 import { connectDatabase } from "../db/client";
-import { auditEvents, emailMessages, users } from "../db/schema";
+import { auditEvents, emailMessages, plans, users } from "../db/schema";
 import type { BrowserSession } from "./account-records";
 import { resolveSession } from "./sessions";
 import { ensureFirstAdmin } from "./admin";
@@ -145,6 +145,38 @@ describe("the user list", () => {
     expect(everyone).toMatchObject({ total: 4, page: 1, pageSize: 2 });
     expect(everyone.items.map((user) => user.username)).toEqual(["ada_l", "adaXl"]);
     expect(everyone.items[0]).not.toHaveProperty("passwordHash");
+  });
+});
+
+describe("the organization list", () => {
+  it("lists organizations alone, with members, owners, packages and plan, a page after another by name", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss" });
+    const alice = await createUser(db, { username: "alice" });
+    const bob = await createUser(db, { username: "bob" });
+    const beta = await createTestOrganization(db, alice, "Beta");
+    await createTestOrganization(db, bob, "alpha");
+    await createTestOrganization(db, bob, "gamma_1");
+    await callerFor(alice.actor).organizations.addMember({ organization: "Beta", username: "bob" });
+    await createPublishedPackage(db, beta, "beta-tools");
+    const [organizationPlan] = await db.select().from(plans).where(eq(plans.slug, "organization"));
+    await db.update(users).set({ planId: organizationPlan!.id }).where(eq(users.id, beta.id));
+    const api = callerFor(admin.actor).admin;
+
+    const first = await api.listOrganizations({ pageSize: 2 });
+    expect(first.items).toEqual([
+      expect.objectContaining({ username: "alpha", members: 1, owners: ["bob"], packages: 0, plan: "Free", planSlug: "free-organization" }),
+      expect.objectContaining({ username: "Beta", members: 2, owners: ["alice"], packages: 1, plan: "Organization", planSlug: "organization" }),
+    ]);
+    expect(first.nextAfter).toBe("Beta");
+    const second = await api.listOrganizations({ pageSize: 2, after: first.nextAfter! });
+    expect(second).toMatchObject({ items: [expect.objectContaining({ username: "gamma_1" })], nextAfter: null });
+    // Searching treats _ literally; people's accounts are never listed.
+    expect((await api.listOrganizations({ query: "a_1" })).items.map((row) => row.username)).toEqual(["gamma_1"]);
+    expect((await api.listOrganizations({ query: "alice" })).items).toEqual([]);
+    // And the user list lists people only.
+    expect((await api.listUsers({})).items.map((row) => row.username)).toEqual(["alice", "bob", "boss"]);
+
+    expect((await failureOf(callerFor(alice.actor).admin.listOrganizations({}))).code).toBe("FORBIDDEN");
   });
 });
 

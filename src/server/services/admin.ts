@@ -1,17 +1,22 @@
 /** The site administrator's view of accounts, outgoing mail, errors and the security log. */
-import { count, desc, eq, ilike, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, ilike, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pageSchema, usernameSchema } from "@/shared/schemas/account";
-import { idSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
+import { idSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
 import { anonymousActor, assertCan, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
-import { emailMessages, exceptions, users } from "../db/schema";
+import { emailMessages, exceptions, organizationMembers, packages, plans, users } from "../db/schema";
 import { AppError } from "../errors";
+import { isPersonalAccount } from "./account-records";
 import { listAuditEvents, recordAudit } from "./audit";
 import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
 import { generatePassword, hashPassword } from "./passwords";
 import { endAllSessions } from "./sessions";
+
+function containsPattern(query: string): string {
+  return `%${query.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+}
 
 function paged<Row>(items: Row[], total: number, input: { page: number; pageSize: number }) {
   return { items, total, page: input.page, pageSize: input.pageSize };
@@ -20,8 +25,9 @@ function paged<Row>(items: Row[], total: number, input: { page: number; pageSize
 export async function listUsers(db: Db, actor: Actor, rawInput: z.input<typeof listUsersSchema>) {
   assertCan(actor, "admin:users:read");
   const input = listUsersSchema.parse(rawInput);
-  const pattern = input.query ? `%${input.query.replace(/[\\%_]/g, (match) => `\\${match}`)}%` : undefined;
-  const where = pattern ? or(ilike(users.username, pattern), ilike(users.email, pattern)) : undefined;
+  const pattern = input.query ? containsPattern(input.query) : undefined;
+  // Organizations have their own list (listOrganizations): they never sign in, so there is nothing to deactivate.
+  const where = and(isPersonalAccount, pattern ? or(ilike(users.username, pattern), ilike(users.email, pattern)) : undefined);
   const [rows, [total]] = await Promise.all([
     db
       .select({
@@ -41,6 +47,43 @@ export async function listUsers(db: Db, actor: Actor, rawInput: z.input<typeof l
     db.select({ value: count() }).from(users).where(where),
   ]);
   return paged(rows, total?.value ?? 0, input);
+}
+
+/**
+ * Admin → Organizations: every organization with its members, packages and plan, in name order. Pages follow one
+ * another by the last name shown (keyset), so a page costs the same at the thousandth as at the first.
+ */
+export async function listOrganizations(db: Db, actor: Actor, rawInput: z.input<typeof listOrganizationsSchema>) {
+  assertCan(actor, "admin:organizations:read");
+  const input = listOrganizationsSchema.parse(rawInput);
+  const pattern = input.query ? containsPattern(input.query) : undefined;
+  const rows = await db
+    .select({
+      username: users.username,
+      name: users.name,
+      email: users.email,
+      createdAt: users.createdAt,
+      members: sql<number>`(select count(*)::int from ${organizationMembers} where ${organizationMembers.organizationId} = ${users.id})`,
+      owners: sql<string[]>`array(select u.username from ${organizationMembers} join ${users} as u on u.id = ${organizationMembers.userId}
+        where ${organizationMembers.organizationId} = ${users.id} and ${organizationMembers.role} = 'owner' order by lower(u.username))`,
+      packages: sql<number>`(select count(*)::int from ${packages} where ${packages.ownerId} = ${users.id})`,
+      // An organization without a plan of its own has the organizations' default.
+      plan: sql<string>`coalesce(${plans.name}, (select p.name from ${plans} as p where p.audience = 'organization' and p.is_default))`,
+      planSlug: sql<string>`coalesce(${plans.slug}, (select p.slug from ${plans} as p where p.audience = 'organization' and p.is_default))`,
+    })
+    .from(users)
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(
+      and(
+        eq(users.kind, "organization"),
+        pattern ? or(ilike(users.username, pattern), ilike(users.name, pattern)) : undefined,
+        input.after ? sql`lower(${users.username}) > ${input.after.toLowerCase()}` : undefined,
+      ),
+    )
+    .orderBy(sql`lower(${users.username})`)
+    .limit(input.pageSize + 1);
+  const items = rows.slice(0, input.pageSize);
+  return { items, nextAfter: rows.length > input.pageSize ? (items.at(-1)?.username ?? null) : null, pageSize: input.pageSize };
 }
 
 /** Deactivating ends the account's sessions at once: they are ended, and its session version moves on. */

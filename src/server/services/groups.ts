@@ -11,6 +11,7 @@ import { createGroupSchema, groupMemberSchema, groupRefSchema, organizationRefSc
 import { accessLevelDescriptions, assertCan, assertOrganizationAction, requireUser, type AccessLevel, type Actor } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
+import { subquery } from "../db/subquery";
 import { groupMembers, groupPackages, groups, packages, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
@@ -51,10 +52,10 @@ export async function listGroups(db: Db, actor: Actor, rawInput: z.input<typeof 
       level: groups.level,
       reachesAllPackages: groups.reachesAllPackages,
       createdAt: groups.createdAt,
-      members: sql<string[]>`array(select ${users.username} from ${groupMembers} join ${users} on ${users.id} = ${groupMembers.userId}
-        where ${groupMembers.groupId} = ${groups.id} order by lower(${users.username}))`,
-      packages: sql<string[]>`array(select ${packages.name} from ${groupPackages} join ${packages} on ${packages.id} = ${groupPackages.packageId}
-        where ${groupPackages.groupId} = ${groups.id} order by ${packages.normalizedName})`,
+      members: subquery<string[]>(sql`array(select ${users.username} from ${groupMembers} join ${users} on ${users.id} = ${groupMembers.userId}
+        where ${groupMembers.groupId} = ${groups.id} order by lower(${users.username}))`),
+      packages: subquery<string[]>(sql`array(select ${packages.name} from ${groupPackages} join ${packages} on ${packages.id} = ${groupPackages.packageId}
+        where ${groupPackages.groupId} = ${groups.id} order by ${packages.normalizedName})`),
     })
     .from(groups)
     .where(eq(groups.organizationId, organization.id))

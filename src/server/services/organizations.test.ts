@@ -126,6 +126,23 @@ describe("groups", () => {
     expect(await recordedAuditActions(db)).toEqual(expect.arrayContaining(["group.created", "group.updated", "group.deleted"]));
   });
 
+  it("list their members and, over selected packages, their packages", async () => {
+    const { organization, api } = await team();
+    await createUser(db, { username: "bob" });
+    await createUser(db, { username: "Carol" });
+    await createPublishedPackage(db, organization, "zeta");
+    await createPublishedPackage(db, organization, "alpha");
+    await api.organizations.createGroup({ organization: "team", name: "Everyone", level: "read" });
+    await api.organizations.createGroup({ organization: "team", name: "Chosen", level: "write", reachesAllPackages: false });
+    for (const username of ["bob", "Carol"]) await api.organizations.addGroupMember({ organization: "team", group: "Chosen", username });
+    for (const name of ["zeta", "alpha"]) await api.packages.addGroup({ owner: "team", name, group: "Chosen" });
+    const { groups: listed } = await api.organizations.groups({ organization: "team" });
+    expect(listed.map(({ name, members, packages: reached }) => ({ name, members, packages: reached }))).toEqual([
+      { name: "Chosen", members: ["bob", "Carol"], packages: ["alpha", "zeta"] },
+      { name: "Everyone", members: [], packages: [] },
+    ]);
+  });
+
   it("make people members, tell them, and list under Tools → Group Membership", async () => {
     const { api } = await team();
     const bob = await createUser(db, { username: "bob" });
@@ -140,6 +157,26 @@ describe("groups", () => {
       "You were added to team on Granary",
       "You were added to the group Readers of team",
     ]);
+  });
+
+  it("tell each member whether they may publish under the organization, for the upload page", async () => {
+    const { organization, api } = await team();
+    const bob = await createUser(db, { username: "bob" });
+    const carol = await createUser(db, { username: "carol" });
+    await api.organizations.createGroup({ organization: "team", name: "Writers", level: "write" });
+    await api.organizations.createGroup({ organization: "team", name: "Readers", level: "read" });
+    await api.organizations.createGroup({ organization: "team", name: "Some writers", level: "write", reachesAllPackages: false });
+    await api.organizations.addGroupMember({ organization: "team", group: "Writers", username: "bob" });
+    await api.organizations.addGroupMember({ organization: "team", group: "Readers", username: "carol" });
+    await api.organizations.addGroupMember({ organization: "team", group: "Some writers", username: "carol" });
+    const mayPublish = async (person: TestUser) => (await callerFor(person.actor).organizations.mine({})).map((row) => row.mayPublish);
+    expect(await api.organizations.mine({})).toEqual([expect.objectContaining({ standing: "owner", mayPublish: true })]);
+    expect(await mayPublish(bob)).toEqual([true]);
+    // Write access to selected packages lets one publish new files of those: none yet, so nothing to publish.
+    expect(await mayPublish(carol)).toEqual([false]);
+    await createPublishedPackage(db, organization, "given");
+    await api.packages.addGroup({ owner: "team", name: "given", group: "Some writers" });
+    expect(await mayPublish(carol)).toEqual([true]);
   });
 
   it("administered through an Administration group over every package make an organization administrator", async () => {
@@ -257,6 +294,20 @@ describe("transferring a package", () => {
     // And back again, from the organization to its owner.
     await api.packages.transfer({ owner: "team", name: "tool", to: "alice", confirmation: "tool", password: alice.password });
     expect((await api.packages.get({ owner: "alice", name: "tool" })).name).toBe("tool");
+  });
+
+  it("takes a package out of an organization only for its administrators", async () => {
+    const { organization, api } = await team();
+    const bob = await createUser(db, { username: "bob" });
+    await createPublishedPackage(db, organization, "shared");
+    await api.packages.addGroup({ owner: "team", name: "shared", group: "Shared admins", level: "admin" });
+    await api.organizations.addGroupMember({ organization: "team", group: "Shared admins", username: "bob" });
+    const bobApi = callerFor(bob.actor);
+    expect((await bobApi.packages.get({ owner: "team", name: "shared" })).access.can).toMatchObject({ delete: true, transfer: false });
+    const failure = await failureOf(bobApi.packages.transfer({ owner: "team", name: "shared", to: "bob", confirmation: "shared", password: bob.password }));
+    expect(failure.code).toBe("FORBIDDEN");
+    expect(failure.message).toBe("Only an administrator of team can transfer its packages to another owner.");
+    expect((await api.packages.get({ owner: "team", name: "shared" })).name).toBe("shared");
   });
 
   it("is refused when the new owner's plan has no room, and nothing moves", async () => {

@@ -7,7 +7,17 @@ import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { publicUrl } from "@/env";
 import { addMemberSchema, createOrganizationSchema, deleteOrganizationSchema, memberRefSchema, organizationRefSchema, setMemberRoleSchema } from "@/shared/schemas/organizations";
-import { assertCan, assertOrganizationAction, canSeeOwner, organizationStanding, requireUser, type Actor, type OrganizationStanding } from "../authz";
+import {
+  assertCan,
+  assertOrganizationAction,
+  canSeeOwner,
+  organizationStanding,
+  ownersWithAccess,
+  packagesWithAccess,
+  requireUser,
+  type Actor,
+  type OrganizationStanding,
+} from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { accessTokens, groupMembers, groups, organizationMembers, packageFiles, packages, users } from "../db/schema";
@@ -81,6 +91,8 @@ export interface MyOrganization {
   standing: OrganizationStanding;
   members: number;
   packages: number;
+  /** Whether the caller may publish anything under it (the upload page offers it as an owner). */
+  mayPublish: boolean;
 }
 
 /**
@@ -99,6 +111,9 @@ export async function listMyOrganizations(db: Db, actor: Actor, rawInput: { admi
         where ${groups.organizationId} = ${users.id} and ${groupMembers.userId} = ${user.id} and ${groups.level} = 'admin' and ${groups.reachesAllPackages})`,
       members: sql<number>`(select count(*)::int from ${organizationMembers} as m where m.organization_id = ${users.id})`,
       packages: sql<number>`(select count(*)::int from ${packages} where ${packages.ownerId} = ${users.id})`,
+      // As mayPublishUnder decides for an upload: new packages, or new files of a package the caller may write to.
+      mayPublish: sql<boolean>`(${ownersWithAccess(actor, "write", users.id)}
+        or exists (select 1 from ${packages} where ${packages.ownerId} = ${users.id} and ${packagesWithAccess(actor, "write")}))`,
     })
     .from(organizationMembers)
     .innerJoin(users, eq(users.id, organizationMembers.organizationId))
@@ -294,6 +309,23 @@ export async function setMemberRole(db: Db, actor: Actor, rawInput: z.input<type
     });
   });
   forgetCachedChannel(organization.id);
+}
+
+/** The organizations the person is the only owner of: they would be left without one if the person went. */
+export async function organizationsOwnedAlone(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ username: users.username })
+    .from(organizationMembers)
+    .innerJoin(users, eq(users.id, organizationMembers.organizationId))
+    .where(
+      and(
+        eq(organizationMembers.userId, userId),
+        eq(organizationMembers.role, "owner"),
+        sql`(select count(*) from ${organizationMembers} as others where others.organization_id = ${organizationMembers.organizationId} and others.role = 'owner') = 1`,
+      ),
+    )
+    .orderBy(sql`lower(${users.username})`);
+  return rows.map((row) => row.username);
 }
 
 // ---------------------------------------------------------------------------------------------- deleting

@@ -171,6 +171,14 @@ describe("browsing and managing", () => {
     expect((await failureOf(callerFor(stranger.actor).packages.setPrivacy({ owner: "keeper", name: "secret-sauce", isPrivate: false }))).code).toBe("NOT_FOUND");
   });
 
+  it("tells a visitor of an owner's page its name and kind, never its e-mail address or plan", async () => {
+    const owner = await createUser(db, { username: "keeper", name: "Keeper of Things" });
+    await createPublishedPackage(db, owner, "open-sauce");
+    const listed = await callerFor(anonymous()).packages.listByOwner({ owner: "KEEPER" });
+    expect(listed.owner).toEqual({ username: "keeper", name: "Keeper of Things", kind: "user", createdAt: owner.createdAt });
+    expect(JSON.stringify(listed)).not.toContain(owner.email);
+  });
+
   it("finds packages by name or summary, exact names first, filtered by type", async () => {
     const owner = await createUser(db);
     await createPublishedPackage(db, owner, "plotting");

@@ -12,9 +12,10 @@ import {
   searchPackagesSchema,
   type PackageKind,
 } from "@/shared/schemas/packages";
-import { allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
+import { allowedPackageActions, assertCan, organizationStanding, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
+import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { requireVisibleOwner } from "./owners";
 
@@ -64,7 +65,8 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
   const input = listOwnerPackagesSchema.parse(rawInput);
   const owner = await requireVisibleOwner(db, actor, input.owner);
   const result = await pagedPackages(db, and(eq(packages.ownerId, owner.id), visiblePackages(actor), kindCondition(input.kind)), input);
-  return { owner, ...result };
+  // A public page: what anyone may know of the owner, never its address or plan.
+  return { owner: { username: owner.username, name: owner.name, kind: owner.kind, createdAt: owner.createdAt }, ...result };
 }
 
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
@@ -105,6 +107,13 @@ export async function loadVisiblePackage(db: Db, actor: Actor, ownerName: string
   return { owner, pkg: row };
 }
 
+/** Packages leave an organization only through its administrators (transfers.ts says why). */
+async function mayTransferOutOf(db: Db, actor: Actor, owner: { id: string; kind: string }): Promise<boolean> {
+  if (owner.kind !== "organization") return true;
+  const standing = await organizationStanding(db, actor, owner.id);
+  return standing === "owner" || standing === "administrator";
+}
+
 export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>) {
   assertCan(actor, "package:read");
   const input = packageRefSchema.parse(rawInput);
@@ -120,13 +129,14 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
       sha256: packageFiles.sha256,
       downloadCount: packageFiles.downloadCount,
       createdAt: packageFiles.createdAt,
-      labels: sql<string[]>`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`,
+      labels: subquery<string[]>(sql`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`),
     })
     .from(packageFiles)
     .where(eq(packageFiles.packageId, pkg.id))
     .orderBy(desc(packageFiles.createdAt), packageFiles.filename);
   const [stars] = await db.select({ value: count() }).from(packageStars).where(eq(packageStars.packageId, pkg.id));
   const level = await packageAccessLevel(db, actor, pkg.id);
+  const can = allowedPackageActions(level);
   const starredByMe =
     actor.kind === "user"
       ? (await db.select().from(packageStars).where(and(eq(packageStars.packageId, pkg.id), eq(packageStars.userId, actor.user.id)))).length > 0
@@ -138,7 +148,7 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
     stars: stars?.value ?? 0,
     starredByMe,
     ownerKind: owner.kind,
-    access: { level, can: allowedPackageActions(level) },
+    access: { level, can: { ...can, transfer: can.transfer && (await mayTransferOutOf(db, actor, owner)) } },
   };
 }
 

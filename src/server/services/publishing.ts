@@ -87,7 +87,7 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
       throw new AppError("UNPROCESSABLE_CONTENT", `${parsed.name} is not an acceptable package name.`);
     }
     if (isReservedPackageName(parsed.name)) {
-      throw new AppError("UNPROCESSABLE_CONTENT", `${parsed.name} is reserved by the package protocols; rename the package.`);
+      throw new AppError("UNPROCESSABLE_CONTENT", `${parsed.name} is reserved by the package protocols and the site's own pages; rename the package.`);
     }
     const version = parsed.version ?? input.version ?? timestampVersion();
     const normalizedName = normalizePackageName(parsed.name);

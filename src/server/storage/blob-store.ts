@@ -10,6 +10,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { formatBytes } from "@/shared/format-bytes";
 import { AppError } from "../errors";
 import { BlobReader } from "./blob-reader";
 
@@ -203,13 +204,4 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes };

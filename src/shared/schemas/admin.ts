@@ -6,13 +6,24 @@ export const siteSettingsSchema = z.object({
 });
 export type SiteSettings = z.infer<typeof siteSettingsSchema>;
 
-export const listUsersSchema = pageSchema.extend({
-  query: z
+const searchQuerySchema = z
+  .string()
+  .trim()
+  .max(100)
+  .refine((query) => !hasControlCharacter(query), "Search terms cannot contain control characters.")
+  .optional();
+
+export const listUsersSchema = pageSchema.extend({ query: searchQuerySchema });
+
+/** Admin → Organizations, a page at a time in name order: `after` is the last name of the page before. */
+export const listOrganizationsSchema = z.object({
+  query: searchQuerySchema,
+  after: z
     .string()
-    .trim()
     .max(100)
-    .refine((query) => !hasControlCharacter(query), "Search terms cannot contain control characters.")
+    .refine((name) => !hasControlCharacter(name), "Names have no control characters.")
     .optional(),
+  pageSize: z.number().int().min(1).max(100).default(50),
 });
 
 export const setUserActiveSchema = z.object({

@@ -1,5 +1,6 @@
 /** Plans and billing: forms and procedures alike. */
 import { z } from "zod";
+import { bytesPerGigabyte } from "../format-bytes";
 import { hasControlCharacter } from "./account";
 import { ownerNameSchema } from "./packages";
 
@@ -47,3 +48,52 @@ export const academicDomainsSchema = z
       .pipe(z.string().regex(domainPattern, "Enter domains such as edu or ac.uk.")),
   )
   .max(200, "At most 200 domains.");
+
+// ---------------------------------------------------------------------------------------------- the admin's forms
+
+/** How a storage limit in bytes reads in the form: gigabytes, to three decimals. */
+export function gigabytesOf(bytes: number | null): string {
+  return bytes === null ? "" : String(Number((bytes / bytesPerGigabyte).toFixed(3)));
+}
+
+/**
+ * Admin → Plans: the limits are typed as text, empty for no limit, and storage in gigabytes; the other fields are
+ * updatePlanSchema's own, and the output is its input.
+ */
+export const planFormSchema = z
+  .object({
+    slug: planSlugSchema,
+    name: updatePlanSchema.shape.name,
+    description: updatePlanSchema.shape.description,
+    priceLabel: updatePlanSchema.shape.priceLabel,
+    selfService: updatePlanSchema.shape.selfService,
+    maxPrivatePackages: z
+      .string()
+      .trim()
+      .regex(/^\d{0,9}$/, "Enter a whole number, or leave it empty for no limit."),
+    maxStorageGigabytes: z
+      .string()
+      .trim()
+      .regex(/^(\d{1,7}(\.\d{1,3})?)?$/, "Enter a number of gigabytes such as 10 or 0.5, or leave it empty for no limit."),
+  })
+  .transform(({ maxPrivatePackages, maxStorageGigabytes, ...plan }) => ({
+    ...plan,
+    maxPrivatePackages: maxPrivatePackages === "" ? null : Number(maxPrivatePackages),
+    maxStorageBytes: maxStorageGigabytes === "" ? null : Math.round(Number(maxStorageGigabytes) * bytesPerGigabyte),
+  }));
+
+/** The academic domains as the admin types them: one a line (or separated by spaces or commas). */
+export const academicDomainsFormSchema = z.object({
+  domains: z
+    .string()
+    .max(60_000, "That is too long.")
+    .transform((text, context) => {
+      const entries = text.split(/[\s,]+/).filter(Boolean);
+      const parsed = academicDomainsSchema.safeParse(entries);
+      if (parsed.success) return parsed.data;
+      const issue = parsed.error.issues[0];
+      const entry = typeof issue?.path[0] === "number" ? entries[issue.path[0]] : undefined;
+      context.addIssue({ code: "custom", message: entry ? `${entry} is not a domain. ${issue?.message}` : (issue?.message ?? "Enter domains such as edu or ac.uk.") });
+      return z.NEVER;
+    }),
+});

@@ -12,7 +12,9 @@ export function ConfirmEmail({ token }: { token: string }) {
   if (confirm.isSuccess) {
     return (
       <div className="space-y-3">
-        <FormMessage tone="success">Your e-mail address is now {confirm.data.email}.</FormMessage>
+        <FormMessage tone="success">
+          {confirm.data.outcome === "confirmed" ? `Your e-mail address ${confirm.data.email} is confirmed.` : `Your e-mail address is now ${confirm.data.email}.`}
+        </FormMessage>
         <Link href="/settings/account">Back to your settings</Link>
       </div>
     );

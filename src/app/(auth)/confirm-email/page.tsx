@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: "Confirm your e-mail address" };
 export default async function ConfirmEmailPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const token = (await searchParams).token;
   return (
-    <AuthCard title="Confirm your new e-mail address">
+    <AuthCard title="Confirm your e-mail address">
       <ConfirmEmail token={typeof token === "string" ? token : ""} />
     </AuthCard>
   );

@@ -104,20 +104,21 @@ export function FileActions({ fileId, filename, labels }: { fileId: string; file
   );
 }
 
-export function PrivacyToggle({ owner, name, isPrivate }: { owner: string; name: string; isPrivate: boolean }) {
+export function PrivacyToggle({ owner, name, isPrivate, ownerKind }: { owner: string; name: string; isPrivate: boolean; ownerKind: "user" | "organization" }) {
   const trpc = useTRPC();
   const router = useRouter();
   const setPrivacy = useMutation(trpc.packages.setPrivacy.mutationOptions({ onSuccess: () => router.refresh() }));
+  const audience = ownerKind === "organization" ? `the owners of ${owner}, the groups that reach it` : owner;
   return (
     <div className="space-y-2">
       <h3 className="text-sm font-semibold">Visibility</h3>
       <p className="text-sm text-stone-600">
         {isPrivate
-          ? "Private: only you (and site administrators) can see and download it."
+          ? `Private: only ${audience} and its collaborators (and site administrators) can see and download it.`
           : "Public: anyone can find and download it, without an account."}
       </p>
       <button type="button" className="button-secondary" disabled={setPrivacy.isPending} onClick={() => setPrivacy.mutate({ owner, name, isPrivate: !isPrivate })}>
-        {isPrivate ? "Make public" : "Make private"}
+        {setPrivacy.isPending ? (isPrivate ? "Making it public…" : "Making it private…") : isPrivate ? "Make public" : "Make private"}
       </button>
       <FormMessage tone="error">{setPrivacy.error?.message}</FormMessage>
     </div>

@@ -7,18 +7,36 @@ import { PackageDescription } from "@/components/package-description";
 import { PrivateBadge, TypeBadges } from "@/components/package-list";
 import { TableContainer } from "@/components/table-container";
 import { publicUrl } from "@/env";
+import { TRPCError } from "@trpc/server";
+import { permanentRedirect } from "next/navigation";
+import { FormMessage } from "@/components/form";
 import { getCurrentActor } from "@/server/auth/actor";
-import { formatBytes } from "@/server/storage/blob-store";
+import { formatBytes } from "@/shared/format-bytes";
 import { condaInstallCommands, environmentCommand, notebookCommand, pipInstallCommand, tokenPlaceholder } from "@/shared/install-commands";
-import { getServerApi, notFoundWhenMissing } from "@/trpc/server";
+import { getServerApi, notFoundWhenMissing, nullWhenMissing } from "@/trpc/server";
 import { DeletePackageForm, FileActions, PrivacyToggle, StarButton } from "./package-actions";
 
-type Props = { params: Promise<{ owner: string; package: string }> };
+type Props = { params: Promise<{ owner: string; package: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
+/** The package, or where it went: a transferred package's old address answers a permanent redirect to the new one. */
 async function loadPackage(params: Props["params"]) {
   const { owner, package: name } = await params;
+  const ref = { owner: routeParam(owner), name: routeParam(name) };
   const api = await getServerApi();
-  return api.packages.get({ owner: routeParam(owner), name: routeParam(name) }).catch(notFoundWhenMissing);
+  return api.packages.get(ref).catch(async (error: unknown) => {
+    if (error instanceof TRPCError && error.code === "NOT_FOUND") {
+      const moved = await api.packages.redirect(ref).catch(nullWhenMissing);
+      if (moved) permanentRedirect(`/${encodeURIComponent(moved.owner)}/${encodeURIComponent(moved.name)}`);
+    }
+    return notFoundWhenMissing(error);
+  });
+}
+
+/** The owner a transfer just moved the package from, when the old address really leads here (the link says so after a transfer). */
+async function confirmedPreviousOwner(pkg: { owner: string; name: string }, claimed: string | string[] | undefined): Promise<string | null> {
+  if (typeof claimed !== "string" || !claimed) return null;
+  const moved = await (await getServerApi()).packages.redirect({ owner: claimed.slice(0, 100), name: pkg.name }).catch(nullWhenMissing);
+  return moved && moved.owner === pkg.owner && moved.name === pkg.name ? claimed.slice(0, 100) : null;
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -26,8 +44,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: `${routeParam(owner)}/${routeParam(name)}` };
 }
 
-export default async function PackagePage({ params }: Props) {
+export default async function PackagePage({ params, searchParams }: Props) {
   const pkg = await loadPackage(params);
+  const transferredFrom = await confirmedPreviousOwner(pkg, (await searchParams).transferredFrom);
   const base = publicUrl();
   const fileTypes = [...new Set(pkg.files.map((file) => file.fileType))];
   const condaLabels = [...new Set(pkg.files.filter((file) => file.fileType === "conda").flatMap((file) => file.labels))];
@@ -39,6 +58,11 @@ export default async function PackagePage({ params }: Props) {
 
   return (
     <div className="space-y-6">
+      {transferredFrom ? (
+        <FormMessage tone="success">
+          {pkg.name} now belongs to {pkg.owner}. Its old address, /{transferredFrom}/{pkg.name}, leads here.
+        </FormMessage>
+      ) : null}
       <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
         <div className="space-y-1">
           <p className="text-sm">
@@ -51,7 +75,14 @@ export default async function PackagePage({ params }: Props) {
           {pkg.summary ? <p className="text-stone-700">{pkg.summary}</p> : null}
           <TypeBadges types={fileTypes} />
         </div>
-        <StarButton owner={pkg.owner} name={pkg.name} starred={pkg.starredByMe} stars={pkg.stars} />
+        <div className="flex flex-wrap gap-2">
+          <StarButton owner={pkg.owner} name={pkg.name} starred={pkg.starredByMe} stars={pkg.stars} />
+          {pkg.access.can.manageCollaborators ? (
+            <Link href={`/${encodeURIComponent(pkg.owner)}/${encodeURIComponent(pkg.name)}/settings/collaborators`} className="button-secondary">
+              Settings
+            </Link>
+          ) : null}
+        </div>
       </div>
 
       <section aria-labelledby="install-heading" className="card space-y-3">
@@ -130,7 +161,7 @@ export default async function PackagePage({ params }: Props) {
       {pkg.access.can.changePrivacy ? (
         <section aria-labelledby="manage-heading" className="card space-y-4">
           <h2 id="manage-heading">Manage</h2>
-          <PrivacyToggle owner={pkg.owner} name={pkg.name} isPrivate={pkg.isPrivate} />
+          <PrivacyToggle owner={pkg.owner} name={pkg.name} isPrivate={pkg.isPrivate} ownerKind={pkg.ownerKind} />
           {pkg.access.can.delete ? <DeletePackageForm owner={pkg.owner} name={pkg.name} /> : null}
         </section>
       ) : null}

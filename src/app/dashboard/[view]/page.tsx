@@ -6,7 +6,9 @@ import { PackageList } from "@/components/package-list";
 import { pageFromSearch, Pagination } from "@/components/pagination";
 import { TableContainer } from "@/components/table-container";
 import { requireSignedIn } from "@/server/auth/guards";
-import { dashboardViews } from "@/shared/navigation";
+import { accessLevelDescriptions } from "@/server/authz/access-levels";
+import { dashboardViews, organizationDashboardHref } from "@/shared/navigation";
+import { standingLabels } from "@/shared/organization-labels";
 import type { PackageKind } from "@/shared/schemas/packages";
 import { getServerApi } from "@/trpc/server";
 
@@ -94,12 +96,91 @@ export default async function DashboardViewPage({ params, searchParams }: Props)
       </div>
     );
   }
+  if (slug === "organizations") {
+    const organizations = await api.organizations.mine({});
+    return (
+      <div className="space-y-4">
+        <div className="flex flex-wrap items-end justify-between gap-3">
+          {heading}
+          <Link href="/settings/organizations/new" className="button">
+            Create a new organization
+          </Link>
+        </div>
+        {organizations.length === 0 ? (
+          <EmptyState title="No organizations yet">
+            When someone adds you to an organization it appears here. You can also create one and invite others.
+          </EmptyState>
+        ) : (
+          <TableContainer label="Organizations you belong to">
+            <table className="data-table">
+              <caption className="sr-only">Organizations you belong to</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Organization</th>
+                  <th scope="col">Your role</th>
+                  <th scope="col">Members</th>
+                  <th scope="col">Packages</th>
+                </tr>
+              </thead>
+              <tbody>
+                {organizations.map((organization) => (
+                  <tr key={organization.username} data-testid="organization-row" data-organization={organization.username}>
+                    <td>
+                      <Link href={organizationDashboardHref(organization.username)} className="font-medium">
+                        {organization.username}
+                      </Link>
+                      {organization.name ? <span className="block text-xs text-stone-600">{organization.name}</span> : null}
+                    </td>
+                    <td>{standingLabels[organization.standing]}</td>
+                    <td>{organization.members}</td>
+                    <td>{organization.packages}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableContainer>
+        )}
+      </div>
+    );
+  }
+  const groups = await api.organizations.myGroups();
   return (
-    <div className="space-y-6">
+    <div className="space-y-4">
       {heading}
-      <EmptyState title={`No ${view.label.toLowerCase()} yet`}>
-        Organizations and their groups arrive in an upcoming release. Nothing here needs your attention now.
-      </EmptyState>
+      {groups.length === 0 ? (
+        <EmptyState title="No group memberships yet">
+          Organization administrators put people in groups that read, write or administer the organization&apos;s packages. Yours appear here.
+        </EmptyState>
+      ) : (
+        <TableContainer label="Groups you belong to">
+          <table className="data-table">
+            <caption className="sr-only">Groups you belong to</caption>
+            <thead>
+              <tr>
+                <th scope="col">Organization</th>
+                <th scope="col">Group</th>
+                <th scope="col">Access</th>
+                <th scope="col">Packages</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((group) => (
+                <tr key={`${group.organization}/${group.name}`} data-testid="group-row">
+                  <td>
+                    <Link href={organizationDashboardHref(group.organization)}>{group.organization}</Link>
+                  </td>
+                  <td className="font-medium">{group.name}</td>
+                  <td>
+                    {group.levelLabel}
+                    <span className="block text-xs text-stone-600">{accessLevelDescriptions[group.level].description}</span>
+                  </td>
+                  <td>{group.reachesAllPackages ? "All of the organization's packages" : "Selected packages"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableContainer>
+      )}
     </div>
   );
 }

@@ -30,6 +30,20 @@ export function ProfileForm({ name }: { name: string }) {
   );
 }
 
+export function ResendConfirmationButton() {
+  const trpc = useTRPC();
+  const resend = useMutation(trpc.account.resendEmailConfirmation.mutationOptions());
+  return (
+    <div className="space-y-2">
+      <button type="button" className="button-secondary" disabled={resend.isPending} aria-busy={resend.isPending || undefined} onClick={() => resend.mutate()}>
+        {resend.isPending ? "Sending…" : "Send the confirmation again"}
+      </button>
+      <FormMessage tone="error">{resend.error?.message}</FormMessage>
+      <FormMessage tone="success">{resend.data ? `We sent a new confirmation link to ${resend.data.email}. Earlier links no longer work.` : ""}</FormMessage>
+    </div>
+  );
+}
+
 export function ChangeEmailForm() {
   const trpc = useTRPC();
   const router = useRouter();

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { requireSignedIn } from "@/server/auth/guards";
 import { getServerApi } from "@/trpc/server";
-import { ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm } from "./forms";
+import { DateTime } from "@/components/date-time";
+import { ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm, ResendConfirmationButton } from "./forms";
 
 export const metadata: Metadata = { title: "Account settings" };
 
@@ -24,6 +25,21 @@ export default async function AccountSettingsPage() {
           Currently <strong data-testid="current-email">{account.email}</strong>.
           {account.pendingEmail ? ` A confirmation link was sent to ${account.pendingEmail}; the change takes effect when it is followed.` : ""}
         </p>
+        {account.emailConfirmedAt ? (
+          <p className="text-sm text-stone-700" data-testid="email-status">
+            <span aria-hidden="true" className="text-brand-700">
+              ✓
+            </span>{" "}
+            Confirmed on <DateTime value={account.emailConfirmedAt} />.
+          </p>
+        ) : (
+          <div className="space-y-2 rounded-md border border-amber-200 bg-amber-50 p-3">
+            <p className="text-sm text-amber-900" data-testid="email-status">
+              Not confirmed yet: follow the link we e-mailed to {account.email}, so the address can be trusted to recover your account.
+            </p>
+            <ResendConfirmationButton />
+          </div>
+        )}
         <ChangeEmailForm />
       </section>
       <section aria-labelledby="password-heading" className="card space-y-4">
@@ -33,7 +49,10 @@ export default async function AccountSettingsPage() {
       </section>
       <section aria-labelledby="delete-heading" className="card space-y-4 border-red-200">
         <h2 id="delete-heading">Delete account</h2>
-        <p className="text-sm text-stone-600">This removes your account for good. It cannot be undone.</p>
+        <p className="text-sm text-stone-600">
+          This removes your account for good. It cannot be undone. An organization you are the only owner of needs another owner first, or to be
+          deleted.
+        </p>
         <DeleteAccountForm username={account.username} />
       </section>
     </div>

@@ -100,6 +100,9 @@ export const accountRouter = router({
       await accounts.requestEmailChange(ctx.db, ctx.actor, input);
       return { ok: true as const };
     }),
+  resendEmailConfirmation: authenticatedProcedure
+    .meta({ permission: "account:update" })
+    .mutation(({ ctx }) => accounts.resendEmailConfirmation(ctx.db, ctx.actor)),
   delete: authenticatedProcedure
     .meta({ permission: "account:delete" })
     .input(deleteAccountSchema)

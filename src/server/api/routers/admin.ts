@@ -1,5 +1,5 @@
 import { pageSchema } from "@/shared/schemas/account";
-import { idSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
+import { idSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
 import * as admin from "../../services/admin";
 import { getSiteSettings, updateSiteSettings } from "../../services/site-settings";
 import { publicProcedure, router, authenticatedProcedure } from "../trpc";
@@ -9,6 +9,10 @@ export const adminRouter = router({
     .meta({ permission: "admin:users:read" })
     .input(listUsersSchema)
     .query(({ ctx, input }) => admin.listUsers(ctx.db, ctx.actor, input)),
+  listOrganizations: authenticatedProcedure
+    .meta({ permission: "admin:organizations:read" })
+    .input(listOrganizationsSchema)
+    .query(({ ctx, input }) => admin.listOrganizations(ctx.db, ctx.actor, input)),
   setUserActive: authenticatedProcedure
     .meta({ permission: "admin:users:update" })
     .input(setUserActiveSchema)
