@@ -418,6 +418,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: () => ({ slug: "personal", name: "Personal", description: "More room", maxPrivatePackages: 100, maxStorageBytes: null, selfService: false, priceLabel: "Ask" }),
   },
   "billing.assignPlan": { caller: "siteAdmin", input: (world) => ({ owner: world.user.username, plan: "personal" }) },
+  "admin.listOrganizations": { caller: "siteAdmin", input: (world) => ({ query: "ada", after: world.organization }) },
   "jobs.runs": { caller: "siteAdmin", input: () => ({ queue: "default", cursor: "2026-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000" }) },
   "jobs.run": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
   "jobs.retry": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
@@ -451,6 +452,7 @@ const takesNoText = [
   // Its text is inside a list, where each domain must match a domain's pattern (a test of the schema covers it).
   "billing.setAcademicDomains",
   "packages.transferTargets",
+  "account.resendEmailConfirmation",
   "jobs.workers",
   "jobs.queues",
   "jobs.periodicTasks",

@@ -158,3 +158,16 @@ export async function assertOrganizationAction(
   }
   return standing;
 }
+
+/**
+ * Whether the actor administers the owner as a whole: a person's own account (site administrators administer every
+ * owner), or an organization where it is an owner or an administrator. Transfers move packages only between owners
+ * the actor administers.
+ */
+export async function administersOwner(db: Db, actor: Actor, owner: { id: string; kind: string }): Promise<boolean> {
+  if (actor.kind === "anonymous" || !canSeeOwner(actor, owner.id)) return false;
+  if (actor.user.id === owner.id || actor.user.isSiteAdmin) return true;
+  if (owner.kind !== "organization") return false;
+  const standing = await organizationStanding(db, actor, owner.id);
+  return standing === "owner" || standing === "administrator";
+}

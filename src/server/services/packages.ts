@@ -12,7 +12,7 @@ import {
   searchPackagesSchema,
   type PackageKind,
 } from "@/shared/schemas/packages";
-import { allowedPackageActions, assertCan, organizationStanding, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
+import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
@@ -107,13 +107,6 @@ export async function loadVisiblePackage(db: Db, actor: Actor, ownerName: string
   return { owner, pkg: row };
 }
 
-/** Packages leave an organization only through its administrators (transfers.ts says why). */
-async function mayTransferOutOf(db: Db, actor: Actor, owner: { id: string; kind: string }): Promise<boolean> {
-  if (owner.kind !== "organization") return true;
-  const standing = await organizationStanding(db, actor, owner.id);
-  return standing === "owner" || standing === "administrator";
-}
-
 export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>) {
   assertCan(actor, "package:read");
   const input = packageRefSchema.parse(rawInput);
@@ -148,7 +141,7 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
     stars: stars?.value ?? 0,
     starredByMe,
     ownerKind: owner.kind,
-    access: { level, can: { ...can, transfer: can.transfer && (await mayTransferOutOf(db, actor, owner)) } },
+    access: { level, can: { ...can, transfer: can.transfer && (await administersOwner(db, actor, owner)) } },
   };
 }
 

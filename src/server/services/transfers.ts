@@ -9,7 +9,7 @@ import { z } from "zod";
 import { publicUrl } from "@/env";
 import { normalizePackageName, packageRefSchema } from "@/shared/schemas/packages";
 import { transferPackageSchema } from "@/shared/schemas/organizations";
-import { assertCan, assertPackageAction, organizationStanding, requireUser, visiblePackages, type Actor } from "../authz";
+import { administersOwner, assertCan, assertPackageAction, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import { groupPackages, organizationMembers, packageFiles, packageRedirects, packages, users } from "../db/schema";
@@ -39,13 +39,11 @@ export async function transferPackage(db: Db, actor: Actor, rawInput: z.input<ty
   if (input.confirmation !== pkg.name) throw AppError.field("confirmation", `Type the package name, ${pkg.name}, exactly to confirm.`);
   // Between owners the user controls (seed 002): out of an organization only when administering it (Administration
   // over one of its packages is not enough to take it away), and into oneself or an organization one administers.
-  const administers = async (owner: { id: string; kind: string }) =>
-    owner.id === user.id || (owner.kind === "organization" && ["owner", "administrator"].includes((await organizationStanding(db, actor, owner.id)) ?? ""));
-  if (!(await administers(from))) {
+  if (!(await administersOwner(db, actor, from))) {
     throw new AppError("FORBIDDEN", `Only an administrator of ${from.username} can transfer its packages to another owner.`);
   }
   const to = await findOwner(db, input.to);
-  if (!to || !(await administers(to))) throw AppError.field("to", `You can transfer packages only to yourself or to an organization you administer.`, "FORBIDDEN");
+  if (!to || !(await administersOwner(db, actor, to))) throw AppError.field("to", `You can transfer packages only to yourself or to an organization you administer.`, "FORBIDDEN");
   if (to.id === from.id) throw AppError.field("to", `${pkg.name} belongs to ${from.username} already.`);
   if (!(await verifyPassword((await loadUser(db, user.id)).passwordHash, input.password))) {
     throw AppError.field("password", "Your password is not right.");
