@@ -7,7 +7,7 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { academicDomainsSchema, assignPlanSchema, changePlanSchema, updatePlanSchema } from "@/shared/schemas/plans";
-import { assertCan, assertOrganizationAction, requireUser, type Actor } from "../authz";
+import { administersOwner, assertCan, assertOrganizationAction, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
 import { packageFiles, packages, plans, siteSettings, users, type OwnerKind } from "../db/schema";
 import { AppError } from "../errors";
@@ -119,7 +119,7 @@ export async function getBilling(db: Db, actor: Actor, rawInput: { owner: string
  * owners change it).
  */
 async function loadBillableOwner(db: Db, actor: Actor, ownerName: string, intent: "see" | "change") {
-  const { user } = requireUser(actor);
+  requireUser(actor);
   const found = await requireVisibleOwner(db, actor, ownerName);
   const [owner] = await db
     .select({ id: users.id, username: users.username, kind: users.kind, planId: users.planId })
@@ -128,7 +128,7 @@ async function loadBillableOwner(db: Db, actor: Actor, ownerName: string, intent
   if (!owner) throw new AppError("NOT_FOUND", `There is no user or organization named ${ownerName}.`);
   if (owner.kind === "organization") {
     await assertOrganizationAction(db, actor, owner, intent === "see" ? "see" : "changePlan");
-  } else if (owner.id !== user.id && !(actor.kind === "user" && actor.user.isSiteAdmin)) {
+  } else if (!(await administersOwner(db, actor, owner))) {
     throw new AppError("NOT_FOUND", `There is no billing of ${ownerName} for you to see.`);
   }
   return owner;
