@@ -9,7 +9,7 @@ import type { ActorUser } from "../authz";
 import type { Db } from "../db";
 import { accountTokens, users } from "../db/schema";
 import { AppError } from "../errors";
-import { hashSecret } from "./passwords";
+import { hashSecret, verifyPassword } from "./passwords";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -101,4 +101,11 @@ export async function consumeLinkSecret(db: Db, purpose: (typeof accountTokens.$
     )
     .returning();
   return token;
+}
+
+/** Settings that could take the account over ask for the current password again. */
+export async function assertCurrentPassword(user: UserRow, password: string): Promise<void> {
+  if (!(await verifyPassword(user.passwordHash, password))) {
+    throw AppError.field("currentPassword", "Your current password is not right.");
+  }
 }

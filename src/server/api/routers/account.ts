@@ -13,6 +13,7 @@ import {
   updateProfileSchema,
 } from "@/shared/schemas/account";
 import * as accounts from "../../services/accounts";
+import * as emailAddresses from "../../services/email-addresses";
 import * as recovery from "../../services/recovery";
 import * as sessions from "../../services/sessions";
 import { listAuditEvents } from "../../services/audit";
@@ -75,7 +76,7 @@ export const accountRouter = router({
   confirmEmailChange: publicProcedure
     .meta({ permission: "account:recover" })
     .input(confirmEmailSchema)
-    .mutation(({ ctx, input }) => accounts.confirmEmailChange(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) => emailAddresses.confirmEmailChange(ctx.db, ctx.actor, input)),
   get: authenticatedProcedure.meta({ permission: "account:read" }).query(({ ctx }) => accounts.getAccount(ctx.db, ctx.actor)),
   whoami: authenticatedProcedure.meta({ permission: "account:read" }).query(({ ctx }) => accounts.whoami(ctx.db, ctx.actor)),
   updateProfile: authenticatedProcedure
@@ -97,12 +98,12 @@ export const accountRouter = router({
     .meta({ permission: "account:update" })
     .input(changeEmailSchema)
     .mutation(async ({ ctx, input }) => {
-      await accounts.requestEmailChange(ctx.db, ctx.actor, input);
+      await emailAddresses.requestEmailChange(ctx.db, ctx.actor, input);
       return { ok: true as const };
     }),
   resendEmailConfirmation: authenticatedProcedure
     .meta({ permission: "account:update" })
-    .mutation(({ ctx }) => accounts.resendEmailConfirmation(ctx.db, ctx.actor)),
+    .mutation(({ ctx }) => emailAddresses.resendEmailConfirmation(ctx.db, ctx.actor)),
   delete: authenticatedProcedure
     .meta({ permission: "account:delete" })
     .input(deleteAccountSchema)
