@@ -214,6 +214,46 @@ describe("stored bytes under concurrent changes", () => {
     await expectStoreMatchesRows();
   });
 
+  it("delete a package taking its row before its files, the order uploads take them in, so neither waits for the other", async () => {
+    // A forced replacement holds the package's row (its upsert) and then wants the old file's row; a deletion that
+    // took the files first and then wanted the package's row deadlocked with it. Here a transaction holds the
+    // package's row as such an upload would, and the deletion must wait for it without having touched the files.
+    const user = await createUser(db, { username: "orderly" });
+    const auth = { "X-API-Key": (await createAccessToken(db, user)).secret };
+    expect((await condaStyleUpload(server, user.username, fixtures.condaFirst, auth)).status).toBe(201);
+    const [row] = await db.execute<{ id: string }>(sql`select id from packages where name = 'race-lib'`);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const isHeld = new Promise<void>((resolve) => (held = resolve));
+    const holder = db.transaction(async (tx) => {
+      await tx.execute(sql`select id from packages where id = ${row!.id} for update`);
+      held();
+      await released;
+    });
+    await isHeld;
+    const deletion = deletePackage(db, user.actor, { owner: user.username, name: "race-lib", confirmation: "race-lib" }, server.store);
+    try {
+      await vi.waitFor(
+        async () => {
+          const [waiting] = await db.execute<{ count: number }>(sql`select count(*)::int as count from pg_locks where not granted`);
+          expect(waiting?.count).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 10 },
+      );
+      // The files are free: nothing holds their rows while the deletion waits for the package's.
+      const files = await db.transaction(async (tx) =>
+        tx.execute(sql`select id from package_files where package_id = ${row!.id} for update nowait`),
+      );
+      expect(files.length).toBe(1);
+    } finally {
+      release();
+      await holder;
+    }
+    await deletion;
+    expect(await expectStoreMatchesRows()).toBe(0);
+  });
+
   it("removes the old bytes of a forced replacement when nothing else refers to them", async () => {
     const user = await createUser(db, { username: "replacer" });
     const auth = { "X-API-Key": (await createAccessToken(db, user)).secret };

@@ -133,6 +133,9 @@ export async function deletePackage(db: Db, actor: Actor, rawInput: z.input<type
   await assertPackageAction(db, actor, pkg.id, "delete");
   if (input.confirmation !== pkg.name) throw AppError.field("confirmation", `Type the package name, ${pkg.name}, exactly to confirm.`);
   const digests = await db.transaction(async (tx) => {
+    // The package's row before its files, in the order an upload takes them (it upserts the package, then replaces
+    // a file): the other order lets a forced replacement and this deletion wait for each other, a deadlock.
+    await tx.select({ id: packages.id }).from(packages).where(eq(packages.id, pkg.id)).for("update");
     const files = await tx.delete(packageFiles).where(eq(packageFiles.packageId, pkg.id)).returning({ sha256: packageFiles.sha256 });
     await tx.delete(packages).where(eq(packages.id, pkg.id));
     await bumpChannelRevision(tx, owner.id);
