@@ -17,15 +17,17 @@
 # sources changed).
 #
 # Sections: protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
-# Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts) and jobs
-# (the job layer against pg-boss alone). BENCH_SECTIONS picks some, e.g. BENCH_SECTIONS="recovery jobs" (all by
-# default); the report then has only those.
+# Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
+# (the job layer against pg-boss alone) and organizations (issue 11: search, an organization's listing and simple
+# pages at 10,000 organizations and 100,000 packages, bench/organizations.ts). BENCH_SECTIONS picks some, e.g.
+# BENCH_SECTIONS="recovery jobs" (all by default); the report then has only those.
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
 # per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparisons (12) of BENCH_TOKEN_SECONDS each (3),
 # BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md),
 # BENCH_RECOVERY_ROUNDS requests per kind and form of the recovery comparison (300), BENCH_JOBS_ROUNDS throughput
-# rounds per worker count of the jobs comparison (5).
+# rounds per worker count of the jobs comparison (5), BENCH_ORGS_ROUNDS rounds (3) of BENCH_ORGS_SECONDS each (8) with
+# BENCH_ORGS_CONNECTIONS wrk connections (4) for the organizations section's latencies.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,10 +44,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs}
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " protocols tokens recovery jobs organizations " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -54,9 +56,9 @@ die() { log "FAILED: $*"; exit 1; }
 missing=()
 if section protocols; then
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v wrk >/dev/null || missing+=(wrk)
 [ -x /usr/bin/cph ] || missing+=(conda-package-handling)
 fi
+if section protocols || section organizations; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
@@ -265,7 +267,7 @@ run_wrk() {
   busy=$(quiet_machine)
   # Credentials stay out of the log and the results.
   local shown
-  shown=$(sed -E 's/(Authorization: [A-Za-z]+ )[^ ]+/\1<secret>/g' <<<"$*")
+  shown=$(sed -E 's/(Authorization: [A-Za-z]+ )[^ ]+/\1<secret>/g; s/(Cookie: )[^ ;]+(; [^ ;]+)*/\1<secret>/g' <<<"$*")
   log "wrk $name: $shown"
   local pids
   pids=$(server_pids "$side" | tr '\n' ' ')
@@ -312,6 +314,52 @@ compare() {
       run_wrk "$name-nginx_$variant-$round" nginx -d"${DURATION}s" "$@" "${NGINX_URLS[$variant]}$path"
     done
   done
+}
+
+# pip sends a token from the index URL as Basic credentials with the user name __token__.
+basic() { printf 'Authorization: Basic %s' "$(printf '%s' "$1" | base64 -w0)"; }
+status_of() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
+
+# A token check costs a few microseconds of a request's 60-100, less than this shared machine drifts from one
+# 10-second run to the next (±25% for the same request). So the comparison is made of many short rounds, each
+# measuring the page three ways back to back: anonymously, with the token, and with a control header of the very
+# same length that Granary never reads (what the bigger request alone costs, and how well rounds agree). The order
+# cycles through all six permutations, so a drift favours none, and a round's ratios compare runs seconds apart.
+# The verdict is the median of the rounds' ratios; the control's ratio to anonymous shows the resolution.
+TOKEN_ROUNDS=${BENCH_TOKEN_ROUNDS:-12}
+TOKEN_SECONDS=${BENCH_TOKEN_SECONDS:-3}
+granary_page=(-t2 -c16 --latency -H "$PIP_ACCEPT" -H "$PIP_ENCODING")
+# control_header_like <header>: a header of exactly that length that Granary never reads.
+control_header_like() {
+  local header
+  header="X-Bench-Blank: Basic $(head -c 4096 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c "$((${#1} - 21))")"
+  [ "${#header}" = "${#1}" ] || die "the control header is ${#header} characters, the token's ${#1}"
+  echo "$header"
+}
+# The database's transaction count, settled: PostgreSQL's statistics lag up to a second behind. Counted over each
+# page's rounds: a token request that reached the database would add one or more of its own.
+database_transactions() {
+  sleep 1.5
+  "$TSX" "$APP/bench/database.ts" transactions "$DATABASE_URL"
+}
+ORDERS=("anonymous token control" "token control anonymous" "control anonymous token" "anonymous control token" "control token anonymous" "token anonymous control")
+# token_rounds <series> <url> <token header> <control header> [verdaccio]: the page's rounds, each the three kinds of
+# request in that round's order (and Verdaccio last, beside the small page).
+token_rounds() {
+  local series=$1 url=$2 token_header=$3 control_header=$4 verdaccio=${5:-} round kind before after
+  before=$(database_transactions)
+  for round in $(seq "$TOKEN_ROUNDS"); do
+    echo "${ORDERS[$(((round - 1) % 6))]}" >>"$RESULTS/token-$series.orders"
+    for kind in ${ORDERS[$(((round - 1) % 6))]}; do
+      local extra=()
+      [ "$kind" = token ] && extra=(-H "$token_header")
+      [ "$kind" = control ] && extra=(-H "$control_header")
+      run_wrk "token-${series}_${kind}-$round" granary -d"${TOKEN_SECONDS}s" "${granary_page[@]}" "${extra[@]}" "$url"
+    done
+    [ -z "$verdaccio" ] || run_wrk "token-verdaccio_token-$round" verdaccio -d"${TOKEN_SECONDS}s" "${verdaccio_page[@]}"
+  done
+  after=$(database_transactions)
+  echo "$((after - before))" >"$RESULTS/token-$series.transactions"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -541,10 +589,7 @@ printf '%s\n' "$PASSWORD" | "${CLI_ENV[@]}" node "$APP/bin/granary.mjs" login --
 TOKEN=$("${CLI_ENV[@]}" node "$APP/bin/granary.mjs" auth --create --name bench-pip --scopes pypi:download --json |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).secret))')
 [[ "$TOKEN" == granary-* ]] || die "the CLI did not print a token"
-# pip sends a token from the index URL as Basic credentials with the user name __token__.
-basic() { printf 'Authorization: Basic %s' "$(printf '%s' "$1" | base64 -w0)"; }
 TOKEN_AUTH=$(basic "__token__:$TOKEN")
-status_of() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
 anonymous_status=$(status_of -H "$PIP_ACCEPT" "$GRANARY$TOKEN_PATH")
 token_status=$(status_of -H "$PIP_ACCEPT" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH")
 wrong_status=$(status_of -H "$PIP_ACCEPT" -H "$(basic "__token__:${TOKEN%?????}AAAAA")" "$GRANARY$TOKEN_PATH")
@@ -607,22 +652,12 @@ verdaccio_token=$(status_of -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
 TOKEN_GRANARY_BYTES=$(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH" | wc -c)
 TOKEN_VERDACCIO_BYTES=$(curl -sS -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT" | wc -c)
 
-# A token check costs a few microseconds of a request's 60-100, less than this shared machine drifts from one
-# 10-second run to the next (±25% for the same request). So the comparison is made of many short rounds, each
-# measuring the page three ways back to back: anonymously, with the token, and with a control header of the very
-# same length that Granary never reads (what the bigger request alone costs, and how well rounds agree). The order
-# cycles through all six permutations, so a drift favours none, and a round's ratios compare runs seconds apart.
-# The verdict is the median of the rounds' ratios; the control's ratio to anonymous shows the resolution.
-TOKEN_ROUNDS=${BENCH_TOKEN_ROUNDS:-12}
-TOKEN_SECONDS=${BENCH_TOKEN_SECONDS:-3}
-CONTROL_HEADER="X-Bench-Blank: Basic $(head -c 4096 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c "$((${#TOKEN_AUTH} - 21))")"
-[ "${#CONTROL_HEADER}" = "${#TOKEN_AUTH}" ] || die "the control header is ${#CONTROL_HEADER} characters, the token's ${#TOKEN_AUTH}"
+CONTROL_HEADER=$(control_header_like "$TOKEN_AUTH")
 for path in "$TOKEN_PATH" "$PAGE_PATH"; do
   cmp -s <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" "$GRANARY$path") <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$CONTROL_HEADER" "$GRANARY$path") ||
     die "the simple page $path differs with the control header"
 done
 log "token checks: two simple pages anonymously, with a token and with a control header; Verdaccio's metadata with a token; $TOKEN_ROUNDS rounds of ${TOKEN_SECONDS}s"
-granary_page=(-t2 -c16 --latency -H "$PIP_ACCEPT" -H "$PIP_ENCODING")
 verdaccio_page=(-t2 -c16 --latency -H 'Accept-Encoding: gzip' -H "$VERDACCIO_AUTH" "$VERDACCIO/$TOKEN_PROJECT")
 for path in "$PAGE_PATH" "$TOKEN_PATH"; do
   warm_up -d"${WARMUP}s" "${granary_page[@]}" "$GRANARY$path"
@@ -630,33 +665,8 @@ for path in "$PAGE_PATH" "$TOKEN_PATH"; do
   warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$CONTROL_HEADER" "$GRANARY$path"
 done
 warm_up -d"${WARMUP}s" "${verdaccio_page[@]}"
-# The database's transaction count, settled: PostgreSQL's statistics lag up to a second behind. Counted over each
-# page's rounds: a token request that reached the database would add one or more of its own.
-database_transactions() {
-  sleep 1.5
-  "$TSX" "$APP/bench/database.ts" transactions "$DATABASE_URL"
-}
-ORDERS=("anonymous token control" "token control anonymous" "control anonymous token" "anonymous control token" "control token anonymous" "token anonymous control")
-# token_rounds <series> <path> [verdaccio]: the page's rounds, each the three kinds of request in that round's order
-# (and Verdaccio last, beside the small page).
-token_rounds() {
-  local series=$1 path=$2 verdaccio=${3:-} round kind before after
-  before=$(database_transactions)
-  for round in $(seq "$TOKEN_ROUNDS"); do
-    echo "${ORDERS[$(((round - 1) % 6))]}" >>"$RESULTS/token-$series.orders"
-    for kind in ${ORDERS[$(((round - 1) % 6))]}; do
-      local extra=()
-      [ "$kind" = token ] && extra=(-H "$TOKEN_AUTH")
-      [ "$kind" = control ] && extra=(-H "$CONTROL_HEADER")
-      run_wrk "token-${series}_${kind}-$round" granary -d"${TOKEN_SECONDS}s" "${granary_page[@]}" "${extra[@]}" "$GRANARY$path"
-    done
-    [ -z "$verdaccio" ] || run_wrk "token-verdaccio_token-$round" verdaccio -d"${TOKEN_SECONDS}s" "${verdaccio_page[@]}"
-  done
-  after=$(database_transactions)
-  echo "$((after - before))" >"$RESULTS/token-$series.transactions"
-}
-token_rounds page "$PAGE_PATH"
-token_rounds small "$TOKEN_PATH" verdaccio
+token_rounds page "$GRANARY$PAGE_PATH" "$TOKEN_AUTH" "$CONTROL_HEADER"
+token_rounds small "$GRANARY$TOKEN_PATH" "$TOKEN_AUTH" "$CONTROL_HEADER" verdaccio
 # The token still works after the load: nothing was throttled or revoked along the way.
 [ "$(status_of -H "$PIP_ACCEPT" -H "$TOKEN_AUTH" "$GRANARY$TOKEN_PATH")" = 200 ] || die "the token stopped working under load"
 printf '{"project":"%s","granary_bytes":%s,"verdaccio_bytes":%s,"verdaccio_version":"%s","rounds":%s,"seconds":%s}\n' \
@@ -681,6 +691,112 @@ if section jobs; then
   log "background jobs: Granary's job layer against pg-boss alone, ${BENCH_JOBS_ROUNDS:-5} rounds"
   quiet_machine >"$RESULTS/jobs.busy"
   (cd "$APP" && "$TSX" bench/jobs.ts run "$DATABASE_URL" "$RESULTS" "${BENCH_JOBS_ROUNDS:-5}")
+fi
+
+# ------------------------------------------------------------------------------------------------ organizations
+# Issue 11: with 10,000 organizations, 100,000 packages and a member of 100 groups (bench/organizations.ts, seeded
+# here, after the other sections, so that their figures are of the database they always had), search, an
+# organization's listing and a private simple page stay fast, and the member's token costs the organization's public
+# simple page no more than the tokens section allows a token. Latencies: wrk with ORGS_CONNECTIONS connections that
+# each send the next request as soon as the answer arrives, in rounds that interleave the kinds of request.
+if section organizations; then
+  ORGS_ROUNDS=${BENCH_ORGS_ROUNDS:-3}
+  ORGS_SECONDS=${BENCH_ORGS_SECONDS:-8}
+  ORGS_CONNECTIONS=${BENCH_ORGS_CONNECTIONS:-4}
+  log "seeding 10,000 organizations and 100,000 packages (bench/organizations.ts)"
+  (cd "$APP" && "$TSX" bench/organizations.ts "$DATABASE_URL" "$PASSWORD" "$RESULTS/organizations-seed.json")
+  seed_field() { node -p "require('$RESULTS/organizations-seed.json').$1"; }
+  MEMBER=$(seed_field member)
+  ORG=$(seed_field organization)
+  PRIVATE_PAGE="/$ORG/simple/$(seed_field privateProject)/"
+  PUBLIC_PAGE="/$ORG/simple/$(seed_field publicProject)/"
+
+  # The member's browser session, as the web pages have it: the sign-in form's mutation, its cookies kept.
+  sign_in_status=$(curl -sS -o "$WORK/member-sign-in.json" -w '%{http_code}' -c "$WORK/member-cookies.txt" -H 'Content-Type: application/json' \
+    --data "{\"json\":{\"login\":\"$MEMBER\",\"password\":\"$PASSWORD\"}}" "$GRANARY/api/trpc/account.signIn")
+  [ "$sign_in_status" = 200 ] || die "signing $MEMBER in answered $sign_in_status: $(cat "$WORK/member-sign-in.json")"
+  SESSION_COOKIE="Cookie: $(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 { printf "%s%s=%s", separator, $6, $7; separator = "; " }' "$WORK/member-cookies.txt")"
+  # And a token for scripts and pip (scope repos: reading packages through the API and the package endpoints).
+  MEMBER_CLI=(env HOME="$WORK/member-cli" XDG_CONFIG_HOME="$WORK/member-cli/config" GRANARY_URL="$GRANARY")
+  mkdir -p "$WORK/member-cli"
+  printf '%s\n' "$PASSWORD" | "${MEMBER_CLI[@]}" node "$APP/bin/granary.mjs" login --username "$MEMBER" --password-stdin >&2
+  MEMBER_TOKEN=$("${MEMBER_CLI[@]}" node "$APP/bin/granary.mjs" auth --create --name bench-organizations --scopes repos --json |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).secret))')
+  [[ "$MEMBER_TOKEN" == granary-* ]] || die "the CLI did not print a token for $MEMBER"
+  MEMBER_BEARER="Authorization: Bearer $MEMBER_TOKEN"
+  MEMBER_PIP=$(basic "__token__:$MEMBER_TOKEN")
+
+  # The tRPC queries the web pages make (GET, superjson input): the search box's, with each term in turn, and the
+  # organization's profile page listing.
+  trpc_path() { node -e 'const [name, input] = process.argv.slice(1); console.log(`/api/trpc/${name}?input=${encodeURIComponent(JSON.stringify({ json: JSON.parse(input) }))}`)' "$1" "$2"; }
+  node -e 'for (const term of require(process.argv[1]).searchTerms) console.log(term)' "$RESULTS/organizations-seed.json" >"$WORK/search-terms.txt"
+  : >"$RESULTS/organizations-search.paths"
+  while read -r term; do
+    trpc_path packages.search "{\"query\":\"$term\",\"kind\":\"all\",\"page\":1,\"pageSize\":25}" >>"$RESULTS/organizations-search.paths"
+  done <"$WORK/search-terms.txt"
+  LISTING_PATH=$(trpc_path packages.listByOwner "{\"owner\":\"$ORG\",\"kind\":\"all\",\"page\":1,\"pageSize\":25}")
+
+  # What each asker sees, before anything is timed: the member more than a visitor, the same with a session and a
+  # token; the private page to the token only; the public page the same to both.
+  total_of() { curl -sS "$@" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).result.data.json.total))'; }
+  first_search=$(head -1 "$RESULTS/organizations-search.paths")
+  search_totals="$(total_of "$GRANARY$first_search") $(total_of -H "$SESSION_COOKIE" "$GRANARY$first_search") $(total_of -H "$MEMBER_BEARER" "$GRANARY$first_search")"
+  listing_totals="$(total_of "$GRANARY$LISTING_PATH") $(total_of -H "$SESSION_COOKIE" "$GRANARY$LISTING_PATH") $(total_of -H "$MEMBER_BEARER" "$GRANARY$LISTING_PATH")"
+  read -r anonymous_total session_total token_total <<<"$search_totals"
+  ((session_total > anonymous_total && session_total == token_total)) || die "search totals anonymously, with the session and with the token: $search_totals"
+  read -r anonymous_total session_total token_total <<<"$listing_totals"
+  ((session_total > anonymous_total && session_total == token_total)) || die "$ORG's listing totals anonymously, with the session and with the token: $listing_totals"
+  private_statuses="$(status_of -H "$PIP_ACCEPT" "$GRANARY$PRIVATE_PAGE")/$(status_of -H "$PIP_ACCEPT" -H "$MEMBER_PIP" "$GRANARY$PRIVATE_PAGE")"
+  [ "$private_statuses" = 404/200 ] || die "the private page $PRIVATE_PAGE answered $private_statuses anonymously / with the token (want 404/200)"
+  ORG_CONTROL=$(control_header_like "$MEMBER_PIP")
+  for extra in "$MEMBER_PIP" "$ORG_CONTROL"; do
+    cmp -s <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" "$GRANARY$PUBLIC_PAGE") <(curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$extra" "$GRANARY$PUBLIC_PAGE") ||
+      die "the public page $PUBLIC_PAGE differs with ${extra%%:*}"
+  done
+  printf '{"search":"%s","listing":"%s"}\n' "$search_totals" "$listing_totals" >"$RESULTS/organizations-totals.json"
+
+  # orgs_run <kind> <seconds> <name>: one wrk run of that kind of request.
+  orgs_run() {
+    local kind=$1 seconds=$2 name=$3 wrk_args=(-t2 "-c$ORGS_CONNECTIONS" --latency)
+    case $kind in
+      search_*) export BENCH_WRK_PATHS="$RESULTS/organizations-search.paths" ;;
+      *) unset BENCH_WRK_PATHS ;;
+    esac
+    case $kind in
+      *_session) wrk_args+=(-H "$SESSION_COOKIE") ;;
+      private_token) wrk_args+=(-H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "$MEMBER_PIP") ;;
+      *_token) wrk_args+=(-H "$MEMBER_BEARER") ;;
+    esac
+    local url="$GRANARY/"
+    case $kind in
+      listing_*) url="$GRANARY$LISTING_PATH" ;;
+      private_*) url="$GRANARY$PRIVATE_PAGE" ;;
+    esac
+    if [ -n "$name" ]; then run_wrk "$name" granary -d"${seconds}s" "${wrk_args[@]}" "$url"; else warm_up -d"${seconds}s" "${wrk_args[@]}" "$url"; fi
+    unset BENCH_WRK_PATHS
+  }
+  ORGS_KINDS=(search_anonymous search_session search_token listing_anonymous listing_session private_token)
+  log "organizations: search, $ORG's listing and a private simple page, $ORGS_ROUNDS rounds of ${ORGS_SECONDS}s, wrk -t2 -c$ORGS_CONNECTIONS"
+  for kind in "${ORGS_KINDS[@]}"; do orgs_run "$kind" "$WARMUP" ""; done
+  for round in $(seq "$ORGS_ROUNDS"); do
+    # Each round starts one kind later, so a drift of the machine favours none.
+    for index in "${!ORGS_KINDS[@]}"; do
+      kind=${ORGS_KINDS[$(((index + round - 1) % ${#ORGS_KINDS[@]}))]}
+      orgs_run "$kind" "$ORGS_SECONDS" "orgs-$kind-$round"
+    done
+  done
+
+  log "organizations: $PUBLIC_PAGE with the member's token against anonymously, $TOKEN_ROUNDS rounds of ${TOKEN_SECONDS}s"
+  warm_up -d"${WARMUP}s" "${granary_page[@]}" "$GRANARY$PUBLIC_PAGE"
+  warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$MEMBER_PIP" "$GRANARY$PUBLIC_PAGE"
+  warm_up -d"${WARMUP}s" "${granary_page[@]}" -H "$ORG_CONTROL" "$GRANARY$PUBLIC_PAGE"
+  token_rounds org "$GRANARY$PUBLIC_PAGE" "$MEMBER_PIP" "$ORG_CONTROL"
+  [ "$(status_of -H "$PIP_ACCEPT" -H "$MEMBER_PIP" "$GRANARY$PRIVATE_PAGE")" = 200 ] || die "the member's token stopped working under load"
+
+  page_bytes() { curl -sS -H "$PIP_ACCEPT" -H "$PIP_ENCODING" "$@" | wc -c; }
+  printf '{"organization":"%s","member":"%s","private_page":"%s","public_page":"%s","private_page_bytes":%s,"public_page_bytes":%s,"listing_path":"%s","rounds":%s,"seconds":%s,"connections":%s,"kinds":"%s","token_rounds":%s,"token_seconds":%s}\n' \
+    "$ORG" "$MEMBER" "$PRIVATE_PAGE" "$PUBLIC_PAGE" "$(page_bytes -H "$MEMBER_PIP" "$GRANARY$PRIVATE_PAGE")" "$(page_bytes "$GRANARY$PUBLIC_PAGE")" \
+    "$LISTING_PATH" "$ORGS_ROUNDS" "$ORGS_SECONDS" "$ORGS_CONNECTIONS" "${ORGS_KINDS[*]}" "$TOKEN_ROUNDS" "$TOKEN_SECONDS" >"$RESULTS/organizations.json"
 fi
 
 # ------------------------------------------------------------------------------------------------ report

@@ -10,11 +10,22 @@
  * made elsewhere are seen up to the memo's length later.
  */
 import type { Db } from "../db";
-import type { Actor } from "../authz";
+import { audienceOfGrants, type Actor, type PackageAudience } from "../authz";
 import { channelChangesChannel, credentialChangesChannel, type ChangeListener } from "../services/change-listener";
 import { findChannel, findDownloadableFile, listGrantedPrivatePackages, type Channel, type DownloadableFile } from "../services/channels";
 import { registerChannelMemory } from "../services/owners";
 import { RevisionCache } from "./index-cache";
+
+/**
+ * The private packages an account reaches in a channel beyond what the policy knows without asking, and the
+ * audience that names that view in the index cache. The audience is worked out once per channel revision: naming
+ * it sorts and hashes every reached package, which for a member of an organization's group over all its packages
+ * cost a token request on the organization's simple pages a tenth of its time.
+ */
+export interface ChannelReach {
+  grants: ReadonlySet<string>;
+  audience: PackageAudience;
+}
 
 interface Remembered {
   channel: Promise<Channel | null>;
@@ -36,8 +47,8 @@ export class ChannelDirectory {
   private readonly remembered = new Map<string, Remembered>();
   /** File rows by place, valid for one channel revision, so a download costs no query of its own. */
   private readonly files = new RevisionCache<DownloadableFile | null>(10_000);
-  /** Private packages each signed-in account reaches in a channel, valid for one channel revision. */
-  private readonly grantsByAccount = new RevisionCache<ReadonlySet<string>>(10_000);
+  /** What each signed-in account reaches in a channel, valid for one channel revision. */
+  private readonly reachByAccount = new RevisionCache<ChannelReach>(10_000);
   private readonly memoMilliseconds: number;
   private readonly changes: ChangeListener | undefined;
   private readonly now: () => number;
@@ -104,9 +115,12 @@ export class ChannelDirectory {
    * The channel's private packages the actor reaches through organizations, groups and collaborations. Access
    * changes move the channel's revision, so an answer kept for a revision stays exact.
    */
-  grants(channel: Channel, actor: Extract<Actor, { kind: "user" }>): Promise<ReadonlySet<string>> {
+  reach(channel: Channel, actor: Extract<Actor, { kind: "user" }>): Promise<ChannelReach> {
     const key = `${channel.ownerId} ${actor.user.id} ${actor.token?.channelOwnerId ?? "*"}`;
-    return this.grantsByAccount.get(key, channel.revision, async () => new Set(await listGrantedPrivatePackages(this.db, actor, channel.ownerId)));
+    return this.reachByAccount.get(key, channel.revision, async () => {
+      const grants = new Set(await listGrantedPrivatePackages(this.db, actor, channel.ownerId));
+      return { grants, audience: audienceOfGrants(grants) };
+    });
   }
 
   /**

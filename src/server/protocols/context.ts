@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { labelSchema } from "@/shared/schemas/packages";
-import { audienceOfGrants, canSeeOwnedResource, canSeeOwner, knownAudience, type Actor, type PackageAudience, type Permission } from "../authz";
+import { canSeeOwnedResource, canSeeOwner, knownAudience, type Actor, type PackageAudience, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { Channel, ChannelScope, DownloadableFile } from "../services/channels";
 import type { DownloadCounter } from "../services/downloads";
 import type { BlobStore } from "../storage";
-import type { ChannelDirectory } from "./channel-directory";
+import type { ChannelDirectory, ChannelReach } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
 import type { IndexCache } from "./index-cache";
 import type { PathToken } from "./path-token";
@@ -59,11 +59,11 @@ export async function requireChannel(context: RequestContext, ownerName: string)
   return channel;
 }
 
-/** The private packages the actor reaches in this channel beyond what the policy knows without asking. */
-function grantsIn(context: RequestContext, channel: Channel): Promise<ReadonlySet<string>> | undefined {
+/** What the actor reaches in this channel beyond what the policy knows without asking. */
+function reachIn(context: RequestContext, channel: Channel): Promise<ChannelReach> | undefined {
   const { actor } = context;
   if (actor.kind !== "user" || knownAudience(actor, channel.ownerId) !== null) return undefined;
-  return context.services.channels.grants(channel, actor);
+  return context.services.channels.reach(channel, actor);
 }
 
 export type ScopedIndex = ChannelScope & { audience: PackageAudience };
@@ -75,7 +75,7 @@ export type ScopedIndex = ChannelScope & { audience: PackageAudience };
 export function channelScope(context: RequestContext, channel: Channel, label: string): ScopedIndex | Promise<ScopedIndex> {
   const known = knownAudience(context.actor, channel.ownerId);
   if (known) return { actor: context.actor, ownerId: channel.ownerId, label, audience: known };
-  return grantsIn(context, channel)!.then((grants) => ({ actor: context.actor, ownerId: channel.ownerId, label, audience: audienceOfGrants(grants) }));
+  return reachIn(context, channel)!.then((reach) => ({ actor: context.actor, ownerId: channel.ownerId, label, audience: reach.audience }));
 }
 
 /** An index showing private packages stays out of shared caches; either way clients revalidate (a cheap 304). */
@@ -88,9 +88,9 @@ export function indexCacheControl(scope: { audience: PackageAudience }): string 
  * file is private and the actor reaches it (if at all) through organizations, groups or collaborations.
  */
 export function mayDownload(context: RequestContext, channel: Channel, file: DownloadableFile): boolean | Promise<boolean> {
-  const grants = file.isPrivate ? grantsIn(context, channel) : undefined;
-  if (!grants) return canSeeOwnedResource(context.actor, file);
-  return grants.then((reached) => canSeeOwnedResource(context.actor, file, reached));
+  const reach = file.isPrivate ? reachIn(context, channel) : undefined;
+  if (!reach) return canSeeOwnedResource(context.actor, file);
+  return reach.then(({ grants }) => canSeeOwnedResource(context.actor, file, grants));
 }
 
 /** The file, when it exists and the actor may download it; otherwise the same answer as for a missing one. */

@@ -190,6 +190,40 @@ describe("browsing and managing", () => {
     expect((await callerFor(anonymous()).packages.search({ query: "summary" })).total).toBe(2);
   });
 
+  it("matches each term in the name or the summary, never across the two, with wildcards taken literally", async () => {
+    const owner = await createUser(db);
+    await createPublishedPackage(db, owner, "plotting");
+    await createPublishedPackage(db, owner, "geo_tools");
+    await db.update(packages).set({ summary: "Maps of 100% coverage" }).where(eq(packages.name, "geo_tools"));
+    const names = async (query: string) => (await callerFor(anonymous()).packages.search({ query })).items.map((item) => item.name).sort();
+    // One term in the name, the other in the summary.
+    expect(await names("plot summary")).toEqual(["plotting"]);
+    expect(await names("GEO maps")).toEqual(["geo_tools"]);
+    // The end of the name and the start of the summary are not one word.
+    expect(await names("plottingplotting")).toEqual([]);
+    expect(await names("toolsmaps")).toEqual([]);
+    expect(await names("100%")).toEqual(["geo_tools"]);
+    expect(await names("geo%tools")).toEqual([]);
+    expect(await names("o_t")).toEqual(["geo_tools"]);
+    expect(await names("g_o")).toEqual([]);
+  });
+
+  it("tells the total on every page of a listing, also past the last one", async () => {
+    const owner = await createUser(db, { username: "pager" });
+    for (const name of ["page-a", "page-b", "page-c"]) await createPublishedPackage(db, owner, name);
+    await createPublishedPackage(db, owner, "page-hidden", { isPrivate: true });
+    const caller = callerFor(anonymous());
+    const first = await caller.packages.listByOwner({ owner: "pager", page: 1, pageSize: 2 });
+    const second = await caller.packages.listByOwner({ owner: "pager", page: 2, pageSize: 2 });
+    const beyond = await caller.packages.listByOwner({ owner: "pager", page: 5, pageSize: 2 });
+    expect([first.total, second.total, beyond.total]).toEqual([3, 3, 3]);
+    expect([...first.items, ...second.items].map((item) => item.name).sort()).toEqual(["page-a", "page-b", "page-c"]);
+    expect(beyond.items).toEqual([]);
+    expect((await caller.packages.search({ query: "page", page: 3, pageSize: 2 })).total).toBe(3);
+    expect((await callerFor(owner.actor).packages.search({ query: "page", page: 1, pageSize: 2 })).total).toBe(4);
+    expect((await caller.packages.search({ query: "nothing-like-it" })).total).toBe(0);
+  });
+
   it("adds, moves and removes labels, moving the channel revision each time", async () => {
     const owner = await createUser(db);
     const { fileId } = await createPublishedPackage(db, owner, "labelled");

@@ -2,7 +2,7 @@
  * Finding and reading packages: owner listings, search, the dashboard's views, one package with its files, and
  * an owner's labels. What the actor may see is decided by the policy module's visiblePackages, inside each query.
  */
-import { and, count, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import {
   dashboardViewSchema,
@@ -14,7 +14,7 @@ import {
 } from "@/shared/schemas/packages";
 import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
-import { fileLabels, packageFiles, packages, packageStars, users, type FileType } from "../db/schema";
+import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { requireVisibleOwner } from "./owners";
@@ -45,19 +45,31 @@ const packageSummaryColumns = {
   stars: sql<number>`(select count(*)::int from ${packageStars} where ${packageStars.packageId} = ${packages.id})`,
 };
 
+/**
+ * One page of the packages matching `where`, and how many match, in one query: the page's ids and the total come
+ * from one pass over the matching rows (a window count beside the top-N sort), and only the page's rows are joined
+ * to their owners and summed up. Counting in a second query read every match twice, which at 100,000 packages was
+ * most of a search's time.
+ */
 async function pagedPackages(db: Db, where: SQL | undefined, page: { page: number; pageSize: number }, orderBy: SQL[] = [desc(packages.updatedAt)]) {
-  const [items, [total]] = await Promise.all([
-    db
-      .select(packageSummaryColumns)
-      .from(packages)
-      .innerJoin(users, eq(users.id, packages.ownerId))
-      .where(where)
-      .orderBy(...orderBy, packages.id)
-      .limit(page.pageSize)
-      .offset((page.page - 1) * page.pageSize),
-    db.select({ value: count() }).from(packages).where(where),
-  ]);
-  return { items, total: total?.value ?? 0, page: page.page, pageSize: page.pageSize };
+  const matching = db
+    .select({ id: packages.id, total: sql<number>`(count(*) over ())::int`.as("total") })
+    .from(packages)
+    .where(where)
+    .orderBy(...orderBy, packages.id)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)
+    .as("matching");
+  const rows = await db
+    .select({ ...packageSummaryColumns, total: matching.total })
+    .from(matching)
+    .innerJoin(packages, eq(packages.id, matching.id))
+    .innerJoin(users, eq(users.id, packages.ownerId))
+    .orderBy(...orderBy, packages.id);
+  const items = rows.map(({ total: _total, ...item }) => item);
+  // Past the last page there is no row to carry the total.
+  const total = rows[0]?.total ?? (page.page > 1 ? ((await db.select({ value: count() }).from(packages).where(where))[0]?.value ?? 0) : 0);
+  return { items, total, page: page.page, pageSize: page.pageSize };
 }
 
 export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<typeof listOwnerPackagesSchema>) {
@@ -75,7 +87,7 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
   const terms = input.query.split(/\s+/).filter(Boolean);
   const matches = terms.map((term) => {
     const pattern = `%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
-    return or(ilike(packages.name, pattern), ilike(packages.summary, pattern));
+    return ilike(packageSearchText(packages), pattern);
   });
   const exactFirst = input.query ? [sql`(lower(${packages.name}) = ${input.query.toLowerCase()}) desc`] : [];
   return pagedPackages(db, and(visiblePackages(actor), kindCondition(input.kind), ...matches), input, [...exactFirst, desc(packages.updatedAt)]);

@@ -1,9 +1,18 @@
-import { sql } from "drizzle-orm";
-import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql, type SQL } from "drizzle-orm";
+import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 
 export const fileTypes = ["conda", "wheel", "sdist", "notebook", "environment"] as const;
 export type FileType = (typeof fileTypes)[number];
+
+/**
+ * What search matches terms in: the name and the summary as one text. A term never contains a space, so a match
+ * never spans the two. The trigram index below is built over exactly this expression, so that `ilike '%term%'` on
+ * it is answered from the index instead of reading every package (search must stay fast at 100,000 packages).
+ */
+export function packageSearchText(table: { name: AnyPgColumn; summary: AnyPgColumn }): SQL {
+  return sql`(${table.name} || ' ' || coalesce(${table.summary}, ''))`;
+}
 
 /**
  * A named package under an owner. One package can hold conda files and Python distributions alike (the same
@@ -30,7 +39,8 @@ export const packages = pgTable(
   },
   (table) => [
     uniqueIndex("packages_owner_name_unique").on(table.ownerId, table.normalizedName),
-    index("packages_search_idx").using("gin", sql`to_tsvector('simple', ${table.name} || ' ' || coalesce(${table.summary}, ''))`),
+    // pg_trgm's operator class (the extension is created by the migration that adds this index).
+    index("packages_search_trgm_idx").using("gin", sql`${packageSearchText(table)} gin_trgm_ops`),
   ],
 );
 
