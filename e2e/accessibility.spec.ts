@@ -19,7 +19,7 @@ const accountPages = [
   "/notifications",
   "/confirm-email?token=example-token-for-layout-only",
 ];
-const adminPages = ["/admin", "/admin/users", "/admin/organizations", "/admin/plans"];
+const adminPages = ["/admin", "/admin/users", "/admin/organizations", "/admin/plans", "/admin/outbox", "/admin/exceptions", "/admin/security-log", "/users"];
 
 /** Each page: rendered, no serious or critical axe violation, nothing spilling sideways at this width. */
 async function checkPages(page: Page, paths: string[]) {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 
@@ -12,8 +13,14 @@ export const exceptions = pgTable(
     method: text("method"),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When an administrator marked it read; the top bar's red dot shows while any is unread. */
+    readAt: timestamp("read_at", { withTimezone: true }),
   },
-  (table) => [index("exceptions_created_idx").on(table.createdAt)],
+  (table) => [
+    index("exceptions_created_idx").on(table.createdAt),
+    // The red dot asks on every admin page whether any is unread: only unread rows are in this index.
+    index("exceptions_unread_idx").on(table.createdAt).where(sql`${table.readAt} is null`),
+  ],
 );
 
 /** Site-wide settings that admins change at run time, one row per key. */
