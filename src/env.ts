@@ -89,6 +89,8 @@ const environmentSchema = z.object({
   /** Finished runs (and their log lines) are deleted after this many days: succeeded or cancelled ones, and failed ones. */
   JOBS_KEEP_SUCCEEDED_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   JOBS_KEEP_FAILED_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** System log records (startup, periodic tasks, API errors, ...) are deleted after this many days. */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /**
    * Sign-in throttling (services/sign-in.ts), over a sliding window: failures from one address before it is
    * refused, failures for one account from one address before that address is refused for it, and failures for

@@ -243,6 +243,7 @@ describe("schedules", () => {
     expect(periodic.map((definition) => definition.id).sort()).toEqual([
       "purge-expired-records",
       "purge-finished-job-runs",
+      "purge-system-logs",
       "remove-unreferenced-blobs",
       "roll-up-downloads",
       "statistics-snapshot",

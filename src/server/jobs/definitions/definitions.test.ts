@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createAccountLink, createPublishedPackage, createUser, sentEmails } from "@/test/factories";
 import type { Db } from "../../db/client";
-import { accountTokens, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
+import { accountTokens, systemLogs, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
 import { createOutboxTransport } from "../../email/transports";
 import { BlobStore } from "../../storage";
 import type { JobContext } from "../definition";
@@ -17,6 +17,7 @@ import { createFailedRun } from "@/test/jobs";
 import { enqueue } from "../enqueue";
 import { purgeExpiredRecordsJob } from "./purge-expired-records";
 import { purgeFinishedJobRunsJob } from "./purge-finished-job-runs";
+import { purgeSystemLogsJob } from "./purge-system-logs";
 import { removeUnreferencedBlobsJob } from "./remove-unreferenced-blobs";
 import { rollUpDownloadsJob } from "./roll-up-downloads";
 import { statisticsSnapshotJob } from "./statistics-snapshot";
@@ -228,5 +229,19 @@ describe("retention of finished job runs", () => {
     const [lines] = await db.execute<{ count: number }>(sql`select count(*)::int as count from job_run_logs where run_id = ${oldSucceeded}::uuid`);
     expect(lines?.count).toBe(0);
     await expect(purgeFinishedJobRunsJob.run({}, contextFor(db))).resolves.toEqual({ succeeded: 0, failed: 0 });
+  });
+});
+
+describe("retention of the System logs", () => {
+  it("deletes records older than 30 days and keeps the rest", async () => {
+    const at = (days: number) => new Date(Date.now() - days * day);
+    await db.insert(systemLogs).values([
+      { level: "info", category: "startup_info", message: "old", loggedAt: at(31) },
+      { level: "error", category: "api_errors", message: "old error", loggedAt: at(45) },
+      { level: "info", category: "startup_info", message: "recent", loggedAt: at(29) },
+    ]);
+    await expect(purgeSystemLogsJob.run({}, contextFor(db))).resolves.toEqual({ deleted: 2 });
+    expect((await db.select().from(systemLogs)).map((row) => row.message)).toEqual(["recent"]);
+    await expect(purgeSystemLogsJob.run({}, contextFor(db))).resolves.toEqual({ deleted: 0 });
   });
 });
