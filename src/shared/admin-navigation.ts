@@ -45,8 +45,8 @@ export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Platform", label: "Stats", href: "/admin/stats", built: false, permission: "admin:users:read" },
   { group: "Platform", label: "Config", href: "/admin/config", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Python packages", href: "/admin/python-packages", built: false, permission: "admin:settings:update" },
-  { group: "Platform", label: "Logs", href: "/admin/logs", built: false, permission: "admin:audit:read" },
-  { group: "Platform", label: "System logs", href: "/admin/system-logs", built: false, permission: "admin:logs:read" },
+  { group: "Platform", label: "Logs", href: "/admin/logs", built: true, permission: "admin:audit:read" },
+  { group: "Platform", label: "System logs", href: "/admin/system-logs", built: true, permission: "admin:logs:read" },
   { group: "Platform", label: "Transfer", href: "/admin/transfer", built: false, permission: "admin:settings:update" },
 ];
 

@@ -139,6 +139,8 @@ const matrix: Record<string, Row> = {
   "jobs.periodicTasks": { outcomes: administrators },
   "jobs.runPeriodicTask": { outcomes: administrators, input: () => ({ name: "statistics-snapshot" }) },
   "jobs.restartWorkers": { outcomes: administrators },
+  "logs.system": { outcomes: administrators, input: () => ({ category: "startup_info", query: "ready" }) },
+  "logs.audit": { outcomes: administrators, input: () => ({ log: "authentication", actor: "ada" }) },
   "site.settings": { outcomes: everyone },
   "account.whoami": { outcomes: signedIn },
   "tokens.scopes": { outcomes: everyone },

@@ -426,6 +426,8 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "jobs.cancel": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
   "jobs.retryFailed": { caller: "siteAdmin", input: () => ({ queue: "low" }) },
   "jobs.runPeriodicTask": { caller: "siteAdmin", input: () => ({ name: "purge-expired-records" }) },
+  "logs.system": { caller: "siteAdmin", input: () => ({ category: "startup_info", query: "ready", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIxIl0" }) },
+  "logs.audit": { caller: "siteAdmin", input: () => ({ log: "authentication", actor: "ada", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDAiXQ" }) },
 };
 
 const takesNoText = [

@@ -124,6 +124,8 @@ const procedureRows: Record<string, ProcedureRow> = {
   "jobs.periodicTasks": { expected: administration },
   "jobs.runPeriodicTask": { expected: administration, input: () => ({ name: "statistics-snapshot" }) },
   "jobs.restartWorkers": { expected: administration },
+  "logs.system": { expected: administration, input: () => ({ category: "api_errors" }) },
+  "logs.audit": { expected: administration, input: () => ({ log: "platform" }) },
   "site.settings": { expected: siteRead },
   "packages.search": { expected: packageRead, input: () => ({ query: "tm" }) },
   "packages.listByOwner": { expected: packageReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
