@@ -20,6 +20,12 @@ for (const viewport of [
     if (viewport.name === "phone") await menu.getByRole("button", { name: /Admin menu/ }).click();
     await menu.getByRole("link", { name: "Periodic tasks" }).click();
     await expect(admin.getByRole("heading", { level: 1, name: "Periodic tasks" })).toBeVisible();
+    if (viewport.name === "phone") {
+      // Folded again once the link was followed, naming the page it is on.
+      await expect(menu.getByRole("button", { name: /Admin menu/ })).toHaveText(/Admin menu: Periodic tasks/);
+      await expect(menu.getByRole("button", { name: /Admin menu/ })).toHaveAttribute("aria-expanded", "false");
+      await menu.getByRole("button", { name: /Admin menu/ }).click();
+    }
     await expect(menu.getByRole("link", { name: "Periodic tasks" })).toHaveAttribute("aria-current", "page");
 
     const task = admin.locator('[data-testid="periodic-task"][data-task="statistics-snapshot"]');

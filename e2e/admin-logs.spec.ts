@@ -27,7 +27,7 @@ for (const viewport of [
 
     // An end before the start is the form's error, not a failed page.
     await admin.goto("/admin/system-logs?from=2026-02-01T00:00&to=2026-01-01T00:00");
-    await expect(admin.getByRole("alert")).toHaveText("The end must be after the start.");
+    await expect(admin.getByRole("alert").filter({ hasText: "The end" })).toHaveText("The end must be after the start.");
     await expectNoSeriousAccessibilityViolations(admin);
     await expectNoSidewaysScrolling(admin);
 
@@ -35,7 +35,7 @@ for (const viewport of [
     await admin.getByRole("navigation", { name: "Logs" }).getByRole("link", { name: "Authentication log" }).click();
     await expect(admin).toHaveURL(/log=authentication/);
     await expect(admin.getByTestId("audit-entry").filter({ hasText: "Signed in" }).first()).toBeVisible();
-    await admin.getByLabel("Account").fill("siteadmin");
+    await admin.getByLabel("Account", { exact: true }).fill("siteadmin");
     await admin.getByRole("button", { name: "Search" }).click();
     await expect(admin.getByTestId("audit-entry").first()).toContainText("siteadmin");
     await expectNoSeriousAccessibilityViolations(admin);
