@@ -20,6 +20,7 @@ import { connectDatabase } from "../src/server/db/client";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { startJobRuntime, type JobRuntime } from "../src/server/jobs/runtime";
+import { errorContext, SystemLogger } from "../src/server/logging/logger";
 import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
 import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
@@ -31,7 +32,9 @@ import { BlobStore } from "../src/server/storage";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
-const log = (message: string) => console.log(`[granary] ${message}`);
+// Startup messages are JSON lines on stdout and, once the database is up, the System logs' "startup info".
+const systemLog = new SystemLogger();
+const log = (message: string) => void systemLog.info("startup_info", message, { process: "launcher", pid: process.pid });
 
 interface LocalSecrets {
   authSecret: string;
@@ -145,10 +148,10 @@ async function main(): Promise<void> {
       password: env.GRANARY_ADMIN_PASSWORD,
     });
     if (admin) {
-      log("Created the first site administrator. Sign in with:");
-      log(`    username: ${admin.username}`);
-      log(`    password: ${admin.generated ? admin.password : "(the GRANARY_ADMIN_PASSWORD you set)"}`);
-      if (admin.generated) log("This password is shown only now: change it under Settings after signing in.");
+      log(`Created the first site administrator, ${admin.username}.`);
+      // For the person at the terminal only: never a log record, which is stored.
+      console.log(`[granary] Sign in with username ${admin.username} and password ${admin.generated ? admin.password : "(the GRANARY_ADMIN_PASSWORD you set)"}.`);
+      if (admin.generated) console.log("[granary] This password is shown only now: change it under Settings after signing in.");
     }
   } finally {
     await close();
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
   // Background jobs: pg-boss's storage is prepared, and (unless JOBS_WORKER=off) a worker runs in this process.
   const jobsDatabase = connectDatabase(databaseUrl, { max: 4 });
   server.closeJobsDatabase = jobsDatabase.close;
+  await systemLog.attach(jobsDatabase.db);
   server.jobs = await startJobRuntime({ databaseUrl, db: jobsDatabase.db, worker: env.JOBS_WORKER === "on", log });
 
   if (!developmentMode && !buildIsCurrent()) {
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
         void handle(request, response);
       },
       (error: unknown) => {
-        console.error("[granary] The protocol handler failed:", error);
+        void systemLog.error("api_errors", "The protocol handler failed.", errorContext(error));
         if (!response.headersSent) response.writeHead(500).end();
       },
     );
@@ -231,7 +235,9 @@ async function main(): Promise<void> {
   if (!zstdExecutable()) log(`The zstd program is missing, so .conda uploads cannot be checked and will fail: ${zstdInstallHint}`);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
+  // Stored when the database was already up; on stdout (and stderr) in any case.
+  await systemLog.error("startup_errors", `Granary did not start: ${error instanceof Error ? error.message : String(error)}`, { process: "launcher", ...errorContext(error) });
   console.error(`[granary] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

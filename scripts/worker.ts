@@ -12,8 +12,10 @@ import path from "node:path";
 import { env, exportToEnvironment, jobsDriver } from "../src/env";
 import { connectDatabase } from "../src/server/db/client";
 import { startJobRuntime } from "../src/server/jobs/runtime";
+import { errorContext, SystemLogger } from "../src/server/logging/logger";
 
-const log = (message: string) => console.log(`[granary worker] ${message}`);
+const systemLog = new SystemLogger();
+const log = (message: string) => void systemLog.info("startup_info", message, { process: "worker", pid: process.pid });
 
 interface LocalSecrets {
   authSecret: string;
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   });
 
   const { db, close } = connectDatabase(databaseUrl, { max: Math.max(4, env.JOBS_CONCURRENCY + 2) });
+  await systemLog.attach(db);
   const runtime = await startJobRuntime({ databaseUrl, db, worker: true, log });
   log(`Running (pid ${process.pid}); Ctrl-C stops it.`);
   let stopping = false;
@@ -64,7 +67,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
+  await systemLog.error("startup_errors", `The worker did not start: ${error instanceof Error ? error.message : String(error)}`, { process: "worker", ...errorContext(error) });
   console.error(`[granary worker] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -86,6 +86,11 @@ const environmentSchema = z.object({
   /** A worker beats this often; one silent for JOBS_LOST_AFTER_SECONDS is shown as lost and its jobs are retried. */
   JOBS_HEARTBEAT_SECONDS: z.coerce.number().min(1).max(300).default(5),
   JOBS_LOST_AFTER_SECONDS: z.coerce.number().min(3).max(3600).default(30),
+  /** Finished runs (and their log lines) are deleted after this many days: succeeded or cancelled ones, and failed ones. */
+  JOBS_KEEP_SUCCEEDED_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  JOBS_KEEP_FAILED_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** System log records (startup, periodic tasks, API errors, ...) are deleted after this many days. */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /**
    * Sign-in throttling (services/sign-in.ts), over a sliding window: failures from one address before it is
    * refused, failures for one account from one address before that address is refused for it, and failures for

@@ -58,17 +58,49 @@ function NotificationBell({ unread }: { unread: number }) {
   );
 }
 
-/** What the signed-in account's top bar shows besides itself: the bell's number and the organizations to switch to. */
-async function accountContext() {
+/**
+ * The seed's two links for site administrators: the admin panel, with a red dot while an exception is unread, and
+ * the people signed in now.
+ */
+function AdministratorLinks({ unreadExceptions }: { unreadExceptions: number | null }) {
+  const linkClass = "relative rounded-md px-2 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800 sm:px-3";
+  return (
+    <>
+      <Link href="/admin" className={linkClass} data-testid="top-bar-admin">
+        Admin
+        {unreadExceptions ? (
+          <>
+            <span aria-hidden="true" data-testid="unread-exceptions-dot" className="absolute top-1 right-0.5 size-2 rounded-full bg-red-500" />
+            <span className="sr-only">, {unreadExceptions === 1 ? "1 unread exception" : `${unreadExceptions >= 100 ? "100 or more" : unreadExceptions} unread exceptions`}</span>
+          </>
+        ) : null}
+      </Link>
+      <Link href="/users" className={linkClass}>
+        Users
+      </Link>
+    </>
+  );
+}
+
+/**
+ * What the signed-in account's top bar shows besides itself: the bell's number, the organizations to switch to and,
+ * for administrators, whether an exception is unread.
+ */
+async function accountContext(actor: Actor) {
   const api = await getServerApi();
-  const [unread, administered] = await Promise.all([api.notifications.unreadCount(), api.organizations.mine({ administeredOnly: true })]);
-  return { unread, administered };
+  const [unread, administered, exceptions] = await Promise.all([
+    api.notifications.unreadCount(),
+    api.organizations.mine({ administeredOnly: true }),
+    can(actor, "admin:exceptions:read") ? api.admin.unreadExceptionCount() : Promise.resolve(null),
+  ]);
+  return { unread, administered, unreadExceptions: exceptions?.unread ?? null };
 }
 
 export async function TopBar({ actor }: { actor: Actor }) {
   const user = actor.kind === "user" ? actor.user : null;
   const displayName = user ? user.name || user.username : "";
-  const context = user ? await accountContext() : null;
+  const context = user ? await accountContext(actor) : null;
+  const administrator = can(actor, "admin:users:read");
   return (
     <header className="bg-stone-900 text-stone-100">
       <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
@@ -94,9 +126,10 @@ export async function TopBar({ actor }: { actor: Actor }) {
             className="w-full rounded-md border border-stone-600 bg-stone-800 px-3 py-1.5 text-sm text-white placeholder:text-stone-400"
           />
         </form>
-        <div className="ml-auto flex items-center gap-2">
+        <div className="ml-auto flex flex-wrap items-center justify-end gap-1 sm:gap-2">
+          {user && context && administrator ? <AdministratorLinks unreadExceptions={context.unreadExceptions} /> : null}
           {user ? (
-            <Link href="/upload" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
+            <Link href="/upload" className="rounded-md px-2 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800 sm:px-3">
               Upload
             </Link>
           ) : null}
@@ -121,7 +154,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
               buttonContent={
                 <>
                   <Avatar gravatarUrl={gravatarUrl(user.email)} displayName={displayName} />
-                  <span data-testid="user-menu-name" className="max-w-32 truncate">
+                  <span data-testid="user-menu-name" className="max-w-20 truncate sm:max-w-32">
                     {displayName}
                   </span>
                 </>
@@ -131,7 +164,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
                 { href: "/settings/account", label: "Settings" },
                 { href: "/settings/security", label: "Security history" },
                 { href: `/${user.username}/settings/access`, label: "Access tokens" },
-                ...(can(actor, "admin:users:read") ? [{ href: "/admin", label: "Admin panel" }] : []),
+                ...(administrator ? [{ href: "/admin", label: "Admin panel" }] : []),
               ]}
               footer={<SignOutButton />}
             />

@@ -1,23 +1,15 @@
 import type { ReactNode } from "react";
-import { SectionNav } from "@/components/section-nav";
+import { AdminMenu } from "@/components/admin-menu";
 import { requirePagePermission } from "@/server/auth/guards";
-
-const sections = [
-  { href: "/admin", label: "General" },
-  { href: "/admin/users", label: "Users" },
-  { href: "/admin/organizations", label: "Organizations" },
-  { href: "/admin/plans", label: "Plans" },
-  { href: "/admin/outbox", label: "Outbox", includesSubpages: true },
-  { href: "/admin/security-log", label: "Security log" },
-  { href: "/admin/exceptions", label: "Exceptions" },
-];
+import { can } from "@/server/authz";
+import { visibleAdminMenu } from "@/shared/admin-navigation";
 
 export default async function AdminLayout({ children }: { children: ReactNode }) {
-  await requirePagePermission("admin:users:read", "/admin");
+  const actor = await requirePagePermission("admin:users:read", "/admin");
   return (
-    <div className="space-y-6">
-      <SectionNav label="Admin" items={sections} />
-      {children}
+    <div className="flex flex-col gap-6 md:flex-row md:items-start">
+      <AdminMenu groups={visibleAdminMenu((permission) => can(actor, permission))} />
+      <div className="min-w-0 flex-1">{children}</div>
     </div>
   );
 }

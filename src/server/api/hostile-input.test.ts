@@ -371,6 +371,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "admin.listUsers": { caller: "siteAdmin", input: () => ({ query: "ada" }) },
   "admin.setUserActive": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, active: false }) },
   "admin.getOutboxMessage": { caller: "siteAdmin", input: (world) => ({ id: world.outboxMessageId }) },
+  "admin.listActiveUsers": { caller: "siteAdmin", input: () => ({ after: "ada" }) },
   "tokens.list": { caller: "user", input: (world) => ({ owner: world.user.username }) },
   "tokens.create": { caller: "user", input: (world) => ({ name: "ci", scopes: ["conda:download"], channel: world.user.username }) },
   "tokens.revoke": { caller: "user", input: (world) => ({ id: world.tokenId }) },
@@ -425,6 +426,8 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "jobs.cancel": { caller: "siteAdmin", input: (world) => ({ id: world.failedRunId }) },
   "jobs.retryFailed": { caller: "siteAdmin", input: () => ({ queue: "low" }) },
   "jobs.runPeriodicTask": { caller: "siteAdmin", input: () => ({ name: "purge-expired-records" }) },
+  "logs.system": { caller: "siteAdmin", input: () => ({ category: "startup_info", query: "ready", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIxIl0" }) },
+  "logs.audit": { caller: "siteAdmin", input: () => ({ log: "authentication", actor: "ada", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDAiXQ" }) },
 };
 
 const takesNoText = [
@@ -437,6 +440,8 @@ const takesNoText = [
   "admin.listExceptions",
   "admin.listOutbox",
   "admin.listSecurityLog",
+  "admin.unreadExceptionCount",
+  "admin.markExceptionsRead",
   "admin.updateSettings",
   "packages.favorites",
   "packages.mine",

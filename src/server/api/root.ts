@@ -3,6 +3,7 @@ import { adminRouter, siteRouter } from "./routers/admin";
 import { billingRouter } from "./routers/billing";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
+import { logsRouter } from "./routers/logs";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
@@ -14,6 +15,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   organizations: organizationsRouter,
   jobs: jobsRouter,
+  logs: logsRouter,
   packages: packagesRouter,
   site: siteRouter,
   tokens: tokensRouter,

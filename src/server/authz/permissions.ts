@@ -43,7 +43,9 @@ export const permissions = {
   "admin:settings:update": { description: "Change site-wide settings such as open registration" },
   "admin:outbox:read": { description: "Read outgoing e-mail kept in the outbox" },
   "admin:exceptions:read": { description: "Read recorded server errors" },
-  "admin:audit:read": { description: "Read the site-wide security log" },
+  "admin:exceptions:update": { description: "Mark recorded server errors read" },
+  "admin:audit:read": { description: "Read the site-wide security log, the platform log and the authentication log" },
+  "admin:logs:read": { description: "Read the system logs: startup, periodic tasks, package installs, user tasks and API errors" },
   "admin:organizations:read": { description: "See every organization on the site" },
   "admin:plans:read": { description: "See the plans and who has them" },
   "admin:plans:update": { description: "Edit plans and assign them to any account or organization" },
@@ -143,6 +145,7 @@ const apiReadPermissions: Permission[] = [
   "admin:outbox:read",
   "admin:exceptions:read",
   "admin:audit:read",
+  "admin:logs:read",
   "admin:jobs:read",
 ];
 const apiWritePermissions: Permission[] = [
@@ -162,6 +165,7 @@ const apiWritePermissions: Permission[] = [
   "admin:users:update",
   "admin:settings:update",
   "admin:plans:update",
+  "admin:exceptions:update",
   "admin:jobs:update",
 ];
 

@@ -12,10 +12,21 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, options: { max?: number } = {}): DatabaseConnection {
+export interface ConnectionOptions {
+  max?: number;
+  /**
+   * Prepared statements of these connections always use their generic plan (plan_cache_mode): for a pool that runs
+   * only a few fixed statements over and over (executePrepared), which PostgreSQL would otherwise plan afresh on
+   * every execution when they touch pg-boss's partitioned table. Never for a pool that runs ad-hoc queries.
+   */
+  genericPlans?: boolean;
+}
+
+export function connectDatabase(url: string, options: ConnectionOptions = {}): DatabaseConnection {
   const client = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    ...(options.genericPlans ? { connection: { plan_cache_mode: "force_generic_plan" } } : {}),
     // Timestamps come back as Date objects; keep bigint counts as numbers where they fit.
     types: { bigint: postgres.BigInt },
   });

@@ -50,7 +50,8 @@ export async function enqueue<Schema extends z.ZodType>(
   const envelope: JobEnvelope = {
     input: sealFields(parsed.data, job.secretFields),
     startedBy: options.startedBy ?? systemStarter,
-    concurrencyKey: job.concurrencyKey ? job.concurrencyKey(parsed.data) : null,
+    // Only what a run needs: every byte of it is read again by each of pg-boss's fetches while the job waits.
+    ...(job.concurrencyKey ? { concurrencyKey: job.concurrencyKey(parsed.data) } : {}),
     ...(options.priorAttempts ? { priorAttempts: options.priorAttempts } : {}),
   };
   const runId = options.runId ?? randomUUID();
@@ -81,8 +82,8 @@ export async function enqueueEnvelope(db: Db, job: AnyJobDefinition, envelope: J
   }
   const queued = await jobSender().send(job.id, envelope as unknown as object, {
     id: runId,
-    // On a singleton queue at most one job per key is active: the concurrency key, or the run itself.
-    singletonKey: envelope.concurrencyKey ?? runId,
+    // On a singleton queue (a job with a concurrency key) at most one job per key is active; others need no key.
+    ...(envelope.concurrencyKey ? { singletonKey: envelope.concurrencyKey } : {}),
     startAfter: options.startAfter,
     db: drizzleExecutor(db, sql`with granary_run as (${mirrorRow}) `),
   });

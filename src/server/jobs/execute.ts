@@ -3,6 +3,7 @@
  * and a progress callback that the caller records, and stop waiting when the attempt's time is up.
  */
 import { ZodError } from "zod";
+import { logTo } from "../logging/logger";
 import type { AnyJobDefinition, JobDependencies, JobLogLevel, JobStarter } from "./definition";
 import { unsealFields } from "./sealing";
 
@@ -62,11 +63,25 @@ function toJson(value: unknown): unknown {
   ) as unknown;
 }
 
-export async function runAttempt(
-  definition: AnyJobDefinition,
-  envelope: JobEnvelope,
-  attempt: { runId: string; number: number; dependencies: JobDependencies; observer: AttemptObserver; cancel?: AbortSignal },
-): Promise<AttemptOutcome> {
+type Attempt = { runId: string; number: number; dependencies: JobDependencies; observer: AttemptObserver; cancel?: AbortSignal };
+
+/** Runs the attempt; a periodic task's attempt also leaves a record in the System logs' "periodic tasks" tab. */
+export async function runAttempt(definition: AnyJobDefinition, envelope: JobEnvelope, attempt: Attempt): Promise<AttemptOutcome> {
+  const startedAt = Date.now();
+  const outcome = await runOneAttempt(definition, envelope, attempt);
+  if (definition.schedule) {
+    const context = { task: definition.id, runId: attempt.runId, attempt: attempt.number, startedBy: envelope.startedBy.label, milliseconds: Date.now() - startedAt };
+    await logTo(
+      attempt.dependencies.db,
+      outcome.ok
+        ? { level: "info", category: "periodic_tasks", message: `${definition.id} succeeded.`, context: { ...context, result: outcome.result } }
+        : { level: outcome.cancelled ? "warn" : "error", category: "periodic_tasks", message: `${definition.id} ${outcome.cancelled ? "was cancelled" : "failed"}: ${outcome.error}`, context },
+    );
+  }
+  return outcome;
+}
+
+async function runOneAttempt(definition: AnyJobDefinition, envelope: JobEnvelope, attempt: Attempt): Promise<AttemptOutcome> {
   const controller = new AbortController();
   // A reason given with the abort (a worker handing the attempt back) is the attempt's error; none means cancelled.
   const onCancel = () => controller.abort(attempt.cancel?.reason instanceof JobCancelledError || !(attempt.cancel?.reason instanceof Error) ? new JobCancelledError() : attempt.cancel.reason);

@@ -7,6 +7,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
+import { executePrepared } from "../db/prepared";
 import type { JobRunStatus } from "../db/schema";
 import type { AnyJobDefinition } from "./definition";
 import { maxAttemptsOf } from "./definition";
@@ -127,14 +128,102 @@ const startColumns = sql.raw(`id uuid, job_name text, priority text, status text
  * worker would otherwise spend a second round trip per batch on it. The statement is pg-boss 10's own completion
  * (src/plans.js, completeJobs: state, completed_on, active jobs only), named here because it joins the mirror's rows.
  */
-const completeInQueue = (rows: SQL, queues: string[]) => sql`
+const completeInQueue = (rows: SQL, queues: readonly string[]) => sql`
   completed as (
     update ${sql.raw(jobsSchema)}.job as job set state = 'completed', completed_on = now()
     from ${rows} where job.name = done.job_name and job.id = done.id and job.state = 'active'
       -- The queues by name, so that PostgreSQL looks only in their partitions of pg-boss's table.
-      and job.name in (${queues.length ? sql.join(queues.map((queue) => sql`${queue}`), sql`, `) : sql`null`})
+      and job.name in (${queueList(queues)})
     returning job.id
   )`;
+
+/**
+ * Jobs a worker asks for with a write: the definitions' queues (standard policy only, see fetchFromQueues), in the
+ * order they are served, and how many slots are free.
+ */
+export interface FetchRequest {
+  queues: readonly string[];
+  limit: number;
+}
+
+/** A job taken from pg-boss by a fetch: what the processor needs of it. */
+export interface FetchedJob {
+  id: string;
+  name: string;
+  data: JobEnvelope;
+  retryCount: number;
+  createdOn: Date;
+}
+
+interface WriteAndFetch {
+  written: Map<string, WriteResult>;
+  fetched: FetchedJob[];
+}
+
+type OutcomeRow = {
+  kind: "run" | "job";
+  id: string;
+  status: JobRunStatus | null;
+  attempts: number | null;
+  name: string | null;
+  data: JobEnvelope | null;
+  retry_count: number | null;
+  created_on: Date | null;
+};
+
+/**
+ * Queue names written into a statement's text rather than passed as parameters: PostgreSQL then leaves every other
+ * partition of pg-boss's table out of the plan, generic plans included (it does not prune by an array parameter). The
+ * names are the job definitions' ids (lower-case letters, digits and dashes), so a worker's statements stay few.
+ */
+const queueList = (queues: readonly string[]) => sql.raw(queues.length ? queues.map((queue) => `'${queue.replace(/'/g, "''")}'`).join(", ") : "null");
+
+/**
+ * Takes due jobs from pg-boss in the statement that records the last ones: a worker whose slots free up writes what
+ * finished and fetches their successors in one round trip, where it would otherwise make two, and on this kind of
+ * machine a round trip (the write that wakes PostgreSQL, the statement's parse, plan and commit) costs more than the
+ * work of a short job. The statement is pg-boss 10's own fetch (src/plans.js, fetchNextJob: due jobs in state below
+ * active, by priority, creation and id, locked with SKIP LOCKED, made active with started_on and the retry count), over
+ * several queues at once, taken in the order the worker serves them. Only for standard-policy queues: a singleton
+ * queue's fetch can fail on pg-boss's unique index when two workers race for one key, which pg-boss's own fetch
+ * absorbs and which would here undo the writes too, so those are fetched by pg-boss (EmbeddedWorker).
+ */
+const fetchFromQueues = (fetch: FetchRequest) => {
+  const queues = queueList(fetch.queues);
+  return sql`
+  next as (
+    select id, name from ${sql.raw(jobsSchema)}.job
+    where name in (${queues}) and state < 'active' and start_after < now()
+    order by array_position(array[${queues}]::text[], name), priority desc, created_on, id
+    limit ${fetch.limit}::int
+    for update skip locked
+  ), fetched as (
+    update ${sql.raw(jobsSchema)}.job as job set state = 'active', started_on = now(),
+      retry_count = case when job.started_on is not null then job.retry_count + 1 else job.retry_count end
+    from next where job.name in (${queues}) and job.name = next.name and job.id = next.id
+    returning job.id, job.name, job.data, job.retry_count, job.created_on
+  )`;
+};
+
+/** The statement's answer: the runs the write applied to and, with a fetch, the jobs fetched, in one result. */
+const outcomes = (written: string | null, fetch: FetchRequest | null) => {
+  const runs = written
+    ? sql`select 'run' as kind, id, status, attempts, null::text as name, null::jsonb as data, null::int as retry_count, null::timestamptz as created_on
+        from ${sql.raw(written)}`
+    : null;
+  const jobs = fetch ? sql`select 'job' as kind, id, null::text, null::int, name, data, retry_count, created_on from fetched` : null;
+  return runs && jobs ? sql`${runs} union all ${jobs}` : (runs ?? jobs!);
+};
+
+function outcomesOf(rows: OutcomeRow[]): WriteAndFetch {
+  const written = new Map<string, WriteResult>();
+  const fetched: FetchedJob[] = [];
+  for (const row of rows) {
+    if (row.kind === "run") written.set(row.id, { status: row.status!, attempt: row.attempts! });
+    else fetched.push({ id: row.id, name: row.name!, data: row.data!, retryCount: row.retry_count!, createdOn: new Date(row.created_on!) });
+  }
+  return { written, fetched };
+}
 
 /**
  * Records attempts starting (possibly finished already): one statement for any number of runs. A run that finished
@@ -142,8 +231,17 @@ const completeInQueue = (rows: SQL, queues: string[]) => sql`
  * took the write (the worker holds its job: it fetched it).
  */
 export async function writeStarts(db: Db, entries: Array<{ start: RunStart; finish?: RunFinish }>): Promise<Map<string, WriteResult>> {
-  if (entries.length === 0) return new Map();
-  const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
+  return (await writeStartsAndFetch(db, entries, null)).written;
+}
+
+async function writeStartsAndFetch(
+  db: Db,
+  entries: Array<{ start: RunStart; finish?: RunFinish }>,
+  fetch: FetchRequest | null,
+  completing?: readonly string[],
+): Promise<WriteAndFetch> {
+  if (entries.length === 0) return fetch ? fetchJobs(db, fetch) : { written: new Map(), fetched: [] };
+  const rows = await executePrepared<OutcomeRow>(db, sql`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(entries.map(({ start, finish }) => startRow(start, finish)))}::jsonb) as v (${startColumns})
     ), upserted as (
@@ -165,10 +263,10 @@ export async function writeStarts(db: Db, entries: Array<{ start: RunStart; fini
       returning run.id, run.status, run.attempts
     ), ${completeInQueue(
       sql`(select id, job_name from v where v.status = 'succeeded' and v.driver = 'embedded') as done`,
-      [...new Set(entries.filter(({ finish }) => finish?.status === "succeeded").map(({ start }) => start.definition.id))],
-    )}
-    select id, status, attempts from upserted`);
-  return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
+      completing ?? [...new Set(entries.filter(({ finish }) => finish?.status === "succeeded").map(({ start }) => start.definition.id))],
+    )}${fetch ? sql`, ${fetchFromQueues(fetch)}` : sql``}
+    ${outcomes("upserted", fetch)}`, fetch ? "job_runs_starts_and_fetch" : "job_runs_starts");
+  return outcomesOf(rows);
 }
 
 /**
@@ -176,11 +274,14 @@ export async function writeStarts(db: Db, entries: Array<{ start: RunStart; fini
  * The jobs of those that succeeded are completed in pg-boss by the same statement (not the others: a run refused here
  * was cancelled or taken over by another worker, whose job it is now).
  */
-export async function writeFinishes(
-  db: Db,
-  entries: Array<{ runId: string; queue: string; driver?: "embedded" | "inngest"; attempt: number; finish: RunFinish }>,
-): Promise<Map<string, WriteResult>> {
-  if (entries.length === 0) return new Map();
+export async function writeFinishes(db: Db, entries: FinishEntry[]): Promise<Map<string, WriteResult>> {
+  return (await writeFinishesAndFetch(db, entries, null)).written;
+}
+
+type FinishEntry = { runId: string; queue: string; driver?: "embedded" | "inngest"; attempt: number; finish: RunFinish };
+
+async function writeFinishesAndFetch(db: Db, entries: FinishEntry[], fetch: FetchRequest | null, completing?: readonly string[]): Promise<WriteAndFetch> {
+  if (entries.length === 0) return fetch ? fetchJobs(db, fetch) : { written: new Map(), fetched: [] };
   const values = entries.map(({ runId, queue, driver, attempt, finish }) => ({
     id: runId,
     job_name: queue,
@@ -193,7 +294,7 @@ export async function writeFinishes(
     error_stack: finish.stack,
     next_attempt_at: finish.nextAttemptAt?.toISOString() ?? null,
   }));
-  const rows = await db.execute<{ id: string; status: JobRunStatus; attempts: number }>(sql`
+  const rows = await executePrepared<OutcomeRow>(db, sql`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         as v (id uuid, job_name text, driver text, attempt int, status text, finished_at timestamptz, result jsonb, error text,
@@ -209,10 +310,16 @@ export async function writeFinishes(
       returning run.id, run.job_name, run.status, run.attempts, run.driver
     ), ${completeInQueue(
       sql`(select id, job_name from updated where status = 'succeeded' and driver = 'embedded') as done`,
-      [...new Set(entries.map((entry) => entry.queue))],
-    )}
-    select id, status, attempts from updated`);
-  return new Map(rows.map((row) => [row.id, { status: row.status, attempt: row.attempts }]));
+      completing ?? [...new Set(entries.map((entry) => entry.queue))],
+    )}${fetch ? sql`, ${fetchFromQueues(fetch)}` : sql``}
+    ${outcomes("updated", fetch)}`, fetch ? "job_runs_finishes_and_fetch" : "job_runs_finishes");
+  return outcomesOf(rows);
+}
+
+/** A fetch on its own, when there is nothing to write: an idle worker's poll, or a wake-up by a queued job. */
+async function fetchJobs(db: Db, fetch: FetchRequest): Promise<WriteAndFetch> {
+  const rows = await executePrepared<OutcomeRow>(db, sql`with ${fetchFromQueues(fetch)} ${outcomes(null, fetch)}`, "job_queue_fetch");
+  return outcomesOf(rows);
 }
 
 export async function writeLogs(db: Db, lines: LogLine[]): Promise<void> {
@@ -242,6 +349,19 @@ export interface MirrorWriterOptions {
   /** How long log lines and progress may wait. */
   detailDelayMs?: number;
   onError?: (error: unknown) => void;
+  /**
+   * Every queue whose jobs these writes may complete (a worker's): named in full in every statement, so that its text,
+   * and so its prepared statement and plan, does not change with what a batch holds.
+   */
+  queues?: readonly string[];
+  /**
+   * A worker's fetch, carried by the writes: each write asks how many jobs the worker can take now and hands it those
+   * it fetched (see fetchFromQueues).
+   */
+  fetch?: {
+    request(): FetchRequest | null;
+    deliver(jobs: FetchedJob[]): void;
+  };
 }
 
 /**
@@ -314,11 +434,18 @@ export class MirrorWriter {
 
   /** Writes everything gathered so far. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBatch()).catch((error: unknown) => this.options.onError?.(error));
+    this.flushing = this.flushing.then(() => this.writeBatch().then(() => {})).catch((error: unknown) => this.options.onError?.(error));
     return this.flushing;
   }
 
-  private async writeBatch(): Promise<void> {
+  /** Writes what is gathered and fetches jobs for the free slots; resolves how many were asked for and fetched. */
+  fetchNow(): Promise<{ asked: number; fetched: number }> {
+    const done = this.flushing.then(() => this.writeBatch(true));
+    this.flushing = done.then(() => {}).catch((error: unknown) => this.options.onError?.(error));
+    return done.catch(() => ({ asked: 0, fetched: 0 }));
+  }
+
+  private async writeBatch(fetchWanted = false): Promise<{ asked: number; fetched: number }> {
     const batch = [...this.pending.entries()];
     this.pending.clear();
     const logs = this.logs;
@@ -326,17 +453,31 @@ export class MirrorWriter {
     const starts = batch.filter(([, pending]) => pending.start);
     const finishesAlone = batch.filter(([, pending]) => !pending.start && pending.finish);
     let outcome: { started: Map<string, WriteResult>; finished: Map<string, WriteResult> } | null = null;
+    // The fetch rides on the first statement that goes out (or goes alone when asked for and nothing is to be written).
+    const asked = fetchWanted || starts.length > 0 || finishesAlone.length > 0 ? this.options.fetch?.request() : null;
+    const fetch = asked && asked.limit > 0 && asked.queues.length > 0 ? asked : null;
+    let fetchedCount = 0;
     try {
       const [started, finished] = await Promise.all([
-        writeStarts(this.db, starts.map(([, pending]) => ({ start: pending.start!, finish: pending.finish }))),
-        writeFinishes(
+        writeStartsAndFetch(
+          this.db,
+          starts.map(([, pending]) => ({ start: pending.start!, finish: pending.finish })),
+          starts.length > 0 ? fetch : null,
+          this.options.queues,
+        ),
+        writeFinishesAndFetch(
           this.db,
           finishesAlone.map(([runId, pending]) => ({ runId, queue: pending.queue ?? "", attempt: pending.attempt ?? -1, finish: pending.finish! })),
+          starts.length > 0 ? null : fetch,
+          this.options.queues,
         ),
       ]);
-      outcome = { started, finished };
+      outcome = { started: started.written, finished: finished.written };
+      const fetched = [...started.fetched, ...finished.fetched];
+      fetchedCount = fetched.length;
+      if (fetched.length > 0) this.options.fetch?.deliver(fetched);
       // Lines of a start the table refused belong to no attempt of its.
-      const refused = new Set(starts.map(([runId]) => runId).filter((runId) => !started.has(runId)));
+      const refused = new Set(starts.map(([runId]) => runId).filter((runId) => !outcome!.started.has(runId)));
       const progress = batch.filter(([, pending]) => pending.progress && !pending.finish).map(([runId, pending]) => ({ runId, ...pending.progress! }));
       await Promise.all([writeLogs(this.db, logs.filter((line) => !refused.has(line.runId))), writeProgress(this.db, progress)]);
     } catch (error) {
@@ -353,6 +494,7 @@ export class MirrorWriter {
         for (const resolve of pending.onFinished) resolve(result);
       }
     }
+    return { asked: fetch?.limit ?? 0, fetched: fetchedCount };
   }
 
   async close(): Promise<void> {

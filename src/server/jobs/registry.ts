@@ -2,6 +2,9 @@
 import type { AnyJobDefinition } from "./definition";
 import { deliverEmailJob } from "./definitions/deliver-email";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
+import { purgeFinishedJobRunsJob } from "./definitions/purge-finished-job-runs";
+import { purgeSystemLogsJob } from "./definitions/purge-system-logs";
+import { removeUnreferencedBlobsJob } from "./definitions/remove-unreferenced-blobs";
 import { rollUpDownloadsJob } from "./definitions/roll-up-downloads";
 import { statisticsSnapshotJob } from "./definitions/statistics-snapshot";
 import { tokenExpiryNoticesJob } from "./definitions/token-expiry-notices";
@@ -12,6 +15,9 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   purgeExpiredRecordsJob,
   rollUpDownloadsJob,
   statisticsSnapshotJob,
+  removeUnreferencedBlobsJob,
+  purgeFinishedJobRunsJob,
+  purgeSystemLogsJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

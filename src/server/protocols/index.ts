@@ -21,6 +21,7 @@ import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
 import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
+import { errorContext, logTo } from "../logging/logger";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
 import { pathTokenOf, takePathToken } from "./path-token";
@@ -137,10 +138,21 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     }
   }
 
+  /** A 5xx: the Exceptions page and the System logs' "api errors" tab both hear of it. */
+  async function recordServerError(request: IncomingMessage, error: unknown, userId: string | null) {
+    const route = request.url ?? null;
+    const method = request.method ?? null;
+    const message = error instanceof Error ? error.message : String(error);
+    await Promise.all([
+      recordException(services.db, error, { route, method, userId }),
+      logTo(services.db, { level: "error", category: "api_errors", message: `${method ?? "?"} ${route ?? "?"} failed: ${message}`, context: { route, method, userId, ...errorContext(error) } }),
+    ]);
+  }
+
   async function writeError(request: IncomingMessage, response: ServerResponse, match: RouteMatch, error: unknown, context: RequestContext | undefined) {
     if (response.headersSent) {
       // Mid-stream (a file vanished, the disk failed): all that is left is to cut the response short.
-      if (!(error instanceof AppError)) await recordException(services.db, error, { route: request.url ?? null, method: request.method ?? null });
+      if (!(error instanceof AppError)) await recordServerError(request, error, null);
       response.destroy();
       return;
     }
@@ -164,8 +176,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       // A browser's XMLHttpRequest would pop up a password dialog on a Basic challenge; the web UI handles 401 itself.
       if (status === 401 && !sentCsrfHeader(request)) headers["WWW-Authenticate"] = basicChallenge;
     } else {
-      const userId = context?.actor.kind === "user" ? context.actor.user.id : null;
-      await recordException(services.db, error, { route: request.url ?? null, method: request.method ?? null, userId });
+      await recordServerError(request, error, context?.actor.kind === "user" ? context.actor.user.id : null);
     }
     response.statusMessage = reasonPhrase(message);
     if (route.errorFormat === "json") {

@@ -12,7 +12,7 @@ import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createUser, onlyEmailTo, recordedAuditEvents, type TestToken, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
 import { requireTools } from "@/test/tools";
-import { accessTokens, exceptions } from "../db/schema";
+import { accessTokens, exceptions, systemLogs } from "../db/schema";
 import { revokeToken } from "../services/tokens";
 import { splitPathToken, withPathToken } from "./path-token";
 import {
@@ -217,7 +217,7 @@ describe("tokens at the package endpoints", () => {
     expect((await call(server, "/alice/simple/Tok_Tool")).headers.location).toBe("/alice/simple/tok-tool/");
   });
 
-  it("keep the token out of the exceptions table", async () => {
+  it("keep the token out of the exceptions table and the API errors log", async () => {
     await publishPrivateContent();
     const { secret } = await createAccessToken(db, alice, { scopes: ["conda:download"] });
     // Stored bytes that cannot be opened (a link to itself: ELOOP) are a server error.
@@ -230,6 +230,10 @@ describe("tokens at the package endpoints", () => {
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.route).toBe(`/alice/noarch/${libraryFile()}`);
     expect(JSON.stringify(recorded)).not.toContain(secret);
+    const logged = await db.select().from(systemLogs);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: "error", category: "api_errors", context: { route: `/alice/noarch/${libraryFile()}`, method: "GET" } });
+    expect(JSON.stringify(logged)).not.toContain(secret);
   });
 });
 

@@ -3,9 +3,9 @@ import { describe, expect, inject, it, vi } from "vitest";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { drainJobs } from "@/test/jobs";
 import { setUpTestDatabase } from "@/test/db";
-import { anonymous, createPublishedPackage, createSiteAdmin, createTestOrganization, createUser, findUser, recordedAuditEvents } from "@/test/factories";
+import { anonymous, createPublishedPackage, createSession, createSiteAdmin, createTestOrganization, createUser, findUser, recordedAuditEvents } from "@/test/factories";
 import { connectDatabase } from "../db/client";
-import { auditEvents, emailMessages, plans, users } from "../db/schema";
+import { auditEvents, emailMessages, plans, sessions, users } from "../db/schema";
 import type { BrowserSession } from "./account-records";
 import { resolveSession } from "./sessions";
 import { ensureFirstAdmin } from "./admin";
@@ -238,5 +238,48 @@ describe("outbox, errors and the security log", () => {
     expect(log.total).toBe(2);
     expect(log.items.map((event) => event.action).sort()).toEqual(["auth.sign_in", "auth.sign_in_failed"]);
     expect(await db.$count(auditEvents)).toBe(2);
+  });
+});
+
+describe("the exceptions' read marker", () => {
+  it("counts unread errors until an administrator marks them all read, which is audited", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss" });
+    const api = callerFor(admin.actor).admin;
+    expect(await api.unreadExceptionCount()).toEqual({ unread: 0 });
+    await recordException(db, new Error("first"), {});
+    await recordException(db, new Error("second"), {});
+    expect(await api.unreadExceptionCount()).toEqual({ unread: 2 });
+
+    expect(await api.markExceptionsRead()).toEqual({ marked: 2 });
+    expect(await api.unreadExceptionCount()).toEqual({ unread: 0 });
+    expect((await api.listExceptions({})).items.every((item) => item.readAt instanceof Date)).toBe(true);
+    const [event] = await recordedAuditEvents(db, { action: "admin.exceptions_marked_read" });
+    expect(event).toMatchObject({ actorUserId: admin.id, details: { marked: 2 } });
+
+    await recordException(db, new Error("third"), {});
+    expect(await api.unreadExceptionCount()).toEqual({ unread: 1 });
+  });
+});
+
+describe("the users signed in now", () => {
+  it("lists active accounts with a live session seen lately, by name, a page after another", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss" });
+    const names = ["carol", "ada", "bob"];
+    for (const username of names) await createSession(db, await createUser(db, { username }));
+    const idle = await createUser(db, { username: "dave" });
+    const idleSession = await createSession(db, idle);
+    await db.update(sessions).set({ lastSeenAt: new Date(Date.now() - 3 * 60 * 60 * 1000) }).where(eq(sessions.userId, idle.id));
+    const revoked = await createUser(db, { username: "eve" });
+    await createSession(db, revoked);
+    await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.userId, revoked.id));
+    expect(idleSession).toBeTruthy();
+
+    const api = callerFor(admin.actor).admin;
+    const first = await api.listActiveUsers({ pageSize: 2 });
+    expect(first.items.map((user) => user.username)).toEqual(["ada", "bob"]);
+    expect(first.nextAfter).toBe("bob");
+    const second = await api.listActiveUsers({ pageSize: 2, after: first.nextAfter! });
+    expect(second.items.map((user) => user.username)).toEqual(["carol"]);
+    expect(second.nextAfter).toBeNull();
   });
 });

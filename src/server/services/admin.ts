@@ -1,8 +1,8 @@
 /** The site administrator's view of accounts, outgoing mail, errors and the security log. */
-import { and, count, desc, eq, ilike, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, ilike, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pageSchema, usernameSchema } from "@/shared/schemas/account";
-import { idSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
+import { idSchema, listActiveUsersSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
 import { anonymousActor, assertCan, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
 import { emailMessages, exceptions, organizationMembers, packages, plans, users } from "../db/schema";
@@ -164,6 +164,50 @@ export async function listExceptions(db: Db, actor: Actor, rawInput: z.input<typ
     db.select({ value: count() }).from(exceptions),
   ]);
   return paged(rows, total?.value ?? 0, input);
+}
+
+/** The red dot's question: how many errors no administrator has marked read (counted up to 100, which is plenty). */
+export async function countUnreadExceptions(db: Db, actor: Actor): Promise<{ unread: number }> {
+  assertCan(actor, "admin:exceptions:read");
+  const [row] = await db.execute<{ unread: number }>(sql`
+    select count(*)::int as unread from (select 1 from ${exceptions} where ${exceptions.readAt} is null limit 100) as unread`);
+  return { unread: row?.unread ?? 0 };
+}
+
+/** "Mark all as read" on the Exceptions page: the red dot goes until the next error. */
+export async function markExceptionsRead(db: Db, actor: Actor): Promise<{ marked: number }> {
+  assertCan(actor, "admin:exceptions:update");
+  return db.transaction(async (tx) => {
+    const marked = await tx.update(exceptions).set({ readAt: new Date() }).where(isNull(exceptions.readAt)).returning({ id: exceptions.id });
+    await recordAudit(tx, actor, { action: "admin.exceptions_marked_read", target: { type: "exceptions", label: "all" }, details: { marked: marked.length } });
+    return { marked: marked.length };
+  });
+}
+
+/** How recently a session must have been seen for its account to count as signed in now. */
+const activeWithinMinutes = 60;
+
+/**
+ * The top bar's Users page (the seed's "users currently active"): accounts with a live session seen within the last
+ * hour, in name order, keyset-paged by name.
+ */
+export async function listActiveUsers(db: Db, actor: Actor, rawInput: z.input<typeof listActiveUsersSchema>) {
+  assertCan(actor, "admin:users:read");
+  const input = listActiveUsersSchema.parse(rawInput);
+  const rows = await db.execute<{ username: string; name: string | null; last_seen_at: Date }>(sql`
+    select u.username, u.name, seen.last_seen_at
+    from (
+      select user_id, max(last_seen_at) as last_seen_at from sessions
+      where revoked_at is null and last_seen_at > now() - make_interval(mins => ${activeWithinMinutes}) and expires_at > now()
+      group by user_id
+    ) as seen
+    join ${users} as u on u.id = seen.user_id
+    where u.is_active and u.kind = 'user'
+      ${input.after ? sql`and lower(u.username) > ${input.after.toLowerCase()}` : sql``}
+    order by lower(u.username)
+    limit ${input.pageSize + 1}`);
+  const items = rows.slice(0, input.pageSize).map((row) => ({ username: row.username, name: row.name, lastSeenAt: new Date(row.last_seen_at) }));
+  return { items, nextAfter: rows.length > input.pageSize ? (items.at(-1)?.username ?? null) : null, activeWithinMinutes };
 }
 
 export async function listSecurityLog(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {

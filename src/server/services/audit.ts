@@ -31,6 +31,7 @@ export const auditActions = {
   "admin.jobs_retried": "Retried a queue's failed jobs",
   "admin.periodic_task_started": "Ran a periodic task now",
   "admin.workers_restart_requested": "Asked the job workers to restart",
+  "admin.exceptions_marked_read": "Marked the exceptions read",
   "package.file_uploaded": "Uploaded a file",
   "package.file_deleted": "Deleted a file",
   "package.deleted": "Deleted a package",

@@ -78,6 +78,8 @@ export interface SweepOptions {
    * take the lock have their row committed long before.
    */
   graceMilliseconds?: number;
+  /** Told after each batch of stored files checked, for the periodic job's progress bar. */
+  onProgress?: (checked: number, total: number) => void;
 }
 
 export interface SweepResult {
@@ -109,6 +111,7 @@ export async function removeUnreferencedBlobs(db: Db, store: BlobStore, options:
     for (const sha256 of batch) {
       if (!referenced.has(sha256) && (await removeBlobIfUnreferenced(db, store, sha256))) result.blobs += 1;
     }
+    options.onProgress?.(start + batch.length, candidates.length);
   }
 
   const leftovers = await store.listLeftovers();

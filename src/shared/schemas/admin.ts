@@ -32,3 +32,13 @@ export const setUserActiveSchema = z.object({
 });
 
 export const idSchema = z.object({ id: z.uuid("Unknown item.") });
+
+/** The top bar's Users page: people signed in lately, a page at a time in name order after `after`. */
+export const listActiveUsersSchema = z.object({
+  after: z
+    .string()
+    .max(100)
+    .refine((name) => !hasControlCharacter(name), "Names have no control characters.")
+    .optional(),
+  pageSize: z.number().int().min(1).max(100).default(50),
+});

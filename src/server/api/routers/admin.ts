@@ -1,5 +1,5 @@
 import { pageSchema } from "@/shared/schemas/account";
-import { idSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
+import { idSchema, listActiveUsersSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
 import * as admin from "../../services/admin";
 import { getSiteSettings, updateSiteSettings } from "../../services/site-settings";
 import { publicProcedure, router, authenticatedProcedure } from "../trpc";
@@ -33,6 +33,16 @@ export const adminRouter = router({
     .meta({ permission: "admin:exceptions:read" })
     .input(pageSchema)
     .query(({ ctx, input }) => admin.listExceptions(ctx.db, ctx.actor, input)),
+  unreadExceptionCount: authenticatedProcedure
+    .meta({ permission: "admin:exceptions:read" })
+    .query(({ ctx }) => admin.countUnreadExceptions(ctx.db, ctx.actor)),
+  markExceptionsRead: authenticatedProcedure
+    .meta({ permission: "admin:exceptions:update" })
+    .mutation(({ ctx }) => admin.markExceptionsRead(ctx.db, ctx.actor)),
+  listActiveUsers: authenticatedProcedure
+    .meta({ permission: "admin:users:read" })
+    .input(listActiveUsersSchema)
+    .query(({ ctx, input }) => admin.listActiveUsers(ctx.db, ctx.actor, input)),
   listSecurityLog: authenticatedProcedure
     .meta({ permission: "admin:audit:read" })
     .input(pageSchema)

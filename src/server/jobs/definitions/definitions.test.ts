@@ -1,15 +1,24 @@
 /** The periodic jobs' bodies, run directly on the real database, and each safe to run twice. */
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createAccountLink, createPublishedPackage, createUser, sentEmails } from "@/test/factories";
 import type { Db } from "../../db/client";
-import { accountTokens, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
+import { accountTokens, systemLogs, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
 import { createOutboxTransport } from "../../email/transports";
 import { BlobStore } from "../../storage";
 import type { JobContext } from "../definition";
+import { createFailedRun } from "@/test/jobs";
+import { enqueue } from "../enqueue";
 import { purgeExpiredRecordsJob } from "./purge-expired-records";
+import { purgeFinishedJobRunsJob } from "./purge-finished-job-runs";
+import { purgeSystemLogsJob } from "./purge-system-logs";
+import { removeUnreferencedBlobsJob } from "./remove-unreferenced-blobs";
 import { rollUpDownloadsJob } from "./roll-up-downloads";
 import { statisticsSnapshotJob } from "./statistics-snapshot";
 import { tokenExpiryNoticesJob } from "./token-expiry-notices";
@@ -163,5 +172,76 @@ describe("the statistics snapshot", () => {
     expect(rows).toEqual([
       expect.objectContaining({ day: new Date().toISOString().slice(0, 10), users: 2, organizations: 0, packages: 2, files: 2, bytesStored: 1, downloads: 4, downloadsOnDay: 4 }),
     ]);
+  });
+});
+
+describe("removing unreferenced stored files", () => {
+  it("removes old bytes no file refers to, keeps referenced ones, and reports its progress and result", async () => {
+    const store = new BlobStore(fs.mkdtempSync(path.join(os.tmpdir(), "granary-sweep-job-")));
+    const stored = async (text: string) => {
+      const blob = await store.receive(Readable.from([Buffer.from(text)]), 1024);
+      await store.commit(blob);
+      return blob.sha256;
+    };
+    const orphan = await stored("bytes nothing refers to");
+    const kept = await stored("bytes a file refers to");
+    const owner = await createUser(db, { username: "ada" });
+    const published = await createPublishedPackage(db, owner, "tools");
+    await db.update(packageFiles).set({ sha256: kept }).where(sql`${packageFiles.id} = ${published.fileId}::uuid`);
+    const threeHoursAgo = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    for (const sha256 of [orphan, kept]) fs.utimesSync(store.blobPath(sha256), threeHoursAgo, threeHoursAgo);
+
+    const reported: number[] = [];
+    const context = { ...contextFor(db), blobs: store, progress: (percent: number) => void reported.push(percent) };
+    await expect(removeUnreferencedBlobsJob.run({}, context)).resolves.toEqual({ blobs: 1, temporaryFiles: 0 });
+    expect(await store.stat(orphan)).toBeNull();
+    expect(await store.stat(kept)).not.toBeNull();
+    expect(reported[0]).toBe(0);
+    expect(reported.at(-1)).toBe(100);
+    expect(context.lines.join("\n")).toContain("Removed 1 unreferenced stored file(s)");
+    await expect(removeUnreferencedBlobsJob.run({}, context)).resolves.toEqual({ blobs: 0, temporaryFiles: 0 });
+  });
+});
+
+describe("retention of finished job runs", () => {
+  it("deletes succeeded runs after 30 days and failed ones after 90, with their log lines, and nothing newer or unfinished", async () => {
+    const ageRun = async (id: string, days: number) =>
+      db.execute(sql`update job_runs set queued_at = now() - make_interval(days => ${days}), finished_at = now() - make_interval(days => ${days}) where id = ${id}::uuid`);
+    const succeeded = async (days: number) => {
+      const { runId } = await enqueue(db, purgeExpiredRecordsJob, {});
+      await db.execute(sql`update job_runs set status = 'succeeded' where id = ${runId}::uuid`);
+      await ageRun(runId, days);
+      return runId;
+    };
+    const oldSucceeded = await succeeded(31);
+    const recentSucceeded = await succeeded(29);
+    const oldFailed = await createFailedRun(db);
+    await ageRun(oldFailed, 91);
+    const agingFailed = await createFailedRun(db);
+    await ageRun(agingFailed, 60);
+    const { runId: oldQueued } = await enqueue(db, purgeExpiredRecordsJob, {});
+    await db.execute(sql`update job_runs set queued_at = now() - interval '100 days' where id = ${oldQueued}::uuid`);
+    await db.execute(sql`insert into job_run_logs (run_id, attempt, level, message) values (${oldSucceeded}::uuid, 1, 'info', 'old line')`);
+
+    await expect(purgeFinishedJobRunsJob.run({}, contextFor(db))).resolves.toEqual({ succeeded: 1, failed: 1 });
+    const left = await db.execute<{ id: string }>(sql`select id from job_runs`);
+    expect(left.map((row) => row.id).sort()).toEqual([recentSucceeded, agingFailed, oldQueued].sort());
+    const [lines] = await db.execute<{ count: number }>(sql`select count(*)::int as count from job_run_logs where run_id = ${oldSucceeded}::uuid`);
+    expect(lines?.count).toBe(0);
+    await expect(purgeFinishedJobRunsJob.run({}, contextFor(db))).resolves.toEqual({ succeeded: 0, failed: 0 });
+  });
+});
+
+describe("retention of the System logs", () => {
+  it("deletes records older than 30 days and keeps the rest", async () => {
+    const at = (days: number) => new Date(Date.now() - days * day);
+    await db.insert(systemLogs).values([
+      { level: "info", category: "startup_info", message: "old", loggedAt: at(31) },
+      { level: "error", category: "api_errors", message: "old error", loggedAt: at(45) },
+      { level: "info", category: "startup_info", message: "recent", loggedAt: at(29) },
+    ]);
+    await expect(purgeSystemLogsJob.run({}, contextFor(db))).resolves.toEqual({ deleted: 2 });
+    expect((await db.select().from(systemLogs)).map((row) => row.message)).toEqual(["recent"]);
+    await expect(purgeSystemLogsJob.run({}, contextFor(db))).resolves.toEqual({ deleted: 0 });
   });
 });

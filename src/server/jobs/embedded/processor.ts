@@ -8,6 +8,9 @@ import { retryDelaySeconds, type AnyJobDefinition, type JobDependencies } from "
 import { JobCancelledError, runAttempt, type JobEnvelope } from "../execute";
 import { finishOf, type MirrorWriter } from "../mirror";
 
+/** What an attempt needs of a pg-boss job: pg-boss's own fetch and the worker's (mirror.ts, FetchedJob) both give it. */
+export type ProcessedJob = Pick<PgBoss.JobWithMetadata<JobEnvelope>, "id" | "data" | "retryCount" | "createdOn">;
+
 export interface JobProcessorOptions {
   boss: PgBoss;
   writer: MirrorWriter;
@@ -24,7 +27,11 @@ export class JobProcessor {
 
   constructor(private readonly options: JobProcessorOptions) {}
 
-  async process(definition: AnyJobDefinition, job: PgBoss.JobWithMetadata<JobEnvelope>, controller = new AbortController()): Promise<void> {
+  /**
+   * `onBodyDone` is told when the attempt's body has ended, before its bookkeeping: the worker's slot is free from then
+   * on, so the write that records this attempt can already fetch its successor.
+   */
+  async process(definition: AnyJobDefinition, job: ProcessedJob, controller = new AbortController(), onBodyDone?: () => void): Promise<void> {
     const { writer, boss } = this.options;
     const envelope = job.data;
     const attempt = (envelope.priorAttempts ?? 0) + job.retryCount + 1;
@@ -54,6 +61,7 @@ export class JobProcessor {
       observer: writer,
       cancel: controller.signal,
     });
+    onBodyDone?.();
     const nextAttemptAt = new Date(Date.now() + retryDelaySeconds(definition.retries, job.retryCount + 1) * 1000);
     const finish = finishOf(outcome, nextAttemptAt);
     // Asked for before the start's write is awaited: a short run's start and finish then go out as one write.

@@ -9,18 +9,19 @@ import { sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import postgres from "postgres";
 import type { Db } from "../../db";
+import { connectDatabase, type DatabaseConnection } from "../../db/client";
 import type { JobPriority } from "../../db/schema";
 import type { AnyJobDefinition, JobDependencies } from "../definition";
 import { jobsChannel } from "../enqueue";
 import { JobCancelledError, type JobEnvelope } from "../execute";
-import { MirrorWriter } from "../mirror";
+import { MirrorWriter, type FetchedJob, type FetchRequest } from "../mirror";
 import { beat, claimLostWorkers, markStopped, registerWorker, runningRunsOf, workerControlChannel, type WorkerIdentity } from "../workers";
 import { createBoss, registerQueues } from "./boss";
-import { JobProcessor } from "./processor";
+import { JobProcessor, type ProcessedJob } from "./processor";
 
 export interface EmbeddedWorkerOptions {
   databaseUrl: string;
-  /** Granary's own pool: the mirror's writes. */
+  /** Granary's own pool: heartbeats, recovery of lost workers (the mirror's writes have a connection of their own). */
   db: Db;
   definitions: readonly AnyJobDefinition[];
   queues: readonly JobPriority[];
@@ -50,6 +51,9 @@ export class EmbeddedWorker {
   private listener: postgres.Sql | undefined;
   private writer: MirrorWriter;
   private readonly running = new Map<string, Running>();
+  /** Attempts whose body runs now: the slots in use (a run whose body ended is only being written down). */
+  private executing = 0;
+  private readonly mirrorConnection: DatabaseConnection;
   private readonly byQueue: Map<JobPriority, AnyJobDefinition[]>;
   private readonly definitionsById: Map<string, AnyJobDefinition>;
   private stopping = false;
@@ -63,7 +67,33 @@ export class EmbeddedWorker {
   constructor(private readonly options: EmbeddedWorkerOptions) {
     this.byQueue = new Map(options.queues.map((queue) => [queue, options.definitions.filter((definition) => definition.priority === queue)]));
     this.definitionsById = new Map(options.definitions.map((definition) => [definition.id, definition]));
-    this.writer = new MirrorWriter(options.db, { onError: (error) => this.log(`could not write the jobs table: ${String(error)}`) });
+    // The writes (and the fetches they carry) are a few fixed statements run over and over: prepared, on connections
+    // of their own that keep their generic plans.
+    this.mirrorConnection = connectDatabase(options.databaseUrl, { max: 2, genericPlans: true });
+    this.mergedQueues = options.queues.flatMap((queue) =>
+      (this.byQueue.get(queue) ?? []).filter((definition) => !definition.concurrencyKey).map((definition) => definition.id),
+    );
+    this.writer = new MirrorWriter(this.mirrorConnection.db, {
+      onError: (error) => this.log(`could not write the jobs table: ${String(error)}`),
+      queues: options.definitions.map((definition) => definition.id),
+      fetch: { request: () => this.fetchRequest(), deliver: (jobs) => this.deliver(jobs) },
+    });
+  }
+
+  /** The standard-policy definitions this worker serves, fetched with the writes, in the order of its queues. */
+  private readonly mergedQueues: string[];
+
+  private fetchRequest(): FetchRequest | null {
+    if (this.stopping || !this.processor) return null;
+    return { queues: this.mergedQueues, limit: Math.max(0, this.options.concurrency - this.executing) };
+  }
+
+  private deliver(jobs: FetchedJob[]): void {
+    for (const job of jobs) {
+      const definition = this.definitionsById.get(job.name);
+      // Fetched by name from the definitions this worker serves, so always found.
+      if (definition) this.dispatch(definition, job);
+    }
   }
 
   get label(): string {
@@ -171,17 +201,25 @@ export class EmbeddedWorker {
     });
   }
 
+  /**
+   * While slots are free and jobs are due, fetches. Most fetches ride on the write that records the attempts that
+   * just ended (mirror.ts, fetchFromQueues), so a busy worker makes one statement per batch; this loop fetches on its
+   * own when the worker wakes (a job was queued, the poll interval passed) or a slot freed without anything to write.
+   */
   private async fetchLoop(): Promise<void> {
     while (!this.stopping) {
-      let fetched = 0;
+      let exhausted = true;
       try {
-        fetched = await this.fetchOnce();
+        const merged = await this.writer.fetchNow();
+        exhausted = merged.fetched < merged.asked;
+        exhausted = (await this.fetchSingletons()) && exhausted;
       } catch (error) {
         this.log(`fetching jobs failed: ${String(error)}`);
       }
       if (this.stopping) break;
-      // Full: wait for a slot. Nothing due: wait for a notification or the poll interval. Otherwise fetch again.
-      if (this.running.size >= this.options.concurrency || fetched === 0) {
+      // Full: the writes of the running attempts fetch their successors. Nothing due: wait for a notification or the
+      // poll interval. Otherwise fetch again.
+      if (this.executing >= this.options.concurrency || exhausted) {
         await this.sleep(this.options.pollIntervalMs);
         // Runs that finish together free their slots in the same turn: let them all, so the next fetch fills them at once.
         await new Promise((resolve) => setImmediate(resolve));
@@ -189,23 +227,36 @@ export class EmbeddedWorker {
     }
   }
 
-  private async fetchOnce(): Promise<number> {
-    let fetched = 0;
+  /**
+   * The singleton-policy definitions (those with a concurrency key), through pg-boss's own fetch, one queue at a time;
+   * resolves whether none had more due than there were free slots.
+   */
+  private async fetchSingletons(): Promise<boolean> {
+    let exhausted = true;
     for (const queue of this.options.queues) {
       for (const definition of this.byQueue.get(queue) ?? []) {
-        const free = this.options.concurrency - this.running.size;
-        if (free <= 0 || this.stopping) return fetched;
+        if (!definition.concurrencyKey) continue;
+        const free = this.options.concurrency - this.executing;
+        if (free <= 0 || this.stopping) return false;
         const jobs = await this.boss!.fetch<JobEnvelope>(definition.id, { batchSize: free, includeMetadata: true });
         for (const job of jobs) this.dispatch(definition, job);
-        fetched += jobs.length;
+        if (jobs.length === free) exhausted = false;
       }
     }
-    return fetched;
+    return exhausted;
   }
 
-  private dispatch(definition: AnyJobDefinition, job: PgBoss.JobWithMetadata<JobEnvelope>): void {
+  private dispatch(definition: AnyJobDefinition, job: ProcessedJob): void {
     const controller = new AbortController();
-    const done = this.processor.process(definition, job, controller).finally(() => {
+    this.executing += 1;
+    let bodyDone = false;
+    const freeSlot = () => {
+      if (bodyDone) return;
+      bodyDone = true;
+      this.executing -= 1;
+    };
+    const done = this.processor.process(definition, job, controller, freeSlot).finally(() => {
+      freeSlot();
       this.running.delete(job.id);
       this.wake();
     });
@@ -227,6 +278,8 @@ export class EmbeddedWorker {
     this.wake();
     clearInterval(this.heartbeatTimer);
     await this.loop;
+    // A write in flight may still hand over jobs it fetched: they are this worker's to run (or hand back) too.
+    await this.writer.flush();
     const grace = options.graceMs ?? this.options.stopGraceMs ?? 30_000;
     const all = Promise.all([...this.running.values()].map((run) => run.done));
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), grace).unref())]);
@@ -236,6 +289,7 @@ export class EmbeddedWorker {
     }
     await this.writer.close();
     await this.processor?.settled();
+    await this.mirrorConnection.close().catch(() => {});
     await this.listener?.end({ timeout: 5 }).catch(() => {});
     if (this.identity) await markStopped(this.options.db, this.id).catch(() => {});
     await this.boss?.stop({ graceful: false, close: true, wait: true }).catch(() => {});

@@ -2,17 +2,20 @@ import { env, publicUrl } from "@/env";
 import { createRequestContext } from "@/server/api/context";
 import { createTrpcHttpHandler } from "@/server/api/http";
 import { getDb } from "@/server/db";
+import { errorContext, logTo } from "@/server/logging/logger";
 import { recordException } from "@/server/services/exceptions";
 
 const handler = createTrpcHttpHandler({
   site: { publicOrigin: publicUrl(), trustProxy: env.TRUST_PROXY > 0 },
   createContext: () => createRequestContext(),
   async onInternalError(error, { path, type, ctx }) {
-    await recordException(getDb(), error.cause ?? error, {
-      route: `/api/trpc/${path ?? "?"}`,
-      method: type,
-      userId: ctx?.actor.kind === "user" ? ctx.actor.user.id : null,
-    });
+    const cause = error.cause ?? error;
+    const route = `/api/trpc/${path ?? "?"}`;
+    const userId = ctx?.actor.kind === "user" ? ctx.actor.user.id : null;
+    await Promise.all([
+      recordException(getDb(), cause, { route, method: type, userId }),
+      logTo(getDb(), { level: "error", category: "api_errors", message: `${type} ${route} failed: ${cause.message}`, context: { route, method: type, userId, ...errorContext(cause) } }),
+    ]);
   },
 });
 
