@@ -46,7 +46,6 @@ function clipped(text: string): string {
 
 /** Terminal colour codes in tracebacks are noise as text. */
 function withoutAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 }
 
