@@ -3,8 +3,9 @@ import Link from "next/link";
 import { can, type Actor } from "@/server/authz";
 import { dashboardHref, dashboardViews, organizationDashboardHref } from "@/shared/navigation";
 import { getServerApi } from "@/trpc/server";
-import { Avatar } from "./avatar";
+import { GravatarImage } from "./avatar";
 import { DisclosureMenu } from "./menu";
+import { OwnerAvatar } from "./owner-avatar";
 import { SignOutButton } from "./sign-out-button";
 
 function gravatarUrl(email: string): string {
@@ -61,8 +62,12 @@ function NotificationBell({ unread }: { unread: number }) {
 /** What the signed-in account's top bar shows besides itself: the bell's number and the organizations to switch to. */
 async function accountContext() {
   const api = await getServerApi();
-  const [unread, administered] = await Promise.all([api.notifications.unreadCount(), api.organizations.mine({ administeredOnly: true })]);
-  return { unread, administered };
+  const [unread, administered, settings] = await Promise.all([
+    api.notifications.unreadCount(),
+    api.organizations.mine({ administeredOnly: true }),
+    api.site.settings(),
+  ]);
+  return { unread, administered, gravatar: settings.gravatar === true };
 }
 
 export async function TopBar({ actor }: { actor: Actor }) {
@@ -120,7 +125,11 @@ export async function TopBar({ actor }: { actor: Actor }) {
               }
               buttonContent={
                 <>
-                  <Avatar gravatarUrl={gravatarUrl(user.email)} displayName={displayName} />
+                  {context.gravatar ? (
+                    <GravatarImage gravatarUrl={gravatarUrl(user.email)} fallback={<OwnerAvatar name={displayName} kind="user" size={28} />} />
+                  ) : (
+                    <OwnerAvatar name={displayName} kind="user" size={28} />
+                  )}
                   <span data-testid="user-menu-name" className="max-w-32 truncate">
                     {displayName}
                   </span>
