@@ -12,7 +12,7 @@ export async function PackageDescription({ description, contentType }: { descrip
     const rendered = await renderRestructuredText(description);
     html = rendered === null ? null : sanitizeMarkup(rendered);
   }
-  if (html !== null) return <div className="prose-description" data-testid="package-description" dangerouslySetInnerHTML={{ __html: html }} />;
+  if (html !== null) return <div className="package-description" data-testid="package-description" dangerouslySetInnerHTML={{ __html: html }} />;
   return (
     <pre className="overflow-x-auto text-sm break-words whitespace-pre-wrap" data-testid="package-description">
       {description}
