@@ -24,6 +24,8 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedAttributes: {
     ...sanitizeHtml.defaults.allowedAttributes,
     a: ["href", "name", "rel", "title", "data-image"],
+    table: ["tabindex"],
+    pre: ["tabindex"],
     th: ["align", "colspan", "rowspan"],
     td: ["align", "colspan", "rowspan"],
     ol: ["start"],
@@ -32,7 +34,13 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   // Only the highlighter's own classes and a code block's language survive: no class can restyle the page.
   allowedClasses: { code: ["hljs", "language-*"], span: ["hljs-*"], pre: ["code"], div: ["admonition", "note", "warning", "tip", "important"] },
   allowedSchemes: ["http", "https", "mailto"],
-  transformTags: { a: sanitizeHtml.simpleTransform("a", { rel: "nofollow noopener noreferrer" }), img: imageAsLink },
+  transformTags: {
+    a: sanitizeHtml.simpleTransform("a", { rel: "nofollow noopener noreferrer" }),
+    img: imageAsLink,
+    // Wide tables and code scroll inside their own box on phones: a keyboard must be able to reach and scroll it.
+    table: sanitizeHtml.simpleTransform("table", { tabindex: "0" }),
+    pre: sanitizeHtml.simpleTransform("pre", { tabindex: "0" }),
+  },
 };
 
 /** Ids from uploaded text could collide with the page's own (`main`, `install-heading`): they get a prefix. */

@@ -42,7 +42,9 @@ describe("package descriptions", () => {
       ["```python", "def run():", "    return 1", "```", "", "| a | b |", "|---|---|", "| 1 | 2 |", "", '<p class="fixed inset-0" id="main">cover</p>'].join("\n"),
     );
     expect(html).toContain('<code class="hljs language-python"><span class="hljs-keyword">def</span>');
-    expect(html).toContain("<table>");
+    // Tables and code blocks scroll inside their own box on phones, so a keyboard can reach them.
+    expect(html).toContain('<table tabindex="0">');
+    expect(html).toContain('<pre tabindex="0"><code class="hljs language-python">');
     expect(html).toContain("<td>1</td>");
     expect(html).not.toContain("inset-0");
     expect(html).toContain('id="description-main"');

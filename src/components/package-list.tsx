@@ -39,7 +39,7 @@ export function Highlighted({ text, terms }: { text: string; terms: readonly str
     <>
       {text.split(pattern).map((part, index) =>
         index % 2 === 1 ? (
-          <mark key={index} className="rounded-sm bg-amber-200 px-0.5 text-inherit">
+          <mark key={index} className="rounded-sm bg-amber-200 px-0.5 text-stone-900">
             {part}
           </mark>
         ) : (

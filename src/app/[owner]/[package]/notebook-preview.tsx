@@ -27,17 +27,18 @@ export function NotebookPreview({ preview }: { preview: Preview }) {
           ) : cell.kind === "code" ? (
             <div className="package-description">
               <p className="font-mono text-xs text-stone-500">In [{cell.executionCount ?? " "}]:</p>
-              <pre>
+              <pre tabIndex={0}>
                 <code className="hljs" dangerouslySetInnerHTML={{ __html: highlightCode(cell.source, preview.language) }} />
               </pre>
             </div>
           ) : (
-            <pre className="overflow-x-auto rounded-md bg-stone-100 p-3 text-xs whitespace-pre-wrap">{cell.source}</pre>
+            <pre className="rounded-md bg-stone-100 p-3 text-xs break-words whitespace-pre-wrap">{cell.source}</pre>
           )}
           {cell.outputs.map((output, outputIndex) =>
             output.kind === "text" ? (
               <pre
                 key={outputIndex}
+                tabIndex={0}
                 className={`max-h-96 overflow-auto rounded-md border p-3 text-xs whitespace-pre-wrap break-words ${output.error ? "border-red-200 bg-red-50 text-red-900" : "border-stone-200 bg-white"}`}
               >
                 {output.text}
