@@ -121,7 +121,7 @@ test("upload several files at once, browse, search, star, label, make private an
   // Deletion: one file, then the whole package after typing its name.
   await page.goto(`/${account.username}/e2e-demo`);
   page.once("dialog", (dialog) => void dialog.accept());
-  await page.getByRole("row").filter({ hasText: path.basename(python.sdist) }).getByRole("button", { name: "Delete file" }).click();
+  await page.getByTestId("file-row").filter({ hasText: path.basename(python.sdist) }).getByRole("button", { name: "Delete file" }).click();
   await expect(page.getByTestId("file-row")).toHaveCount(1);
   await page.getByLabel("Type e2e-demo to confirm").fill("e2e-demo");
   await page.getByRole("button", { name: "Delete package" }).click();

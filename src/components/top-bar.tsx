@@ -74,21 +74,36 @@ export async function TopBar({ actor }: { actor: Actor }) {
   const user = actor.kind === "user" ? actor.user : null;
   const displayName = user ? user.name || user.username : "";
   const context = user ? await accountContext() : null;
+  const toolLinks = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
   return (
     <header className="bg-stone-900 text-stone-100">
-      <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
-        <Link href={user ? "/dashboard" : "/"} className="mr-2 flex items-center gap-2 text-lg font-bold text-white no-underline hover:no-underline">
+      <nav aria-label="Main" className="mx-auto flex max-w-6xl items-center gap-1 px-3 py-2 sm:flex-wrap sm:gap-4 sm:px-4">
+        <Link href={user ? "/dashboard" : "/"} className="mr-1 flex shrink-0 items-center gap-2 text-lg font-bold text-white no-underline hover:no-underline sm:mr-2">
           <GranaryLogo />
           Granary
         </Link>
         {user ? (
-          <DisclosureMenu
-            label="Tools"
-            buttonContent={<span>Tools</span>}
-            links={dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }))}
-          />
+          <div className="hidden sm:block">
+            <DisclosureMenu label="Tools" buttonContent={<span>Tools</span>} links={toolLinks} />
+          </div>
         ) : null}
-        <form role="search" action="/search" className="order-last w-full sm:order-none sm:w-auto sm:flex-1 sm:max-w-xs">
+        {/* On phones the bar folds into one menu (search, tools, upload), so it stays one row. */}
+        <div className="sm:hidden">
+          <DisclosureMenu
+            label="Menu"
+            buttonContent={<span>Menu</span>}
+            links={user ? [...toolLinks, { href: "/upload", label: "Upload" }] : [{ href: "/search", label: "Browse packages" }]}
+            footer={
+              <form role="search" action="/search" className="px-4 py-2">
+                <label htmlFor="menu-search" className="sr-only">
+                  Search packages
+                </label>
+                <input id="menu-search" name="q" placeholder="Search packages" className="input" />
+              </form>
+            }
+          />
+        </div>
+        <form role="search" action="/search" className="hidden sm:block sm:max-w-xs sm:flex-1">
           <label htmlFor="top-search" className="sr-only">
             Search packages
           </label>
@@ -101,7 +116,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
         </form>
         <div className="ml-auto flex items-center gap-2">
           {user ? (
-            <Link href="/upload" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
+            <Link href="/upload" className="hidden rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800 sm:inline-flex">
               Upload
             </Link>
           ) : null}
@@ -130,7 +145,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
                   ) : (
                     <OwnerAvatar name={displayName} kind="user" size={28} />
                   )}
-                  <span data-testid="user-menu-name" className="max-w-32 truncate">
+                  <span data-testid="user-menu-name" className="hidden max-w-32 truncate sm:inline">
                     {displayName}
                   </span>
                 </>
