@@ -149,6 +149,15 @@ test.describe("every route at 390 px", () => {
     expect(routes).not.toContain("/(auth)/sign-in");
   });
 
+  test("an unknown address is titled Page not found; the icon and robots.txt are served", async ({ page, request }) => {
+    const response = await page.goto("/no-such-owner-here/no-such-package");
+    expect(response?.status()).toBe(404);
+    await expect(page).toHaveTitle("Page not found · Granary");
+    expect((await request.get("/robots.txt")).status()).toBe(200);
+    expect(await (await request.get("/robots.txt")).text()).toContain("Disallow: /admin");
+    expect((await request.get("/favicon.svg")).headers()["content-type"]).toContain("image/svg+xml");
+  });
+
   test("signed out", async ({ page }) => {
     test.setTimeout(300_000);
     await visitAll(page, addresses(examples));
