@@ -18,14 +18,15 @@
 #
 # Sections: protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts) and jobs
-# (the job layer against pg-boss alone). BENCH_SECTIONS picks some, e.g. BENCH_SECTIONS="recovery jobs" (all by
+# (the job layer against pg-boss alone) and lighthouse (mobile scores of the home, package and dashboard pages,
+# bench/lighthouse.ts). BENCH_SECTIONS picks some, e.g. BENCH_SECTIONS="recovery jobs" (all by
 # default); the report then has only those.
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
 # per comparison (3), BENCH_TOKEN_ROUNDS rounds of the token comparisons (12) of BENCH_TOKEN_SECONDS each (3),
 # BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md),
 # BENCH_RECOVERY_ROUNDS requests per kind and form of the recovery comparison (300), BENCH_JOBS_ROUNDS throughput
-# rounds per worker count of the jobs comparison (5).
+# rounds per worker count of the jobs comparison (5), BENCH_LIGHTHOUSE_RUNS Lighthouse runs per page (3).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,10 +43,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs}
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs lighthouse}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " protocols tokens recovery jobs lighthouse " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -681,6 +682,15 @@ if section jobs; then
   log "background jobs: Granary's job layer against pg-boss alone, ${BENCH_JOBS_ROUNDS:-5} rounds"
   quiet_machine >"$RESULTS/jobs.busy"
   (cd "$APP" && "$TSX" bench/jobs.ts run "$DATABASE_URL" "$RESULTS" "${BENCH_JOBS_ROUNDS:-5}")
+fi
+
+# ------------------------------------------------------------------------------------------------ lighthouse
+# Lighthouse's mobile scores of the home, a package and the dashboard (signed in as the seeded owner), the targets
+# of issue 13: performance at least 90, accessibility and best practices at least 95.
+if section lighthouse; then
+  log "Lighthouse (mobile): home, package and dashboard pages, ${BENCH_LIGHTHOUSE_RUNS:-3} runs each"
+  quiet_machine >"$RESULTS/lighthouse.busy"
+  (cd "$APP" && "$TSX" bench/lighthouse.ts "$GRANARY" "$OWNER" "$PASSWORD" "$RESULTS" "${BENCH_LIGHTHOUSE_RUNS:-3}")
 fi
 
 # ------------------------------------------------------------------------------------------------ report
