@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { cache } from "react";
+import type { PackageKind, PackageSort } from "@/shared/schemas/packages";
 import { routeParam } from "@/components/route-param";
 import Link from "next/link";
 import { KindTabs, parseKind } from "@/components/kind-tabs";
@@ -16,19 +18,30 @@ const joinedFormat = new Intl.DateTimeFormat("en-GB", { month: "long", year: "nu
 
 type Props = { params: Promise<{ owner: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: routeParam((await params).owner) };
-}
+/** The owner's page of packages, read once per request for the title and the page (an unknown owner's title is the 404 page's). */
+const loadOwnerPage = cache(async (owner: string, kind: PackageKind, query: string, sort: PackageSort, page: number) =>
+  (await getServerApi()).packages.listByOwner({ owner, kind, query, sort, page, pageSize: 25 }).catch(notFoundWhenMissing),
+);
 
-/** A person's or an organization's profile: what it publishes (that the visitor may see) and, for members, its members. */
-export default async function OwnerPage({ params, searchParams }: Props) {
+async function ownerPageFor({ params, searchParams }: Props) {
   const owner = routeParam((await params).owner);
   const search = await searchParams;
   const kind = parseKind(search.kind);
   const query = searchTermFrom(search.q, 200);
   const sort = parseSort(search.sort, query ? "relevance" : "updated");
+  const result = await loadOwnerPage(owner, kind, query, sort, pageFromSearch(search.page));
+  return { search, kind, query, sort, result };
+}
+
+export async function generateMetadata(props: Props): Promise<Metadata> {
+  const { result } = await ownerPageFor(props);
+  return { title: result.owner.username };
+}
+
+/** A person's or an organization's profile: what it publishes (that the visitor may see) and, for members, its members. */
+export default async function OwnerPage(props: Props) {
+  const { search, kind, query, sort, result } = await ownerPageFor(props);
   const api = await getServerApi();
-  const result = await api.packages.listByOwner({ owner, kind, query, sort, page: pageFromSearch(search.page), pageSize: 25 }).catch(notFoundWhenMissing);
   const organization = result.owner.kind === "organization" ? await api.organizations.get({ organization: result.owner.username }) : null;
   const base = `/${encodeURIComponent(result.owner.username)}`;
   const kept = { ...(query ? { q: query } : {}), ...(search.sort && sort !== (query ? "relevance" : "updated") ? { sort } : {}) };

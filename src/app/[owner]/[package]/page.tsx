@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { cache } from "react";
 import { routeParam } from "@/components/route-param";
 import Link from "next/link";
 import { CopyCommand } from "@/components/copy-command";
@@ -23,10 +24,13 @@ import { CopyHash } from "./copy-hash";
 
 type Props = { params: Promise<{ owner: string; package: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-/** The package, or where it went: a transferred package's old address answers a permanent redirect to the new one. */
-async function loadPackage(params: Props["params"]) {
-  const { owner, package: name } = await params;
-  const ref = { owner: routeParam(owner), name: routeParam(name) };
+/**
+ * The package, or where it went: a transferred package's old address answers a permanent redirect to the new one.
+ * Cached for the request, so the page's title and the page itself read it once (and an unknown package's title is
+ * the 404 page's).
+ */
+const loadPackageNamed = cache(async (owner: string, name: string) => {
+  const ref = { owner, name };
   const api = await getServerApi();
   return api.packages.get(ref).catch(async (error: unknown) => {
     if (error instanceof TRPCError && error.code === "NOT_FOUND") {
@@ -35,6 +39,11 @@ async function loadPackage(params: Props["params"]) {
     }
     return notFoundWhenMissing(error);
   });
+});
+
+async function loadPackage(params: Props["params"]) {
+  const { owner, package: name } = await params;
+  return loadPackageNamed(routeParam(owner), routeParam(name));
 }
 
 /** The owner a transfer just moved the package from, when the old address really leads here (the link says so after a transfer). */
@@ -45,8 +54,8 @@ async function confirmedPreviousOwner(pkg: { owner: string; name: string }, clai
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { owner, package: name } = await params;
-  return { title: `${routeParam(owner)}/${routeParam(name)}` };
+  const pkg = await loadPackage(params);
+  return { title: `${pkg.owner}/${pkg.name}`, description: pkg.summary ?? undefined };
 }
 
 type LoadedPackage = Awaited<ReturnType<typeof loadPackage>>;
