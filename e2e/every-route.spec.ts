@@ -158,6 +158,20 @@ test.describe("every route at 390 px", () => {
     expect((await request.get("/favicon.svg")).headers()["content-type"]).toContain("image/svg+xml");
   });
 
+  test("the upload page's hidden file input shows its focus on its label", async ({ page }) => {
+    await page.goto("/sign-in");
+    await page.getByLabel("Username or e-mail").fill(account.username);
+    await page.getByLabel("Password").fill(account.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await page.goto("/upload");
+    const input = page.getByLabel("Choose files");
+    for (let presses = 0; presses < 40 && !(await input.evaluate((element) => element === document.activeElement)); presses++) await page.keyboard.press("Tab");
+    await expect(input).toBeFocused();
+    const label = page.locator("label", { hasText: "Choose files" });
+    expect(await label.evaluate((element) => getComputedStyle(element).outlineStyle)).toBe("solid");
+  });
+
   test("signed out", async ({ page }) => {
     test.setTimeout(300_000);
     await visitAll(page, addresses(examples));

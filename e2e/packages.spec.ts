@@ -95,6 +95,11 @@ test("upload several files at once, browse, search, star, label, make private an
   await page.goto(`/${account.username}/e2e-tools`);
   await page.getByRole("button", { name: `Remove label dev from ${condaFile}` }).click();
   await expect(page.getByTestId("file-labels")).toHaveText("main");
+  // The removal offers an undo rather than asking first.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByTestId("file-labels")).toHaveText("dev, main");
+  await page.getByRole("button", { name: `Remove label dev from ${condaFile}` }).click();
+  await expect(page.getByTestId("file-labels")).toHaveText("main");
 
   // Privacy: a private package disappears for visitors, pages and indexes alike.
   await page.getByRole("button", { name: "Make private" }).click();
