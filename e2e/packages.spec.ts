@@ -51,8 +51,25 @@ test("upload several files at once, browse, search, star, label, make private an
   const wheelRow = page.locator(`[data-testid="file-row"][data-filename="${path.basename(python.wheel)}"]`);
   await expect(wheelRow).toContainText("0.3.0");
   await expect(wheelRow.getByTestId("file-platform")).toHaveText("any");
+  await expect(page.getByTestId("latest-version")).toHaveText("0.3.0");
+  await expect(page.getByTestId("release-history")).toContainText("0.3.0");
+  await expect(page.getByTestId("downloads-chart")).toContainText("in the last 30 days");
+  // The install picker: one client at a time, poetry with the index as a source.
+  const install = page.getByRole("region", { name: "Install" });
+  await install.getByRole("button", { name: "poetry" }).click();
+  await expect(install).toContainText(`poetry source add --priority=supplemental granary http://127.0.0.1:${new URL(page.url()).port}/${account.username}/simple/`);
 
   await expectNoSeriousAccessibilityViolations(page);
+
+  // A notebook is previewed read-only; an environment lists its dependencies.
+  await page.goto(`/${account.username}/e2e-notebook`);
+  const preview = page.getByTestId("notebook-preview");
+  await expect(preview.getByRole("heading", { name: "Quarterly analysis" })).toBeVisible();
+  await expect(preview.locator("pre code")).toContainText("print(1 + 1)");
+  await expectNoSeriousAccessibilityViolations(page);
+  await page.goto(`/${account.username}/e2e-env`);
+  await expect(page.getByTestId("environment-dependencies")).toContainText("numpy");
+  await expect(page.getByTestId("environment-dependencies")).toContainText("requests");
 
   // Dashboard views and the owner page list what was published.
   await page.goto("/dashboard/notebooks");
