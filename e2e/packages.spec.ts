@@ -55,9 +55,9 @@ test("upload several files at once, browse, search, star, label, make private an
   await expect(page.getByTestId("release-history")).toContainText("0.3.0");
   await expect(page.getByTestId("downloads-chart")).toContainText("in the last 30 days");
   // The install picker: one client at a time, poetry with the index as a source.
-  const install = page.getByRole("region", { name: "Install" });
-  await install.getByRole("button", { name: "poetry" }).click();
-  await expect(install).toContainText(`poetry source add --priority=supplemental granary http://127.0.0.1:${new URL(page.url()).port}/${account.username}/simple/`);
+  const pythonInstall = page.getByRole("region", { name: "Install" });
+  await pythonInstall.getByRole("button", { name: "poetry" }).click();
+  await expect(pythonInstall).toContainText(`poetry source add --priority=supplemental granary http://127.0.0.1:${new URL(page.url()).port}/${account.username}/simple/`);
 
   await expectNoSeriousAccessibilityViolations(page);
 
