@@ -16,8 +16,9 @@ export function CopyHash({ filename, sha256 }: { filename: string; sha256: strin
   };
   return (
     <span className="inline-flex shrink-0 items-center gap-2 text-xs">
-      <button type="button" onClick={copy} className="rounded border border-stone-300 px-2 py-0.5 font-mono text-stone-700 hover:bg-stone-100" title={`sha256 ${sha256}`} aria-label={`Copy the sha256 of ${filename}`}>
-        sha256 {sha256.slice(0, 12)}…
+      {/* The visible text starts the button's name, so speech control finds it by what it shows. */}
+      <button type="button" onClick={copy} className="rounded border border-stone-300 px-2 py-0.5 font-mono text-stone-700 hover:bg-stone-100" title={`sha256 ${sha256}`}>
+        sha256 {sha256.slice(0, 12)}…<span className="sr-only"> (copy the whole sha256 of {filename})</span>
       </button>
       <span aria-live="polite" className="text-stone-600">
         {state === "copied" ? "Copied." : state === "failed" ? "Copy failed." : ""}
