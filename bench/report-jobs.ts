@@ -228,3 +228,49 @@ export function jobsSection(directory: string): ReportSection | null {
     verdicts,
   };
 }
+
+interface LighthousePage {
+  page: string;
+  path: string;
+  performance: number;
+  accessibility: number;
+  best_practices: number;
+  runs: number;
+  failing_audits: string[];
+}
+
+/** Lighthouse (mobile) on the home, package and dashboard pages (bench/lighthouse.ts): issue 13's targets. */
+export function lighthouseSection(directory: string): ReportSection | null {
+  const results = readJson<{ chromium: string; pages: LighthousePage[] }>(directory, "lighthouse");
+  if (!results) return null;
+  const targets = { performance: 90, accessibility: 95, best_practices: 95 } as const;
+  const summaryRows: string[][] = [];
+  const verdicts: Record<string, boolean> = {};
+  for (const page of results.pages) {
+    for (const [category, target] of Object.entries(targets) as [keyof typeof targets, number][]) {
+      const pass = page[category] >= target;
+      verdicts[`lighthouse_${page.page}_${category}`] = pass;
+      summaryRows.push([`Lighthouse ${category.replace("_", " ")}, ${page.page} page (mobile)`, format(page[category]), "—", "—", `≥ ${target}`, verdict(pass)]);
+    }
+  }
+  const lines: string[] = [
+    "## Lighthouse (mobile)",
+    "",
+    `Lighthouse's default mobile emulation in ${results.chromium}, each page scored ${results.pages[0]?.runs ?? 0} times (the median kept); ` +
+      "the dashboard signed in as the seeded owner, the package page the first package on the owner's page.",
+    "",
+  ];
+  table(
+    lines,
+    ["Page", "Path", "Performance", "Accessibility", "Best practices", "Audits below 0.9"],
+    results.pages.map((page) => [
+      page.page,
+      `\`${page.path}\``,
+      format(page.performance),
+      format(page.accessibility),
+      format(page.best_practices),
+      page.failing_audits.join(", ") || "none",
+    ]),
+  );
+  return { summaryRows, lines, verdicts };
+}

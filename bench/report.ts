@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { jobsSection, recoverySection, type ReportSection } from "./report-jobs";
+import { jobsSection, lighthouseSection, recoverySection, type ReportSection } from "./report-jobs";
 import { organizationsSection } from "./report-organizations";
 
 interface WrkSummary {
@@ -108,8 +108,10 @@ function read<T>(name: string): T {
 }
 
 const meta = read<Meta>("meta");
-const sectionsRun = (meta.sections ?? "protocols tokens recovery jobs").split(/\s+/).filter(Boolean);
-const laterSections = [recoverySection(resultsDirectory), jobsSection(resultsDirectory), organizationsSection(resultsDirectory)].filter((section): section is ReportSection => section !== null);
+const sectionsRun = (meta.sections ?? "protocols tokens recovery jobs organizations lighthouse").split(/\s+/).filter(Boolean);
+const laterSections = [recoverySection(resultsDirectory), jobsSection(resultsDirectory), organizationsSection(resultsDirectory), lighthouseSection(resultsDirectory)].filter(
+  (section): section is ReportSection => section !== null,
+);
 
 // A run of some sections only (BENCH_SECTIONS without protocols): a report of those alone.
 if (!sectionsRun.includes("protocols")) {
@@ -574,7 +576,7 @@ lines.push(
   "BENCH_DURATION=20 BENCH_ROUNDS=5 bash bench/run.sh   # longer, steadier",
   "BENCH_TOKEN_ROUNDS=24 bash bench/run.sh             # more rounds of the token comparisons",
   "BENCH_KEEP=1 bash bench/run.sh                       # keep logs and wrk reports (the temporary folder)",
-  'BENCH_SECTIONS="recovery jobs" bash bench/run.sh    # only some sections (protocols, tokens, recovery, jobs, organizations)',
+  'BENCH_SECTIONS="recovery jobs" bash bench/run.sh    # only some sections (protocols, tokens, recovery, jobs, organizations, lighthouse)',
   "```",
   "",
 );

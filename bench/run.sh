@@ -18,8 +18,9 @@
 #
 # Sections: protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
-# (the job layer against pg-boss alone) and organizations (issue 11: search, an organization's listing and simple
-# pages at 10,000 organizations and 100,000 packages, bench/organizations.ts). BENCH_SECTIONS picks some, e.g.
+# (the job layer against pg-boss alone), organizations (issue 11: search, an organization's listing and simple
+# pages at 10,000 organizations and 100,000 packages, bench/organizations.ts) and lighthouse (mobile scores of the
+# home, package and dashboard pages, bench/lighthouse.ts). BENCH_SECTIONS picks some, e.g.
 # BENCH_SECTIONS="recovery jobs" (all by default); the report then has only those.
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
@@ -27,7 +28,8 @@
 # BENCH_SOURCE (HEAD), BENCH_KEEP=1 keeps the temporary folder, BENCH_OUTPUT where the report goes (bench/RESULTS.md),
 # BENCH_RECOVERY_ROUNDS requests per kind and form of the recovery comparison (300), BENCH_JOBS_ROUNDS throughput
 # rounds per worker count of the jobs comparison (5), BENCH_ORGS_ROUNDS rounds (3) of BENCH_ORGS_SECONDS each (8) with
-# BENCH_ORGS_CONNECTIONS wrk connections (4) for the organizations section's latencies.
+# BENCH_ORGS_CONNECTIONS wrk connections (4) for the organizations section's latencies, BENCH_LIGHTHOUSE_RUNS
+# Lighthouse runs per page (3).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,10 +46,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations}
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations lighthouse}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs organizations " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " protocols tokens recovery jobs organizations lighthouse " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -797,6 +799,15 @@ if section organizations; then
   printf '{"organization":"%s","member":"%s","private_page":"%s","public_page":"%s","private_page_bytes":%s,"public_page_bytes":%s,"listing_path":"%s","rounds":%s,"seconds":%s,"connections":%s,"kinds":"%s","token_rounds":%s,"token_seconds":%s}\n' \
     "$ORG" "$MEMBER" "$PRIVATE_PAGE" "$PUBLIC_PAGE" "$(page_bytes -H "$MEMBER_PIP" "$GRANARY$PRIVATE_PAGE")" "$(page_bytes "$GRANARY$PUBLIC_PAGE")" \
     "$LISTING_PATH" "$ORGS_ROUNDS" "$ORGS_SECONDS" "$ORGS_CONNECTIONS" "${ORGS_KINDS[*]}" "$TOKEN_ROUNDS" "$TOKEN_SECONDS" >"$RESULTS/organizations.json"
+fi
+
+# ------------------------------------------------------------------------------------------------ lighthouse
+# Lighthouse's mobile scores of the home, a package and the dashboard (signed in as the seeded owner), the targets
+# of issue 13: performance at least 90, accessibility and best practices at least 95.
+if section lighthouse; then
+  log "Lighthouse (mobile): home, package and dashboard pages, ${BENCH_LIGHTHOUSE_RUNS:-3} runs each"
+  quiet_machine >"$RESULTS/lighthouse.busy"
+  (cd "$APP" && "$TSX" bench/lighthouse.ts "$GRANARY" "$OWNER" "$PASSWORD" "$RESULTS" "${BENCH_LIGHTHOUSE_RUNS:-3}")
 fi
 
 # ------------------------------------------------------------------------------------------------ report

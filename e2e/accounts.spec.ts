@@ -6,8 +6,9 @@ test("sign up, land on the dashboard, sign out, sign back in", async ({ page }) 
   await signUp(page, account);
   await expect(page.getByTestId("dashboard-heading")).toContainText(account.username);
   await expect(page.getByTestId("user-menu-name")).toHaveText(account.username);
-  // Gravatar cannot load here: the initials stand in for it.
-  await expect(page.getByTestId("avatar-initials")).toBeVisible();
+  // Gravatar is off by default: the avatar is drawn from the name, and nothing is fetched from Gravatar.
+  await expect(page.getByTestId("user-menu-name").locator("xpath=..").getByTestId("generated-avatar")).toBeVisible();
+  await expect(page.locator('img[src*="gravatar.com"]')).toHaveCount(0);
 
   await signOut(page, account.username);
   await page.goto("/dashboard");

@@ -50,9 +50,26 @@ test("upload several files at once, browse, search, star, label, make private an
   await expect(page.locator(".package-description strong")).toHaveText("Markdown");
   const wheelRow = page.locator(`[data-testid="file-row"][data-filename="${path.basename(python.wheel)}"]`);
   await expect(wheelRow).toContainText("0.3.0");
-  await expect(wheelRow).toContainText("pypi");
+  await expect(wheelRow.getByTestId("file-platform")).toHaveText("any");
+  await expect(page.getByTestId("latest-version")).toHaveText("0.3.0");
+  await expect(page.getByTestId("release-history")).toContainText("0.3.0");
+  await expect(page.getByTestId("downloads-chart")).toContainText("in the last 30 days");
+  // The install picker: one client at a time, poetry with the index as a source.
+  const pythonInstall = page.getByRole("region", { name: "Install" });
+  await pythonInstall.getByRole("button", { name: "poetry" }).click();
+  await expect(pythonInstall).toContainText(`poetry source add --priority=supplemental granary http://127.0.0.1:${new URL(page.url()).port}/${account.username}/simple/`);
 
   await expectNoSeriousAccessibilityViolations(page);
+
+  // A notebook is previewed read-only; an environment lists its dependencies.
+  await page.goto(`/${account.username}/e2e-notebook`);
+  const preview = page.getByTestId("notebook-preview");
+  await expect(preview.getByRole("heading", { name: "Quarterly analysis" })).toBeVisible();
+  await expect(preview.locator("pre code")).toContainText("print(1 + 1)");
+  await expectNoSeriousAccessibilityViolations(page);
+  await page.goto(`/${account.username}/e2e-env`);
+  await expect(page.getByTestId("environment-dependencies")).toContainText("numpy");
+  await expect(page.getByTestId("environment-dependencies")).toContainText("requests");
 
   // Dashboard views and the owner page list what was published.
   await page.goto("/dashboard/notebooks");
@@ -95,6 +112,11 @@ test("upload several files at once, browse, search, star, label, make private an
   await page.goto(`/${account.username}/e2e-tools`);
   await page.getByRole("button", { name: `Remove label dev from ${condaFile}` }).click();
   await expect(page.getByTestId("file-labels")).toHaveText("main");
+  // The removal offers an undo rather than asking first.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByTestId("file-labels")).toHaveText("dev, main");
+  await page.getByRole("button", { name: `Remove label dev from ${condaFile}` }).click();
+  await expect(page.getByTestId("file-labels")).toHaveText("main");
 
   // Privacy: a private package disappears for visitors, pages and indexes alike.
   await page.getByRole("button", { name: "Make private" }).click();
@@ -121,7 +143,7 @@ test("upload several files at once, browse, search, star, label, make private an
   // Deletion: one file, then the whole package after typing its name.
   await page.goto(`/${account.username}/e2e-demo`);
   page.once("dialog", (dialog) => void dialog.accept());
-  await page.getByRole("row").filter({ hasText: path.basename(python.sdist) }).getByRole("button", { name: "Delete file" }).click();
+  await page.getByTestId("file-row").filter({ hasText: path.basename(python.sdist) }).getByRole("button", { name: "Delete file" }).click();
   await expect(page.getByTestId("file-row")).toHaveCount(1);
   await page.getByLabel("Type e2e-demo to confirm").fill("e2e-demo");
   await page.getByRole("button", { name: "Delete package" }).click();

@@ -9,9 +9,11 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Granary", template: "%s · Granary" },
   description: "Packages, notebooks and environments for your data-science team.",
+  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
+  manifest: "/manifest.webmanifest",
 };
 
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#1c1917" };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const actor = await getCurrentActor();

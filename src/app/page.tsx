@@ -6,7 +6,11 @@ import { getServerApi } from "@/trpc/server";
 
 export default async function HomePage() {
   if ((await getCurrentActor()).kind === "user") redirect("/dashboard");
-  const recent = await (await getServerApi()).packages.search({ query: "", kind: "all", page: 1, pageSize: 10 });
+  const api = await getServerApi();
+  const [popular, recent] = await Promise.all([
+    api.packages.search({ query: "", kind: "all", sort: "downloads", page: 1, pageSize: 6 }),
+    api.packages.search({ query: "", kind: "all", sort: "updated", page: 1, pageSize: 6 }),
+  ]);
   return (
     <div className="space-y-10">
       <section className="space-y-4 py-6 text-center sm:py-12">
@@ -24,10 +28,18 @@ export default async function HomePage() {
           </Link>
         </div>
       </section>
-      <section aria-labelledby="recent-heading" className="space-y-3">
-        <h2 id="recent-heading">Recently updated</h2>
-        <PackageList packages={recent.items} emptyTitle="Nothing published yet" emptyText="Public packages appear here as they are published." />
-      </section>
+      <div className="grid gap-8 lg:grid-cols-2">
+        <section aria-labelledby="popular-heading" className="min-w-0 space-y-3">
+          <h2 id="popular-heading">Most downloaded</h2>
+          <PackageList packages={popular.items} emptyTitle="Nothing published yet" emptyText="Public packages appear here as they are published." />
+          {popular.total > popular.items.length ? <Link href="/search?sort=downloads">See more</Link> : null}
+        </section>
+        <section aria-labelledby="recent-heading" className="min-w-0 space-y-3">
+          <h2 id="recent-heading">Recently updated</h2>
+          <PackageList packages={recent.items} emptyTitle="Nothing published yet" emptyText="Public packages appear here as they are published." />
+          {recent.total > recent.items.length ? <Link href="/search?sort=updated">See more</Link> : null}
+        </section>
+      </div>
     </div>
   );
 }

@@ -1,9 +1,13 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 
-/** The account's Gravatar image, falling back to its initials when the image cannot load (offline, none set). */
-export function Avatar({ gravatarUrl, displayName, size = 28 }: { gravatarUrl: string; displayName: string; size?: number }) {
+/**
+ * The account's Gravatar image, for sites that turn Gravatar on (a site setting, off by default: every picture
+ * would tell Gravatar who is reading this site). Falls back to the generated avatar when the image cannot load
+ * (offline, none set).
+ */
+export function GravatarImage({ gravatarUrl, fallback, size = 28 }: { gravatarUrl: string; fallback: ReactNode; size?: number }) {
   const [failed, setFailed] = useState(false);
   const imageRef = useRef<HTMLImageElement>(null);
   // An image that failed before hydration fired its error event before React listened for it.
@@ -11,25 +15,7 @@ export function Avatar({ gravatarUrl, displayName, size = 28 }: { gravatarUrl: s
     const image = imageRef.current;
     if (image?.complete && image.naturalWidth === 0) setFailed(true);
   }, []);
-  const initials =
-    displayName
-      .split(/[\s_-]+/)
-      .filter(Boolean)
-      .slice(0, 2)
-      .map((part) => part[0]!.toUpperCase())
-      .join("") || "?";
-  if (failed) {
-    return (
-      <span
-        aria-hidden="true"
-        data-testid="avatar-initials"
-        style={{ width: size, height: size }}
-        className="inline-flex items-center justify-center rounded-full bg-brand-600 text-xs font-bold text-white"
-      >
-        {initials}
-      </span>
-    );
-  }
+  if (failed) return <>{fallback}</>;
   return (
     // A plain img: Gravatar is an external host, and the fallback needs the element's own error event.
     // eslint-disable-next-line @next/next/no-img-element

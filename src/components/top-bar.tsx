@@ -3,8 +3,9 @@ import Link from "next/link";
 import { can, type Actor } from "@/server/authz";
 import { dashboardHref, dashboardViews, organizationDashboardHref } from "@/shared/navigation";
 import { getServerApi } from "@/trpc/server";
-import { Avatar } from "./avatar";
+import { GravatarImage } from "./avatar";
 import { DisclosureMenu } from "./menu";
+import { OwnerAvatar } from "./owner-avatar";
 import { SignOutButton } from "./sign-out-button";
 
 function gravatarUrl(email: string): string {
@@ -88,12 +89,13 @@ function AdministratorLinks({ unreadExceptions }: { unreadExceptions: number | n
  */
 async function accountContext(actor: Actor) {
   const api = await getServerApi();
-  const [unread, administered, exceptions] = await Promise.all([
+  const [unread, administered, exceptions, settings] = await Promise.all([
     api.notifications.unreadCount(),
     api.organizations.mine({ administeredOnly: true }),
     can(actor, "admin:exceptions:read") ? api.admin.unreadExceptionCount() : Promise.resolve(null),
+    api.site.settings(),
   ]);
-  return { unread, administered, unreadExceptions: exceptions?.unread ?? null };
+  return { unread, administered, unreadExceptions: exceptions?.unread ?? null, gravatar: settings.gravatar === true };
 }
 
 export async function TopBar({ actor }: { actor: Actor }) {
@@ -101,21 +103,36 @@ export async function TopBar({ actor }: { actor: Actor }) {
   const displayName = user ? user.name || user.username : "";
   const context = user ? await accountContext(actor) : null;
   const administrator = can(actor, "admin:users:read");
+  const toolLinks = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
   return (
     <header className="bg-stone-900 text-stone-100">
-      <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
-        <Link href={user ? "/dashboard" : "/"} className="mr-2 flex items-center gap-2 text-lg font-bold text-white no-underline hover:no-underline">
+      <nav aria-label="Main" className="mx-auto flex max-w-6xl items-center gap-1 px-3 py-2 sm:flex-wrap sm:gap-4 sm:px-4">
+        <Link href={user ? "/dashboard" : "/"} className="mr-1 flex shrink-0 items-center gap-2 text-lg font-bold text-white no-underline hover:no-underline sm:mr-2">
           <GranaryLogo />
           Granary
         </Link>
         {user ? (
-          <DisclosureMenu
-            label="Tools"
-            buttonContent={<span>Tools</span>}
-            links={dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }))}
-          />
+          <div className="hidden sm:block">
+            <DisclosureMenu label="Tools" buttonContent={<span>Tools</span>} links={toolLinks} />
+          </div>
         ) : null}
-        <form role="search" action="/search" className="order-last w-full sm:order-none sm:w-auto sm:flex-1 sm:max-w-xs">
+        {/* On phones the bar folds into one menu (search, tools, upload), so it stays one row. */}
+        <div className="sm:hidden">
+          <DisclosureMenu
+            label="Menu"
+            buttonContent={<span>Menu</span>}
+            links={user ? [...toolLinks, { href: "/upload", label: "Upload" }] : [{ href: "/search", label: "Browse packages" }]}
+            footer={
+              <form role="search" action="/search" className="px-4 py-2">
+                <label htmlFor="menu-search" className="sr-only">
+                  Search packages
+                </label>
+                <input id="menu-search" name="q" placeholder="Search packages" className="input" />
+              </form>
+            }
+          />
+        </div>
+        <form role="search" action="/search" className="hidden sm:block sm:max-w-xs sm:flex-1">
           <label htmlFor="top-search" className="sr-only">
             Search packages
           </label>
@@ -129,7 +146,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
         <div className="ml-auto flex flex-wrap items-center justify-end gap-1 sm:gap-2">
           {user && context && administrator ? <AdministratorLinks unreadExceptions={context.unreadExceptions} /> : null}
           {user ? (
-            <Link href="/upload" className="rounded-md px-2 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800 sm:px-3">
+            <Link href="/upload" className="hidden rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800 sm:inline-flex">
               Upload
             </Link>
           ) : null}
@@ -153,8 +170,12 @@ export async function TopBar({ actor }: { actor: Actor }) {
               }
               buttonContent={
                 <>
-                  <Avatar gravatarUrl={gravatarUrl(user.email)} displayName={displayName} />
-                  <span data-testid="user-menu-name" className="max-w-20 truncate sm:max-w-32">
+                  {context.gravatar ? (
+                    <GravatarImage gravatarUrl={gravatarUrl(user.email)} fallback={<OwnerAvatar name={displayName} kind="user" size={28} />} />
+                  ) : (
+                    <OwnerAvatar name={displayName} kind="user" size={28} />
+                  )}
+                  <span data-testid="user-menu-name" className="hidden max-w-32 truncate sm:inline">
                     {displayName}
                   </span>
                 </>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { condaInstallCommands, environmentCommand, notebookCommand, pipInstallCommand, tokenPlaceholder } from "./install-commands";
+import { condaClientCommands, condaInstallCommands, environmentCommand, notebookCommand, pipInstallCommand, pythonClientCommands, tokenPlaceholder } from "./install-commands";
 
 const base = "https://granary.example";
 const publicPackage = { base, owner: "alice", name: "tools", isPrivate: false };
@@ -11,6 +11,8 @@ function allCommands(target: typeof publicPackage) {
     pipInstallCommand(target),
     environmentCommand(target, "env.yml"),
     notebookCommand(target, "analysis.ipynb"),
+    ...condaClientCommands(target, "dev"),
+    ...pythonClientCommands(target),
   ];
 }
 
@@ -22,6 +24,11 @@ describe("install commands", () => {
       "pip install --index-url https://granary.example/alice/simple/ tools",
       "conda env create --file https://granary.example/alice/files/environments/env.yml",
       "curl -O https://granary.example/alice/files/notebooks/analysis.ipynb",
+      "conda install -c https://granary.example/alice/label/dev tools",
+      "mamba install -c https://granary.example/alice/label/dev tools",
+      "pixi add --channel https://granary.example/alice/label/dev tools",
+      "pip install --index-url https://granary.example/alice/simple/ tools",
+      "poetry source add --priority=supplemental granary https://granary.example/alice/simple/\npoetry add --source granary tools",
     ]);
   });
 
@@ -32,6 +39,15 @@ describe("install commands", () => {
       { label: "With pip (a token with pypi:download)", command: "pip install --index-url https://__token__:<TOKEN>@granary.example/alice/simple/ tools" },
       { label: "Create the environment", command: "conda env create --file https://granary.example/t/<TOKEN>/alice/files/environments/env.yml" },
       { label: "Download the notebook", command: "curl -O https://granary.example/t/<TOKEN>/alice/files/notebooks/analysis.ipynb" },
+      { label: "conda (a token with conda:download)", command: "conda install -c https://granary.example/t/<TOKEN>/alice/label/dev tools" },
+      { label: "mamba (a token with conda:download)", command: "mamba install -c https://granary.example/t/<TOKEN>/alice/label/dev tools" },
+      { label: "pixi (a token with conda:download)", command: "pixi add --channel https://granary.example/t/<TOKEN>/alice/label/dev tools" },
+      { label: "pip (a token with pypi:download)", command: "pip install --index-url https://__token__:<TOKEN>@granary.example/alice/simple/ tools" },
+      {
+        label: "poetry (a token with pypi:download)",
+        command:
+          "poetry source add --priority=supplemental granary https://granary.example/alice/simple/\npoetry config http-basic.granary __token__ <TOKEN>\npoetry add --source granary tools",
+      },
     ]);
   });
 

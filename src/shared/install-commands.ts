@@ -59,3 +59,31 @@ export function environmentCommand(target: InstallTarget, filename: string): Ins
 export function notebookCommand(target: InstallTarget, filename: string): InstallCommand {
   return { label: "Download the notebook", command: `curl -O ${fileUrl(target, "notebooks", filename)}` };
 }
+
+/** The conda-compatible clients' commands for one label of the channel (`main` is the channel itself). */
+export function condaClientCommands(target: InstallTarget, label: string): InstallCommand[] {
+  const channel = channelUrl(target, label === "main" ? undefined : label);
+  const scope = target.isPrivate ? " (a token with conda:download)" : "";
+  return [
+    { label: `conda${scope}`, command: `conda install -c ${channel} ${target.name}` },
+    { label: `mamba${scope}`, command: `mamba install -c ${channel} ${target.name}` },
+    { label: `pixi${scope}`, command: `pixi add --channel ${channel} ${target.name}` },
+  ];
+}
+
+/** pip, and poetry with the index as a supplemental source (its token in poetry's own credential store). */
+export function pythonClientCommands(target: InstallTarget): InstallCommand[] {
+  const scope = target.isPrivate ? " (a token with pypi:download)" : "";
+  const index = `${target.base}/${target.owner}/simple/`;
+  return [
+    { label: `pip${scope}`, command: `pip install --index-url ${indexUrl(target)} ${target.name}` },
+    {
+      label: `poetry${scope}`,
+      command: [
+        `poetry source add --priority=supplemental granary ${index}`,
+        ...(target.isPrivate ? [`poetry config http-basic.granary __token__ ${tokenPlaceholder}`] : []),
+        `poetry add --source granary ${target.name}`,
+      ].join("\n"),
+    },
+  ];
+}

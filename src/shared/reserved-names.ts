@@ -6,8 +6,8 @@
 /** First path segments of the app's own routes: an owner named like this would be unreachable. */
 export const reservedOwnerNames: ReadonlySet<string> = new Set([
   "about", "account", "admin", "api", "app", "apps", "assets", "auth", "blog", "channels", "confirm-email",
-  "dashboard", "docs", "download", "downloads", "explore", "favicon.ico", "forgot-password", "forgot-username",
-  "help", "home", "login", "logout", "new", "notebooks", "notifications", "organization", "organizations", "orgs", "packages",
+  "dashboard", "docs", "download", "downloads", "explore", "favicon.ico", "favicon.svg", "forgot-password", "forgot-username",
+  "help", "home", "login", "logout", "manifest.webmanifest", "new", "notebooks", "notifications", "organization", "organizations", "orgs", "packages",
   "pricing", "public", "register", "reset-password", "robots.txt", "root", "search", "security", "settings",
   "sign-in", "sign-out", "sign-up", "signin", "signout", "signup", "site", "sitemap.xml", "static", "status",
   "support", "system", "t", "terms", "token", "tokens", "upload", "user", "users", "_next", "environments",

@@ -130,20 +130,24 @@ export function UploadForm({ owners, initialOwner }: { owners: string[]; initial
         className={`rounded-lg border-2 border-dashed px-6 py-10 text-center ${dragging ? "border-brand-600 bg-brand-50" : "border-stone-300 bg-white"}`}
       >
         <p className="text-sm text-stone-700">Drag and drop files here, or</p>
-        <label htmlFor={inputId} className="button-secondary mt-2 cursor-pointer">
-          Choose files
-        </label>
         <input
           id={inputId}
           type="file"
           multiple
-          className="sr-only"
+          className="peer sr-only"
           accept=".conda,.bz2,.whl,.gz,.zip,.ipynb,.yml,.yaml"
           onChange={(event) => {
             addFiles(event.target.files);
             event.target.value = "";
           }}
         />
+        {/* The input is visually hidden: its label shows the focus it has, so keyboards see where they are. */}
+        <label
+          htmlFor={inputId}
+          className="button-secondary mt-2 cursor-pointer peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-brand-600"
+        >
+          Choose files
+        </label>
       </div>
 
       <div className={`card grid gap-4 ${owners.length > 1 ? "sm:grid-cols-2 lg:grid-cols-4" : "sm:grid-cols-3"}`}>

@@ -113,16 +113,23 @@ describe("the first administrator", () => {
 
 describe("site settings", () => {
   it("opens registration by default", async () => {
-    expect(await getSiteSettings(db)).toEqual({ openRegistration: true });
+    expect(await getSiteSettings(db)).toEqual({ openRegistration: true, gravatar: false });
     expect(await isRegistrationOpen(db)).toBe(true);
   });
 
   it("are changed by administrators, with the change audited", async () => {
     const admin = await createSiteAdmin(db);
-    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: false });
     expect(await isRegistrationOpen(db)).toBe(false);
     const [event] = await recordedAuditEvents(db, { action: "admin.settings_updated" });
     expect(event).toMatchObject({ actorUserId: admin.id, details: { before: { openRegistration: true }, after: { openRegistration: false } } });
+  });
+
+  it("turn Gravatar on only when asked, and keep it when a form leaves it out", async () => {
+    const admin = await createSiteAdmin(db);
+    await callerFor(admin.actor).admin.updateSettings({ openRegistration: true, gravatar: true });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: true });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false, gravatar: false })).resolves.toEqual({ openRegistration: false, gravatar: false });
   });
 });
 

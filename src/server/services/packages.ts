@@ -11,13 +11,16 @@ import {
   packageRefSchema,
   searchPackagesSchema,
   type PackageKind,
+  type PackageSort,
 } from "@/shared/schemas/packages";
 import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
+import { downloadDays, downloadPlatform, downloadTrends, windowStart } from "./download-statistics";
 import { requireVisibleOwner } from "./owners";
+import { authorOf, dependenciesOf, latestFiles, platformOf, projectUrls, releasesOf, requiresPythonOf } from "./package-details";
 
 const kindFileTypes: Record<Exclude<PackageKind, "all">, FileType[]> = {
   package: ["conda", "wheel", "sdist"],
@@ -32,17 +35,31 @@ function kindCondition(kind: PackageKind): SQL | undefined {
   return sql`exists (select 1 from ${packageFiles} where ${packageFiles.packageId} = ${packages.id} and ${inArray(packageFiles.fileType, kindFileTypes[kind])})`;
 }
 
+const downloadsOfPackage = sql<number>`(select coalesce(sum(${packageFiles.downloadCount}), 0)::bigint from ${packageFiles} where ${packageFiles.packageId} = ${packages.id})`;
+const starsOfPackage = sql<number>`(select count(*)::int from ${packageStars} where ${packageStars.packageId} = ${packages.id})`;
+
 const packageSummaryColumns = {
   id: packages.id,
   name: packages.name,
   summary: packages.summary,
   latestVersion: packages.latestVersion,
+  license: packages.license,
   isPrivate: packages.isPrivate,
   updatedAt: packages.updatedAt,
   owner: users.username,
   fileTypes: sql<FileType[]>`array(select distinct ${packageFiles.fileType} from ${packageFiles} where ${packageFiles.packageId} = ${packages.id})`,
-  downloads: sql<number>`(select coalesce(sum(${packageFiles.downloadCount}), 0)::int from ${packageFiles} where ${packageFiles.packageId} = ${packages.id})`,
-  stars: sql<number>`(select count(*)::int from ${packageStars} where ${packageStars.packageId} = ${packages.id})`,
+  downloads: sql<number>`${downloadsOfPackage}::int`.mapWith(Number),
+  stars: starsOfPackage,
+};
+
+/** Days in the small trend line each listed package carries. */
+export const trendDays = 30;
+
+const orderings: Record<PackageSort, SQL[]> = {
+  relevance: [desc(packages.updatedAt)],
+  downloads: [sql`${downloadsOfPackage} desc`, desc(packages.updatedAt)],
+  stars: [sql`${starsOfPackage} desc`, desc(packages.updatedAt)],
+  updated: [desc(packages.updatedAt)],
 };
 
 /**
@@ -51,7 +68,7 @@ const packageSummaryColumns = {
  * to their owners and summed up. Counting in a second query read every match twice, which at 100,000 packages was
  * most of a search's time.
  */
-async function pagedPackages(db: Db, where: SQL | undefined, page: { page: number; pageSize: number }, orderBy: SQL[] = [desc(packages.updatedAt)]) {
+async function pagedPackages(db: Db, where: SQL | undefined, page: { page: number; pageSize: number }, orderBy: SQL[] = orderings.updated) {
   const matching = db
     .select({ id: packages.id, total: sql<number>`(count(*) over ())::int`.as("total") })
     .from(packages)
@@ -66,31 +83,108 @@ async function pagedPackages(db: Db, where: SQL | undefined, page: { page: numbe
     .innerJoin(packages, eq(packages.id, matching.id))
     .innerJoin(users, eq(users.id, packages.ownerId))
     .orderBy(...orderBy, packages.id);
-  const items = rows.map(({ total: _total, ...item }) => item);
+  const trends = await downloadTrends(
+    db,
+    rows.map((row) => row.id),
+    trendDays,
+  );
+  const items = rows.map(({ total: _total, ...item }) => ({ ...item, trend: trends.get(item.id) ?? [] }));
   // Past the last page there is no row to carry the total.
   const total = rows[0]?.total ?? (page.page > 1 ? ((await db.select({ value: count() }).from(packages).where(where))[0]?.value ?? 0) : 0);
   return { items, total, page: page.page, pageSize: page.pageSize };
+}
+
+/**
+ * Every word in the name or the summary, case-insensitively, matched against the one expression the trigram index
+ * covers (packageSearchText), so a substring search reads the index instead of every package.
+ */
+function matchesAllTerms(terms: string[]): SQL[] {
+  return terms.map((term) => ilike(packageSearchText(packages), `%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`));
+}
+
+/** Relevance: the exact name first, then names that start with the words, then names holding them all, then summaries. */
+function relevance(query: string, terms: string[]): SQL[] {
+  if (!query) return orderings.relevance;
+  const escaped = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`);
+  const inName = terms.map((term) => sql`lower(${packages.name}) like ${`%${escaped(term)}%`}`);
+  return [
+    sql`(case
+      when lower(${packages.name}) = ${query.toLowerCase()} then 3
+      when lower(${packages.name}) like ${`${escaped(query)}%`} then 2
+      when ${and(...inName)} then 1
+      else 0 end) desc`,
+    ...orderings.relevance,
+  ];
+}
+
+function platformCondition(platform: string | undefined): SQL | undefined {
+  if (!platform) return undefined;
+  return sql`exists (select 1 from ${packageFiles} platform_file where platform_file.package_id = ${packages.id} and ${downloadPlatform("platform_file")} = ${platform})`;
+}
+
+function labelCondition(label: string | undefined): SQL | undefined {
+  if (!label) return undefined;
+  return sql`exists (select 1 from ${packageFiles} labelled_file join ${fileLabels} on ${fileLabels.fileId} = labelled_file.id where labelled_file.package_id = ${packages.id} and ${fileLabels.label} = ${label})`;
 }
 
 export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<typeof listOwnerPackagesSchema>) {
   assertCan(actor, "package:read");
   const input = listOwnerPackagesSchema.parse(rawInput);
   const owner = await requireVisibleOwner(db, actor, input.owner);
-  const result = await pagedPackages(db, and(eq(packages.ownerId, owner.id), visiblePackages(actor), kindCondition(input.kind)), input);
+  const terms = input.query.split(/\s+/).filter(Boolean);
+  const ownersPackages = and(eq(packages.ownerId, owner.id), visiblePackages(actor));
+  const [result, [totals]] = await Promise.all([
+    pagedPackages(
+      db,
+      and(ownersPackages, kindCondition(input.kind), ...matchesAllTerms(terms)),
+      input,
+      input.query && input.sort === "relevance" ? relevance(input.query, terms) : orderings[input.sort],
+    ),
+    // The owner's figures count only what the visitor may see: a private package's downloads tell of it.
+    db
+      .select({ packages: count(), downloads: sql<number>`coalesce(sum(${downloadsOfPackage}), 0)::bigint`.mapWith(Number) })
+      .from(packages)
+      .where(ownersPackages),
+  ]);
   // A public page: what anyone may know of the owner, never its address or plan.
-  return { owner: { username: owner.username, name: owner.name, kind: owner.kind, createdAt: owner.createdAt }, ...result };
+  return {
+    owner: { username: owner.username, name: owner.name, kind: owner.kind, createdAt: owner.createdAt },
+    totals: { packages: totals?.packages ?? 0, downloads: totals?.downloads ?? 0 },
+    ...result,
+  };
 }
 
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
   assertCan(actor, "package:read");
   const input = searchPackagesSchema.parse(rawInput);
   const terms = input.query.split(/\s+/).filter(Boolean);
-  const matches = terms.map((term) => {
-    const pattern = `%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
-    return ilike(packageSearchText(packages), pattern);
-  });
-  const exactFirst = input.query ? [sql`(lower(${packages.name}) = ${input.query.toLowerCase()}) desc`] : [];
-  return pagedPackages(db, and(visiblePackages(actor), kindCondition(input.kind), ...matches), input, [...exactFirst, desc(packages.updatedAt)]);
+  const where = and(visiblePackages(actor), kindCondition(input.kind), platformCondition(input.platform), labelCondition(input.label), ...matchesAllTerms(terms));
+  return pagedPackages(db, where, input, input.sort === "relevance" ? relevance(input.query, terms) : orderings[input.sort]);
+}
+
+/**
+ * What the search page's filters offer: the platforms and labels of the packages the actor may see, each with how
+ * many of them have it (a private package's platform is counted only for those who see it).
+ */
+export async function listSearchFacets(db: Db, actor: Actor) {
+  assertCan(actor, "package:read");
+  const [platforms, labels] = await Promise.all([
+    db.execute<{ value: string; packages: number }>(sql`
+      select ${downloadPlatform("facet_file")} as value, count(distinct facet_file.package_id)::int as packages
+      from ${packageFiles} facet_file join ${packages} on ${packages.id} = facet_file.package_id
+      where ${visiblePackages(actor)}
+      group by 1 order by 2 desc, 1 limit 50`),
+    db
+      .select({ value: fileLabels.label, packages: sql<number>`count(distinct ${packages.id})::int` })
+      .from(fileLabels)
+      .innerJoin(packageFiles, eq(packageFiles.id, fileLabels.fileId))
+      .innerJoin(packages, eq(packages.id, packageFiles.packageId))
+      .where(visiblePackages(actor))
+      .groupBy(fileLabels.label)
+      .orderBy(desc(sql`count(distinct ${packages.id})`), fileLabels.label)
+      .limit(50),
+  ]);
+  return { platforms: platforms.map((row) => ({ value: row.value, packages: Number(row.packages) })), labels };
 }
 
 /** The signed-in account's own packages, for the dashboard's views. */
@@ -101,6 +195,37 @@ export async function listMyPackages(db: Db, actor: Actor, rawInput: z.input<typ
   return pagedPackages(db, and(eq(packages.ownerId, user.id), visiblePackages(actor), kindCondition(input.kind)), input);
 }
 
+/**
+ * The dashboard's tiles: how many packages the account publishes, their downloads over the last 30 days (today's
+ * included) day by day, and the stars they have been given.
+ */
+export async function getDashboardSummary(db: Db, actor: Actor) {
+  assertCan(actor, "package:read");
+  const { user } = requireUser(actor);
+  const own = await db
+    .select({ id: packages.id, stars: starsOfPackage })
+    .from(packages)
+    .where(and(eq(packages.ownerId, user.id), visiblePackages(actor)));
+  const since = windowStart(trendDays);
+  const daily = new Array<number>(trendDays).fill(0);
+  const start = Date.parse(`${since}T00:00:00Z`);
+  for (const row of await downloadDays(
+    db,
+    own.map((row) => row.id),
+    since,
+  )) {
+    const index = Math.round((Date.parse(`${row.day}T00:00:00Z`) - start) / 86_400_000);
+    if (index >= 0 && index < trendDays) daily[index]! += row.count;
+  }
+  const [favorites] = await db.select({ value: count() }).from(packageStars).where(eq(packageStars.userId, user.id));
+  return {
+    packages: own.length,
+    stars: own.reduce((total, row) => total + row.stars, 0),
+    favorites: favorites?.value ?? 0,
+    downloads: { days: trendDays, since, daily, total: daily.reduce((total, value) => total + value, 0) },
+  };
+}
+
 export async function listFavorites(db: Db, actor: Actor, rawInput: z.input<typeof dashboardViewSchema>) {
   assertCan(actor, "package:read");
   const { user } = requireUser(actor);
@@ -108,6 +233,22 @@ export async function listFavorites(db: Db, actor: Actor, rawInput: z.input<type
   const starred = sql`exists (select 1 from ${packageStars} where ${packageStars.packageId} = ${packages.id} and ${packageStars.userId} = ${user.id})`;
   return pagedPackages(db, and(starred, visiblePackages(actor), kindCondition(input.kind)), input);
 }
+
+/**
+ * A package's downloads per day, version and platform over the last year (today's included), for its page's
+ * charts: `since` is the first day, and days without downloads have no row.
+ */
+export async function getPackageDownloads(db: Db, actor: Actor, rawInput: z.input<typeof packageRefSchema>) {
+  assertCan(actor, "package:read");
+  const input = packageRefSchema.parse(rawInput);
+  const { pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
+  const since = windowStart(downloadHistoryDays);
+  const days = await downloadDays(db, [pkg.id], since);
+  return { since, days: downloadHistoryDays, rows: days.map(({ packageId: _packageId, ...row }) => row) };
+}
+
+/** The longest window a package page charts. */
+export const downloadHistoryDays = 365;
 
 export async function loadVisiblePackage(db: Db, actor: Actor, ownerName: string, name: string) {
   const owner = await requireVisibleOwner(db, actor, ownerName);
@@ -134,6 +275,8 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
       sha256: packageFiles.sha256,
       downloadCount: packageFiles.downloadCount,
       createdAt: packageFiles.createdAt,
+      requiresPython: packageFiles.requiresPython,
+      metadata: packageFiles.metadata,
       labels: subquery<string[]>(sql`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`),
     })
     .from(packageFiles)
@@ -146,15 +289,52 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
     actor.kind === "user"
       ? (await db.select().from(packageStars).where(and(eq(packageStars.packageId, pkg.id), eq(packageStars.userId, actor.user.id)))).length > 0
       : false;
+  const latest = latestFiles(files, pkg.latestVersion);
+  const dependencies = dependenciesOf(latest);
+  const found = await findPackagesByName(db, actor, owner.id, dependencies.map((dependency) => dependency.name));
   return {
     ...pkg,
     owner: owner.username,
-    files,
+    // The stored metadata stays on the server: the page needs only what is read from it below.
+    files: files.map(({ metadata: _metadata, ...file }) => ({ ...file, platform: platformOf(file) })),
+    details: {
+      projectUrls: projectUrls(latest, pkg.homepage),
+      author: authorOf(latest),
+      requiresPython: requiresPythonOf(latest),
+      dependencies: dependencies.map((dependency) => ({ ...dependency, href: found.get(normalizePackageName(dependency.name)) ?? null })),
+      releases: releasesOf(files),
+      platforms: [...new Set(files.map(platformOf))].sort(),
+      totalDownloads: files.reduce((total, file) => total + file.downloadCount, 0),
+    },
     stars: stars?.value ?? 0,
     starredByMe,
     ownerKind: owner.kind,
     access: { level, can: { ...can, transfer: can.transfer && (await administersOwner(db, actor, owner)) } },
   };
+}
+
+/**
+ * The pages of the named packages that the actor may see, by normalized name: the owner's own package of that
+ * name first, else the most starred one of that name elsewhere on this Granary.
+ */
+async function findPackagesByName(db: Db, actor: Actor, preferredOwnerId: string, names: string[]): Promise<Map<string, string>> {
+  const normalized = [...new Set(names.map(normalizePackageName))];
+  if (normalized.length === 0) return new Map();
+  const rows = await db
+    .select({ normalizedName: packages.normalizedName, name: packages.name, owner: users.username })
+    .from(packages)
+    .innerJoin(users, eq(users.id, packages.ownerId))
+    .where(and(inArray(packages.normalizedName, normalized), visiblePackages(actor)))
+    .orderBy(
+      sql`(${packages.ownerId} = ${preferredOwnerId}) desc`,
+      desc(sql`(select count(*) from ${packageStars} where ${packageStars.packageId} = ${packages.id})`),
+      packages.id,
+    );
+  const found = new Map<string, string>();
+  for (const row of rows) {
+    if (!found.has(row.normalizedName)) found.set(row.normalizedName, `/${encodeURIComponent(row.owner)}/${encodeURIComponent(row.name)}`);
+  }
+  return found;
 }
 
 /** Every label in use on the owner's visible files, with how many files carry it. */

@@ -5,7 +5,7 @@ import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
 import { recordAudit } from "./audit";
 
-const defaults: SiteSettings = { openRegistration: true };
+const defaults: SiteSettings = { openRegistration: true, gravatar: false };
 
 export async function getSiteSettings(db: Db): Promise<SiteSettings> {
   const rows = await db.select().from(siteSettings);

@@ -3,6 +3,11 @@ import { hasControlCharacter, pageSchema } from "./account";
 
 export const siteSettingsSchema = z.object({
   openRegistration: z.boolean(),
+  /**
+   * Whether account pictures come from Gravatar. Off by default: every picture shown would tell Gravatar who reads
+   * this site; avatars are drawn from the name instead. Forms that leave it out keep its value.
+   */
+  gravatar: z.boolean().optional(),
 });
 export type SiteSettings = z.infer<typeof siteSettingsSchema>;
 

@@ -38,19 +38,38 @@ export const packageRefSchema = z.object({ owner: ownerNameSchema, name: package
 export const packageKindSchema = z.enum(["all", "package", "conda", "pypi", "notebook", "environment"]);
 export type PackageKind = z.infer<typeof packageKindSchema>;
 
+const searchTermsSchema = z
+  .string()
+  .trim()
+  .max(200, "Search terms are at most 200 characters.")
+  .refine(noControlCharacters, "Search terms cannot contain control characters.")
+  .default("");
+
+/** How search results are ordered: by how well the name matches, or by downloads, stars or last update. */
+export const packageSortSchema = z.enum(["relevance", "downloads", "stars", "updated"]);
+export type PackageSort = z.infer<typeof packageSortSchema>;
+
+/** A platform filter: a conda subdir, a wheel platform tag, `source`, `notebook` or `environment`. */
+const platformFilterSchema = z
+  .string()
+  .trim()
+  .max(100, "Platforms are at most 100 characters.")
+  .regex(/^[A-Za-z0-9._-]+$/, "Platforms use letters, digits, dots, hyphens and underscores.");
+
 export const searchPackagesSchema = pageSchema.extend({
-  query: z
-    .string()
-    .trim()
-    .max(200, "Search terms are at most 200 characters.")
-    .refine(noControlCharacters, "Search terms cannot contain control characters.")
-    .default(""),
+  query: searchTermsSchema,
   kind: packageKindSchema.default("all"),
+  platform: platformFilterSchema.optional(),
+  label: labelSchema.optional(),
+  sort: packageSortSchema.default("relevance"),
 });
 
 export const listOwnerPackagesSchema = pageSchema.extend({
   owner: ownerNameSchema,
   kind: packageKindSchema.default("all"),
+  /** Words to find among the owner's own packages. */
+  query: searchTermsSchema,
+  sort: packageSortSchema.default("updated"),
 });
 
 export const dashboardViewSchema = pageSchema.extend({

@@ -31,7 +31,7 @@ export function ForgotPasswordForm() {
     <form onSubmit={submit} noValidate className="space-y-4">
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField label="Username or e-mail" autoComplete="username" error={errors.login?.message} {...form.register("login")} />
-      <SubmitButton pending={form.formState.isSubmitting}>E-mail me a reset link</SubmitButton>
+      <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Sending…">E-mail me a reset link</SubmitButton>
     </form>
   );
 }

@@ -31,7 +31,7 @@ export function ForgotUsernameForm() {
     <form onSubmit={submit} noValidate className="space-y-4">
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField label="E-mail" type="email" autoComplete="email" error={errors.email?.message} {...form.register("email")} />
-      <SubmitButton pending={form.formState.isSubmitting}>E-mail my username</SubmitButton>
+      <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Sending…">E-mail my username</SubmitButton>
     </form>
   );
 }

@@ -49,7 +49,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
         error={errors.passwordConfirmation?.message}
         {...form.register("passwordConfirmation")}
       />
-      <SubmitButton pending={form.formState.isSubmitting}>Change password</SubmitButton>
+      <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Changing password…">Change password</SubmitButton>
     </form>
   );
 }

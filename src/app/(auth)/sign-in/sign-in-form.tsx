@@ -26,7 +26,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField label="Username or e-mail" autoComplete="username" error={errors.login?.message} {...form.register("login")} />
       <TextField label="Password" type="password" autoComplete="current-password" error={errors.password?.message} {...form.register("password")} />
-      <SubmitButton pending={form.formState.isSubmitting}>Sign in</SubmitButton>
+      <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Signing in…">Sign in</SubmitButton>
       <ul className="space-y-1 text-sm">
         <li>
           <Link href="/forgot-username">I forgot my username</Link>

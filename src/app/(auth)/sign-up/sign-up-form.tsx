@@ -70,7 +70,7 @@ export function SignUpForm({ returnTo }: { returnTo: string }) {
           </p>
         ) : null}
       </div>
-      <SubmitButton pending={form.formState.isSubmitting}>Sign up</SubmitButton>
+      <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Creating your account…">Sign up</SubmitButton>
       <p className="text-sm">
         Already have an account? <Link href={signInPath(returnTo)}>Sign in</Link>
       </p>

@@ -48,7 +48,12 @@ export function FileActions({ fileId, filename, labels }: { fileId: string; file
     router.refresh();
   };
   const addLabel = useMutation(trpc.packages.addLabel.mutationOptions({ onSuccess: () => (setLabel(""), onSuccess()), onError }));
-  const removeLabel = useMutation(trpc.packages.removeLabel.mutationOptions({ onSuccess, onError }));
+  // Removing a label takes it off the channel at once: the removal offers an undo instead of asking first.
+  const [removed, setRemoved] = useState<string | null>(null);
+  const removeLabel = useMutation(
+    trpc.packages.removeLabel.mutationOptions({ onSuccess: (_result, variables) => (setRemoved(variables.label), onSuccess()), onError }),
+  );
+  const restoreLabel = useMutation(trpc.packages.addLabel.mutationOptions({ onSuccess: () => (setRemoved(null), onSuccess()), onError }));
   const deleteFile = useMutation(trpc.packages.deleteFile.mutationOptions({ onSuccess, onError }));
 
   const submitLabel = (event: React.FormEvent) => {
@@ -95,6 +100,21 @@ export function FileActions({ fileId, filename, labels }: { fileId: string; file
       >
         Delete file
       </button>
+      <p aria-live="polite" className="text-xs text-stone-700">
+        {removed ? (
+          <>
+            Removed label {removed} from {filename}.{" "}
+            <button
+              type="button"
+              className="font-medium text-brand-700 underline"
+              disabled={restoreLabel.isPending}
+              onClick={() => restoreLabel.mutate({ fileId, label: removed })}
+            >
+              {restoreLabel.isPending ? "Restoring…" : "Undo"}
+            </button>
+          </>
+        ) : null}
+      </p>
       {error ? (
         <p role="alert" className="text-xs text-red-700">
           {error}
@@ -143,7 +163,7 @@ export function DeletePackageForm({ owner, name }: { owner: string; name: string
       <p className="text-sm text-stone-600">Every file of the package is removed from the channels and indexes. This cannot be undone.</p>
       <FormMessage tone="error">{formError}</FormMessage>
       <TextField label={`Type ${name} to confirm`} autoComplete="off" error={errors.confirmation?.message} {...form.register("confirmation")} />
-      <SubmitButton pending={form.formState.isSubmitting} className="button-danger">
+      <SubmitButton pending={form.formState.isSubmitting} className="button-danger" pendingLabel="Deleting package…">
         Delete package
       </SubmitButton>
     </form>

@@ -23,7 +23,7 @@ export function ProfileForm({ name }: { name: string }) {
       <FormMessage tone="error">{formError}</FormMessage>
       <FormMessage tone="success">{success}</FormMessage>
       <TextField label="Display name" autoComplete="name" error={errors.name?.message} {...form.register("name")} />
-      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary">
+      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary" pendingLabel="Saving…">
         Save profile
       </SubmitButton>
     </form>
@@ -69,7 +69,7 @@ export function ChangeEmailForm() {
         error={errors.currentPassword?.message}
         {...form.register("currentPassword")}
       />
-      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary">
+      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary" pendingLabel="Changing e-mail…">
         Change e-mail
       </SubmitButton>
     </form>
@@ -113,7 +113,7 @@ export function ChangePasswordForm() {
         error={errors.newPasswordConfirmation?.message}
         {...form.register("newPasswordConfirmation")}
       />
-      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary">
+      <SubmitButton pending={form.formState.isSubmitting} className="button-secondary" pendingLabel="Changing password…">
         Change password
       </SubmitButton>
     </form>
@@ -148,7 +148,7 @@ export function DeleteAccountForm({ username }: { username: string }) {
         error={errors.currentPassword?.message}
         {...form.register("currentPassword")}
       />
-      <SubmitButton pending={form.formState.isSubmitting} className="button-danger">
+      <SubmitButton pending={form.formState.isSubmitting} className="button-danger" pendingLabel="Deleting your account…">
         Delete my account
       </SubmitButton>
     </form>

@@ -15,6 +15,7 @@ import { collaboratorSchema, packageGroupSchema, transferPackageSchema } from "@
 import * as packageChanges from "../../services/package-changes";
 import * as sharing from "../../services/package-sharing";
 import * as transfers from "../../services/transfers";
+import * as notebooks from "../../services/notebook-preview";
 import * as packageService from "../../services/packages";
 import { getBlobStore } from "../../storage";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
@@ -34,6 +35,20 @@ export const packagesRouter = router({
     .meta({ permission: "package:read" })
     .input(packageRefSchema)
     .query(({ ctx, input }) => packageService.getPackage(ctx.db, ctx.actor, input)),
+  /** The search page's filters: platforms and labels of what the actor may see. */
+  facets: publicProcedure.meta({ permission: "package:read" }).query(({ ctx }) => packageService.listSearchFacets(ctx.db, ctx.actor)),
+  /** A package's downloads per day, version and platform over the last year, today's included. */
+  downloads: publicProcedure
+    .meta({ permission: "package:read" })
+    .input(packageRefSchema)
+    .query(({ ctx, input }) => packageService.getPackageDownloads(ctx.db, ctx.actor, input)),
+  /** The newest notebook of a package, as cells to render read-only. */
+  notebookPreview: publicProcedure
+    .meta({ permission: "package:read" })
+    .input(packageRefSchema)
+    .query(({ ctx, input }) => notebooks.getNotebookPreview(ctx.db, ctx.actor, input, getBlobStore())),
+  /** The dashboard's tiles: packages, downloads over the last 30 days, stars. */
+  dashboardSummary: authenticatedProcedure.meta({ permission: "package:read" }).query(({ ctx }) => packageService.getDashboardSummary(ctx.db, ctx.actor)),
   labels: publicProcedure
     .meta({ permission: "package:read" })
     .input(z.object({ owner: ownerNameSchema }))

@@ -1,4 +1,4 @@
-import { bigint, date, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { packages } from "./packages";
 
 /**
@@ -17,7 +17,11 @@ export const packageDownloadDays = pgTable(
     platform: text("platform").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
   },
-  (table) => [primaryKey({ columns: [table.packageId, table.day, table.version, table.platform] })],
+  (table) => [
+    primaryKey({ columns: [table.packageId, table.day, table.version, table.platform] }),
+    // The roll-up's latest day, which the roll-up and every chart read (from the day before it on, figures are live).
+    index("package_download_days_day_idx").on(table.day),
+  ],
 );
 
 /** The site's size once a day, for the admin charts. */

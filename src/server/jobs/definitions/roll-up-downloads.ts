@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { downloadPlatform } from "../../services/download-statistics";
 import { defineJob } from "../definition";
 
 /**
@@ -22,14 +23,7 @@ export const rollUpDownloadsJob = defineJob({
         select (max(day) - 1) as day from package_download_days
       ), totals as (
         insert into package_download_days as total (package_id, day, version, platform, count)
-        select file.package_id, downloads.day, file.version,
-          case
-            when file.file_type = 'conda' then file.subdir
-            when file.file_type = 'wheel' then regexp_replace(file.filename, '^.*-([^-]+)\\.whl$', '\\1')
-            when file.file_type = 'sdist' then 'source'
-            else file.subdir
-          end,
-          sum(downloads.count)
+        select file.package_id, downloads.day, file.version, ${downloadPlatform("file")}, sum(downloads.count)
         from daily_downloads downloads join package_files file on file.id = downloads.file_id
         where downloads.day >= coalesce((select day from since), '-infinity'::date)
         group by 1, 2, 3, 4

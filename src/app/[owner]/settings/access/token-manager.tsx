@@ -115,7 +115,7 @@ export function TokenManager({ username, scopes, tokens }: { username: string; s
               </select>
             </div>
           </div>
-          <SubmitButton pending={form.formState.isSubmitting}>Create token</SubmitButton>
+          <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Creating token…">Create token</SubmitButton>
         </form>
       </section>
 

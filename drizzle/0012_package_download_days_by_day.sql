@@ -1,0 +1,1 @@
+CREATE INDEX "package_download_days_day_idx" ON "package_download_days" USING btree ("day");
