@@ -240,7 +240,7 @@ describe("schedules", () => {
   it("registers every periodic job's cron with pg-boss, in UTC", async () => {
     const rows = await db.execute<{ name: string; cron: string; timezone: string }>(sql`select name, cron, timezone from pgboss.schedule order by name`);
     const periodic = jobDefinitions.filter((definition) => definition.schedule);
-    expect(periodic.map((definition) => definition.id).sort()).toEqual(["purge-expired-records", "roll-up-downloads", "statistics-snapshot", "token-expiry-notices"]);
+    expect(periodic.map((definition) => definition.id).sort()).toEqual(["check-directory-accounts", "purge-expired-records", "roll-up-downloads", "statistics-snapshot", "token-expiry-notices"]);
     expect(rows).toEqual(
       periodic.map((definition) => ({ name: definition.id, cron: definition.schedule!.cron, timezone: "UTC" })).sort((a, b) => a.name.localeCompare(b.name)),
     );
