@@ -335,7 +335,7 @@ export async function checkDirectoryAccounts(db: Db, config: DirectoryConfig, lo
       if (error instanceof AppError) return account;
       throw error;
     });
-    if (refreshed !== account) result.refreshed++;
+    if (refreshed.updatedAt.getTime() !== account.updatedAt.getTime()) result.refreshed++;
     await syncDirectoryGroups(db, config, refreshed, person);
   }
   log.info(`Checked ${result.checked} directory account(s): ${result.deactivated} deactivated, ${result.refreshed} refreshed.`);

@@ -7,7 +7,7 @@
  * from it: the person's DN is the one the directory's own search returned. Empty passwords are refused before any
  * bind, since an LDAP simple bind with an empty password is an unauthenticated bind that many servers accept.
  */
-import { Client, Filter, FilterParser, InvalidCredentialsError, SizeLimitExceededError, type Entry } from "ldapts";
+import { Client, Filter, FilterParser, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, type Entry } from "ldapts";
 import { env } from "@/env";
 import { usernamePlaceholder } from "@/shared/schemas/ldap";
 
@@ -102,6 +102,8 @@ async function asServiceAccount<T>(config: DirectoryConfig, work: (client: Clien
     try {
       await client.bind(config.bindDn, config.bindPassword);
     } catch (error) {
+      // ldapts connects on the first operation: an error that is no LDAP answer is the connection's.
+      if (!(error instanceof ResultCodeError)) throw new DirectoryUnavailableError(`Could not connect to ${config.url}: ${describe(error)}`, { cause: error });
       throw new DirectoryUnavailableError(`The directory refused the bind as ${config.bindDn}: ${describe(error)}`, { cause: error });
     }
     try {
