@@ -312,7 +312,7 @@ describe("the daily directory check", () => {
       expect(ended?.revokedReason).toBe("deactivated");
       await expect(actorFromCredentialHeaders(db, new Headers({ authorization: `Bearer ${token.secret}` }))).rejects.toMatchObject({ code: "UNAUTHORIZED" });
       const [event] = await recordedAuditEvents(db, { action: "ldap.account_deactivated" });
-      expect(event).toMatchObject({ targetLabel: "bob", details: { reason: "not_in_directory", sessionsEnded: 1 } });
+      expect(event).toMatchObject({ targetLabel: "bob", details: { reason: "not_in_directory", sessionsEnded: 2 } }); // The sign-in's and the one made here.
     } finally {
       await changeDirectory(directory, (client) =>
         client.add(personDn("bob"), {
