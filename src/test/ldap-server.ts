@@ -188,3 +188,24 @@ export async function changeDirectory(directory: TestDirectory, change: (client:
     await client.unbind();
   }
 }
+
+/**
+ * LDAP settings that pass validation and leave accounts Granary's own, pointing at a port nothing listens on: for the
+ * matrices, whose cells must not switch the site to a directory nor wait for one.
+ */
+export const unreachableLdapSettings = {
+  accountType: "granary",
+  url: "ldap://127.0.0.1:9",
+  startTls: false,
+  caCertificate: "",
+  bindDn: "cn=granary,dc=example,dc=test",
+  bindPassword: "a bind password",
+  userSearchBase: "ou=people,dc=example,dc=test",
+  userSearchFilter: "(uid={username})",
+  usernameAttribute: "uid",
+  emailAttribute: "mail",
+  displayNameAttribute: "cn",
+  groupSearchBase: "",
+  groupSearchFilter: "",
+  groupMemberAttribute: "member",
+} as const;

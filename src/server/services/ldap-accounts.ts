@@ -252,7 +252,7 @@ export async function createDirectoryGroupMapping(db: Db, actor: Actor, rawInput
 export async function deleteDirectoryGroupMapping(db: Db, actor: Actor, rawInput: z.input<typeof directoryGroupMappingRefSchema>) {
   assertCan(actor, "admin:settings:update");
   const input = directoryGroupMappingRefSchema.parse(rawInput);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const [removed] = await tx.delete(directoryGroupMappings).where(eq(directoryGroupMappings.id, input.id)).returning();
     if (!removed) throw new AppError("NOT_FOUND", "This mapping does not exist.");
     const [group] = await tx
@@ -265,6 +265,7 @@ export async function deleteDirectoryGroupMapping(db: Db, actor: Actor, rawInput
       target: { type: "group", id: removed.groupId, label: group ? `${group.organization}/${group.name}` : null },
       details: { directoryGroupDn: removed.directoryGroupDn },
     });
+    return { id: removed.id, directoryGroupDn: removed.directoryGroupDn };
   });
 }
 
