@@ -69,6 +69,8 @@ export async function TopBar({ actor }: { actor: Actor }) {
   const user = actor.kind === "user" ? actor.user : null;
   const displayName = user ? user.name || user.username : "";
   const context = user ? await accountContext() : null;
+  // With accounts from a directory there is nothing to sign up for.
+  const offersSignUp = user ? false : (await (await getServerApi()).site.settings()).accountType !== "ldap";
   return (
     <header className="bg-stone-900 text-stone-100">
       <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-2 px-4 py-2 sm:gap-4">
@@ -140,9 +142,11 @@ export async function TopBar({ actor }: { actor: Actor }) {
               <Link href="/sign-in" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
                 Sign in
               </Link>
-              <Link href="/sign-up" className="button py-1.5">
-                Sign up
-              </Link>
+              {offersSignUp ? (
+                <Link href="/sign-up" className="button py-1.5">
+                  Sign up
+                </Link>
+              ) : null}
             </>
           )}
         </div>

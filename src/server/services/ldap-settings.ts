@@ -155,6 +155,8 @@ export type LdapConnectionTest = { ok: true; person: DirectoryPerson | null } | 
 export async function testLdapConnection(db: Db, actor: Actor, rawInput: z.input<typeof testLdapConnectionSchema>): Promise<LdapConnectionTest> {
   assertCan(actor, "admin:settings:update");
   const input = testLdapConnectionSchema.parse(rawInput);
+  if (input.settings.url === "") throw AppError.field("url", "Give the server URL to test.");
+  if (input.settings.userSearchFilter === "") throw AppError.field("userSearchFilter", "Give the user search filter to test.");
   assertFilters(input.settings);
   const stored = await readStored(db);
   const password = input.settings.bindPassword || (stored.bindPasswordSealed ? openBindPassword(stored.bindPasswordSealed) : "");
