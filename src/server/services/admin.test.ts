@@ -78,7 +78,7 @@ describe("the first administrator", () => {
 
     expect(created).toMatchObject({ username: "siteadmin", generated: true });
     const [admin] = await db.select().from(users);
-    expect(admin).toMatchObject({ username: "siteadmin", email: "admin@localhost", isSiteAdmin: true, isActive: true });
+    expect(admin).toMatchObject({ username: "siteadmin", email: "admin@localhost", isSiteAdmin: true, isActive: true, keepsLocalPassword: true });
     expect(await verifyPassword(admin!.passwordHash, created!.password)).toBe(true);
     expect(await recordedAuditEvents(db, { action: "admin.first_admin_created" })).toHaveLength(1);
 
