@@ -6,7 +6,7 @@
 # src/test/tools.ts names the same packages when a test file finds one missing.
 set -euo pipefail
 needed=(chromium fonts-liberation bzip2 zstd conda-package-handling twine python3-build python3-setuptools python3-wheel python3-pip python3-poetry
-  python3-pip-whl python3-setuptools-whl python3-wheel-whl slapd ldap-utils)
+  python3-pip-whl python3-setuptools-whl python3-wheel-whl slapd ldap-utils openssl)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -79,7 +79,27 @@ member: ${personDn("bob")}
   ].join("\n");
 }
 
-function slapdConfig(folder: string): string {
+function tlsConfig(folder: string): string {
+  return `TLSCACertificateFile ${folder}/ca.pem
+TLSCertificateFile ${folder}/server.pem
+TLSCertificateKeyFile ${folder}/server.key
+`;
+}
+
+/** A private CA and a certificate for 127.0.0.1 signed by it, as a directory behind a company CA would have. */
+function makeCertificates(folder: string): string {
+  const file = (name: string) => path.join(folder, name);
+  fs.writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1\n");
+  run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2", "-subj", "/CN=Granary test CA"]);
+  run("/usr/bin/openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1"]);
+  run("/usr/bin/openssl", [
+    "x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial",
+    "-out", file("server.pem"), "-days", "2", "-extfile", file("server.ext"),
+  ]);
+  return fs.readFileSync(file("ca.pem"), "utf8");
+}
+
+function slapdConfig(folder: string, tls: boolean): string {
   return `include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
@@ -88,7 +108,7 @@ pidfile ${folder}/slapd.pid
 argsfile ${folder}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
-disallow bind_anon
+${tls ? tlsConfig(folder) : ""}disallow bind_anon
 require authc
 
 access to attrs=userPassword
@@ -123,6 +143,9 @@ export async function freePort(): Promise<number> {
 export interface TestDirectory {
   url: string;
   port: number;
+  /** With `tls`: the same directory over ldaps://, and the PEM of the private CA that signed its certificate. */
+  secureUrl: string | null;
+  caCertificate: string | null;
   /** A client bound as the directory's root, for changing entries; the caller unbinds it. */
   admin(): Promise<Client>;
   stop(): void;
@@ -146,22 +169,28 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`slapd did not start listening on port ${port}.`);
 }
 
-export async function startTestDirectory(options: { port?: number } = {}): Promise<TestDirectory> {
-  requireTools("slapd");
+export async function startTestDirectory(options: { port?: number; tls?: boolean } = {}): Promise<TestDirectory> {
+  requireTools("slapd", ...(options.tls ? (["openssl"] as const) : []));
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "granary-slapd-"));
   fs.mkdirSync(path.join(folder, "data"));
-  fs.writeFileSync(path.join(folder, "slapd.conf"), slapdConfig(folder));
+  const caCertificate = options.tls ? makeCertificates(folder) : null;
+  fs.writeFileSync(path.join(folder, "slapd.conf"), slapdConfig(folder, Boolean(options.tls)));
   fs.writeFileSync(path.join(folder, "seed.ldif"), seedLdif());
   run("/usr/sbin/slapadd", ["-q", "-f", path.join(folder, "slapd.conf"), "-l", path.join(folder, "seed.ldif")]);
   const port = options.port ?? (await freePort());
   const url = `ldap://127.0.0.1:${port}`;
+  const securePort = options.tls ? await freePort() : null;
+  const secureUrl = securePort ? `ldaps://127.0.0.1:${securePort}` : null;
   // slapd detaches itself; it is found again by the pid it writes.
-  run("/usr/sbin/slapd", ["-f", path.join(folder, "slapd.conf"), "-h", `${url}/`]);
+  run("/usr/sbin/slapd", ["-f", path.join(folder, "slapd.conf"), "-h", [`${url}/`, ...(secureUrl ? [`${secureUrl}/`] : [])].join(" ")]);
   await waitForPort(port);
+  if (securePort) await waitForPort(securePort);
   const pidFile = path.join(folder, "slapd.pid");
   return {
     url,
     port,
+    secureUrl,
+    caCertificate,
     async admin() {
       const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
       await client.bind(testDirectoryRoot.dn, testDirectoryRoot.password);

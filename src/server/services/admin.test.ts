@@ -113,13 +113,13 @@ describe("the first administrator", () => {
 
 describe("site settings", () => {
   it("opens registration by default", async () => {
-    expect(await getSiteSettings(db)).toEqual({ openRegistration: true });
+    expect(await getSiteSettings(db)).toEqual({ openRegistration: true, accountType: "granary" });
     expect(await isRegistrationOpen(db)).toBe(true);
   });
 
   it("are changed by administrators, with the change audited", async () => {
     const admin = await createSiteAdmin(db);
-    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, accountType: "granary" });
     expect(await isRegistrationOpen(db)).toBe(false);
     const [event] = await recordedAuditEvents(db, { action: "admin.settings_updated" });
     expect(event).toMatchObject({ actorUserId: admin.id, details: { before: { openRegistration: true }, after: { openRegistration: false } } });

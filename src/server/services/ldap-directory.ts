@@ -7,6 +7,7 @@
  * from it: the person's DN is the one the directory's own search returned. Empty passwords are refused before any
  * bind, since an LDAP simple bind with an empty password is an unauthenticated bind that many servers accept.
  */
+import { isIP } from "node:net";
 import { Client, Filter, FilterParser, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError, type Entry } from "ldapts";
 import { env } from "@/env";
 import { usernamePlaceholder } from "@/shared/schemas/ldap";
@@ -74,7 +75,10 @@ export function filterProblem(filter: string): string | null {
 function connect(config: DirectoryConfig): Client {
   const milliseconds = env.LDAP_TIMEOUT_SECONDS * 1000;
   const ca = config.caCertificate.trim() ? [config.caCertificate] : undefined;
-  return new Client({ url: config.url, timeout: milliseconds, connectTimeout: milliseconds, tlsOptions: ca ? { ca } : {} });
+  // ldapts speaks TLS from the first byte whenever it is given TLS options, so an ldap:// address gets none (its
+  // StartTLS takes the CA in open()).
+  const secure = config.url.toLowerCase().startsWith("ldaps://");
+  return new Client({ url: config.url, timeout: milliseconds, connectTimeout: milliseconds, ...(secure && ca ? { tlsOptions: { ca } } : {}) });
 }
 
 async function open(config: DirectoryConfig): Promise<Client> {
@@ -82,7 +86,9 @@ async function open(config: DirectoryConfig): Promise<Client> {
   try {
     if (config.startTls) {
       const ca = config.caCertificate.trim() ? [config.caCertificate] : undefined;
-      await client.startTLS(ca ? { ca } : {});
+      // Upgrading the socket, Node checks the certificate against `host` (localhost unless told): the server's name.
+      const host = new URL(config.url).hostname.replace(/^\[|\]$/g, "");
+      await client.startTLS({ ...(ca ? { ca } : {}), host, ...(isIP(host) ? {} : { servername: host }) });
     }
     return client;
   } catch (error) {

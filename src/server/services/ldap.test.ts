@@ -391,3 +391,30 @@ describe("the LDAP settings", () => {
     expect(await db.select().from(siteSettings)).toEqual([]);
   });
 });
+
+describe("an encrypted directory", () => {
+  let secure: TestDirectory;
+  beforeAll(async () => {
+    secure = await startTestDirectory({ tls: true });
+  });
+  afterAll(() => secure?.stop());
+
+  function secureSettings(overrides: Partial<LdapSettingsInput>) {
+    return settings({ url: secure.secureUrl!, caCertificate: secure.caCertificate!, ...overrides });
+  }
+
+  it("is reached over ldaps:// or StartTLS with the CA certificate given, and refused without it", async () => {
+    const boss = await createSiteAdmin(db, { username: "boss" });
+    const admin = callerFor(boss.actor).admin;
+    const alice = { ok: true, person: expect.objectContaining({ dn: personDn("alice") }) };
+    await expect(admin.testLdapConnection({ settings: secureSettings({}), username: "alice" })).resolves.toEqual(alice);
+    await expect(admin.testLdapConnection({ settings: secureSettings({ url: secure.url, startTls: true }), username: "alice" })).resolves.toEqual(alice);
+    await expect(admin.testLdapConnection({ settings: secureSettings({ caCertificate: "" }), username: "alice" })).resolves.toEqual({
+      ok: false,
+      error: expect.stringMatching(/certificate/i),
+    });
+
+    await admin.updateLdapSettings(secureSettings({}));
+    await expect(signIn("alice", testPeople.alice.password)).resolves.toEqual({ ok: true });
+  });
+});
