@@ -6,6 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import { Attribute, Change } from "ldapts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { env } from "@/env";
 import { callerFor, failureOf, SessionRecorder } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createAccessToken, createSession, createSiteAdmin, createTestOrganization, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
@@ -89,6 +90,8 @@ describe("signing in against the directory", () => {
     const alice = await accountNamed("alice");
     expect(alice).toMatchObject({ email: testPeople.alice.mail, name: testPeople.alice.cn, directoryDn: personDn("alice"), passwordHash: null, isActive: true });
     expect(sessionsStarted.started).toEqual([expect.objectContaining({ userId: alice!.id })]);
+    const [signedIn] = await recordedAuditEvents(db, { action: "auth.sign_in" });
+    expect(signedIn).toMatchObject({ actorUserId: alice!.id, details: { checkedBy: "directory" } });
     const [created] = await recordedAuditEvents(db, { action: "ldap.account_created" });
     expect(created).toMatchObject({ subjectUserId: alice!.id, details: { dn: personDn("alice") } });
     await expect(signIn(testPeople.alice.mail, testPeople.alice.password)).resolves.toEqual({ ok: true });
@@ -140,6 +143,18 @@ describe("signing in against the directory", () => {
     expect(await db.select().from(users).where(eq(users.isSiteAdmin, false))).toEqual([]);
   });
 
+  it("throttles directory failures like any others: the address is refused even with the right password", async () => {
+    await useDirectory();
+    for (let attempt = 0; attempt < env.SIGN_IN_MAX_FAILURES_PER_ACCOUNT_AND_IP; attempt++) {
+      await expect(failureOf(signIn("alice", `guess ${attempt}`))).resolves.toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    await expect(failureOf(signIn("alice", testPeople.alice.password))).resolves.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+      message: expect.stringMatching(/^Too many failed sign-in attempts for this account from this address\./),
+    });
+    expect(await accountNamed("alice")).toBeUndefined();
+  });
+
   it.each(["*", "*)(uid=*", "alice)(|(uid=*", "*)(|(objectClass=*)", "al*", "\\2a"])("treats %s as a name, never as filter syntax", async (injection) => {
     await useDirectory();
     const failure = await failureOf(signIn(injection, testPeople.alice.password));
@@ -188,6 +203,8 @@ describe("the break-glass administrator", () => {
     await useDirectory(boss, { url: "ldap://127.0.0.1:9", bindPassword: "" });
 
     await expect(signIn("boss", boss.password)).resolves.toEqual({ ok: true });
+    const signIns = await recordedAuditEvents(db, { action: "auth.sign_in" });
+    expect(signIns.at(-1)).toMatchObject({ actorUserId: boss.id, details: { checkedBy: "local_password" } });
     const down = await failureOf(signIn("alice", testPeople.alice.password));
     expect(down.code).toBe("SERVICE_UNAVAILABLE");
     expect(down.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);

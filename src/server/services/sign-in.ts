@@ -139,7 +139,7 @@ async function verifyCredentials(
   input: z.infer<typeof signInSchema>,
   method: PasswordMethod,
   options: PasswordCheckOptions,
-): Promise<UserRow> {
+): Promise<{ user: UserRow; checkedBy: "directory" | "local_password" }> {
   const address = throttlingAddress(actor.origin.ipAddress);
   const user = await findByLogin(db, input.login);
   // With accounts from a directory, only the break-glass accounts check a local password.
@@ -202,7 +202,7 @@ async function verifyCredentials(
     if (!accepted.isActive) throw new AppError("FORBIDDEN", "This account has been deactivated. Contact a site administrator.");
     // This address has shown it knows the password; failures from elsewhere still count for the account.
     await db.delete(signInFailures).where(and(eq(signInFailures.loginKey, loginKey), eq(signInFailures.ipAddress, address)));
-    return accepted;
+    return { user: accepted, checkedBy: directory ? "directory" : "local_password" };
   });
 }
 
@@ -224,13 +224,14 @@ export async function authenticate(
 ): Promise<SessionGrant> {
   assertCan(actor, "session:create");
   const input = signInSchema.parse(rawInput);
-  const user = await verifyCredentials(db, actor, input, "session", options);
+  const { user, checkedBy } = await verifyCredentials(db, actor, input, "session", options);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
     await recordAudit(tx, userActor(toActorUser(user), actor.origin), {
       action: "auth.sign_in",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { checkedBy },
     });
   });
   return { userId: user.id, sessionVersion: user.sessionVersion };
@@ -256,7 +257,7 @@ export async function authenticatePasswordUse(
 ): Promise<SessionGrant> {
   assertCan(actor, "session:create");
   const input = signInSchema.parse(rawInput);
-  const user = await verifyCredentials(db, actor, input, "password", options);
+  const { user } = await verifyCredentials(db, actor, input, "password", options);
   await recordPasswordUse(db, userActor(toActorUser(user), actor.origin, "password"), user);
   return { userId: user.id, sessionVersion: user.sessionVersion };
 }
