@@ -108,6 +108,11 @@ const environmentSchema = z.object({
   RECOVERY_MAILS_PER_ACCOUNT_PER_HOUR: z.coerce.number().int().min(1).default(3),
   RECOVERY_MAILS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
   SIGN_UPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /**
+   * How long one LDAP operation (connecting, binding, searching) may take before it fails, so a slow directory
+   * cannot hold sign-ins; the directory itself is configured in Admin → General.
+   */
+  LDAP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */

@@ -104,6 +104,8 @@ export async function TopBar({ actor }: { actor: Actor }) {
   const context = user ? await accountContext(actor) : null;
   const administrator = can(actor, "admin:users:read");
   const toolLinks = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
+  // With accounts from a directory there is nothing to sign up for.
+  const offersSignUp = user ? false : (await (await getServerApi()).site.settings()).accountType !== "ldap";
   return (
     <header className="bg-stone-900 text-stone-100">
       <nav aria-label="Main" className="mx-auto flex max-w-6xl items-center gap-1 px-3 py-2 sm:flex-wrap sm:gap-4 sm:px-4">
@@ -194,9 +196,11 @@ export async function TopBar({ actor }: { actor: Actor }) {
               <Link href="/sign-in" className="rounded-md px-3 py-1.5 text-sm font-medium text-stone-100 no-underline hover:bg-stone-800">
                 Sign in
               </Link>
-              <Link href="/sign-up" className="button py-1.5">
-                Sign up
-              </Link>
+              {offersSignUp ? (
+                <Link href="/sign-up" className="button py-1.5">
+                  Sign up
+                </Link>
+              ) : null}
             </>
           )}
         </div>

@@ -11,7 +11,9 @@ export type AppErrorCode =
   | "TOO_MANY_REQUESTS"
   | "PRECONDITION_FAILED"
   | "PAYLOAD_TOO_LARGE"
-  | "UNPROCESSABLE_CONTENT";
+  | "UNPROCESSABLE_CONTENT"
+  /** Something Granary depends on (the LDAP directory) did not answer: nobody's mistake, worth retrying. */
+  | "SERVICE_UNAVAILABLE";
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -39,4 +41,5 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE_CONTENT: 422,
+  SERVICE_UNAVAILABLE: 503,
 };

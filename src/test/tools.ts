@@ -21,6 +21,8 @@ const tools = {
   pip: { packages: ["python3-pip"], present: () => runs([debianPython, "-m", "pip", "--version"]) },
   twine: { packages: ["twine"], present: () => runs(["twine", "--version"]) },
   poetry: { packages: ["python3-poetry"], present: () => runs(["poetry", "--version"]) },
+  slapd: { packages: ["slapd", "ldap-utils"], present: () => fs.existsSync("/usr/sbin/slapd") && fs.existsSync("/usr/sbin/slapadd") },
+  openssl: { packages: ["openssl"], present: () => fs.existsSync("/usr/bin/openssl") },
 } as const;
 
 export type TestTool = keyof typeof tools;

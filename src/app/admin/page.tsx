@@ -1,17 +1,23 @@
 import type { Metadata } from "next";
 import { getServerApi } from "@/trpc/server";
+import { LdapSettingsForm } from "./ldap-settings-form";
 import { SiteSettingsForm } from "./site-settings-form";
 
 export const metadata: Metadata = { title: "Admin" };
 
 export default async function AdminGeneralPage() {
-  const settings = await (await getServerApi()).site.settings();
+  const api = await getServerApi();
+  const [settings, ldap] = await Promise.all([api.site.settings(), api.admin.ldapSettings()]);
   return (
     <div className="space-y-6">
       <h1>Site administration</h1>
       <section aria-labelledby="registration-heading" className="card space-y-4">
         <h2 id="registration-heading">Registration</h2>
-        <SiteSettingsForm settings={settings} />
+        <SiteSettingsForm settings={{ openRegistration: settings.openRegistration }} />
+      </section>
+      <section aria-labelledby="account-type-heading" className="card space-y-4">
+        <h2 id="account-type-heading">Account type</h2>
+        <LdapSettingsForm settings={ldap} />
       </section>
     </div>
   );

@@ -17,11 +17,13 @@ import {
   createUser,
   type TestUser,
 } from "@/test/factories";
+import { unreachableLdapSettings } from "@/test/ldap-server";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
 import { emailMessages, notifications, packageRedirects } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
+import { createDirectoryGroupMapping } from "../services/ldap-accounts";
 import { addMember } from "../services/organizations";
 import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { purgeExpiredRecordsJob } from "../jobs/definitions/purge-expired-records";
@@ -58,6 +60,8 @@ interface World {
   /** Background job runs: one waiting in its queue, one that failed. */
   queuedRunId: string;
   failedRunId: string;
+  /** A directory group mapped onto the organization's group `matrix-group`. */
+  directoryGroupMappingId: string;
 }
 
 interface Row {
@@ -129,6 +133,17 @@ const matrix: Record<string, Row> = {
   "admin.unreadExceptionCount": { outcomes: administrators },
   "admin.markExceptionsRead": { outcomes: administrators },
   "admin.listActiveUsers": { outcomes: administrators, input: () => ({}) },
+  "admin.ldapSettings": { outcomes: administrators },
+  "admin.updateLdapSettings": { outcomes: administrators, input: () => unreachableLdapSettings },
+  "admin.testLdapConnection": { outcomes: administrators, input: () => ({ settings: unreachableLdapSettings, username: "alice" }) },
+  "admin.listDirectoryGroupMappings": { outcomes: administrators },
+  "admin.createDirectoryGroupMapping": {
+    outcomes: administrators,
+    input: (world) => ({ directoryGroupDn: "cn=matrix,ou=groups,dc=example,dc=test", organization: world.organization, group: "matrix-selected" }),
+  },
+  "admin.deleteDirectoryGroupMapping": { outcomes: administrators, input: (world) => ({ id: world.directoryGroupMappingId }) },
+  "admin.listLocalPasswordAccounts": { outcomes: administrators },
+  "admin.setKeepsLocalPassword": { outcomes: administrators, input: (world) => ({ username: world.bystander.username, keepsLocalPassword: true }) },
   "jobs.workers": { outcomes: administrators },
   "jobs.queues": { outcomes: administrators },
   "jobs.runs": { outcomes: administrators, input: () => ({ queue: "low" }) },
@@ -271,6 +286,11 @@ async function buildWorld(database: Db): Promise<World> {
     sessionIds: { user: (await createSession(database, user)).sessionId, siteAdmin: (await createSession(database, siteAdmin)).sessionId },
     queuedRunId: (await enqueue(database, purgeExpiredRecordsJob, {})).runId,
     failedRunId: await createFailedRun(database),
+    directoryGroupMappingId: (await createDirectoryGroupMapping(database, siteAdmin.actor, {
+      directoryGroupDn: "cn=matrix-mapped,ou=groups,dc=example,dc=test",
+      organization: organization.username,
+      group: "matrix-group",
+    })).id,
   };
 }
 

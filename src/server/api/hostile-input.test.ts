@@ -20,12 +20,14 @@ import {
   createUser,
   type TestUser,
 } from "@/test/factories";
+import { unreachableLdapSettings } from "@/test/ldap-server";
 import { listProcedures } from "@/test/procedures";
 import { recordedExceptions, trpcClientOverHttp } from "@/test/trpc-http";
 import { tokenScopeNames } from "@/shared/token-scopes";
 import type { Actor } from "../authz";
 import { emailMessages, notifications } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
+import { createDirectoryGroupMapping } from "../services/ldap-accounts";
 import { AppError } from "../errors";
 import { actorFromCredentialHeaders } from "./credentials";
 import { appRouter } from "./root";
@@ -342,6 +344,8 @@ interface World {
   organizationPackage: string;
   notificationId: string;
   failedRunId: string;
+  /** A directory group mapped onto the organization's group `g`. */
+  directoryGroupMappingId: string;
 }
 
 type Caller = "anonymous" | "user" | "siteAdmin";
@@ -430,6 +434,14 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "jobs.runPeriodicTask": { caller: "siteAdmin", input: () => ({ name: "purge-expired-records" }) },
   "logs.system": { caller: "siteAdmin", input: () => ({ category: "startup_info", query: "ready", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIxIl0" }) },
   "logs.audit": { caller: "siteAdmin", input: () => ({ log: "authentication", actor: "ada", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDAiXQ" }) },
+  "admin.updateLdapSettings": { caller: "siteAdmin", input: () => ({ ...unreachableLdapSettings }) },
+  "admin.testLdapConnection": { caller: "siteAdmin", input: () => ({ settings: unreachableLdapSettings, username: "alice" }) },
+  "admin.createDirectoryGroupMapping": {
+    caller: "siteAdmin",
+    input: (world) => ({ directoryGroupDn: "cn=hostile,ou=groups,dc=example,dc=test", organization: world.organization, group: "g" }),
+  },
+  "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
+  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
 };
 
 const takesNoText = [
@@ -447,6 +459,9 @@ const takesNoText = [
   "admin.updateSettings",
   "packages.dashboardSummary",
   "packages.facets",
+  "admin.ldapSettings",
+  "admin.listDirectoryGroupMappings",
+  "admin.listLocalPasswordAccounts",
   "packages.favorites",
   "packages.mine",
   "site.settings",
@@ -499,7 +514,9 @@ async function organizationWorld(user: TestUser) {
   await addGroupMember(db, user.actor, { organization: "adaorg", group: "g", username: "bob" });
   const organizationPackage = await createPublishedPackage(db, organization, "org-tools");
   const [notification] = await db.insert(notifications).values({ userId: user.id, kind: "organization.member_added", message: "Hello" }).returning();
-  return { organization: organization.username, organizationPackage: organizationPackage.packageName, notificationId: notification!.id };
+  const siteAdmin = await createSiteAdmin(db, { username: "mapper" });
+  const mapping = await createDirectoryGroupMapping(db, siteAdmin.actor, { directoryGroupDn: "cn=mapped,ou=groups,dc=example,dc=test", organization: "adaorg", group: "g" });
+  return { organization: organization.username, organizationPackage: organizationPackage.packageName, notificationId: notification!.id, directoryGroupMappingId: mapping.id };
 }
 
 function callOverHttp(actor: Actor, path: string, input: unknown): Promise<unknown> {

@@ -15,6 +15,7 @@ import { callerFor } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { createAccessToken, createPublishedPackage, createTestOrganization, createUser, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions, writeEnvironment, writeNotebook } from "@/test/package-fixtures";
+import { unreachableLdapSettings } from "@/test/ldap-server";
 import { requireTools } from "@/test/tools";
 import { listProcedures } from "@/test/procedures";
 import { tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
@@ -114,6 +115,14 @@ const procedureRows: Record<string, ProcedureRow> = {
   "admin.unreadExceptionCount": { expected: administration },
   "admin.markExceptionsRead": { expected: administration },
   "admin.listActiveUsers": { expected: administration, input: () => ({}) },
+  "admin.ldapSettings": { expected: administration },
+  "admin.updateLdapSettings": { expected: administration, input: () => unreachableLdapSettings },
+  "admin.testLdapConnection": { expected: administration, input: () => ({ settings: unreachableLdapSettings, username: "alice" }) },
+  "admin.listDirectoryGroupMappings": { expected: administration },
+  "admin.createDirectoryGroupMapping": { expected: administration, input: () => ({ directoryGroupDn: "cn=tm,dc=example,dc=test", organization: "tm-org", group: "tm" }) },
+  "admin.deleteDirectoryGroupMapping": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "admin.listLocalPasswordAccounts": { expected: administration },
+  "admin.setKeepsLocalPassword": { expected: administration, input: (world) => ({ username: world.bystander.username, keepsLocalPassword: true }) },
   "jobs.workers": { expected: administration },
   "jobs.queues": { expected: administration },
   "jobs.runs": { expected: administration, input: () => ({ queue: "low" }) },

@@ -121,7 +121,7 @@ describe("assertCan", () => {
   it("answers FORBIDDEN to a signed-in user, naming what they may not do", () => {
     const error = caught(() => assertCan(member, "admin:settings:update"));
     expect(error.code).toBe("FORBIDDEN");
-    expect(error.message).toBe("You do not have permission to change site-wide settings such as open registration.");
+    expect(error.message).toBe("You do not have permission to change site-wide settings such as open registration and where accounts come from.");
   });
 });
 

@@ -40,7 +40,7 @@ export const permissions = {
   "token:revoke": { description: "Revoke access tokens" },
   "admin:users:read": { description: "See every account on the site" },
   "admin:users:update": { description: "Deactivate and reactivate accounts" },
-  "admin:settings:update": { description: "Change site-wide settings such as open registration" },
+  "admin:settings:update": { description: "Change site-wide settings such as open registration and where accounts come from" },
   "admin:outbox:read": { description: "Read outgoing e-mail kept in the outbox" },
   "admin:exceptions:read": { description: "Read recorded server errors" },
   "admin:exceptions:update": { description: "Mark recorded server errors read" },

@@ -241,6 +241,7 @@ describe("schedules", () => {
     const rows = await db.execute<{ name: string; cron: string; timezone: string }>(sql`select name, cron, timezone from pgboss.schedule order by name`);
     const periodic = jobDefinitions.filter((definition) => definition.schedule);
     expect(periodic.map((definition) => definition.id).sort()).toEqual([
+      "check-directory-accounts",
       "purge-expired-records",
       "purge-finished-job-runs",
       "purge-system-logs",

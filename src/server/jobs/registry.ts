@@ -1,5 +1,6 @@
 /** Every job Granary runs. A definition not listed here is never served by a worker nor registered with Inngest. */
 import type { AnyJobDefinition } from "./definition";
+import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
 import { deliverEmailJob } from "./definitions/deliver-email";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
 import { purgeFinishedJobRunsJob } from "./definitions/purge-finished-job-runs";
@@ -18,6 +19,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   removeUnreferencedBlobsJob,
   purgeFinishedJobRunsJob,
   purgeSystemLogsJob,
+  checkDirectoryAccountsJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

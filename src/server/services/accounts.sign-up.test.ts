@@ -102,7 +102,7 @@ describe("sign-up", () => {
   it("is closed when an administrator closes registration, and creates nothing", async () => {
     const admin = await createSiteAdmin(db);
     await callerFor(admin.actor).admin.updateSettings({ openRegistration: false });
-    expect(await callerFor(anonymous()).site.settings()).toEqual({ openRegistration: false, gravatar: false });
+    expect(await callerFor(anonymous()).site.settings()).toEqual({ openRegistration: false, gravatar: false, accountType: "granary" });
 
     const sessions = new SessionRecorder();
     const failure = await failureOf(callerFor(anonymous(), { sessions }).account.signUp(signUpForm()));

@@ -24,6 +24,7 @@ import { recordAudit } from "./audit";
 import { createLinkSecret, hashPassword } from "./passwords";
 import { peekAllowance, takeAllowance, type LimitedBucket } from "./request-limits";
 import { endAllSessions, openSession } from "./sessions";
+import { getAccountType } from "./ldap-settings";
 import { isRegistrationOpen } from "./site-settings";
 import { forgetCachedChannel } from "./owners";
 import { forgetCachedCredentials } from "./token-cache";
@@ -60,6 +61,9 @@ async function refuseSignUp(db: Db, actor: Actor, username: string, retryAfterMi
 export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof signUpSchema>): Promise<BrowserSession> {
   assertCan(actor, "account:create");
   const input = signUpSchema.parse(rawInput);
+  if ((await getAccountType(db)) === "ldap") {
+    throw new AppError("FORBIDDEN", "Accounts on this site come from the organization's directory: sign in with your directory username and password.");
+  }
   if (!(await isRegistrationOpen(db))) {
     throw new AppError("FORBIDDEN", "Registration is closed on this site. Ask an administrator for an account.");
   }
@@ -182,6 +186,9 @@ export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typ
   assertCan(actor, "account:update");
   const input = changePasswordSchema.parse(rawInput);
   const user = await loadUser(db, requireUser(actor).user.id);
+  if (user.passwordHash === null && user.directoryDn !== null) {
+    throw new AppError("FORBIDDEN", "Your password is your directory account's: change it with the directory's own tools.");
+  }
   await assertCurrentPassword(user, input.currentPassword);
   const passwordHash = await hashPassword(input.newPassword);
   const session = await db.transaction(async (tx) => {

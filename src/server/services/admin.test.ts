@@ -78,7 +78,7 @@ describe("the first administrator", () => {
 
     expect(created).toMatchObject({ username: "siteadmin", generated: true });
     const [admin] = await db.select().from(users);
-    expect(admin).toMatchObject({ username: "siteadmin", email: "admin@localhost", isSiteAdmin: true, isActive: true });
+    expect(admin).toMatchObject({ username: "siteadmin", email: "admin@localhost", isSiteAdmin: true, isActive: true, keepsLocalPassword: true });
     expect(await verifyPassword(admin!.passwordHash, created!.password)).toBe(true);
     expect(await recordedAuditEvents(db, { action: "admin.first_admin_created" })).toHaveLength(1);
 
@@ -113,13 +113,13 @@ describe("the first administrator", () => {
 
 describe("site settings", () => {
   it("opens registration by default", async () => {
-    expect(await getSiteSettings(db)).toEqual({ openRegistration: true, gravatar: false });
+    expect(await getSiteSettings(db)).toEqual({ openRegistration: true, gravatar: false, accountType: "granary" });
     expect(await isRegistrationOpen(db)).toBe(true);
   });
 
   it("are changed by administrators, with the change audited", async () => {
     const admin = await createSiteAdmin(db);
-    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: false });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: false, accountType: "granary" });
     expect(await isRegistrationOpen(db)).toBe(false);
     const [event] = await recordedAuditEvents(db, { action: "admin.settings_updated" });
     expect(event).toMatchObject({ actorUserId: admin.id, details: { before: { openRegistration: true }, after: { openRegistration: false } } });

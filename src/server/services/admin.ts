@@ -232,7 +232,7 @@ export async function ensureFirstAdmin(
   const password = settings.password ?? generatePassword();
   const [admin] = await db
     .insert(users)
-    .values({ username: settings.username, email: settings.email, passwordHash: await hashPassword(password), isSiteAdmin: true })
+    .values({ username: settings.username, email: settings.email, passwordHash: await hashPassword(password), isSiteAdmin: true, keepsLocalPassword: true })
     .onConflictDoNothing()
     .returning();
   if (!admin) {

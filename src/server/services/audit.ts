@@ -62,6 +62,18 @@ export const auditActions = {
   "plan.changed": "Changed plan",
   "plan.assigned": "Assigned a plan",
   "plan.updated": "Edited a plan",
+  "auth.directory_unavailable": "Sign-in failed: the LDAP directory could not be reached",
+  "ldap.account_created": "Account created from the LDAP directory",
+  "ldap.account_refreshed": "Account refreshed from the LDAP directory",
+  "ldap.account_linked": "Local account joined to its LDAP directory entry",
+  "ldap.account_refused": "LDAP sign-in refused: the directory entry cannot become an account",
+  "ldap.account_deactivated": "Deactivated: gone from the LDAP directory",
+  "admin.ldap_settings_updated": "Changed the account type or LDAP settings",
+  "admin.ldap_connection_tested": "Tested the LDAP connection",
+  "admin.directory_group_mapped": "Mapped a directory group to a group",
+  "admin.directory_group_unmapped": "Removed a directory group's mapping",
+  "admin.local_password_kept": "Marked an account to keep its local password (break-glass)",
+  "admin.local_password_dropped": "Took an account's break-glass local password away",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

@@ -13,7 +13,7 @@ import { AppError } from "../errors";
 
 export interface NewNotification {
   userId: string;
-  kind: "organization.member_added" | "group.member_added" | "package.collaborator_added" | "package.transferred";
+  kind: "organization.member_added" | "group.member_added" | "group.member_removed" | "package.collaborator_added" | "package.transferred";
   message: string;
   link?: string;
   details?: Record<string, unknown>;

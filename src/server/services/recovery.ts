@@ -17,6 +17,7 @@ import { sendEmail } from "../email";
 import { AppError } from "../errors";
 import { attemptedAccount, consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours, unknownLoginDigest, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
+import { getAccountType } from "./ldap-settings";
 import { createLinkSecret, hashPassword } from "./passwords";
 import { takeAllowance } from "./request-limits";
 import { endAllSessions } from "./sessions";
@@ -82,7 +83,10 @@ export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typ
 export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.input<typeof forgotPasswordSchema>): Promise<void> {
   assertCan(actor, "account:recover");
   const input = forgotPasswordSchema.parse(rawInput);
-  const user = await findByLogin(db, input.login);
+  const found = await findByLogin(db, input.login);
+  // With accounts from a directory, passwords are the directory's to reset: only break-glass accounts get a link,
+  // and the others are answered exactly like an unknown name.
+  const user = found && (found.keepsLocalPassword || (await getAccountType(db)) !== "ldap") ? found : undefined;
   // The field takes a username or e-mail, and people type passwords into it: one that matches no account is not kept.
   const tried = attemptedAccount(user, input.login);
   // One transaction (one commit) either way: the link and its mail are written with the audit event.
@@ -118,13 +122,14 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
   assertCan(actor, "account:recover");
   const input = resetPasswordSchema.parse(rawInput);
   const passwordHash = await hashPassword(input.password);
+  const directoryMode = (await getAccountType(db)) === "ldap";
   await db.transaction(async (tx) => {
     const token = await consumeLinkSecret(tx, "password_reset", input.token);
     if (!token) throw AppError.field("token", invalidResetLink);
     const [user] = await tx
       .update(users)
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
-      .where(and(eq(users.id, token.userId), eq(users.isActive, true)))
+      .where(and(eq(users.id, token.userId), eq(users.isActive, true), directoryMode ? eq(users.keepsLocalPassword, true) : undefined))
       .returning();
     if (!user) throw AppError.field("token", invalidResetLink);
     // Other reset links e-mailed earlier die with this one, and the address the owner reset from may sign in at

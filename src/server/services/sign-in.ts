@@ -10,6 +10,9 @@
  * only slows every check of the account down, by a delay that doubles with each further failure up to a bound:
  * it never refuses, so the right password from an address that has not been failing always gets in.
  *
+ * With accounts from an LDAP directory (Admin → General), the password is checked by binding there instead
+ * (ldap-accounts.ts), under the same throttle; only break-glass accounts keep checking their local password.
+ *
  * Browser sessions, opened after a sign-in through the form, are sessions.ts's.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +28,8 @@ import { AppError } from "../errors";
 import { attemptedAccount, findByLogin, toActorUser, unknownLoginDigest, type SessionGrant, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { wrongCredentialsMessage } from "./authorization-header";
+import { checkDirectoryCredentials } from "./ldap-accounts";
+import { loadDirectoryConfig } from "./ldap-settings";
 import { verifyDecoyPassword, verifyPassword } from "./passwords";
 
 // ---------------------------------------------------------------------------------------------- throttling
@@ -134,9 +139,11 @@ async function verifyCredentials(
   input: z.infer<typeof signInSchema>,
   method: PasswordMethod,
   options: PasswordCheckOptions,
-): Promise<UserRow> {
+): Promise<{ user: UserRow; checkedBy: "directory" | "local_password" }> {
   const address = throttlingAddress(actor.origin.ipAddress);
   const user = await findByLogin(db, input.login);
+  // With accounts from a directory, only the break-glass accounts check a local password.
+  const directory = user?.keepsLocalPassword ? null : await loadDirectoryConfig(db);
   const loginKey = signInFailureKey(user, input.login);
   const account = attemptedAccount(user, input.login);
 
@@ -171,21 +178,31 @@ async function verifyCredentials(
     if (delay > 0) await (options.pause ?? sleep)(delay);
     const delayDetails = delay > 0 ? { delaySeconds: delay / 1000, accountFailures: counts.forAccount } : {};
 
-    const passwordMatches = user ? await verifyPassword(user.passwordHash, input.password) : (await verifyDecoyPassword(input.password), false);
-    if (!user || !passwordMatches) {
+    const failed = async (reason: string, extra: Record<string, unknown> = {}): Promise<never> => {
       await db.insert(signInFailures).values({ loginKey, ipAddress: address });
       await recordAudit(db, actor, {
         action: "auth.sign_in_failed",
         target: account.target,
         subjectUserId: account.subjectUserId,
-        details: { ...account.details, method, reason: user ? "wrong_password" : "unknown_account", ...delayDetails },
+        details: { ...account.details, method, reason, ...extra, ...delayDetails },
       });
       throw new AppError("UNAUTHORIZED", wrongCredentialsMessage);
+    };
+
+    let accepted: UserRow;
+    if (directory) {
+      const check = await checkDirectoryCredentials(db, actor, directory, input.login, input.password, method);
+      if (check.outcome !== "accepted") return failed(check.outcome, { via: "ldap" });
+      accepted = check.user;
+    } else {
+      const passwordMatches = user ? await verifyPassword(user.passwordHash, input.password) : (await verifyDecoyPassword(input.password), false);
+      if (!user || !passwordMatches) return failed(user ? "wrong_password" : "unknown_account");
+      accepted = user;
     }
-    if (!user.isActive) throw new AppError("FORBIDDEN", "This account has been deactivated. Contact a site administrator.");
+    if (!accepted.isActive) throw new AppError("FORBIDDEN", "This account has been deactivated. Contact a site administrator.");
     // This address has shown it knows the password; failures from elsewhere still count for the account.
     await db.delete(signInFailures).where(and(eq(signInFailures.loginKey, loginKey), eq(signInFailures.ipAddress, address)));
-    return user;
+    return { user: accepted, checkedBy: directory ? "directory" : "local_password" };
   });
 }
 
@@ -207,13 +224,14 @@ export async function authenticate(
 ): Promise<SessionGrant> {
   assertCan(actor, "session:create");
   const input = signInSchema.parse(rawInput);
-  const user = await verifyCredentials(db, actor, input, "session", options);
+  const { user, checkedBy } = await verifyCredentials(db, actor, input, "session", options);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
     await recordAudit(tx, userActor(toActorUser(user), actor.origin), {
       action: "auth.sign_in",
       target: { type: "user", id: user.id, label: user.username },
       subjectUserId: user.id,
+      details: { checkedBy },
     });
   });
   return { userId: user.id, sessionVersion: user.sessionVersion };
@@ -239,7 +257,7 @@ export async function authenticatePasswordUse(
 ): Promise<SessionGrant> {
   assertCan(actor, "session:create");
   const input = signInSchema.parse(rawInput);
-  const user = await verifyCredentials(db, actor, input, "password", options);
+  const { user } = await verifyCredentials(db, actor, input, "password", options);
   await recordPasswordUse(db, userActor(toActorUser(user), actor.origin, "password"), user);
   return { userId: user.id, sessionVersion: user.sessionVersion };
 }

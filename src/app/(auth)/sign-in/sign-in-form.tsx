@@ -8,7 +8,7 @@ import { safeReturnPath, signUpPath } from "@/shared/return-path";
 import { signInSchema } from "@/shared/schemas/account";
 import { useTRPC } from "@/trpc/client";
 
-export function SignInForm({ returnTo }: { returnTo: string }) {
+export function SignInForm({ returnTo, offersSignUp }: { returnTo: string; offersSignUp: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const signIn = useMutation(trpc.account.signIn.mutationOptions());
@@ -34,9 +34,11 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
         <li>
           <Link href="/forgot-password">I forgot my password</Link>
         </li>
-        <li>
-          No account? <Link href={signUpPath(returnTo)}>Sign up</Link>
-        </li>
+        {offersSignUp ? (
+          <li>
+            No account? <Link href={signUpPath(returnTo)}>Sign up</Link>
+          </li>
+        ) : null}
       </ul>
     </form>
   );

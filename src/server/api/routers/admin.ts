@@ -1,6 +1,9 @@
 import { pageSchema } from "@/shared/schemas/account";
 import { idSchema, listActiveUsersSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
+import { directoryGroupMappingRefSchema, directoryGroupMappingSchema, keepsLocalPasswordSchema, ldapSettingsSchema, testLdapConnectionSchema } from "@/shared/schemas/ldap";
 import * as admin from "../../services/admin";
+import * as ldapAccounts from "../../services/ldap-accounts";
+import { getLdapSettings, testLdapConnection, updateLdapSettings } from "../../services/ldap-settings";
 import { getSiteSettings, updateSiteSettings } from "../../services/site-settings";
 import { publicProcedure, router, authenticatedProcedure } from "../trpc";
 
@@ -43,6 +46,35 @@ export const adminRouter = router({
     .meta({ permission: "admin:users:read" })
     .input(listActiveUsersSchema)
     .query(({ ctx, input }) => admin.listActiveUsers(ctx.db, ctx.actor, input)),
+  ldapSettings: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .query(({ ctx }) => getLdapSettings(ctx.db, ctx.actor)),
+  updateLdapSettings: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .input(ldapSettingsSchema)
+    .mutation(({ ctx, input }) => updateLdapSettings(ctx.db, ctx.actor, input)),
+  testLdapConnection: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .input(testLdapConnectionSchema)
+    .mutation(({ ctx, input }) => testLdapConnection(ctx.db, ctx.actor, input)),
+  listDirectoryGroupMappings: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .query(({ ctx }) => ldapAccounts.listDirectoryGroupMappings(ctx.db, ctx.actor)),
+  createDirectoryGroupMapping: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .input(directoryGroupMappingSchema)
+    .mutation(({ ctx, input }) => ldapAccounts.createDirectoryGroupMapping(ctx.db, ctx.actor, input)),
+  deleteDirectoryGroupMapping: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .input(directoryGroupMappingRefSchema)
+    .mutation(({ ctx, input }) => ldapAccounts.deleteDirectoryGroupMapping(ctx.db, ctx.actor, input)),
+  listLocalPasswordAccounts: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .query(({ ctx }) => ldapAccounts.listLocalPasswordAccounts(ctx.db, ctx.actor)),
+  setKeepsLocalPassword: authenticatedProcedure
+    .meta({ permission: "admin:settings:update" })
+    .input(keepsLocalPasswordSchema)
+    .mutation(({ ctx, input }) => ldapAccounts.setKeepsLocalPassword(ctx.db, ctx.actor, input)),
   listSecurityLog: authenticatedProcedure
     .meta({ permission: "admin:audit:read" })
     .input(pageSchema)
@@ -50,6 +82,6 @@ export const adminRouter = router({
 });
 
 export const siteRouter = router({
-  /** What every visitor may know about the site: whether it takes sign-ups. */
+  /** What every visitor may know about the site: whether it takes sign-ups, and where accounts come from. */
   settings: publicProcedure.meta({ permission: "site:read" }).query(({ ctx }) => getSiteSettings(ctx.db)),
 });

@@ -28,6 +28,16 @@ export const users = pgTable(
     planId: uuid("plan_id").references(() => plans.id, { onDelete: "set null" }),
     isSiteAdmin: boolean("is_site_admin").notNull().default(false),
     isActive: boolean("is_active").notNull().default(true),
+    /**
+     * Set for accounts that come from the LDAP directory (their entry's DN when last seen): they sign in by binding
+     * there, and their e-mail, name and mapped groups follow the directory (services/ldap-accounts.ts).
+     */
+    directoryDn: text("directory_dn"),
+    /**
+     * Break-glass: signs in with its local password even when accounts come from a directory, so a broken directory
+     * never locks every administrator out. The first site administrator is one from the start.
+     */
+    keepsLocalPassword: boolean("keeps_local_password").notNull().default(false),
     /** Bumped to end every session at once: sessions carry the version they were issued under. */
     sessionVersion: integer("session_version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -46,6 +56,7 @@ export const users = pgTable(
     uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
     uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`).where(sql`${table.kind} = 'user'`),
     index("users_kind_idx").on(table.kind),
+    index("users_directory_dn_idx").on(sql`lower(${table.directoryDn})`).where(sql`${table.directoryDn} is not null`),
   ],
 );
 

@@ -10,3 +10,4 @@ export * from "./organizations";
 export * from "./plans";
 export * from "./jobs";
 export * from "./statistics";
+export * from "./ldap";
