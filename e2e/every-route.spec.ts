@@ -34,6 +34,8 @@ interface Examples {
   pythonPackage: string;
   organizationPackage: string;
   outboxMessage: string;
+  /** A job run: the sign-up's confirmation mail, delivered by a job on the high queue. */
+  jobRun: string;
 }
 
 /** Example addresses for each dynamic route (and query strings pages need); each dynamic route must be here. */
@@ -50,6 +52,8 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/[owner]/settings/groups": (e) => [`/${e.organization}/settings/groups`],
   "/[owner]/settings/members": (e) => [`/${e.organization}/settings/members`],
   "/admin/outbox/[id]": (e) => [`/admin/outbox/${e.outboxMessage}`],
+  "/admin/task-queue/[queue]": () => ["/admin/task-queue/high", "/admin/task-queue/default", "/admin/task-queue/low"],
+  "/admin/task-queue/runs/[id]": (e) => [`/admin/task-queue/runs/${e.jobRun}`],
   "/dashboard/[view]": () => dashboardViews.filter((view) => view.slug).map((view) => `/dashboard/${view.slug}`),
 };
 const withQuery: Record<string, string> = {
@@ -129,6 +133,10 @@ test.describe("every route at 390 px", () => {
     const message = admin.locator('a[href^="/admin/outbox/"]').first();
     await expect(message).toBeVisible({ timeout: 20_000 });
     const outboxMessage = (await message.getAttribute("href"))!.split("/").pop()!;
+    await admin.goto("/admin/task-queue/high");
+    const run = admin.locator('a[href^="/admin/task-queue/runs/"]').first();
+    await expect(run).toBeVisible({ timeout: 20_000 });
+    const jobRun = (await run.getAttribute("href"))!.split("/").pop()!;
     await admin.context().close();
     examples = {
       user: account.username,
@@ -137,6 +145,7 @@ test.describe("every route at 390 px", () => {
       pythonPackage: "wide-python",
       organizationPackage: "wide-org-tools",
       outboxMessage,
+      jobRun,
     };
     fs.rmSync(fixtures, { recursive: true, force: true });
   });
