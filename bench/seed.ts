@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "../src/server/db/client";
-import { channelRevisions, fileLabels, packageFiles, packages, users } from "../src/server/db/schema";
+import { channelRevisions, fileLabels, packageFiles, packages, plans, users } from "../src/server/db/schema";
 import { hashPassword } from "../src/server/services/passwords";
 
 export interface SeedOptions {
@@ -68,8 +68,15 @@ async function insertInBatches<Row>(rows: Row[], insert: (batch: Row[]) => Promi
 export async function seedBenchmarkData(db: Db, options: SeedOptions): Promise<SeedSummary> {
   const random = seededRandom(20_240_601);
   const ownerId = randomUUID();
+  // The seeded files declare sizes that add up to far more than the shipped plans' storage, and the uploads come on
+  // top: the owner gets a plan without limits, as an administrator would give a team's build account.
+  const [unlimited] = await db
+    .insert(plans)
+    .values({ slug: "benchmark", name: "Benchmark", description: "No limits, for the benchmark's owner.", audience: "user", maxPrivatePackages: null, maxStorageBytes: null })
+    .returning({ id: plans.id });
   // A site administrator, so the launcher does not create (and print) another first administrator.
   await db.insert(users).values({
+    planId: unlimited!.id,
     id: ownerId,
     username: options.owner,
     email: `${options.owner}@bench.invalid`,
