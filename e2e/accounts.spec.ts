@@ -178,3 +178,38 @@ test("an administrator closes and reopens registration; deactivation signs the u
   await visitor.goto("/sign-up");
   await expect(visitor.getByRole("button", { name: "Sign up" })).toBeVisible();
 });
+
+test("Gravatar pictures only while the site turns them on", async ({ page, browser }) => {
+  // Gravatar is answered here, never fetched: the test sees every request the browser makes to it.
+  const gravatarRequests: string[] = [];
+  await page.route("https://www.gravatar.com/**", async (route) => {
+    gravatarRequests.push(route.request().url());
+    await route.fulfill({ status: 404, body: "" });
+  });
+  const account = newAccount("gravatar");
+  await signUp(page, account);
+  const admin = await adminPage(browser);
+  await admin.goto("/admin");
+  const setting = admin.getByLabel("Account pictures from Gravatar");
+  await expect(setting).not.toBeChecked();
+
+  await setting.check();
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await expect(admin.getByTestId("form-success")).toBeVisible();
+  await page.goto("/dashboard");
+  await expect.poll(() => gravatarRequests.length).toBeGreaterThan(0);
+  expect(gravatarRequests[0]).toMatch(/^https:\/\/www\.gravatar\.com\/avatar\/[0-9a-f]{32}\?s=56&d=404$/);
+  // Gravatar has no picture for this address (404): the generated avatar stands in.
+  await expect(page.getByTestId("user-menu-name").locator("xpath=..").getByTestId("generated-avatar")).toBeVisible();
+
+  await admin.reload();
+  await expect(setting).toBeChecked();
+  await setting.uncheck();
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await expect(admin.getByTestId("form-success")).toBeVisible();
+  gravatarRequests.length = 0;
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("user-menu-name").locator("xpath=..").getByTestId("generated-avatar")).toBeVisible();
+  await expect(page.locator('img[src*="gravatar.com"]')).toHaveCount(0);
+  expect(gravatarRequests).toEqual([]);
+});
