@@ -142,6 +142,13 @@ test("the Tools menu reaches every dashboard view, with clear empty states", asy
   await expect(page).toHaveURL(/\/dashboard\/labels$/);
   await expect(page.getByRole("heading", { level: 1, name: "Labels" })).toBeVisible();
   await expect(page.getByTestId("empty-state")).toBeVisible();
+  // The dashboard's navigation is the same list as the Tools menu, and both mark the page they are on.
+  const dashboardNavigation = page.getByRole("navigation", { name: "Dashboard" });
+  await expect(dashboardNavigation.getByRole("link")).toHaveText(["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels"]);
+  await expect(dashboardNavigation.locator('[aria-current="page"]')).toHaveText("Labels");
+  await page.getByRole("button", { name: "Tools" }).click();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Labels", exact: true }).first()).toHaveAttribute("aria-current", "page");
+  await page.keyboard.press("Escape");
 
   // Keyboard: the menu opens with the arrow key and closes with Escape, returning focus.
   const tools = page.getByRole("button", { name: "Tools" });
