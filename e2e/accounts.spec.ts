@@ -220,3 +220,24 @@ test("Gravatar pictures only while the site turns them on", async ({ page, brows
   await expect(page.locator('img[src*="gravatar.com"]')).toHaveCount(0);
   expect(gravatarRequests).toEqual([]);
 });
+
+test("following a link shows a progress bar until the page arrives", async ({ page }) => {
+  const account = newAccount("patience");
+  await signUp(page, account);
+  await expect(page.getByTestId("navigation-progress")).toHaveCount(0);
+  // The labels view's requests are held until the bar has been seen: the test needs no timing.
+  const held: (() => Promise<void>)[] = [];
+  await page.route(
+    (url) => url.pathname === "/dashboard/labels",
+    (route) => {
+      held.push(() => route.continue());
+    },
+  );
+  await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Labels" }).click();
+  await expect(page.getByRole("progressbar", { name: "Loading the page" })).toBeVisible();
+  await page.unroute((url) => url.pathname === "/dashboard/labels");
+  for (const release of held.splice(0)) await release();
+  await expect(page).toHaveURL(/\/dashboard\/labels$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Labels" })).toBeVisible();
+  await expect(page.getByTestId("navigation-progress")).toHaveCount(0);
+});
