@@ -227,15 +227,13 @@ test("following a link shows a progress bar until the page arrives", async ({ pa
   await expect(page.getByTestId("navigation-progress")).toHaveCount(0);
   // The labels view's requests are held until the bar has been seen: the test needs no timing.
   const held: (() => Promise<void>)[] = [];
-  await page.route(
-    (url) => url.pathname === "/dashboard/labels",
-    (route) => {
-      held.push(() => route.continue());
-    },
-  );
+  const labelsView = (url: URL) => url.pathname === "/dashboard/labels";
+  await page.route(labelsView, (route) => {
+    held.push(() => route.continue());
+  });
   await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Labels" }).click();
   await expect(page.getByRole("progressbar", { name: "Loading the page" })).toBeVisible();
-  await page.unroute((url) => url.pathname === "/dashboard/labels");
+  await page.unroute(labelsView);
   for (const release of held.splice(0)) await release();
   await expect(page).toHaveURL(/\/dashboard\/labels$/);
   await expect(page.getByRole("heading", { level: 1, name: "Labels" })).toBeVisible();
