@@ -166,7 +166,16 @@ test("an administrator closes and reopens registration; deactivation signs the u
 
   const admin = await adminPage(browser);
   await admin.goto("/admin/users?query=" + account.username);
+  // Deactivation asks first: Cancel changes nothing, the dialog's own button deactivates.
   await admin.getByRole("button", { name: `Deactivate ${account.username}` }).click();
+  const confirmation = admin.getByRole("dialog", { name: `Deactivate ${account.username}?` });
+  await expect(confirmation).toBeVisible();
+  await confirmation.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirmation).toBeHidden();
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("dashboard-heading")).toBeVisible();
+  await admin.getByRole("button", { name: `Deactivate ${account.username}` }).click();
+  await confirmation.getByRole("button", { name: `Deactivate ${account.username}` }).click();
   await expect(admin.getByRole("button", { name: `Reactivate ${account.username}` })).toBeVisible();
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/sign-in/);

@@ -92,15 +92,16 @@ export function FileActions({ fileId, filename, labels }: { fileId: string; file
           Add
         </button>
       </form>
-      <button
-        type="button"
-        className="text-xs text-red-700 underline"
-        onClick={() => {
-          if (window.confirm(`Delete ${filename}? This cannot be undone.`)) deleteFile.mutate({ fileId });
-        }}
+      <ConfirmAction
+        buttonContent="Delete file"
+        buttonClassName="text-xs text-red-700 underline"
+        title={`Delete ${filename}?`}
+        confirmLabel="Delete file"
+        pendingLabel="Deleting…"
+        onConfirm={() => deleteFile.mutateAsync({ fileId })}
       >
-        Delete file
-      </button>
+        <p>Clients can no longer download it, and it cannot be brought back: uploading it again is the only way.</p>
+      </ConfirmAction>
       <p aria-live="polite" className="text-xs text-stone-700">
         {removed ? (
           <>
