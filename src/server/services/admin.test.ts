@@ -128,8 +128,8 @@ describe("site settings", () => {
   it("turn Gravatar on only when asked, and keep it when a form leaves it out", async () => {
     const admin = await createSiteAdmin(db);
     await callerFor(admin.actor).admin.updateSettings({ openRegistration: true, gravatar: true });
-    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: true });
-    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false, gravatar: false })).resolves.toEqual({ openRegistration: false, gravatar: false });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false })).resolves.toEqual({ openRegistration: false, gravatar: true, accountType: "granary" });
+    await expect(callerFor(admin.actor).admin.updateSettings({ openRegistration: false, gravatar: false })).resolves.toEqual({ openRegistration: false, gravatar: false, accountType: "granary" });
   });
 });
 
