@@ -34,6 +34,8 @@ interface Examples {
   pythonPackage: string;
   organizationPackage: string;
   outboxMessage: string;
+  queue: string;
+  jobRun: string;
 }
 
 /** Example addresses for each dynamic route (and query strings pages need); each dynamic route must be here. */
@@ -50,6 +52,8 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/[owner]/settings/groups": (e) => [`/${e.organization}/settings/groups`],
   "/[owner]/settings/members": (e) => [`/${e.organization}/settings/members`],
   "/admin/outbox/[id]": (e) => [`/admin/outbox/${e.outboxMessage}`],
+  "/admin/task-queue/[queue]": (e) => [`/admin/task-queue/${e.queue}`],
+  "/admin/task-queue/runs/[id]": (e) => [`/admin/task-queue/runs/${e.jobRun}`],
   "/dashboard/[view]": () => dashboardViews.filter((view) => view.slug).map((view) => `/dashboard/${view.slug}`),
 };
 const withQuery: Record<string, string> = {
@@ -129,6 +133,20 @@ test.describe("every route at 390 px", () => {
     const message = admin.locator('a[href^="/admin/outbox/"]').first();
     await expect(message).toBeVisible({ timeout: 20_000 });
     const outboxMessage = (await message.getAttribute("href"))!.split("/").pop()!;
+    // A queue that has run something by now (the sign-up's mail went out through one), and one of its runs.
+    let queue = "";
+    let jobRun = "";
+    await expect(async () => {
+      for (const candidate of ["high", "default", "low"]) {
+        await admin.goto(`/admin/task-queue/${candidate}`);
+        const run = admin.locator('a[href^="/admin/task-queue/runs/"]').first();
+        if ((await run.count()) === 0) continue;
+        queue = candidate;
+        jobRun = (await run.getAttribute("href"))!.split("/").pop()!;
+        return;
+      }
+      throw new Error("No queue has a run yet.");
+    }).toPass({ timeout: 30_000 });
     await admin.context().close();
     examples = {
       user: account.username,
@@ -137,6 +155,8 @@ test.describe("every route at 390 px", () => {
       pythonPackage: "wide-python",
       organizationPackage: "wide-org-tools",
       outboxMessage,
+      queue,
+      jobRun,
     };
     fs.rmSync(fixtures, { recursive: true, force: true });
   });
