@@ -142,6 +142,13 @@ test("the Tools menu reaches every dashboard view, with clear empty states", asy
   await expect(page).toHaveURL(/\/dashboard\/labels$/);
   await expect(page.getByRole("heading", { level: 1, name: "Labels" })).toBeVisible();
   await expect(page.getByTestId("empty-state")).toBeVisible();
+  // The dashboard's navigation is the same list as the Tools menu, and both mark the page they are on.
+  const dashboardNavigation = page.getByRole("navigation", { name: "Dashboard" });
+  await expect(dashboardNavigation.getByRole("link")).toHaveText(["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels"]);
+  await expect(dashboardNavigation.locator('[aria-current="page"]')).toHaveText("Labels");
+  await page.getByRole("button", { name: "Tools" }).click();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Labels", exact: true }).first()).toHaveAttribute("aria-current", "page");
+  await page.keyboard.press("Escape");
 
   // Keyboard: the menu opens with the arrow key and closes with Escape, returning focus.
   const tools = page.getByRole("button", { name: "Tools" });
@@ -159,7 +166,16 @@ test("an administrator closes and reopens registration; deactivation signs the u
 
   const admin = await adminPage(browser);
   await admin.goto("/admin/users?query=" + account.username);
+  // Deactivation asks first: Cancel changes nothing, the dialog's own button deactivates.
   await admin.getByRole("button", { name: `Deactivate ${account.username}` }).click();
+  const confirmation = admin.getByRole("dialog", { name: `Deactivate ${account.username}?` });
+  await expect(confirmation).toBeVisible();
+  await confirmation.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirmation).toBeHidden();
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("dashboard-heading")).toBeVisible();
+  await admin.getByRole("button", { name: `Deactivate ${account.username}` }).click();
+  await confirmation.getByRole("button", { name: `Deactivate ${account.username}` }).click();
   await expect(admin.getByRole("button", { name: `Reactivate ${account.username}` })).toBeVisible();
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/sign-in/);
@@ -177,4 +193,59 @@ test("an administrator closes and reopens registration; deactivation signs the u
   await expect(admin.getByTestId("form-success")).toBeVisible();
   await visitor.goto("/sign-up");
   await expect(visitor.getByRole("button", { name: "Sign up" })).toBeVisible();
+});
+
+test("Gravatar pictures only while the site turns them on", async ({ page, browser }) => {
+  // Gravatar is answered here, never fetched: the test sees every request the browser makes to it.
+  const gravatarRequests: string[] = [];
+  await page.route("https://www.gravatar.com/**", async (route) => {
+    gravatarRequests.push(route.request().url());
+    await route.fulfill({ status: 404, body: "" });
+  });
+  const account = newAccount("gravatar");
+  await signUp(page, account);
+  const admin = await adminPage(browser);
+  await admin.goto("/admin");
+  const setting = admin.getByLabel("Account pictures from Gravatar");
+  await expect(setting).not.toBeChecked();
+
+  await setting.check();
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await expect(admin.getByTestId("form-success")).toBeVisible();
+  await page.goto("/dashboard");
+  await expect.poll(() => gravatarRequests.length).toBeGreaterThan(0);
+  expect(gravatarRequests[0]).toMatch(/^https:\/\/www\.gravatar\.com\/avatar\/[0-9a-f]{32}\?s=56&d=404$/);
+  // Gravatar has no picture for this address (404): the generated avatar stands in.
+  await expect(page.getByTestId("user-menu-name").locator("xpath=..").getByTestId("generated-avatar")).toBeVisible();
+
+  await admin.reload();
+  await expect(setting).toBeChecked();
+  await setting.uncheck();
+  await admin.getByRole("button", { name: "Save settings" }).click();
+  await expect(admin.getByTestId("form-success")).toBeVisible();
+  gravatarRequests.length = 0;
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("user-menu-name").locator("xpath=..").getByTestId("generated-avatar")).toBeVisible();
+  await expect(page.locator('img[src*="gravatar.com"]')).toHaveCount(0);
+  expect(gravatarRequests).toEqual([]);
+});
+
+test("following a link shows a progress bar until the page arrives", async ({ page }) => {
+  const account = newAccount("patience");
+  await signUp(page, account);
+  await expect(page.getByTestId("navigation-progress")).toHaveCount(0);
+  // The labels view's requests are held until the bar has been seen: the test needs no timing.
+  const held: (() => Promise<void>)[] = [];
+  const labelsView = (url: URL) => url.pathname === "/dashboard/labels";
+  await page.route(labelsView, (route) => {
+    // The browser may have given up a held prefetch by the time it is released.
+    held.push(() => route.continue().catch(() => undefined));
+  });
+  await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Labels" }).click();
+  await expect(page.getByRole("progressbar", { name: "Loading the page" })).toBeVisible();
+  await page.unroute(labelsView);
+  for (const release of held.splice(0)) await release();
+  await expect(page).toHaveURL(/\/dashboard\/labels$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Labels" })).toBeVisible();
+  await expect(page.getByTestId("navigation-progress")).toHaveCount(0);
 });

@@ -53,6 +53,17 @@ test("upload several files at once, browse, search, star, label, make private an
   await expect(wheelRow.getByTestId("file-platform")).toHaveText("any");
   await expect(page.getByTestId("latest-version")).toHaveText("0.3.0");
   await expect(page.getByTestId("release-history")).toContainText("0.3.0");
+  // Yanking (PEP 592) asks first, takes a reason, and marks the release; the simple index marks its files.
+  await page.getByTestId("release-history").getByRole("button", { name: "Yank 0.3.0" }).click();
+  const yankDialog = page.getByRole("dialog", { name: "Yank e2e-demo 0.3.0?" });
+  await yankDialog.getByLabel("Reason (optional)").fill("Broken on Windows");
+  await yankDialog.getByRole("button", { name: "Yank 0.3.0" }).click();
+  await expect(page.getByTestId("release-history").getByTestId("yanked-mark")).toHaveText("yanked: Broken on Windows");
+  await expect(page.getByRole("heading", { level: 3, name: /Version 0\.3\.0/ }).getByTestId("yanked-mark")).toBeVisible();
+  expect((await page.request.get(`/${account.username}/simple/e2e-demo/`)).ok()).toBe(true);
+  expect(await (await page.request.get(`/${account.username}/simple/e2e-demo/`)).text()).toContain('data-yanked="Broken on Windows"');
+  await page.getByTestId("release-history").getByRole("button", { name: "Un-yank 0.3.0" }).click();
+  await expect(page.getByTestId("yanked-mark")).toHaveCount(0);
   await expect(page.getByTestId("downloads-chart")).toContainText("in the last 30 days");
   // The install picker: one client at a time, poetry with the index as a source.
   const pythonInstall = page.getByRole("region", { name: "Install" });
@@ -142,8 +153,8 @@ test("upload several files at once, browse, search, star, label, make private an
 
   // Deletion: one file, then the whole package after typing its name.
   await page.goto(`/${account.username}/e2e-demo`);
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByTestId("file-row").filter({ hasText: path.basename(python.sdist) }).getByRole("button", { name: "Delete file" }).click();
+  await page.getByRole("dialog", { name: `Delete ${path.basename(python.sdist)}?` }).getByRole("button", { name: "Delete file" }).click();
   await expect(page.getByTestId("file-row")).toHaveCount(1);
   await page.getByLabel("Type e2e-demo to confirm").fill("e2e-demo");
   await page.getByRole("button", { name: "Delete package" }).click();

@@ -37,8 +37,8 @@ test("create a token, copy it, see it listed without its secret, use it, revoke 
   // The token reads the account's index; after revocation it is refused on the very next request.
   const index = await page.request.get(`/${account.username}/simple/`, { headers: { Authorization: `Bearer ${secret}` } });
   expect(index.status()).toBe(200);
-  page.once("dialog", (dialog) => void dialog.accept());
   await row.getByRole("button", { name: "Revoke laptop-pip" }).click();
+  await page.getByRole("dialog", { name: "Revoke laptop-pip?" }).getByRole("button", { name: "Revoke laptop-pip" }).click();
   await expect(row).toContainText("revoked");
   const refused = await page.request.get(`/${account.username}/simple/`, { headers: { Authorization: `Bearer ${secret}` } });
   expect(refused.status()).toBe(401);

@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { NavigationProgress } from "@/components/navigation-progress";
 import { TopBar } from "@/components/top-bar";
 import { getCurrentActor } from "@/server/auth/actor";
 import { ApiProvider } from "@/trpc/client";
@@ -23,6 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
           Skip to content
         </a>
+        <NavigationProgress />
         <ApiProvider>
           <TopBar actor={actor} />
           <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:py-10">

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import Link from "next/link";
 import { can, type Actor } from "@/server/authz";
-import { dashboardHref, dashboardViews, organizationDashboardHref } from "@/shared/navigation";
+import { organizationDashboardHref, toolLinks } from "@/shared/navigation";
 import { getServerApi } from "@/trpc/server";
 import { GravatarImage } from "./avatar";
 import { DisclosureMenu } from "./menu";
 import { OwnerAvatar } from "./owner-avatar";
 import { SignOutButton } from "./sign-out-button";
+import { ToolsNavigation } from "./tools-navigation";
 
 function gravatarUrl(email: string): string {
   // Gravatar addresses images by the MD5 of the trimmed, lower-cased address; d=404 lets us fall back to initials.
@@ -103,7 +104,6 @@ export async function TopBar({ actor }: { actor: Actor }) {
   const displayName = user ? user.name || user.username : "";
   const context = user ? await accountContext(actor) : null;
   const administrator = can(actor, "admin:users:read");
-  const toolLinks = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
   // With accounts from a directory there is nothing to sign up for.
   const offersSignUp = user ? false : (await (await getServerApi()).site.settings()).accountType !== "ldap";
   return (
@@ -115,7 +115,7 @@ export async function TopBar({ actor }: { actor: Actor }) {
         </Link>
         {user ? (
           <div className="hidden sm:block">
-            <DisclosureMenu label="Tools" buttonContent={<span>Tools</span>} links={toolLinks} />
+            <ToolsNavigation placement="menu" />
           </div>
         ) : null}
         {/* On phones the bar folds into one menu (search, tools, upload), so it stays one row. */}

@@ -15,6 +15,9 @@ export function dashboardHref(slug: string): string {
   return slug ? `/dashboard/${slug}` : "/dashboard";
 }
 
+/** The Tools entries as links, in the one order the top bar's menu and the dashboard's navigation both show. */
+export const toolLinks: readonly { href: string; label: string }[] = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
+
 /** An organization's own dashboard, where its members land (the personal one is /dashboard). */
 export function organizationDashboardHref(organization: string): string {
   return `/${encodeURIComponent(organization)}/dashboard`;

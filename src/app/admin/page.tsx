@@ -12,8 +12,8 @@ export default async function AdminGeneralPage() {
     <div className="space-y-6">
       <h1>Site administration</h1>
       <section aria-labelledby="registration-heading" className="card space-y-4">
-        <h2 id="registration-heading">Registration</h2>
-        <SiteSettingsForm settings={{ openRegistration: settings.openRegistration }} />
+        <h2 id="registration-heading">Registration and account pictures</h2>
+        <SiteSettingsForm settings={{ openRegistration: settings.openRegistration, gravatar: settings.gravatar === true }} />
       </section>
       <section aria-labelledby="account-type-heading" className="card space-y-4">
         <h2 id="account-type-heading">Account type</h2>

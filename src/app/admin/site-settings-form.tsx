@@ -33,6 +33,18 @@ export function SiteSettingsForm({ settings }: { settings: SiteSettings }) {
           </p>
         </div>
       </div>
+      <div className="flex items-start gap-2">
+        <input id="gravatar" type="checkbox" className="mt-1 h-4 w-4" aria-describedby="gravatar-hint" {...form.register("gravatar")} />
+        <div>
+          <label htmlFor="gravatar" className="text-sm font-medium">
+            Account pictures from Gravatar
+          </label>
+          <p id="gravatar-hint" className="text-sm text-stone-600">
+            When on, the top bar shows each person&apos;s Gravatar image, and every page view tells Gravatar who is reading. When off, pictures are drawn from
+            the name here and nothing is fetched from a third party.
+          </p>
+        </div>
+      </div>
       <SubmitButton pending={form.formState.isSubmitting}>Save settings</SubmitButton>
     </form>
   );

@@ -1,10 +1,10 @@
 import type { ReactNode } from "react";
-import { DashboardNav } from "./dashboard-nav";
+import { ToolsNavigation } from "@/components/tools-navigation";
 
 export default function DashboardLayout({ children }: { children: ReactNode }) {
   return (
     <div className="grid gap-6 md:grid-cols-[14rem_1fr]">
-      <DashboardNav />
+      <ToolsNavigation placement="sidebar" />
       <div className="min-w-0">{children}</div>
     </div>
   );

@@ -181,6 +181,10 @@ const matrix: Record<string, Row> = {
   "packages.removeLabel": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId, label: "main" }) },
   "packages.moveLabel": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
   "packages.deleteFile": { outcomes: signedIn, input: (world) => ({ fileId: world.fileId }) },
+  "packages.setReleaseYanked": {
+    outcomes: signedIn,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, version: "1.0", yanked: true, reason: "matrix" }),
+  },
   "packages.deletePackage": {
     outcomes: signedIn,
     input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }),

@@ -393,6 +393,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "packages.removeLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, label: "main" }) },
   "packages.moveLabel": { caller: "user", input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
   "packages.deleteFile": { caller: "user", input: (world) => ({ fileId: world.fileId }) },
+  "packages.setReleaseYanked": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, version: "1.0", yanked: true }) },
   "packages.deletePackage": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }) },
   "packages.access": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName }) },
   "packages.addCollaborator": { caller: "user", input: (world) => ({ owner: world.user.username, name: world.packageName, username: "bob" }) },

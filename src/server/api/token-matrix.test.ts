@@ -153,6 +153,10 @@ const procedureRows: Record<string, ProcedureRow> = {
   "packages.removeLabel": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId, label: "main" }) },
   "packages.moveLabel": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId, from: "main", to: "stable" }) },
   "packages.deleteFile": { expected: apiWriteOutsideChannel, input: (world) => ({ fileId: world.fileId }) },
+  "packages.setReleaseYanked": {
+    expected: apiWriteOutsideChannel,
+    input: (world) => ({ owner: world.user.username, name: world.packageName, version: "1.0", yanked: true, reason: "token matrix" }),
+  },
   "packages.deletePackage": {
     expected: apiWriteOutsideChannel,
     input: (world) => ({ owner: world.user.username, name: world.packageName, confirmation: world.packageName }),

@@ -12,7 +12,7 @@ export const accessLevelDescriptions: Record<AccessLevel, { label: string; descr
   write: { label: "Read-Write", description: "Also upload new files and versions, and move labels." },
   admin: {
     label: "Administration",
-    description: "Also change settings, privacy, collaborators and groups, delete and transfer. Over all packages: an organization administrator.",
+    description: "Also change settings, privacy, collaborators and groups, yank releases, delete and transfer. Over all packages: an organization administrator.",
   },
 };
 
@@ -25,6 +25,8 @@ export const packageActions = {
   changePrivacy: "admin",
   manageCollaborators: "admin",
   delete: "admin",
+  // Withdrawing a release breaks installs as surely as deleting it, so it takes what deletion takes.
+  yank: "admin",
   transfer: "admin",
 } as const satisfies Record<string, AccessLevel>;
 export type PackageAction = keyof typeof packageActions;

@@ -38,6 +38,7 @@ const actionWords: Record<PackageAction, string> = {
   changePrivacy: "change its privacy",
   manageCollaborators: "change who has access to it",
   delete: "delete it",
+  yank: "yank or un-yank its releases",
   transfer: "transfer it",
 };
 

@@ -18,7 +18,7 @@ export const permissions = {
   "package:read": { description: "Find and download packages you can see" },
   "package:upload": { description: "Publish notebooks and environments under your own name" },
   "package:update": { description: "Change labels and privacy of your packages" },
-  "package:delete": { description: "Delete your packages and their files" },
+  "package:delete": { description: "Delete your packages and their files, and yank their releases" },
   "package:star": { description: "Star and unstar packages" },
   "conda:download": { description: "Read conda channels and download conda packages" },
   "conda:upload": { description: "Upload conda packages (through the upload API: conda tooling, the granary CLI, the upload page)" },

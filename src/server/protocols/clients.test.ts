@@ -9,10 +9,11 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
+import { actorFor, createAccessToken, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
 import { debianPython, requireTools } from "@/test/tools";
 import { channelRevisions, packages } from "../db/schema";
+import { setReleaseYanked } from "../services/package-changes";
 import { revokeToken } from "../services/tokens";
 import {
   basicAuthorization,
@@ -53,6 +54,7 @@ function clientEnvironment(home: string): NodeJS.ProcessEnv {
 interface Fixtures {
   directory: string;
   tool: { wheel: string; sdist: string };
+  newerTool: { wheel: string; sdist: string };
   consumer: { wheel: string; sdist: string };
   library: string;
   application: string;
@@ -64,6 +66,7 @@ beforeAll(() => {
   fixtures = {
     directory,
     tool: buildPythonDistributions({ name: "demo-tool", version: "1.0", requiresPython: ">=3.8" }, directory),
+    newerTool: buildPythonDistributions({ name: "demo-tool", version: "1.1", requiresPython: ">=3.8" }, directory),
     consumer: buildPythonDistributions({ name: "demo-consumer", version: "0.2", dependencies: ["demo-tool>=1.0"] }, directory),
     library: buildCondaPackage({ name: "libdemo", version: "1.0" }, directory),
     application: buildCondaPackage({ name: "demo-app", version: "2.1", depends: ["libdemo >=1.0"] }, directory, "conda"),
@@ -126,6 +129,28 @@ describe("pip", () => {
     const sdist = await pip(["download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation", "--index-url", index, "--dest", "sdists", "demo-tool"]);
     expect(sdist.code, sdist.stderr).toBe(0);
     expect(fs.readdirSync(path.join(work, "sdists"))).toEqual([path.basename(fixtures.tool.sdist)]);
+  });
+
+  it("skips a yanked release unless it is pinned exactly (PEP 592)", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.newerTool.wheel);
+    await setReleaseYanked(db, actorFor(alice), { owner: "alice", name: "demo-tool", version: "1.1", yanked: true, reason: "broken import" });
+    const index = `${server.url}/alice/simple/`;
+    const installedVersions = (target: string) => fs.readdirSync(path.join(work, target)).filter((entry) => entry.endsWith(".dist-info"));
+
+    const newest = await pip(["install", "--no-deps", "--index-url", index, "--target", "unpinned", "demo-tool"]);
+    expect(newest.code, newest.stderr).toBe(0);
+    expect(installedVersions("unpinned")).toEqual(["demo_tool-1.0.dist-info"]);
+
+    const pinned = await pip(["install", "--no-deps", "--index-url", index, "--target", "pinned", "demo-tool==1.1"]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(installedVersions("pinned")).toEqual(["demo_tool-1.1.dist-info"]);
+    // pip says why it installed a yanked release.
+    expect(pinned.stdout + pinned.stderr).toContain("broken import");
+
+    await setReleaseYanked(db, actorFor(alice), { owner: "alice", name: "demo-tool", version: "1.1", yanked: false });
+    const afterUnyank = await pip(["install", "--no-deps", "--index-url", index, "--target", "unyanked", "demo-tool"]);
+    expect(afterUnyank.code, afterUnyank.stderr).toBe(0);
+    expect(installedVersions("unyanked")).toEqual(["demo_tool-1.1.dist-info"]);
   });
 
   it("reaches private projects with credentials in the index URL, and fails without them", async () => {

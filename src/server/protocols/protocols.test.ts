@@ -19,7 +19,7 @@ import { channelRevisions, dailyDownloads, exceptions, fileLabels, packageFiles,
 import { sessionActor } from "../authz";
 import { toActorUser } from "../services/account-records";
 import { bumpChannelRevision } from "../services/owners";
-import { addLabel, deleteFile, setPrivacy } from "../services/package-changes";
+import { addLabel, deleteFile, setPrivacy, setReleaseYanked } from "../services/package-changes";
 import { hashPassword } from "../services/passwords";
 import { signOut } from "../services/sessions";
 import { bzip2Executable } from "./bzip2";
@@ -880,6 +880,30 @@ describe("the PyPI simple API", () => {
 
     const download = await call(server, `/alice/pypi/files/${wheelName}`);
     expect(download.body.equals(wheelBytes)).toBe(true);
+  });
+
+  it("marks a yanked release's files with its reason in HTML and JSON (PEP 592, PEP 691), at once and until un-yanked", async () => {
+    const wheelName = path.basename(fixtures.wheel);
+    const jsonPage = async () =>
+      (await json(await call(server, "/alice/simple/demo-tool/", { headers: { Accept: "application/vnd.pypi.simple.v1+json" } }))).files as Record<string, unknown>[];
+    // Read once so that the page is remembered: the yank must not be hidden behind that.
+    expect((await call(server, "/alice/simple/demo-tool/")).text).not.toContain("data-yanked");
+    expect((await jsonPage()).map((file) => file.yanked)).toEqual([false, false]);
+
+    await setReleaseYanked(db, alice.actor, { owner: "alice", name: "demo-tool", version: "1.0", yanked: true, reason: 'Broken "import" <see 1.1>' });
+    const html = (await call(server, "/alice/simple/demo-tool/")).text;
+    expect(html.match(/data-yanked="Broken &quot;import&quot; &lt;see 1\.1&gt;"/g)).toHaveLength(2);
+    expect(html).toContain(`${wheelName}</a>`);
+    expect((await jsonPage()).map((file) => file.yanked)).toEqual(['Broken "import" <see 1.1>', 'Broken "import" <see 1.1>']);
+
+    // Without a reason: an empty attribute, and `true` in JSON.
+    await setReleaseYanked(db, alice.actor, { owner: "alice", name: "demo-tool", version: "1.0", yanked: true });
+    expect((await call(server, "/alice/simple/demo-tool/")).text.match(/data-yanked=""/g)).toHaveLength(2);
+    expect((await jsonPage()).map((file) => file.yanked)).toEqual([true, true]);
+
+    await setReleaseYanked(db, alice.actor, { owner: "alice", name: "demo-tool", version: "1.0", yanked: false });
+    expect((await call(server, "/alice/simple/demo-tool/")).text).not.toContain("data-yanked");
+    expect((await jsonPage()).map((file) => file.yanked)).toEqual([false, false]);
   });
 
   it("redirects to normalized names and trailing slashes, and 404s for unknown projects", async () => {

@@ -111,7 +111,8 @@ function renderProject(project: SimpleProject, format: SimpleFormat, filesBase: 
           "core-metadata": metadata,
           size: file.size,
           "upload-time": file.createdAt.toISOString(),
-          yanked: false,
+          // PEP 592/691: the reason when one was given, else true.
+          yanked: file.yankedReason === null ? false : file.yankedReason || true,
         };
       }),
       versions,
@@ -120,6 +121,8 @@ function renderProject(project: SimpleProject, format: SimpleFormat, filesBase: 
   const links = project.files.map((file) => {
     const attributes = [`href="${escapeHtml(`${url(file.filename)}#sha256=${file.sha256}`)}"`];
     if (file.requiresPython) attributes.push(`data-requires-python="${escapeHtml(file.requiresPython)}"`);
+    // PEP 592: present (with the reason, possibly empty) only on a yanked release's files.
+    if (file.yankedReason !== null) attributes.push(`data-yanked="${escapeHtml(file.yankedReason)}"`);
     if (file.coreMetadataSha256) {
       attributes.push(`data-dist-info-metadata="sha256=${file.coreMetadataSha256}"`, `data-core-metadata="sha256=${file.coreMetadataSha256}"`);
     }

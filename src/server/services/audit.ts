@@ -37,6 +37,8 @@ export const auditActions = {
   "package.deleted": "Deleted a package",
   "package.privacy_changed": "Changed a package's privacy",
   "package.labels_changed": "Changed a file's labels",
+  "package.release_yanked": "Yanked a release",
+  "package.release_unyanked": "Took back a release's yank",
   "token.created": "Created an access token",
   "token.revoked": "Revoked an access token",
   "token.expired": "An access token expired",

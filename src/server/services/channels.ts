@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
-import { channelRevisions, fileLabels, packageFiles, packages, users, type FileType } from "../db/schema";
+import { channelRevisions, fileLabels, packageFiles, packages, users, yankedReleases, type FileType } from "../db/schema";
 
 /** An owner as the protocols see it: who, and how far its content has moved. */
 export interface Channel {
@@ -138,6 +138,8 @@ export interface SimpleFileRow {
   requiresPython: string | null;
   coreMetadataSha256: string | null;
   createdAt: Date;
+  /** PEP 592: null unless the file's release is yanked, then the reason ("" when none was given). */
+  yankedReason: string | null;
 }
 
 export interface SimpleProject {
@@ -162,9 +164,11 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
       requiresPython: packageFiles.requiresPython,
       coreMetadataSha256: packageFiles.coreMetadataSha256,
       createdAt: packageFiles.createdAt,
+      yankedReason: yankedReleases.reason,
     })
     .from(packageFiles)
     .innerJoin(packages, eq(packages.id, packageFiles.packageId))
+    .leftJoin(yankedReleases, and(eq(yankedReleases.packageId, packageFiles.packageId), eq(yankedReleases.version, packageFiles.version)))
     .where(and(scopeCondition(scope, ["wheel", "sdist"]), eq(packages.normalizedName, normalizedName)))
     .orderBy(asc(packageFiles.filename));
   const [first] = rows;
@@ -172,7 +176,7 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
   return {
     name: first.name,
     normalizedName: first.normalizedName,
-    files: rows.map(({ filename, version, size, sha256, requiresPython, coreMetadataSha256, createdAt }) => ({
+    files: rows.map(({ filename, version, size, sha256, requiresPython, coreMetadataSha256, createdAt, yankedReason }) => ({
       filename,
       version,
       size,
@@ -180,6 +184,7 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
       requiresPython,
       coreMetadataSha256,
       createdAt,
+      yankedReason,
     })),
   };
 }

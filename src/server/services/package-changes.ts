@@ -1,15 +1,15 @@
 /**
- * Changing packages: labels, privacy, stars and deletion. Each change loads what it changes through the policy
+ * Changing packages: labels, privacy, stars, yanked releases and deletion. Each change loads what it changes through the policy
  * (NOT_FOUND for what the actor may not see, FORBIDDEN for what it sees but may not change), moves the owner's
  * channel revision and writes its audit event in the same transaction, and once that has committed makes this
  * process's protocol handler forget the owner's remembered revision, so its very next request sees the change.
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { deletePackageSchema, fileLabelSchema, fileRefSchema, moveLabelSchema, packageRefSchema, setPrivacySchema } from "@/shared/schemas/packages";
+import { deletePackageSchema, fileLabelSchema, fileRefSchema, moveLabelSchema, packageRefSchema, setPrivacySchema, setReleaseYankedSchema } from "@/shared/schemas/packages";
 import { assertCan, assertPackageAction, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
-import { fileLabels, packageFiles, packages, packageStars, users } from "../db/schema";
+import { fileLabels, packageFiles, packages, packageStars, users, yankedReleases } from "../db/schema";
 import { AppError } from "../errors";
 import type { BlobStore } from "../storage";
 import { recordAudit } from "./audit";
@@ -104,6 +104,47 @@ export async function setPrivacy(db: Db, actor: Actor, rawInput: z.input<typeof 
       target: { type: "package", id: pkg.id, label: `${owner.username}/${pkg.name}` },
       subjectUserId: owner.id,
       details: { isPrivate: input.isPrivate },
+    });
+  });
+  forgetCachedChannel(owner.id);
+}
+
+/**
+ * Yanks a release (PEP 592) or takes the yank back. Its files stay, and stay downloadable: the simple index marks
+ * them so installers pass over the release unless it is pinned exactly. Yanking a yanked release again changes
+ * only its reason.
+ */
+export async function setReleaseYanked(db: Db, actor: Actor, rawInput: z.input<typeof setReleaseYankedSchema>) {
+  const input = setReleaseYankedSchema.parse(rawInput);
+  assertCan(actor, "package:delete");
+  const { owner, pkg } = await loadVisiblePackage(db, actor, input.owner, input.name);
+  await assertPackageAction(db, actor, pkg.id, "yank");
+  const [release] = await db
+    .select({ version: packageFiles.version })
+    .from(packageFiles)
+    .where(and(eq(packageFiles.packageId, pkg.id), eq(packageFiles.version, input.version)))
+    .limit(1);
+  if (!release) throw AppError.field("version", `${pkg.name} has no version ${input.version}.`, "NOT_FOUND");
+  const reason = input.yanked ? (input.reason ?? "") : "";
+  await db.transaction(async (tx) => {
+    const changed = input.yanked
+      ? await tx
+          .insert(yankedReleases)
+          .values({ packageId: pkg.id, version: release.version, reason, yankedById: actor.kind === "user" ? actor.user.id : null })
+          .onConflictDoUpdate({ target: [yankedReleases.packageId, yankedReleases.version], set: { reason } })
+          .returning({ version: yankedReleases.version })
+      : await tx
+          .delete(yankedReleases)
+          .where(and(eq(yankedReleases.packageId, pkg.id), eq(yankedReleases.version, release.version)))
+          .returning({ version: yankedReleases.version });
+    if (changed.length === 0) throw AppError.field("version", `${pkg.name} ${release.version} is not yanked.`, "CONFLICT");
+    await tx.update(packages).set({ updatedAt: new Date() }).where(eq(packages.id, pkg.id));
+    await bumpChannelRevision(tx, owner.id);
+    await recordAudit(tx, actor, {
+      action: input.yanked ? "package.release_yanked" : "package.release_unyanked",
+      target: { type: "package", id: pkg.id, label: `${owner.username}/${pkg.name}` },
+      subjectUserId: owner.id,
+      details: input.yanked ? { version: release.version, reason } : { version: release.version },
     });
   });
   forgetCachedChannel(owner.id);

@@ -13,6 +13,8 @@ export interface DetailFile {
   requiresPython: string | null;
   createdAt: Date;
   metadata: Record<string, unknown>;
+  /** PEP 592: null unless the file's release is yanked, then the reason ("" when none was given). */
+  yankedReason?: string | null;
 }
 
 export interface ProjectUrl {
@@ -36,6 +38,7 @@ export interface Release {
   /** When its first file was uploaded. */
   uploadedAt: Date;
   files: number;
+  yanked: { reason: string } | null;
 }
 
 function text(value: unknown): string | null {
@@ -157,7 +160,10 @@ export function releasesOf(files: readonly DetailFile[]): Release[] {
   const releases = new Map<string, Release>();
   for (const file of files) {
     const release = releases.get(file.version);
-    if (!release) releases.set(file.version, { version: file.version, uploadedAt: file.createdAt, files: 1 });
+    if (!release) {
+      const yanked = file.yankedReason === null || file.yankedReason === undefined ? null : { reason: file.yankedReason };
+      releases.set(file.version, { version: file.version, uploadedAt: file.createdAt, files: 1, yanked });
+    }
     else {
       release.files += 1;
       if (file.createdAt < release.uploadedAt) release.uploadedAt = file.createdAt;

@@ -66,11 +66,11 @@ describe("package details from stored metadata", () => {
     const files = [
       detailFile({ version: "1.0", createdAt: new Date("2026-01-02") }),
       detailFile({ version: "1.0", createdAt: new Date("2026-01-01") }),
-      detailFile({ version: "2.0", createdAt: new Date("2026-02-01") }),
+      detailFile({ version: "2.0", createdAt: new Date("2026-02-01"), yankedReason: "" }),
     ];
     expect(releasesOf(files)).toEqual([
-      { version: "2.0", uploadedAt: new Date("2026-02-01"), files: 1 },
-      { version: "1.0", uploadedAt: new Date("2026-01-01"), files: 2 },
+      { version: "2.0", uploadedAt: new Date("2026-02-01"), files: 1, yanked: { reason: "" } },
+      { version: "1.0", uploadedAt: new Date("2026-01-01"), files: 2, yanked: null },
     ]);
     expect(platformOf({ fileType: "wheel", filename: "x-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", subdir: "pypi" })).toBe("manylinux_2_17_x86_64");
     expect(platformOf({ fileType: "sdist", filename: "x-1.0.tar.gz", subdir: "pypi" })).toBe("source");

@@ -15,7 +15,7 @@ import {
 } from "@/shared/schemas/packages";
 import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
 import type { Db } from "../db";
-import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, type FileType } from "../db/schema";
+import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, yankedReleases, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { downloadDays, downloadPlatform, downloadTrends, windowStart } from "./download-statistics";
@@ -278,8 +278,10 @@ export async function getPackage(db: Db, actor: Actor, rawInput: z.input<typeof 
       requiresPython: packageFiles.requiresPython,
       metadata: packageFiles.metadata,
       labels: subquery<string[]>(sql`array(select ${fileLabels.label} from ${fileLabels} where ${fileLabels.fileId} = ${packageFiles.id} order by ${fileLabels.label})`),
+      yankedReason: yankedReleases.reason,
     })
     .from(packageFiles)
+    .leftJoin(yankedReleases, and(eq(yankedReleases.packageId, packageFiles.packageId), eq(yankedReleases.version, packageFiles.version)))
     .where(eq(packageFiles.packageId, pkg.id))
     .orderBy(desc(packageFiles.createdAt), packageFiles.filename);
   const [stars] = await db.select({ value: count() }).from(packageStars).where(eq(packageStars.packageId, pkg.id));

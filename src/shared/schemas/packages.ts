@@ -86,3 +86,23 @@ export const moveLabelSchema = fileRefSchema.extend({ from: labelSchema, to: lab
 export const deletePackageSchema = packageRefSchema.extend({
   confirmation: z.string().trim().min(1, "Type the package name to confirm.").max(200, "That is not the package's name."),
 });
+
+/**
+ * Yanking or un-yanking one release (PEP 592). The reason is shown to people whose installers skip the release, so
+ * it is one short line of text; it is kept only while the release is yanked.
+ */
+export const setReleaseYankedSchema = packageRefSchema.extend({
+  version: z
+    .string({ error: "Name a version." })
+    .trim()
+    .min(1, "Name a version.")
+    .max(100, "Versions are at most 100 characters.")
+    .refine(noControlCharacters, "Versions have no control characters."),
+  yanked: z.boolean(),
+  reason: z
+    .string()
+    .trim()
+    .max(250, "Keep the reason to 250 characters.")
+    .refine(noControlCharacters, "The reason is one line of text, without control characters.")
+    .optional(),
+});

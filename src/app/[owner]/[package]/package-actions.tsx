@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
+import { ConfirmAction } from "@/components/confirm-action";
 import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
 import { signInPath } from "@/shared/return-path";
 import { deletePackageSchema, labelSchema } from "@/shared/schemas/packages";
@@ -91,15 +92,16 @@ export function FileActions({ fileId, filename, labels }: { fileId: string; file
           Add
         </button>
       </form>
-      <button
-        type="button"
-        className="text-xs text-red-700 underline"
-        onClick={() => {
-          if (window.confirm(`Delete ${filename}? This cannot be undone.`)) deleteFile.mutate({ fileId });
-        }}
+      <ConfirmAction
+        buttonContent="Delete file"
+        buttonClassName="text-xs text-red-700 underline"
+        title={`Delete ${filename}?`}
+        confirmLabel="Delete file"
+        pendingLabel="Deleting…"
+        onConfirm={() => deleteFile.mutateAsync({ fileId })}
       >
-        Delete file
-      </button>
+        <p>Clients can no longer download it, and it cannot be brought back: uploading it again is the only way.</p>
+      </ConfirmAction>
       <p aria-live="polite" className="text-xs text-stone-700">
         {removed ? (
           <>
@@ -167,5 +169,67 @@ export function DeletePackageForm({ owner, name }: { owner: string; name: string
         Delete package
       </SubmitButton>
     </form>
+  );
+}
+
+/**
+ * Yanking a release (PEP 592) from the release history: installers then skip it unless it is pinned exactly, so
+ * it asks first and says so; taking a yank back changes nothing anyone relies on, so it does not ask.
+ */
+export function YankReleaseControl({ owner, name, version, yanked }: { owner: string; name: string; version: string; yanked: boolean }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const reasonId = useId();
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState("");
+  const setYanked = useMutation(trpc.packages.setReleaseYanked.mutationOptions({ onSuccess: () => router.refresh() }));
+  if (yanked) {
+    return (
+      <span className="space-x-2">
+        <button
+          type="button"
+          className="text-xs text-brand-700 underline"
+          disabled={setYanked.isPending}
+          aria-busy={setYanked.isPending || undefined}
+          onClick={() => {
+            setError("");
+            setYanked.mutate({ owner, name, version, yanked: false }, { onError: (failure) => setError(failure.message) });
+          }}
+        >
+          {setYanked.isPending ? `Un-yanking ${version}…` : `Un-yank ${version}`}
+        </button>
+        {error ? (
+          <span role="alert" className="text-xs text-red-700">
+            {error}
+          </span>
+        ) : null}
+      </span>
+    );
+  }
+  return (
+    <ConfirmAction
+      buttonContent={`Yank ${version}`}
+      buttonClassName="text-xs text-red-700 underline"
+      title={`Yank ${name} ${version}?`}
+      confirmLabel={`Yank ${version}`}
+      pendingLabel={`Yanking ${version}…`}
+      onConfirm={async () => {
+        await setYanked.mutateAsync({ owner, name, version, yanked: true, reason: reason.trim() || undefined });
+        setReason("");
+      }}
+    >
+      <div className="space-y-3">
+        <p>
+          pip and other installers will skip {version} unless it is pinned exactly (<code>{`${name}==${version}`}</code>). Its files stay, and you
+          can un-yank it later.
+        </p>
+        <div className="space-y-1">
+          <label htmlFor={reasonId} className="font-medium">
+            Reason (optional)
+          </label>
+          <input id={reasonId} value={reason} maxLength={250} onChange={(event) => setReason(event.target.value)} className="input" />
+        </div>
+      </div>
+    </ConfirmAction>
   );
 }

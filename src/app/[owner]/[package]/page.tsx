@@ -19,7 +19,7 @@ import { condaClientCommands, environmentCommand, notebookCommand, pythonClientC
 import { getServerApi, notFoundWhenMissing, nullWhenMissing } from "@/trpc/server";
 import { InstallPicker } from "./install-picker";
 import { NotebookPreview } from "./notebook-preview";
-import { DeletePackageForm, FileActions, PrivacyToggle, StarButton } from "./package-actions";
+import { DeletePackageForm, FileActions, PrivacyToggle, StarButton, YankReleaseControl } from "./package-actions";
 import { CopyHash } from "./copy-hash";
 
 type Props = { params: Promise<{ owner: string; package: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -64,8 +64,21 @@ type PackageFile = LoadedPackage["files"][number];
 const numberFormat = new Intl.NumberFormat("en-GB");
 
 /** The files grouped by version, newest version first (the order of the first upload of each, as releases are). */
-function filesByVersion(pkg: LoadedPackage): { version: string; files: PackageFile[] }[] {
-  return pkg.details.releases.map((release) => ({ version: release.version, files: pkg.files.filter((file) => file.version === release.version) }));
+function filesByVersion(pkg: LoadedPackage): { version: string; yanked: { reason: string } | null; files: PackageFile[] }[] {
+  return pkg.details.releases.map((release) => ({
+    version: release.version,
+    yanked: release.yanked,
+    files: pkg.files.filter((file) => file.version === release.version),
+  }));
+}
+
+/** PEP 592's mark, with the reason when one was given: the release's files stay, installers skip them unless pinned. */
+function YankedMark({ yanked }: { yanked: { reason: string } }) {
+  return (
+    <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs font-medium text-amber-900" data-testid="yanked-mark">
+      yanked{yanked.reason ? `: ${yanked.reason}` : ""}
+    </span>
+  );
 }
 
 function Fact({ term, children }: { term: string; children: React.ReactNode }) {
@@ -322,7 +335,10 @@ export default async function PackagePage({ params, searchParams }: Props) {
             <h2 id="files-heading">Files</h2>
             {filesByVersion(pkg).map((group) => (
               <div key={group.version} className="space-y-1">
-                <h3 className="text-sm font-semibold text-stone-700">Version {group.version}</h3>
+                <h3 className="text-sm font-semibold text-stone-700">
+                  Version {group.version}
+                  {group.yanked ? <YankedMark yanked={group.yanked} /> : null}
+                </h3>
                 <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white" aria-label={`Files of version ${group.version}`}>
                   {group.files.map((file) => (
                     <FileCard key={file.id} pkg={pkg} file={file} />
@@ -340,9 +356,16 @@ export default async function PackagePage({ params, searchParams }: Props) {
                   <span className="font-semibold">
                     {release.version}
                     {release.version === pkg.latestVersion ? <span className="ml-2 rounded bg-brand-50 px-1.5 text-xs font-medium text-brand-800">latest</span> : null}
+                    {release.yanked ? <YankedMark yanked={release.yanked} /> : null}
                   </span>
                   <span className="text-stone-600">
                     <DateTime value={release.uploadedAt} /> · {release.files} file{release.files === 1 ? "" : "s"}
+                    {pkg.access.can.yank ? (
+                      <>
+                        {" · "}
+                        <YankReleaseControl owner={pkg.owner} name={pkg.name} version={release.version} yanked={release.yanked !== null} />
+                      </>
+                    ) : null}
                   </span>
                 </li>
               ))}

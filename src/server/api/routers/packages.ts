@@ -10,6 +10,7 @@ import {
   packageRefSchema,
   searchPackagesSchema,
   setPrivacySchema,
+  setReleaseYankedSchema,
 } from "@/shared/schemas/packages";
 import { collaboratorSchema, packageGroupSchema, transferPackageSchema } from "@/shared/schemas/organizations";
 import * as packageChanges from "../../services/package-changes";
@@ -108,6 +109,14 @@ export const packagesRouter = router({
     .input(fileRefSchema)
     .mutation(async ({ ctx, input }) => {
       await packageChanges.deleteFile(ctx.db, ctx.actor, input, getBlobStore());
+      return ok;
+    }),
+  /** PEP 592: withdraw a release from installers that do not pin it, or take that back. Administration, like deletion. */
+  setReleaseYanked: authenticatedProcedure
+    .meta({ permission: "package:delete" })
+    .input(setReleaseYankedSchema)
+    .mutation(async ({ ctx, input }) => {
+      await packageChanges.setReleaseYanked(ctx.db, ctx.actor, input);
       return ok;
     }),
   deletePackage: authenticatedProcedure

@@ -83,6 +83,26 @@ export const packageFiles = pgTable(
   ],
 );
 
+/**
+ * Yanked releases (PEP 592): a version of a package its administrators withdrew without deleting it. Installers
+ * skip a yanked version unless it is asked for exactly (`==1.0`), so pinned environments still install. Kept by
+ * version rather than on each file: a yank withdraws the release, files uploaded to it later included.
+ */
+export const yankedReleases = pgTable(
+  "yanked_releases",
+  {
+    packageId: uuid("package_id")
+      .notNull()
+      .references(() => packages.id, { onDelete: "cascade" }),
+    version: text("version").notNull(),
+    /** Why, for the people whose installers skip it; empty when none was given. */
+    reason: text("reason").notNull().default(""),
+    yankedById: uuid("yanked_by_id").references(() => users.id, { onDelete: "set null" }),
+    yankedAt: timestamp("yanked_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.packageId, table.version] })],
+);
+
 /** Labels on files (conda reads them at /<owner>/label/<label>/...); every file starts with `main`. */
 export const fileLabels = pgTable(
   "file_labels",

@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
+import { ConfirmAction } from "@/components/confirm-action";
 import { CopyCommand } from "@/components/copy-command";
 import { DateTime } from "@/components/date-time";
 import { FormMessage, SubmitButton, TextField, useSubmitForm } from "@/components/form";
@@ -179,16 +180,20 @@ export function TokenManager({ username, scopes, tokens }: { username: string; s
                           >
                             Regenerate
                           </button>
-                          <button
-                            type="button"
-                            className="button-danger px-2 py-1 text-xs"
-                            aria-label={`Revoke ${token.name}`}
-                            onClick={() => {
-                              if (window.confirm(`Revoke ${token.name}? Clients using it stop working at once.`)) void act(() => revoke.mutateAsync({ id: token.id }));
+                          <ConfirmAction
+                            buttonContent="Revoke"
+                            buttonLabel={`Revoke ${token.name}`}
+                            buttonClassName="button-danger px-2 py-1 text-xs"
+                            title={`Revoke ${token.name}?`}
+                            confirmLabel={`Revoke ${token.name}`}
+                            pendingLabel="Revoking…"
+                            onConfirm={async () => {
+                              await revoke.mutateAsync({ id: token.id });
+                              router.refresh();
                             }}
                           >
-                            Revoke
-                          </button>
+                            <p>Clients using it stop working at once. This cannot be undone: a revoked token never works again.</p>
+                          </ConfirmAction>
                         </div>
                       ) : null}
                     </td>
