@@ -103,6 +103,14 @@ export async function consumeLinkSecret(db: Db, purpose: (typeof accountTokens.$
   return token;
 }
 
+/** Ends an account's pending links of one purpose: a newer link replaces them, or their purpose was fulfilled. */
+export async function endPendingLinks(db: Db, userId: string, purpose: (typeof accountTokens.$inferSelect)["purpose"]): Promise<void> {
+  await db
+    .update(accountTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(accountTokens.userId, userId), eq(accountTokens.purpose, purpose), isNull(accountTokens.usedAt)));
+}
+
 /** Settings that could take the account over ask for the current password again. */
 export async function assertCurrentPassword(user: UserRow, password: string): Promise<void> {
   if (!(await verifyPassword(user.passwordHash, password))) {

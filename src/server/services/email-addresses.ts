@@ -3,7 +3,7 @@
  * the address given at sign-up, and sending that confirmation again. A confirmed academic address grants the
  * academic plan. Nothing else writes users.email.
  */
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { publicUrl } from "@/env";
 import { changeEmailSchema, confirmEmailSchema } from "@/shared/schemas/account";
@@ -13,7 +13,7 @@ import { uniqueViolationConstraint } from "../db/errors";
 import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
-import { assertCurrentPassword, consumeLinkSecret, findByEmail, hour, linkLifetimeHours, loadUser } from "./account-records";
+import { assertCurrentPassword, consumeLinkSecret, endPendingLinks, findByEmail, hour, linkLifetimeHours, loadUser } from "./account-records";
 import { recordAudit } from "./audit";
 import { createLinkSecret } from "./passwords";
 import { grantAcademicPlanIfEligible } from "./plans";
@@ -34,10 +34,7 @@ export async function requestEmailChange(db: Db, actor: Actor, rawInput: z.input
   const { secret, secretHash } = createLinkSecret();
   await db.transaction(async (tx) => {
     // One pending change at a time: a new request replaces the old link.
-    await tx
-      .update(accountTokens)
-      .set({ usedAt: new Date() })
-      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "email_change"), isNull(accountTokens.usedAt)));
+    await endPendingLinks(tx, user.id, "email_change");
     await tx.insert(accountTokens).values({
       userId: user.id,
       purpose: "email_change",
@@ -161,10 +158,7 @@ export async function resendEmailConfirmation(db: Db, actor: Actor): Promise<{ e
         `${confirmationLinksPerHour} confirmation links were sent to ${user.email} in the last hour. Look for them (and in your spam folder), or ask again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
       );
     }
-    await tx
-      .update(accountTokens)
-      .set({ usedAt: new Date() })
-      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "email_confirmation"), isNull(accountTokens.usedAt)));
+    await endPendingLinks(tx, user.id, "email_confirmation");
     await tx.insert(accountTokens).values({
       userId: user.id,
       purpose: "email_confirmation",

@@ -4,7 +4,7 @@
  * reveals which accounts exist or who asked: the mail is simply not sent again, and the audit trail says why.
  * Mail is limited per account (a few an hour of each kind) and per client address (more, across accounts).
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { env, publicUrl } from "@/env";
 import { forgotPasswordSchema, forgotUsernameSchema, resetPasswordSchema } from "@/shared/schemas/account";
@@ -15,7 +15,7 @@ import { inSavepoint, rehearse } from "../db/rehearse";
 import { accountTokens, users } from "../db/schema";
 import { sendEmail } from "../email";
 import { AppError } from "../errors";
-import { attemptedAccount, consumeLinkSecret, findByEmail, findByLogin, hour, linkLifetimeHours, unknownLoginDigest, type UserRow } from "./account-records";
+import { attemptedAccount, consumeLinkSecret, endPendingLinks, findByEmail, findByLogin, hour, linkLifetimeHours, unknownLoginDigest, type UserRow } from "./account-records";
 import { recordAudit } from "./audit";
 import { getAccountType } from "./ldap-settings";
 import { createLinkSecret, hashPassword } from "./passwords";
@@ -134,10 +134,7 @@ export async function resetPassword(db: Db, actor: Actor, rawInput: z.input<type
     if (!user) throw AppError.field("token", invalidResetLink);
     // Other reset links e-mailed earlier die with this one, and the address the owner reset from may sign in at
     // once; the failures of other addresses (an attacker's) keep counting.
-    await tx
-      .update(accountTokens)
-      .set({ usedAt: new Date() })
-      .where(and(eq(accountTokens.userId, user.id), eq(accountTokens.purpose, "password_reset"), isNull(accountTokens.usedAt)));
+    await endPendingLinks(tx, user.id, "password_reset");
     await forgetSignInFailuresFrom(tx, user, actor.origin.ipAddress);
     const sessionsEnded = await endAllSessions(tx, user.id, "password_reset");
     await recordAudit(tx, actor, {
