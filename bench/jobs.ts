@@ -199,8 +199,23 @@ async function enqueueOne(kind: "granary" | "raw", db: Db, sender: PgBoss, n: nu
   else await sender.send(rawQueue, { n });
 }
 
+/**
+ * Every measurement starts from the same state: earlier rounds' jobs deleted and the tables vacuumed. A queue's
+ * fetch walks pg-boss's index of pending jobs, whose entries for jobs already taken stay until a vacuum removes them;
+ * left to autovacuum, thousands of such entries from earlier rounds made one side's fetches several times dearer than
+ * the other's, depending only on when the vacuum last ran.
+ */
+async function freshQueues(db: Db): Promise<void> {
+  await db.execute(sql`delete from pgboss.job where name in (${noopJob.id}, ${rawQueue})`);
+  await db.execute(sql`delete from job_runs where job_name = ${noopJob.id}`);
+  await db.execute(sql`vacuum analyze pgboss.job`);
+  await db.execute(sql`vacuum analyze job_runs`);
+  await db.execute(sql`vacuum analyze job_run_logs`);
+}
+
 async function measureLatency(kind: "granary" | "raw", databaseUrl: string, db: Db, sender: PgBoss) {
   const queue = kind === "granary" ? noopJob.id : rawQueue;
+  await freshQueues(db);
   const workers = [await startWorker(kind, databaseUrl)];
   const since = new Date(Date.now() - 1000);
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -216,6 +231,7 @@ async function measureLatency(kind: "granary" | "raw", databaseUrl: string, db: 
 
 async function measureThroughput(kind: "granary" | "raw", workerCount: number, databaseUrl: string, db: Db, sender: PgBoss) {
   const queue = kind === "granary" ? noopJob.id : rawQueue;
+  await freshQueues(db);
   const since = new Date(Date.now() - 1000);
   // The backlog first: in batches, each side through its own way of queueing.
   for (let start = 0; start < backlogJobs; start += 100) {
@@ -286,11 +302,37 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
   fs.writeFileSync(path.join(resultsDirectory, "jobs.json"), `${JSON.stringify(results, null, 2)}\n`);
 }
 
+async function once(kind: "granary" | "raw", workers: number, databaseUrl: string): Promise<void> {
+  exportToEnvironment({ AUTH_SECRET: "bench-jobs-secret", DATABASE_URL: databaseUrl });
+  await prepareJobStorage(databaseUrl, definitions);
+  const sender = createBoss(databaseUrl, { schedule: false, supervise: false });
+  sender.on("error", () => {});
+  await sender.start();
+  await sender.createQueue(rawQueue, { ...queueOptions(noopJob as unknown as AnyJobDefinition), name: rawQueue });
+  const { db, close } = connectDatabase(databaseUrl, { max: 8 });
+  try {
+    const figure = await measureThroughput(kind, workers, databaseUrl, db, sender);
+    console.log(JSON.stringify(figure));
+  } finally {
+    await close();
+    await sender.stop({ graceful: false });
+  }
+}
+
 const [command, ...args] = process.argv.slice(2);
 if (command === "worker" && (args[0] === "granary" || args[0] === "raw") && args[1]) {
   exportToEnvironment({ AUTH_SECRET: "bench-jobs-secret", DATABASE_URL: args[1] });
   const workerConcurrency = Number(args[2] ?? concurrency);
   void (args[0] === "granary" ? granaryWorker(args[1], workerConcurrency) : rawWorker(args[1], workerConcurrency));
+} else if (command === "once" && (args[0] === "granary" || args[0] === "raw") && args[1] && args[2]) {
+  // One throughput measurement (`once granary|raw <workers> <database-url>`), for profiling one side alone.
+  once(args[0], Number(args[1]), args[2]).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 } else if (command === "run" && args.length >= 2) {
   run(args[0]!, args[1]!).then(
     () => process.exit(0),

@@ -26,7 +26,10 @@ export function connectDatabase(url: string, options: ConnectionOptions = {}): D
   const client = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    ...(options.genericPlans ? { connection: { plan_cache_mode: "force_generic_plan" } } : {}),
+    // A generic plan is fixed at its first execution, from the statistics of that moment: a queue that looked all
+    // pending then would be read in full by every later fetch, however many finished jobs it holds by the time (the
+    // partition keeps them for hours). These statements all find their rows by index, so sequential scans are off.
+    ...(options.genericPlans ? { connection: { plan_cache_mode: "force_generic_plan", enable_seqscan: "off" } } : {}),
     // Timestamps come back as Date objects; keep bigint counts as numbers where they fit.
     types: { bigint: postgres.BigInt },
   });

@@ -3,7 +3,7 @@
  * runs with logs and progress, retries with backoff, the last attempt's failure, timeouts, cancelling, secrets
  * sealed in storage, schedules registered, and a worker that wakes on its own, stops cleanly and restarts.
  */
-import { sql } from "drizzle-orm";
+import { sql, TransactionRollbackError } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { setUpTestDatabase, testDatabaseUrl } from "@/test/db";
@@ -15,8 +15,10 @@ import { createOutboxTransport, type MailTransport } from "../email/transports";
 import * as jobService from "../services/jobs";
 import { BlobStore } from "../storage";
 import { defineJob, type AnyJobDefinition } from "./definition";
+import { connectDatabase } from "../db/client";
 import { EmbeddedWorker } from "./embedded/worker";
 import { enqueue, JobInputError } from "./enqueue";
+import { fetchStatement } from "./mirror";
 import { jobDefinitions } from "./registry";
 
 const db = setUpTestDatabase();
@@ -368,5 +370,34 @@ describe("a worker", () => {
     const { runId } = await enqueue(db, echoJob, { word: "after" });
     await waitFor(() => run(runId), (row) => row.status === "succeeded");
     expect((await run(runId)).workerId).toBe(replacement!.id);
+  });
+});
+
+describe("a worker's fetch", () => {
+  it("reads its queue through pg-boss's index of pending jobs, even when the statistics say every job is pending", async () => {
+    // The worker's statements keep the plan of their first execution: one fixed while a backlog filled the queue
+    // would otherwise read the whole partition on every fetch, finished jobs and all.
+    const connection = connectDatabase(testDatabaseUrl(), { max: 1, genericPlans: true });
+    let plan = "";
+    try {
+      // In a transaction rolled back at the end, so that neither the rows nor their statistics stay.
+      await connection.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`
+            insert into pgboss.job (name, data, start_after)
+            select ${echoJob.id}, '{}'::jsonb, now() - interval '1 minute' from generate_series(1, 3000)`);
+          await tx.execute(sql`analyze pgboss.job`);
+          const rows = await tx.execute<{ "QUERY PLAN": string }>(sql`explain ${fetchStatement({ queues: [echoJob.id], limit: 4 })}`);
+          plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+          tx.rollback();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof TransactionRollbackError)) throw error;
+        });
+    } finally {
+      await connection.close();
+    }
+    expect(plan).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });

@@ -316,9 +316,12 @@ async function writeFinishesAndFetch(db: Db, entries: FinishEntry[], fetch: Fetc
   return outcomesOf(rows);
 }
 
+/** A worker's fetch on its own, as it goes to PostgreSQL (exported for the test of its plan). */
+export const fetchStatement = (fetch: FetchRequest) => sql`with ${fetchFromQueues(fetch)} ${outcomes(null, fetch)}`;
+
 /** A fetch on its own, when there is nothing to write: an idle worker's poll, or a wake-up by a queued job. */
 async function fetchJobs(db: Db, fetch: FetchRequest): Promise<WriteAndFetch> {
-  const rows = await executePrepared<OutcomeRow>(db, sql`with ${fetchFromQueues(fetch)} ${outcomes(null, fetch)}`, "job_queue_fetch");
+  const rows = await executePrepared<OutcomeRow>(db, fetchStatement(fetch), "job_queue_fetch");
   return outcomesOf(rows);
 }
 
