@@ -84,8 +84,10 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       </form>
       <KindTabs basePath="/search" current={kind} query={kept} />
       <p className="text-sm text-stone-600" aria-live="polite" data-testid="result-count">
-        {results.total} {results.total === 1 ? "package" : "packages"}
+        {results.total.toLocaleString("en")}
+        {results.moreMatches ? "+" : ""} {results.total === 1 && !results.moreMatches ? "package" : "packages"}
         {query ? ` matching “${query}”` : ""}
+        {results.moreMatches ? `: the first ${results.total.toLocaleString("en")} are listed, add words to narrow the search.` : ""}
       </p>
       <PackageList packages={results.items} highlight={terms} emptyTitle="No packages found" emptyText="Try other words, another type or fewer filters." />
       <Pagination basePath={basePath} page={results.page} pageSize={results.pageSize} total={results.total} />

@@ -17,6 +17,7 @@ import { BlobStore } from "../storage";
 import { downloadDays, windowStart } from "./download-statistics";
 import { getNotebookPreview, notebookCells } from "./notebook-preview";
 import { authorOf, dependenciesOf, platformOf, projectUrls, releasesOf, type DetailFile } from "./package-details";
+import { searchMatchLimit } from "./packages";
 
 const db = setUpTestDatabase();
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "granary-package-pages-"));
@@ -202,6 +203,39 @@ describe("search and owner listings", () => {
     await db.update(packages).set({ summary: "plot things" }).where(eq(packages.name, "zz-plot"));
     const result = await callerFor(anonymous()).packages.search({ query: "plot" });
     expect(result.items.map((item) => item.name)).toEqual(["plot", "plotter", "zz-plot"]);
+  });
+
+  it("pages through names first and summaries after, newest first, across the boundary between them", async () => {
+    const owner = await createUser(db);
+    const minutesAgo = (minutes: number) => new Date(Date.UTC(2026, 0, 1) - minutes * 60_000);
+    const add = (name: string, summary: string, minutes: number, isPrivate = false) =>
+      db.insert(packages).values({ ownerId: owner.id, name, normalizedName: name, summary, isPrivate, updatedAt: minutesAgo(minutes) });
+    await add("kestrel", "", 50);
+    await add("kestrel-tools", "", 10);
+    await add("old-kestrel", "", 5);
+    for (let index = 1; index <= 6; index++) await add(`bird-${index}`, "a kestrel helper", index);
+    await add("hidden-kestrel", "", 1, true);
+    const page = async (number: number) => (await callerFor(anonymous()).packages.search({ query: "Kestrel", page: number, pageSize: 4 })).items.map((item) => item.name);
+    expect(await page(1)).toEqual(["kestrel", "kestrel-tools", "old-kestrel", "bird-1"]);
+    expect(await page(2)).toEqual(["bird-2", "bird-3", "bird-4", "bird-5"]);
+    expect(await page(3)).toEqual(["bird-6"]);
+    expect(await callerFor(anonymous()).packages.search({ query: "kestrel" })).toMatchObject({ total: 9, moreMatches: false });
+    expect(await callerFor(owner.actor).packages.search({ query: "kestrel" })).toMatchObject({ total: 10, moreMatches: false });
+  });
+
+  it("counts a broad search up to its limit, and says there are more", async () => {
+    const owner = await createUser(db);
+    await db.execute(sql`
+      insert into packages (owner_id, name, normalized_name, summary)
+      select ${owner.id}::uuid, 'wide-' || n, 'wide-' || n, 'one of many' from generate_series(1, ${searchMatchLimit + 5}) as n`);
+    const broad = await callerFor(anonymous()).packages.search({ query: "wide", pageSize: 10 });
+    expect(broad).toMatchObject({ total: searchMatchLimit, moreMatches: true });
+    expect(broad.items).toHaveLength(10);
+    const narrow = await callerFor(anonymous()).packages.search({ query: "wide-1000" });
+    expect(narrow).toMatchObject({ total: 1, moreMatches: false });
+    expect(narrow.items.map((item) => item.name)).toEqual(["wide-1000"]);
+    // Past the counted matches there is no page to show: the search asks for more words instead.
+    expect((await callerFor(anonymous()).packages.search({ query: "wide", page: searchMatchLimit / 10 + 1, pageSize: 10 })).items).toEqual([]);
   });
 });
 

@@ -102,16 +102,29 @@ function matchesAllTerms(terms: string[]): SQL[] {
   return terms.map((term) => ilike(packageSearchText(packages), `%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`));
 }
 
-/** Relevance: the exact name first, then names that start with the words, then names holding them all, then summaries. */
+const escapedForLike = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`);
+
+/** Every word in the name, case-insensitively: the packages relevance puts first. */
+function nameHoldsAllTerms(terms: string[]): SQL | undefined {
+  return and(...terms.map((term) => sql`lower(${packages.name}) like ${`%${escapedForLike(term)}%`}`));
+}
+
+/** Among packages whose name holds every word: the exact name first, then names that start with the words. */
+function nameRank(query: string): SQL {
+  return sql`(case
+      when lower(${packages.name}) = ${query.toLowerCase()} then 3
+      when lower(${packages.name}) like ${`${escapedForLike(query)}%`} then 2
+      else 1 end) desc`;
+}
+
+/** The same order in one expression, for listings small enough to sort whole (an owner's packages). */
 function relevance(query: string, terms: string[]): SQL[] {
   if (!query) return orderings.relevance;
-  const escaped = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`);
-  const inName = terms.map((term) => sql`lower(${packages.name}) like ${`%${escaped(term)}%`}`);
   return [
     sql`(case
       when lower(${packages.name}) = ${query.toLowerCase()} then 3
-      when lower(${packages.name}) like ${`${escaped(query)}%`} then 2
-      when ${and(...inName)} then 1
+      when lower(${packages.name}) like ${`${escapedForLike(query)}%`} then 2
+      when ${nameHoldsAllTerms(terms)} then 1
       else 0 end) desc`,
     ...orderings.relevance,
   ];
@@ -154,12 +167,70 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
   };
 }
 
+/**
+ * How far a search counts its matches. A broad word matches a good part of 100,000 packages, and counting them all
+ * read every match for a figure nobody needs exactly: past this, the page says "1,000+" and asks for more words.
+ */
+export const searchMatchLimit = 1000;
+
+/**
+ * Search: the packages the actor may see holding every word, a page at a time. Relevance (the default) puts packages
+ * whose name holds every word first (the exact name, then names starting with the words, then the rest of them), then
+ * those that hold them in the summary only, each part newest first. The two parts are asked for apart, each only
+ * as far as the page reaches, so a broad word costs a page's worth of rows rather than all its matches: the names
+ * part through the name index, the summaries part by the newest packages (broad words fill it at once, rare ones
+ * through the search text's index).
+ */
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
   assertCan(actor, "package:read");
   const input = searchPackagesSchema.parse(rawInput);
   const terms = input.query.split(/\s+/).filter(Boolean);
-  const where = and(visiblePackages(actor), kindCondition(input.kind), platformCondition(input.platform), labelCondition(input.label), ...matchesAllTerms(terms));
-  return pagedPackages(db, where, input, input.sort === "relevance" ? relevance(input.query, terms) : orderings[input.sort]);
+  const filters = and(visiblePackages(actor), kindCondition(input.kind), platformCondition(input.platform), labelCondition(input.label));
+  const where = and(filters, ...matchesAllTerms(terms));
+  const offset = (input.page - 1) * input.pageSize;
+  const reach = offset + input.pageSize;
+  const idsInOrder = (condition: SQL | undefined, orderBy: SQL[], limit: number) =>
+    db
+      .select({ id: packages.id })
+      .from(packages)
+      .where(condition)
+      .orderBy(...orderBy, packages.id)
+      .limit(limit)
+      .then((rows) => rows.map((row) => row.id));
+  const rankedIds = async () => {
+    if (offset >= searchMatchLimit) return [];
+    if (input.sort !== "relevance" || terms.length === 0) return idsInOrder(where, orderings[input.sort], reach);
+    const inName = nameHoldsAllTerms(terms);
+    // A name holding every word matches (the search text starts with the name): the name's own index is enough.
+    const byName = await idsInOrder(and(filters, inName), [nameRank(input.query), desc(packages.updatedAt)], reach);
+    if (byName.length >= reach) return byName;
+    return [...byName, ...(await idsInOrder(and(where, sql`not (${inName})`), [desc(packages.updatedAt)], reach - byName.length))];
+  };
+  const [ids, [counted]] = await Promise.all([
+    rankedIds(),
+    db.select({ value: count() }).from(db.select({ id: packages.id }).from(packages).where(where).limit(searchMatchLimit + 1).as("matches")),
+  ]);
+  const matches = counted?.value ?? 0;
+  const pageIds = ids.slice(offset, reach);
+  const items = await packageSummaries(db, pageIds);
+  return {
+    items,
+    total: Math.min(matches, searchMatchLimit),
+    /** More match than were counted: the total is a lower bound ("1,000+"). */
+    moreMatches: matches > searchMatchLimit,
+    page: input.page,
+    pageSize: input.pageSize,
+  };
+}
+
+/** Listed packages by id, in the order given, with their owners, figures and download trends. */
+async function packageSummaries(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  const rows = await db.select(packageSummaryColumns).from(packages).innerJoin(users, eq(users.id, packages.ownerId)).where(inArray(packages.id, ids));
+  const position = new Map(ids.map((id, index) => [id, index]));
+  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  const trends = await downloadTrends(db, ids, trendDays);
+  return rows.map((row) => ({ ...row, trend: trends.get(row.id) ?? [] }));
 }
 
 /**

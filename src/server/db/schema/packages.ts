@@ -41,6 +41,10 @@ export const packages = pgTable(
     uniqueIndex("packages_owner_name_unique").on(table.ownerId, table.normalizedName),
     // pg_trgm's operator class (the extension is created by the migration that adds this index).
     index("packages_search_trgm_idx").using("gin", sql`${packageSearchText(table)} gin_trgm_ops`),
+    // Search's first part, the packages whose name holds every word (services/packages.ts, searchPackages).
+    index("packages_name_trgm_idx").using("gin", sql`lower(${table.name}) gin_trgm_ops`),
+    // Its second part, newest first, and every listing by last update: read in order, it stops at the page's end.
+    index("packages_updated_idx").on(table.updatedAt.desc().nullsFirst(), table.id),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "packages_name_trgm_idx" ON "packages" USING gin (lower("name") gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "packages_updated_idx" ON "packages" USING btree ("updated_at" DESC NULLS FIRST,"id");
