@@ -128,7 +128,8 @@ export function organizationsSection(directory: string): ReportSection | null {
       `${format(seed.seedMilliseconds / 1000, 1)} s, after the other sections ran.`,
     "",
     `The requests, as the web pages and pip make them: the search box's tRPC query (\`GET /api/trpc/packages.search\`, ` +
-      `25 a page) with the terms ${seed.searchTerms.map((term) => `"${term}"`).join(", ")} in turn; the profile page's listing of ` +
+      `25 a page) with the terms ${seed.searchTerms.map((term) => `"${term}"`).join(", ")} in turn (each matches more than the ` +
+      "1,000 packages a search counts, so each answers \"1,000+\"); the profile page's listing of " +
       `\`${run.organization}\` (\`packages.listByOwner\`, 300 packages, 25 a page); and pip's request for ` +
       `\`${run.private_page}\` (${seed.privateProjectFiles} wheels, ${format(run.private_page_bytes)} bytes gzip-encoded), a private ` +
       "package the member reaches through its groups. The member asks with its browser session (signed in through the " +
