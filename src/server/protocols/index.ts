@@ -10,6 +10,7 @@ import { env, publicUrl } from "@/env";
 import { anonymousActor, assertCan } from "../authz";
 import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
+import { assignRequestId, requestIdHeader } from "../request-id";
 import { createDownloadCounter } from "../services/downloads";
 import { recordException } from "../services/exceptions";
 import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from "../security-headers";
@@ -145,7 +146,13 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     const message = error instanceof Error ? error.message : String(error);
     await Promise.all([
       recordException(services.db, error, { route, method, userId }),
-      logTo(services.db, { level: "error", category: "api_errors", message: `${method ?? "?"} ${route ?? "?"} failed: ${message}`, context: { route, method, userId, ...errorContext(error) } }),
+      logTo(services.db, {
+        level: "error",
+        category: "api_errors",
+        message: `${method ?? "?"} ${route ?? "?"} failed: ${message}`,
+        context: { route, method, userId, ...errorContext(error) },
+        requestId: (request.headers[requestIdHeader] as string | undefined) ?? null,
+      }),
     ]);
   }
 
@@ -189,6 +196,8 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
   return {
     services,
     handle(request, response) {
+      // Every request passes here first, the ones Next answers too.
+      assignRequestId(request, response);
       // The launcher has usually done this already; run alone (tests, benchmarks), the handler does it itself.
       takePathToken(request);
       let match: RouteMatch | null;

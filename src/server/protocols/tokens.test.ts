@@ -234,6 +234,16 @@ describe("tokens at the package endpoints", () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: "error", category: "api_errors", context: { route: `/alice/noarch/${libraryFile()}`, method: "GET" } });
     expect(JSON.stringify(logged)).not.toContain(secret);
+    // The log line names the request, by the id its answer carried.
+    expect(response.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(logged[0]?.requestId).toBe(response.headers["x-request-id"]);
+    // A proxy's own id is kept when it looks like one, and replaced when it does not.
+    await db.delete(systemLogs);
+    const proxied = await call(server, `/t/${secret}/alice/noarch/${libraryFile()}`, { headers: { "X-Request-Id": "edge-7f3a.42" } });
+    expect(proxied.headers["x-request-id"]).toBe("edge-7f3a.42");
+    expect((await db.select().from(systemLogs)).map((row) => row.requestId)).toEqual(["edge-7f3a.42"]);
+    const forged = await call(server, `/t/${secret}/alice/noarch/${libraryFile()}`, { headers: { "X-Request-Id": "x\" level=info" } });
+    expect(forged.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
@@ -21,6 +22,9 @@ describe("the System logs", () => {
 
     expect((await api.system({ category: "startup_info" })).items.map((item) => item.message)).toEqual(["100%_literal", "Granary is ready", "Embedded PostgreSQL is running"]);
     expect((await api.system({ category: "api_errors" })).items.map((item) => item.message)).toEqual(["GET /x failed"]);
+    await db.insert(systemLogs).values({ level: "error", category: "api_errors", message: "GET /y failed", requestId: "edge-7f3a.42" });
+    expect((await api.system({ category: "api_errors", query: "edge-7f3a.42" })).items.map((item) => item.message)).toEqual(["GET /y failed"]);
+    await db.delete(systemLogs).where(eq(systemLogs.requestId, "edge-7f3a.42"));
     expect((await api.system({ category: "user_tasks" })).items).toEqual([]);
     expect((await api.system({ category: "startup_info", query: "READY" })).items.map((item) => item.message)).toEqual(["Granary is ready"]);
     expect((await api.system({ category: "startup_info", query: "3000" })).items.map((item) => item.message)).toEqual(["Granary is ready"]);

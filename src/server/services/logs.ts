@@ -54,7 +54,7 @@ export async function listSystemLogs(db: Db, actor: Actor, rawInput: z.input<typ
     select id, level, category, message, context, request_id, logged_at from system_logs
     where category = ${input.category}
       ${timeBounds(sql`logged_at`, input)}
-      ${input.query ? sql`and (message ilike ${containing(input.query)} or context::text ilike ${containing(input.query)})` : sql``}
+      ${input.query ? sql`and (message ilike ${containing(input.query)} or context::text ilike ${containing(input.query)} or request_id = ${input.query.trim()})` : sql``}
       ${after ? sql`and (logged_at, id) < (${after.time}::timestamptz, ${after.id}::bigint)` : sql``}
     order by logged_at desc, id desc
     limit ${input.limit + 1}`);

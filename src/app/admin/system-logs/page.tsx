@@ -49,7 +49,7 @@ export default async function SystemLogsPage({ searchParams }: { searchParams: P
           <label htmlFor="log-query" className="label">
             Text
           </label>
-          <input id="log-query" name="query" type="search" defaultValue={query} maxLength={200} className="input" placeholder="Message or context" />
+          <input id="log-query" name="query" type="search" defaultValue={query} maxLength={200} className="input" placeholder="Message, context or request id" />
         </div>
       </LogFilterForm>
       {result.items.length === 0 ? (
