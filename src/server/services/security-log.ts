@@ -40,9 +40,9 @@ export async function listSecurityEvents(db: Db, actor: Actor, rawInput: z.input
   const conditions: SQL[] = [];
   if (input.action) conditions.push(sql`e.action = ${input.action}`);
   if (actorId) conditions.push(sql`e.actor_user_id = ${actorId}`);
-  if (input.from) conditions.push(sql`e.created_at >= ${new Date(`${input.from}T00:00:00Z`)}`);
-  // Both ends are whole days, the last one included.
-  if (input.until) conditions.push(sql`e.created_at < ${new Date(Date.parse(`${input.until}T00:00:00Z`) + day)}`);
+  if (input.from) conditions.push(sql`e.created_at >= ${`${input.from}T00:00:00Z`}::timestamptz`);
+  // Both ends are whole days (UTC), the last one included.
+  if (input.until) conditions.push(sql`e.created_at < ${new Date(Date.parse(`${input.until}T00:00:00Z`) + day).toISOString()}::timestamptz`);
   const filtered = conditions.length ? sql.join(conditions, sql` and `) : sql`true`;
   const page = input.after
     ? sql`${filtered} and (e.created_at, e.id) < (select a.created_at, a.id from audit_events as a where a.id = ${input.after})`

@@ -44,7 +44,11 @@ const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 const daySchema = z
   .string()
   .regex(dayPattern, "Dates are written YYYY-MM-DD.")
-  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), "This is not a date.")
+  // A round trip, since Date.parse takes 31 February for 3 March.
+  .refine((day) => {
+    const parsed = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
+  }, "This is not a date.")
   .optional();
 
 /**
