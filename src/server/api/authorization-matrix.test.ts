@@ -136,6 +136,7 @@ const matrix: Record<string, Row> = {
   "admin.markExceptionsRead": { outcomes: administrators },
   "admin.listActiveUsers": { outcomes: administrators, input: () => ({}) },
   "adminPeople.listUsers": { outcomes: administrators, input: () => ({ query: "user", sort: "packages" }) },
+  "adminPeople.listOrganizations": { outcomes: administrators, input: () => ({ query: "matrix", sort: "members" }) },
   "adminPeople.setUserAdmin": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, admin: true }) },
   "adminPeople.createPasswordResetLink": { outcomes: administrators, input: (world) => ({ username: world.bystander.username }) },
   "adminPeople.listSecurityEvents": { outcomes: administrators, input: () => ({ action: "auth.sign_in" }) },

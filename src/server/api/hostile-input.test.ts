@@ -377,6 +377,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "admin.getOutboxMessage": { caller: "siteAdmin", input: (world) => ({ id: world.outboxMessageId }) },
   "admin.listActiveUsers": { caller: "siteAdmin", input: () => ({ after: "ada" }) },
   "adminPeople.listUsers": { caller: "siteAdmin", input: () => ({ query: "ada", sort: "last_seen" }) },
+  "adminPeople.listOrganizations": { caller: "siteAdmin", input: () => ({ query: "ada", sort: "created" }) },
   "adminPeople.setUserAdmin": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, admin: true }) },
   "adminPeople.createPasswordResetLink": { caller: "siteAdmin", input: (world) => ({ username: world.user.username }) },
   "adminPeople.listSecurityEvents": {

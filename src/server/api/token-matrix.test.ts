@@ -116,6 +116,7 @@ const procedureRows: Record<string, ProcedureRow> = {
   "admin.markExceptionsRead": { expected: administration },
   "admin.listActiveUsers": { expected: administration, input: () => ({}) },
   "adminPeople.listUsers": { expected: administration, input: () => ({ query: "tm", sort: "created" }) },
+  "adminPeople.listOrganizations": { expected: administration, input: () => ({ query: "tm", sort: "packages" }) },
   "adminPeople.setUserAdmin": { expected: administration, input: (world) => ({ userId: world.bystander.id, admin: true }) },
   "adminPeople.createPasswordResetLink": { expected: administration, input: (world) => ({ username: world.bystander.username }) },
   "adminPeople.listSecurityEvents": { expected: administration, input: () => ({}) },

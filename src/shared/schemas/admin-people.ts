@@ -84,3 +84,18 @@ export const profileMembershipsSchema = z.object({
     .max(100)
     .refine((name) => !hasControlCharacter(name), "Usernames have no control characters."),
 });
+
+/** The orders of Admin → Organizations; names A to Z, the rest largest or newest first. */
+export const adminOrganizationSorts = ["name", "created", "members", "packages"] as const;
+export type AdminOrganizationSort = (typeof adminOrganizationSorts)[number];
+export const adminOrganizationSortLabels: Record<AdminOrganizationSort, string> = {
+  name: "Name (A to Z)",
+  created: "Newest first",
+  members: "Most members first",
+  packages: "Most packages first",
+};
+
+export const listAdminOrganizationsSchema = pageSchema.extend({
+  query: searchQuerySchema,
+  sort: z.enum(adminOrganizationSorts).default("name"),
+});

@@ -1,10 +1,11 @@
-import { listAdminUsersSchema, passwordResetLinkSchema, profileMembershipsSchema, securityEventSchema, securityLogFilterSchema, setUserAdminSchema } from "@/shared/schemas/admin-people";
+import { listAdminOrganizationsSchema, listAdminUsersSchema, passwordResetLinkSchema, profileMembershipsSchema, securityEventSchema, securityLogFilterSchema, setUserAdminSchema } from "@/shared/schemas/admin-people";
+import { listAdminOrganizations } from "../../services/admin-organizations";
 import * as adminUsers from "../../services/admin-users";
 import { listProfileMemberships } from "../../services/profiles";
 import * as securityLog from "../../services/security-log";
 import { authenticatedProcedure, publicProcedure, router } from "../trpc";
 
-/** Admin → Users, Staff → Password Reset and the Security Log. */
+/** Admin → Users, Admin → Organizations, Staff → Password Reset and the Security Log. */
 export const adminPeopleRouter = router({
   listUsers: authenticatedProcedure
     .meta({ permission: "admin:users:read" })
@@ -18,6 +19,10 @@ export const adminPeopleRouter = router({
     .meta({ permission: "admin:users:update" })
     .input(passwordResetLinkSchema)
     .mutation(({ ctx, input }) => adminUsers.createPasswordResetLink(ctx.db, ctx.actor, input)),
+  listOrganizations: authenticatedProcedure
+    .meta({ permission: "admin:organizations:read" })
+    .input(listAdminOrganizationsSchema)
+    .query(({ ctx, input }) => listAdminOrganizations(ctx.db, ctx.actor, input)),
   listSecurityEvents: authenticatedProcedure
     .meta({ permission: "admin:audit:read" })
     .input(securityLogFilterSchema)
