@@ -73,8 +73,8 @@ export async function seedAdmin(db: Db, password: string): Promise<Omit<AdminSee
     await timed(tx, sql`insert into users (id, username, kind, email, name, created_at, last_sign_in_at, password_last_used_at)
       select ${personId(sql`n`)}, 'user' || lpad(n::text, 6, '0'), 'user', 'user' || n || '@${sql.raw(domain)}', 'Person ' || n,
         now() - interval '3 years' + n * interval '15 minutes',
-        case when n % 10 < 7 then now() - ((n * 7919) % 525600) * interval '1 minute' end,
-        case when n % 10 = 0 then now() - ((n * 104729) % 525600) * interval '1 minute' end
+        case when n % 10 < 7 then now() - ((n::bigint * 7919) % 525600) * interval '1 minute' end,
+        case when n % 10 = 0 then now() - ((n::bigint * 104729) % 525600) * interval '1 minute' end
       from generate_series(1, ${peopleCount}) as n`);
     await timed(tx, sql`insert into users (username, kind, email, name, password_hash, is_site_admin, keeps_local_password)
       values (${adminName}, 'user', ${`${adminName}@${domain}`}, 'Admin benchmark', ${passwordHash}, true, true)`);
