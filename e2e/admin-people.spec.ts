@@ -39,8 +39,8 @@ for (const viewport of viewports) {
     await admin.goto("/admin/users");
     await expect(admin.getByRole("heading", { name: "Users", level: 1 })).toBeVisible();
     await checkPage(admin);
-    await admin.getByLabel("Username or e-mail").fill(person.username.toUpperCase());
-    await admin.getByLabel("Sort by").selectOption("last_seen");
+    await admin.getByLabel("Username or e-mail", { exact: true }).fill(person.username.toUpperCase());
+    await admin.getByLabel("Sort by", { exact: true }).selectOption("last_seen");
     await admin.getByRole("button", { name: "Search" }).click();
     await expect(admin).toHaveURL(/sort=last_seen/);
     const row = admin.locator(`[data-testid="admin-user-row"][data-username="${person.username}"]`);
@@ -104,14 +104,14 @@ for (const viewport of viewports) {
     await checkPage(admin);
     await admin.getByRole("button", { name: "Generate URL" }).click();
     await expect(admin.getByText("Enter a username.")).toBeVisible();
-    await admin.getByLabel("Username").fill("no-such-person-here");
+    await admin.getByLabel("Username", { exact: true }).fill("no-such-person-here");
     await admin.getByRole("button", { name: "Generate URL" }).click();
     await expect(admin.getByText("No account is named no-such-person-here.")).toBeVisible();
-    await expect(admin.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
+    await expect(admin.getByLabel("Username", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await expect(admin.getByTestId("reset-link")).toHaveCount(0);
     await checkPage(admin);
 
-    await admin.getByLabel("Username").fill(person.username);
+    await admin.getByLabel("Username", { exact: true }).fill(person.username);
     await admin.getByRole("button", { name: "Generate URL" }).click();
     await expect(admin.getByTestId("reset-link")).toContainText(`A reset link for ${person.username}`);
     await admin.getByRole("button", { name: `Copy the reset link for ${person.username}` }).click();
@@ -121,8 +121,8 @@ for (const viewport of viewports) {
     // Audited: the Security Log has it, filtered by that action, and the eye opens every field.
     await admin.goto("/admin/security-log");
     await checkPage(admin);
-    await admin.getByLabel("Action").selectOption("admin.password_reset_link_created");
-    await admin.getByLabel("Actor").fill(e2eAdmin.username);
+    await admin.getByLabel("Action", { exact: true }).selectOption("admin.password_reset_link_created");
+    await admin.getByLabel("Actor", { exact: true }).fill(e2eAdmin.username);
     await admin.getByRole("button", { name: "Filter" }).click();
     await expect(admin).toHaveURL(/action=admin\.password_reset_link_created/);
     await expect(admin).toHaveURL(/actor=siteadmin/);
@@ -143,7 +143,7 @@ for (const viewport of viewports) {
     // Bad filters are field errors on the page, never a failed page.
     await admin.goto("/admin/security-log?actor=nobody-at-all");
     await expect(admin.getByText("No account is named nobody-at-all.")).toBeVisible();
-    await expect(admin.getByLabel("Actor")).toHaveAttribute("aria-invalid", "true");
+    await expect(admin.getByLabel("Actor", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await admin.goto("/admin/security-log?from=2026-03-05&until=2026-03-01");
     await expect(admin.getByText("The range ends before it starts.")).toBeVisible();
     await checkPage(admin);
