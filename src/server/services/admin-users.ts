@@ -75,13 +75,15 @@ async function pageInOrder(db: Db, where: SQL, order: SQL, offset: number, limit
 
 /** People with packages, most first (then by name), followed by everyone else by name. */
 async function pageByPackages(db: Db, where: SQL, offset: number, limit: number): Promise<string[]> {
-  const publishers = sql`(select owner_id, count(*) as packages from packages group by owner_id) as counted join users as u on u.id = counted.owner_id`;
-  const [publishing] = await db.execute<{ count: number }>(sql`select count(*)::int as count from ${publishers} where ${where}`);
+  // Each owner with packages is looked up by its key (lateral): a join would read all 100,000 accounts to find 5,000.
+  const publishers = sql`(select owner_id, count(*) as packages from packages group by owner_id) as counted
+    cross join lateral (select u.id, u.username from users as u where u.id = counted.owner_id and ${where} limit 1) as u`;
+  const [publishing] = await db.execute<{ count: number }>(sql`select count(*)::int as count from ${publishers}`);
   const withPackages = publishing?.count ?? 0;
   const ids: string[] = [];
   if (offset < withPackages) {
     const rows = await db.execute<{ id: string }>(
-      sql`select u.id from ${publishers} where ${where} order by counted.packages desc, lower(u.username) limit ${limit} offset ${offset}`,
+      sql`select u.id from ${publishers} order by counted.packages desc, lower(u.username) limit ${limit} offset ${offset}`,
     );
     ids.push(...rows.map((row) => row.id));
   }
