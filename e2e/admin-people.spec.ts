@@ -129,7 +129,7 @@ for (const viewport of viewports) {
     const event = admin.getByTestId("security-event").filter({ hasText: "Generated a password-reset link" }).first();
     await expect(event).toBeVisible();
     await expect(admin.getByTestId("security-event").filter({ hasNotText: "Generated a password-reset link" })).toHaveCount(0);
-    await expect(event.getByRole("link", { name: e2eAdmin.username })).toHaveAttribute("href", `/${e2eAdmin.username}`);
+    await expect(event.getByRole("link", { name: e2eAdmin.username, exact: true })).toHaveAttribute("href", `/${e2eAdmin.username}`);
     await event.getByRole("link", { name: /^View admin\.password_reset_link_created/ }).click();
     await expect(admin).toHaveURL(/\/admin\/security-log\/[0-9a-f-]{36}$/);
     const fields = admin.getByTestId("security-event-fields");
