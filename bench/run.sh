@@ -20,7 +20,8 @@
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
 # (the job layer against pg-boss alone), organizations (issue 11: search, an organization's listing and simple
 # pages at 10,000 organizations and 100,000 packages, bench/organizations.ts) and lighthouse (mobile scores of the
-# home, package and dashboard pages, bench/lighthouse.ts). BENCH_SECTIONS picks some, e.g.
+# home, package and dashboard pages, bench/lighthouse.ts), admin (issue 12: Admin → Users and the Security Log at
+# 100,000 people and 1,000,000 audit events, bench/admin.ts). BENCH_SECTIONS picks some, e.g.
 # BENCH_SECTIONS="recovery jobs" (all by default); the report then has only those.
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
@@ -29,7 +30,8 @@
 # BENCH_RECOVERY_ROUNDS requests per kind and form of the recovery comparison (300), BENCH_JOBS_ROUNDS throughput
 # rounds per worker count of the jobs comparison (5), BENCH_ORGS_ROUNDS rounds (3) of BENCH_ORGS_SECONDS each (8) with
 # BENCH_ORGS_CONNECTIONS wrk connections (4) for the organizations section's latencies, BENCH_LIGHTHOUSE_RUNS
-# Lighthouse runs per page (3).
+# Lighthouse runs per page (3), BENCH_ADMIN_ROUNDS rounds (3) of BENCH_ADMIN_SECONDS each (8) with
+# BENCH_ADMIN_CONNECTIONS wrk connections (4) for the admin section.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,10 +48,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations lighthouse}
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations admin lighthouse}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs organizations lighthouse " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " protocols tokens recovery jobs organizations admin lighthouse " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -60,7 +62,7 @@ if section protocols; then
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/cph ] || missing+=(conda-package-handling)
 fi
-if section protocols || section organizations; then command -v wrk >/dev/null || missing+=(wrk); fi
+if section protocols || section organizations || section admin; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
@@ -801,6 +803,75 @@ if section organizations; then
   printf '{"organization":"%s","member":"%s","private_page":"%s","public_page":"%s","private_page_bytes":%s,"public_page_bytes":%s,"listing_path":"%s","rounds":%s,"seconds":%s,"connections":%s,"kinds":"%s","token_rounds":%s,"token_seconds":%s}\n' \
     "$ORG" "$MEMBER" "$PRIVATE_PAGE" "$PUBLIC_PAGE" "$(page_bytes -H "$MEMBER_PIP" "$GRANARY$PRIVATE_PAGE")" "$(page_bytes "$GRANARY$PUBLIC_PAGE")" \
     "$LISTING_PATH" "$ORGS_ROUNDS" "$ORGS_SECONDS" "$ORGS_CONNECTIONS" "${ORGS_KINDS[*]}" "$TOKEN_ROUNDS" "$TOKEN_SECONDS" >"$RESULTS/organizations.json"
+fi
+
+# ------------------------------------------------------------------------------------------------ admin
+# Issue 12: with 100,000 people and 1,000,000 audit events (bench/admin.ts, seeded here, after the other sections),
+# the tRPC GETs of Admin → Users (first page, a search, a sorted page) and of the Security Log (first page, filtered
+# pages), signed in as a site administrator, answer at p95 within 50 ms. Latencies as in the organizations section.
+if section admin; then
+  ADMIN_ROUNDS=${BENCH_ADMIN_ROUNDS:-3}
+  ADMIN_SECONDS=${BENCH_ADMIN_SECONDS:-8}
+  ADMIN_CONNECTIONS=${BENCH_ADMIN_CONNECTIONS:-4}
+  log "seeding 100,000 people and 1,000,000 audit events (bench/admin.ts), with EXPLAIN ANALYZE of the pages' queries"
+  (cd "$APP" && "$TSX" bench/admin.ts "$DATABASE_URL" "$PASSWORD" "$RESULTS/admin-seed.json")
+  admin_field() { node -p "const v = require('$RESULTS/admin-seed.json').$1; typeof v === 'string' ? v : JSON.stringify(v)"; }
+  ADMIN_USER=$(admin_field admin)
+  sign_in_status=$(curl -sS -o "$WORK/admin-sign-in.json" -w '%{http_code}' -c "$WORK/admin-cookies.txt" -H 'Content-Type: application/json' \
+    --data "{\"json\":{\"login\":\"$ADMIN_USER\",\"password\":\"$PASSWORD\"}}" "$GRANARY/api/trpc/account.signIn")
+  [ "$sign_in_status" = 200 ] || die "signing $ADMIN_USER in answered $sign_in_status: $(cat "$WORK/admin-sign-in.json")"
+  ADMIN_COOKIE="Cookie: $(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 { printf "%s%s=%s", separator, $6, $7; separator = "; " }' "$WORK/admin-cookies.txt")"
+  admin_trpc() { node -e 'const [name, input] = process.argv.slice(1); console.log(`/api/trpc/${name}?input=${encodeURIComponent(JSON.stringify({ json: JSON.parse(input) }))}`)' "$1" "$2"; }
+  : >"$RESULTS/admin-users_search.paths"
+  node -e 'for (const term of require(process.argv[1]).userSearchTerms) console.log(term)' "$RESULTS/admin-seed.json" | while read -r term; do
+    admin_trpc adminPeople.listUsers "{\"query\":\"$term\",\"page\":1,\"pageSize\":50,\"sort\":\"username\"}" >>"$RESULTS/admin-users_search.paths"
+  done
+  declare -A ADMIN_PATHS=(
+    [users_first]=$(admin_trpc adminPeople.listUsers '{"page":1,"pageSize":50,"sort":"username"}')
+    [users_sorted]=$(admin_trpc adminPeople.listUsers '{"page":1,"pageSize":50,"sort":"last_seen"}')
+    [users_packages]=$(admin_trpc adminPeople.listUsers '{"page":1,"pageSize":50,"sort":"packages"}')
+    [log_first]=$(admin_trpc adminPeople.listSecurityEvents '{"pageSize":50}')
+    [log_action]=$(admin_trpc adminPeople.listSecurityEvents "{\"pageSize\":50,\"action\":\"$(admin_field filteredAction)\",\"from\":\"$(admin_field filteredRange.from)\",\"until\":\"$(admin_field filteredRange.until)\"}")
+    [log_actor]=$(admin_trpc adminPeople.listSecurityEvents "{\"pageSize\":50,\"actor\":\"$(admin_field filteredActor)\"}")
+  )
+  # What the pages answer, before anything is timed: 50 rows where there are, the totals the seed wrote.
+  admin_answer() { curl -sS -H "$ADMIN_COOKIE" "$GRANARY$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s).result.data.json;console.log(`${d.items.length} ${d.total}${d.totalIsCapped ? "+" : ""}`)})'; }
+  : >"$RESULTS/admin-answers.txt"
+  for kind in "${!ADMIN_PATHS[@]}"; do
+    answer=$(admin_answer "${ADMIN_PATHS[$kind]}") || die "the admin page $kind did not answer with a list"
+    printf '%s %s\n' "$kind" "$answer" >>"$RESULTS/admin-answers.txt"
+  done
+  printf 'users_search %s\n' "$(admin_answer "$(head -1 "$RESULTS/admin-users_search.paths")")" >>"$RESULTS/admin-answers.txt"
+  sed 's/^/    /' "$RESULTS/admin-answers.txt" >&2
+  awk '$1 == "users_first" && $2 == 50 && $3 >= 100001 { found = 1 } END { exit !found }' "$RESULTS/admin-answers.txt" || die "Admin → Users' first page is not 50 of more than 100,000 people"
+  grep -q '^log_first 50 10000+$' "$RESULTS/admin-answers.txt" || die "the Security Log's first page is not 50 of more than 10,000 events"
+
+  admin_run() {
+    local kind=$1 seconds=$2 name=$3 wrk_args=(-t2 "-c$ADMIN_CONNECTIONS" --latency -H "$ADMIN_COOKIE") url
+    if [ "$kind" = users_search ]; then
+      export BENCH_WRK_PATHS="$RESULTS/admin-users_search.paths"
+      url="$GRANARY/"
+    else
+      url="$GRANARY${ADMIN_PATHS[$kind]}"
+    fi
+    if [ -n "$name" ]; then run_wrk "$name" granary -d"${seconds}s" "${wrk_args[@]}" "$url"; else warm_up -d"${seconds}s" "${wrk_args[@]}" "$url"; fi
+    unset BENCH_WRK_PATHS
+  }
+  ADMIN_KINDS=(users_first users_search users_sorted users_packages log_first log_action log_actor)
+  # >>> LEAD: the daily report (src/server/services/daily-report.ts, dailyReport(db, actor, range)) plugs in here:
+  # add its tRPC GET for This Month as ADMIN_PATHS[daily_report_month] (signed in as $ADMIN_USER, like the others),
+  # append daily_report_month to ADMIN_KINDS, and give it the 200 ms target in bench/report-admin.ts (dailyReportKind).
+  # <<< LEAD
+  log "admin: ${ADMIN_KINDS[*]}, $ADMIN_ROUNDS rounds of ${ADMIN_SECONDS}s, wrk -t2 -c$ADMIN_CONNECTIONS"
+  for kind in "${ADMIN_KINDS[@]}"; do admin_run "$kind" "$WARMUP" ""; done
+  for round in $(seq "$ADMIN_ROUNDS"); do
+    for index in "${!ADMIN_KINDS[@]}"; do
+      kind=${ADMIN_KINDS[$(((index + round - 1) % ${#ADMIN_KINDS[@]}))]}
+      admin_run "$kind" "$ADMIN_SECONDS" "admin-$kind-$round"
+    done
+  done
+  printf '{"admin":"%s","rounds":%s,"seconds":%s,"connections":%s,"kinds":"%s"}\n' \
+    "$ADMIN_USER" "$ADMIN_ROUNDS" "$ADMIN_SECONDS" "$ADMIN_CONNECTIONS" "${ADMIN_KINDS[*]}" >"$RESULTS/admin.json"
 fi
 
 # ------------------------------------------------------------------------------------------------ lighthouse

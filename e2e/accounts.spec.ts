@@ -166,6 +166,8 @@ test("an administrator closes and reopens registration; deactivation signs the u
 
   const admin = await adminPage(browser);
   await admin.goto("/admin/users?query=" + account.username);
+  // The row's actions open in a dialog (seed 003's popup menu).
+  await admin.getByRole("button", { name: `Actions for ${account.username}` }).click();
   // Deactivation asks first: Cancel changes nothing, the dialog's own button deactivates.
   await admin.getByRole("button", { name: `Deactivate ${account.username}` }).click();
   const confirmation = admin.getByRole("dialog", { name: `Deactivate ${account.username}?` });

@@ -36,6 +36,8 @@ interface Examples {
   outboxMessage: string;
   /** A job run, such as the sign-up's confirmation mail. */
   jobRun: string;
+  /** An event of the security log (the sign-up's, for one). */
+  securityEvent: string;
 }
 
 /** Example addresses for each dynamic route (and query strings pages need); each dynamic route must be here. */
@@ -54,6 +56,7 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/admin/outbox/[id]": (e) => [`/admin/outbox/${e.outboxMessage}`],
   "/admin/task-queue/[queue]": () => ["/admin/task-queue/high", "/admin/task-queue/default", "/admin/task-queue/low"],
   "/admin/task-queue/runs/[id]": (e) => [`/admin/task-queue/runs/${e.jobRun}`],
+  "/admin/security-log/[id]": (e) => [`/admin/security-log/${e.securityEvent}`],
   "/dashboard/[view]": () => dashboardViews.filter((view) => view.slug).map((view) => `/dashboard/${view.slug}`),
 };
 const withQuery: Record<string, string> = {
@@ -145,6 +148,10 @@ test.describe("every route at 390 px", () => {
       }
       throw new Error("No queue has a run yet.");
     }).toPass({ timeout: 30_000 });
+    await admin.goto("/admin/security-log");
+    const event = admin.locator('a[href^="/admin/security-log/"]').first();
+    await expect(event).toBeVisible();
+    const securityEvent = (await event.getAttribute("href"))!.split("/").pop()!;
     await admin.context().close();
     examples = {
       user: account.username,
@@ -154,6 +161,7 @@ test.describe("every route at 390 px", () => {
       organizationPackage: "wide-org-tools",
       outboxMessage,
       jobRun,
+      securityEvent,
     };
     fs.rmSync(fixtures, { recursive: true, force: true });
   });

@@ -23,7 +23,7 @@ export interface AdminMenuEntry {
 
 export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Staff", label: "Daily Report", href: "/admin/daily-report", built: false, permission: "admin:users:read" },
-  { group: "Staff", label: "Password Reset", href: "/admin/password-reset", built: false, permission: "admin:users:update" },
+  { group: "Staff", label: "Password Reset", href: "/admin/password-reset", built: true, permission: "admin:users:update" },
   { group: "Staff", label: "Notification", href: "/admin/notification", built: false, permission: "admin:settings:update" },
   { group: "Staff", label: "Outbox", href: "/admin/outbox", built: true, permission: "admin:outbox:read", includesSubpages: true },
   { group: "Staff", label: "Exceptions", href: "/admin/exceptions", built: true, permission: "admin:exceptions:read" },
@@ -32,7 +32,7 @@ export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Site Admin", label: "Users", href: "/admin/users", built: true, permission: "admin:users:read" },
   { group: "Site Admin", label: "Organizations", href: "/admin/organizations", built: true, permission: "admin:organizations:read" },
   { group: "Site Admin", label: "Plans", href: "/admin/plans", built: true, permission: "admin:plans:read" },
-  { group: "Site Admin", label: "Security Log", href: "/admin/security-log", built: true, permission: "admin:audit:read" },
+  { group: "Site Admin", label: "Security Log", href: "/admin/security-log", built: true, permission: "admin:audit:read", includesSubpages: true },
   { group: "Site Admin", label: "Data Centers", href: "/admin/data-centers", built: false, permission: "admin:settings:update" },
   { group: "Site Admin", label: "Task Queue", href: "/admin/task-queue", built: true, permission: "admin:jobs:read", includesSubpages: true },
   { group: "Site Admin", label: "Periodic tasks", href: "/admin/periodic-tasks", built: true, permission: "admin:jobs:read" },

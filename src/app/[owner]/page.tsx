@@ -38,11 +38,14 @@ export async function generateMetadata(props: Props): Promise<Metadata> {
   return { title: result.owner.username };
 }
 
-/** A person's or an organization's profile: what it publishes (that the visitor may see) and, for members, its members. */
+/** A person's or an organization's profile: what it publishes (that the visitor may see), for members an organization's members, and a person's organizations that the visitor may see. */
 export default async function OwnerPage(props: Props) {
   const { search, kind, query, sort, result } = await ownerPageFor(props);
   const api = await getServerApi();
   const organization = result.owner.kind === "organization" ? await api.organizations.get({ organization: result.owner.username }) : null;
+  // A person's organizations, as far as the visitor may see those organizations' members (the policy decides).
+  const memberships = result.owner.kind === "user" ? (await api.profiles.memberships({ username: result.owner.username })).organizations : [];
+  const sidebar = Boolean(organization?.members) || memberships.length > 0;
   const base = `/${encodeURIComponent(result.owner.username)}`;
   const kept = { ...(query ? { q: query } : {}), ...(search.sort && sort !== (query ? "relevance" : "updated") ? { sort } : {}) };
   const listPath = (withKind: boolean) => {
@@ -94,7 +97,7 @@ export default async function OwnerPage(props: Props) {
           </div>
         ) : null}
       </div>
-      <div className={organization?.members ? "grid gap-6 lg:grid-cols-[1fr_16rem]" : ""}>
+      <div className={sidebar ? "grid gap-6 lg:grid-cols-[1fr_16rem]" : ""}>
         <section aria-labelledby="packages-heading" className="min-w-0 space-y-4">
           <h2 id="packages-heading">Packages</h2>
           <form role="search" action={base} className="flex flex-wrap items-end gap-2" aria-label={`Search the packages of ${result.owner.username}`}>
@@ -128,6 +131,21 @@ export default async function OwnerPage(props: Props) {
                     {member.username}
                   </Link>
                   <span className="shrink-0 text-xs text-stone-600">{member.role === "owner" ? "Owner" : "Member"}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+        {memberships.length > 0 ? (
+          <section aria-labelledby="organizations-heading" className="space-y-3">
+            <h2 id="organizations-heading">Organizations</h2>
+            <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white text-sm" data-testid="profile-organizations">
+              {memberships.map((membership) => (
+                <li key={membership.username} className="flex items-center justify-between gap-2 px-3 py-2">
+                  <Link href={`/${encodeURIComponent(membership.username)}`} className="truncate">
+                    {membership.username}
+                  </Link>
+                  <span className="shrink-0 text-xs text-stone-600">{membership.role === "owner" ? "Owner" : "Member"}</span>
                 </li>
               ))}
             </ul>

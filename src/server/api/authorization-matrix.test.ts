@@ -21,7 +21,7 @@ import { unreachableLdapSettings } from "@/test/ldap-server";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
-import { emailMessages, notifications, packageRedirects } from "../db/schema";
+import { auditEvents, emailMessages, notifications, packageRedirects } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
 import { addMember } from "../services/organizations";
@@ -44,6 +44,8 @@ interface World {
   passwordResetToken: string;
   emailChangeToken: string;
   outboxMessageId: string;
+  /** An event of the security log, for its detail page. */
+  auditEventId: string;
   /** A public package of `user`'s with one file, for the package procedures. */
   packageName: string;
   fileId: string;
@@ -133,6 +135,14 @@ const matrix: Record<string, Row> = {
   "admin.unreadExceptionCount": { outcomes: administrators },
   "admin.markExceptionsRead": { outcomes: administrators },
   "admin.listActiveUsers": { outcomes: administrators, input: () => ({}) },
+  "adminPeople.listUsers": { outcomes: administrators, input: () => ({ query: "user", sort: "packages" }) },
+  "adminPeople.listOrganizations": { outcomes: administrators, input: () => ({ query: "matrix", sort: "members" }) },
+  "adminPeople.setUserAdmin": { outcomes: administrators, input: (world) => ({ userId: world.bystander.id, admin: true }) },
+  "adminPeople.createPasswordResetLink": { outcomes: administrators, input: (world) => ({ username: world.bystander.username }) },
+  "adminPeople.listSecurityEvents": { outcomes: administrators, input: () => ({ action: "auth.sign_in" }) },
+  "adminPeople.securityLogActions": { outcomes: administrators },
+  "adminPeople.getSecurityEvent": { outcomes: administrators, input: (world) => ({ id: world.auditEventId }) },
+  "profiles.memberships": { outcomes: everyone, input: (world) => ({ username: world.bystander.username }) },
   "admin.ldapSettings": { outcomes: administrators },
   "admin.updateLdapSettings": { outcomes: administrators, input: () => unreachableLdapSettings },
   "admin.testLdapConnection": { outcomes: administrators, input: () => ({ settings: unreachableLdapSettings, username: "alice" }) },
@@ -285,6 +295,7 @@ async function buildWorld(database: Db): Promise<World> {
     passwordResetToken: await createAccountLink(database, bystander, { purpose: "password_reset" }),
     emailChangeToken: await createAccountLink(database, bystander, { purpose: "email_change", newEmail: "bystander-new@example.test" }),
     outboxMessageId: message!.id,
+    auditEventId: (await database.select({ id: auditEvents.id }).from(auditEvents).limit(1))[0]!.id,
     ...published,
     tokenIds: { user: (await createAccessToken(database, user)).id, siteAdmin: (await createAccessToken(database, siteAdmin)).id },
     sessionIds: { user: (await createSession(database, user)).sessionId, siteAdmin: (await createSession(database, siteAdmin)).sessionId },

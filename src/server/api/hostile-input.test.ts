@@ -376,6 +376,16 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "admin.setUserActive": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, active: false }) },
   "admin.getOutboxMessage": { caller: "siteAdmin", input: (world) => ({ id: world.outboxMessageId }) },
   "admin.listActiveUsers": { caller: "siteAdmin", input: () => ({ after: "ada" }) },
+  "adminPeople.listUsers": { caller: "siteAdmin", input: () => ({ query: "ada", sort: "last_seen" }) },
+  "adminPeople.listOrganizations": { caller: "siteAdmin", input: () => ({ query: "ada", sort: "created" }) },
+  "adminPeople.setUserAdmin": { caller: "siteAdmin", input: (world) => ({ userId: world.user.id, admin: true }) },
+  "adminPeople.createPasswordResetLink": { caller: "siteAdmin", input: (world) => ({ username: world.user.username }) },
+  "adminPeople.listSecurityEvents": {
+    caller: "siteAdmin",
+    input: () => ({ action: "auth.sign_in", actor: "ada", from: "2026-01-01", until: "2026-12-31", after: "00000000-0000-4000-8000-000000000000" }),
+  },
+  "adminPeople.getSecurityEvent": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "profiles.memberships": { caller: "anonymous", input: (world) => ({ username: world.user.username }) },
   "tokens.list": { caller: "user", input: (world) => ({ owner: world.user.username }) },
   "tokens.create": { caller: "user", input: (world) => ({ name: "ci", scopes: ["conda:download"], channel: world.user.username }) },
   "tokens.revoke": { caller: "user", input: (world) => ({ id: world.tokenId }) },
@@ -482,6 +492,7 @@ const takesNoText = [
   "jobs.queues",
   "jobs.periodicTasks",
   "jobs.restartWorkers",
+  "adminPeople.securityLogActions",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -1,5 +1,6 @@
 import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
+import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
 import { billingRouter } from "./routers/billing";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
@@ -11,6 +12,8 @@ import { createCallerFactory, router } from "./trpc";
 export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
+  adminPeople: adminPeopleRouter,
+  profiles: profilesRouter,
   billing: billingRouter,
   notifications: notificationsRouter,
   organizations: organizationsRouter,

@@ -39,7 +39,7 @@ export const permissions = {
   "token:create": { description: "Create access tokens" },
   "token:revoke": { description: "Revoke access tokens" },
   "admin:users:read": { description: "See every account on the site" },
-  "admin:users:update": { description: "Deactivate and reactivate accounts" },
+  "admin:users:update": { description: "Deactivate and reactivate accounts, give or take site administration and make password-reset links" },
   "admin:settings:update": { description: "Change site-wide settings such as open registration and where accounts come from" },
   "admin:outbox:read": { description: "Read outgoing e-mail kept in the outbox" },
   "admin:exceptions:read": { description: "Read recorded server errors" },

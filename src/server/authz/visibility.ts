@@ -104,3 +104,20 @@ export function audienceOfGrants(privatePackageIds: Iterable<string>): PackageAu
   if (ids.length === 0) return "public";
   return `grants:${createHash("sha256").update(ids.join(",")).digest("base64url").slice(0, 22)}`;
 }
+
+/**
+ * The organizations whose members the actor may see, as a condition on an organization id column: the same rule as
+ * an organization's own page (organizationActions.see), that its members see one another and outsiders see none,
+ * so a profile lists a person's organizations only to those who would find that person among the members anyway.
+ * Site administrators see every membership; a token restricted to one channel sees at most that organization's.
+ */
+export function organizationsWithVisibleMembers(actor: Actor, organizationId: AnyPgColumn): SQL {
+  if (actor.kind === "anonymous") return sql`false`;
+  const restrictedTo = restrictedOwnerOf(actor);
+  const channel = restrictedTo ? eq(organizationId, restrictedTo) : undefined;
+  if (actor.user.isSiteAdmin) return and(channel, sql`true`)!;
+  return and(
+    channel,
+    sql`${organizationId} in (select ${organizationMembers.organizationId} from ${organizationMembers} where ${organizationMembers.userId} = ${actor.user.id})`,
+  )!;
+}
