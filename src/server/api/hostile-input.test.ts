@@ -442,7 +442,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: (world) => ({ directoryGroupDn: "cn=hostile,ou=groups,dc=example,dc=test", organization: world.organization, group: "g" }),
   },
   "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
-  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
+  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },  "license.install": { caller: "siteAdmin", input: () => ({ document: '{"format":"granary-license/1"}', fileName: "granary.license" }) },
 };
 
 const takesNoText = [
@@ -482,6 +482,8 @@ const takesNoText = [
   "jobs.queues",
   "jobs.periodicTasks",
   "jobs.restartWorkers",
+  "license.get",
+  "license.banners",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */
