@@ -149,7 +149,7 @@ describe("license notices", () => {
       "The Granary license ends tomorrow",
       "The Granary license has ended",
     ]);
-    expect(mails.every((mail) => mail.text.includes("/admin/license"))).toBe(true);
+    expect(mails.every((mail) => mail.text?.includes("/admin/license"))).toBe(true);
     expect(await sentEmails(db, { to: deputy.email })).toHaveLength(4);
     expect(await sentEmails(db, { to: former.email })).toHaveLength(0);
     expect((await db.select().from(licenseNotices)).map((row) => [row.licenseId, row.notice]).sort()).toEqual(
