@@ -14,7 +14,7 @@ export const testLicensePublicKey = fs.readFileSync(testLicensePublicKeyFile, "u
 const testPrivateKey = parsePrivateKey(fs.readFileSync(testLicensePrivateKeyFile, "utf8"));
 
 /** Makes the server check licenses against the test key (instead of the built-in vendor key). */
-export function useTestLicenseKey(): void {
+export function trustTestLicenseKey(): void {
   env.GRANARY_LICENSE_PUBLIC_KEY = testLicensePublicKey;
 }
 
@@ -26,7 +26,7 @@ export function isoDateIn(days: number, from: Date = new Date()): string {
 
 /** A license file signed with the test key, ending `days` from now unless `endDate` says otherwise. */
 export function signedTestLicense(overrides: Partial<LicenseRequest> & { days?: number } = {}): string {
-  useTestLicenseKey();
+  trustTestLicenseKey();
   const { days = 365, ...fields } = overrides;
   return createLicense(
     { vendor: "Granary test vendor", name: "Test license", type: "Subscription", company: "Example Corp", email: "licenses@example.test", seats: 50, endDate: isoDateIn(days), ...fields },

@@ -1,5 +1,5 @@
 import { count, desc, eq } from "drizzle-orm";
-import { actorLabel, type Actor } from "../authz";
+import { actorLabel, isCommandLine, type Actor } from "../authz";
 import type { Db } from "../db";
 import { auditEvents } from "../db/schema";
 
@@ -95,7 +95,7 @@ export interface AuditEntry {
 export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
   await db.insert(auditEvents).values({
     action: entry.action,
-    actorUserId: actor.kind === "user" ? actor.user.id : null,
+    actorUserId: actor.kind === "user" && !isCommandLine(actor) ? actor.user.id : null,
     actorLabel: actorLabel(actor),
     targetType: entry.target.type,
     targetId: entry.target.id ?? null,

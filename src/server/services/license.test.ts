@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { failureOf, callerFor } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { createDeactivatedUser, createSiteAdmin, createUser, sentEmails } from "@/test/factories";
-import { isoDateIn, signedTestLicense, useTestLicenseKey } from "@/test/license";
+import { isoDateIn, signedTestLicense, trustTestLicenseKey } from "@/test/license";
 import { env } from "@/env";
 import { auditEvents, installedLicenses, licenseNotices } from "../db/schema";
 import { generateLicenseKeyPair } from "../licensing/license";
@@ -14,7 +14,7 @@ import { dueLicenseNotice, getLicenseBanners, sendLicenseNotices } from "./licen
 const db = setUpTestDatabase();
 const day = 24 * 60 * 60 * 1000;
 
-beforeEach(() => useTestLicenseKey());
+beforeEach(() => trustTestLicenseKey());
 
 describe("Admin → License", () => {
   it("says there is no license on a fresh install, and shows no banner for it", async () => {
@@ -59,7 +59,7 @@ describe("Admin → License", () => {
     const failure = await failureOf(callerFor(admin.actor).license.install({ document }));
     expect(failure.code).toBe("BAD_REQUEST");
     expect(failure.fieldErrors?.document).toMatch(message);
-    useTestLicenseKey();
+    trustTestLicenseKey();
     await expect(callerFor(admin.actor).license.get()).resolves.toEqual(good);
     expect(await db.select().from(installedLicenses)).toHaveLength(1);
   });
