@@ -71,7 +71,10 @@ export async function getLicense(db: Db, actor: Actor, now: Date = new Date()): 
 export async function installLicense(db: Db, actor: Actor, rawInput: z.input<typeof installLicenseSchema>, now: Date = new Date()): Promise<LicenseStatus> {
   assertCan(actor, "admin:settings:update");
   const parsed = installLicenseSchema.safeParse(rawInput);
-  if (!parsed.success) throw AppError.field("document", parsed.error.issues[0]?.message ?? "Choose a license file.");
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw AppError.field(String(issue?.path[0] ?? "document"), issue?.message ?? "Choose a license file.");
+  }
   let fields: LicenseFields;
   try {
     fields = verifyLicense(parsed.data.document, licensePublicKey());

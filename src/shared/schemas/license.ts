@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlCharacter } from "./account";
 
 /** A license file is a few hundred bytes; anything much larger is not one. */
 export const maxLicenseFileBytes = 64 * 1024;
@@ -10,5 +11,9 @@ export const installLicenseSchema = z.object({
     .trim()
     .min(1, "Choose a license file: this one is empty.")
     .max(maxLicenseFileBytes, "This file is too large to be a Granary license (they are under 64 KB)."),
-  fileName: z.string().max(255).optional(),
+  fileName: z
+    .string()
+    .max(255, "The file's name is too long.")
+    .refine((name) => !hasControlCharacter(name), "The file's name cannot contain control characters.")
+    .optional(),
 });
