@@ -47,5 +47,5 @@ describe("granary license", () => {
     expect(await granary([...common, "--end", "2031-02-30"])).toMatchObject({ code: 2, stderr: expect.stringContaining("endDate is not a real date") });
     expect(await granary([...common, "--days", "3", "--out", out])).toMatchObject({ code: 1, stderr: expect.stringContaining("already exists") });
     fs.rmSync(folder, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 });

@@ -46,8 +46,11 @@ async function commandLineEvents(action: string) {
   return db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.actorLabel, "command line")));
 }
 
+// Each test starts several node processes (tsx compiles the sources in each): minutes on a loaded machine.
+const subprocessTimeout = { timeout: 180_000 };
+
 describe("granary-admin", () => {
-  it("explains itself and each command with -h and --help", async () => {
+  it("explains itself and each command with -h and --help", subprocessTimeout, async () => {
     const overall = await granaryAdmin(["--help"]);
     expect(overall).toMatchObject({ code: 0, stdout: expect.stringMatching(/superuser[\s\S]*remove-user[\s\S]*remove-project/) });
     for (const command of ["superuser", "remove-user", "remove-project"]) {
@@ -60,7 +63,7 @@ describe("granary-admin", () => {
     expect((await granaryAdmin(["frobnicate"])).code).toBe(2);
   });
 
-  it("superuser --add and --remove grant and take back site administrator rights, audited as the command line", async () => {
+  it("superuser --add and --remove grant and take back site administrator rights, audited as the command line", subprocessTimeout, async () => {
     await createSiteAdmin(db, { username: "boss" });
     const ada = await createUser(db, { username: "ada" });
     const added = await granaryAdmin(["superuser", "--add", "ADA", "--yes"]);
@@ -76,7 +79,7 @@ describe("granary-admin", () => {
     expect(await commandLineEvents("admin.superuser_revoked")).toHaveLength(1);
   });
 
-  it("never takes the rights from the last active administrator", async () => {
+  it("never takes the rights from the last active administrator", subprocessTimeout, async () => {
     const boss = await createSiteAdmin(db, { username: "boss" });
     await createUser(db, { username: "gone", isSiteAdmin: true, isActive: false });
     const refused = await granaryAdmin(["superuser", "--remove", "boss", "--yes"]);
@@ -87,7 +90,7 @@ describe("granary-admin", () => {
     expect(await findUser(db, boss.id)).toBeDefined();
   });
 
-  it("asks first, and changes nothing unless the answer is yes", async () => {
+  it("asks first, and changes nothing unless the answer is yes", subprocessTimeout, async () => {
     await createSiteAdmin(db, { username: "boss" });
     const ada = await createUser(db, { username: "ada" });
     const declined = await granaryAdmin(["superuser", "--add", "ada"], { stdin: "n\n" });
@@ -99,7 +102,7 @@ describe("granary-admin", () => {
     expect(await findUser(db, ada.id)).toMatchObject({ isSiteAdmin: true });
   });
 
-  it("remove-user removes the account with what it owns, as deleting the account does", async () => {
+  it("remove-user removes the account with what it owns, as deleting the account does", subprocessTimeout, async () => {
     await createSiteAdmin(db, { username: "boss" });
     const ada = await createUser(db, { username: "ada" });
     await createPublishedPackage(db, ada, "tools");
@@ -114,7 +117,7 @@ describe("granary-admin", () => {
     expect(await granaryAdmin(["remove-user", "ada", "--yes"])).toMatchObject({ code: 4, stderr: "granary-admin: There is no account named ada.\n" });
   });
 
-  it("remove-project removes one package and its files", async () => {
+  it("remove-project removes one package and its files", subprocessTimeout, async () => {
     const ada = await createUser(db, { username: "ada" });
     await createPublishedPackage(db, ada, "tools");
     await createPublishedPackage(db, ada, "kept");
@@ -128,7 +131,7 @@ describe("granary-admin", () => {
 });
 
 describe("granary-admin on the embedded data folder", () => {
-  it("works while Granary's embedded PostgreSQL runs, and starts and stops it while Granary is stopped", { timeout: 120_000 }, async () => {
+  it("works while Granary's embedded PostgreSQL runs, and starts and stops it while Granary is stopped", { timeout: 300_000 }, async () => {
     const dataDirectory = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "granary-admin-data-"));
     // As `npm start` makes .data: readable by the postgres account that embedded PostgreSQL runs as under root.
     fs.chmodSync(dataDirectory, 0o755);
