@@ -60,6 +60,8 @@ export default defineConfig({
       // (tested on their own in Vitest) would otherwise stop the later flows.
       SIGN_UPS_PER_IP_PER_HOUR: "1000",
       RECOVERY_MAILS_PER_IP_PER_HOUR: "1000",
+      // Licenses in e2e/admin-license.spec.ts are signed with the test key pair of e2e/fixtures.
+      GRANARY_LICENSE_PUBLIC_KEY: fs.readFileSync(path.join(__dirname, "e2e", "fixtures", "license-test-key.pub.pem"), "utf8"),
     },
   },
 });

@@ -113,6 +113,11 @@ const environmentSchema = z.object({
    * cannot hold sign-ins; the directory itself is configured in Admin → General.
    */
   LDAP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
+  /**
+   * The Ed25519 public key licenses are checked against (PEM, or base64 of its DER or raw 32 bytes); without it, the
+   * built-in vendor key. Whoever issues their own licenses (and the tests) makes a pair with `granary license keygen`.
+   */
+  GRANARY_LICENSE_PUBLIC_KEY: optionalString,
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */

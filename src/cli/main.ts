@@ -8,6 +8,7 @@ import { login, logout, whoami } from "./account-commands";
 import { auth } from "./auth-commands";
 import { CliContext, defaultServerUrl, processIo, type CliIo } from "./context";
 import { ExitCode, exitCodeHelp, toCliError } from "./errors";
+import { licenseCreate, licenseKeygen, type LicenseCreateOptions } from "./license-commands";
 import { search, show } from "./package-commands";
 import { upload } from "./upload-command";
 import { worker } from "./worker-command";
@@ -118,6 +119,36 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void):
     .option("--json", "print JSON")
     .action(async (spec: string, options: { json?: boolean }) => {
       await show(context, spec, options);
+    });
+
+  const license = program
+    .command("license")
+    .description("For whoever issues Granary licenses: make a signing key pair, sign licenses (offline; no server involved).")
+    .helpCommand(false);
+  license
+    .command("keygen")
+    .description(`Make an Ed25519 key pair: DIR/${"granary-license.key"} signs licenses, DIR/${"granary-license.pub"} goes to servers (GRANARY_LICENSE_PUBLIC_KEY).`)
+    .requiredOption("--out <dir>", "folder for the two key files (created if missing; existing keys are never replaced)")
+    .action((options: { out: string }) => {
+      licenseKeygen(context, options);
+    });
+  license
+    .command("create")
+    .description("Sign a license with the signing key; prints it, or writes it to --out.")
+    .requiredOption("--key <file>", "the signing key (from granary license keygen)")
+    .requiredOption("--name <name>", "the license's name, e.g. 'Data team'")
+    .requiredOption("--company <company>", "the licensed company")
+    .requiredOption("--email <email>", "the licensee's contact address")
+    .requiredOption("--type <type>", "e.g. Trial or Subscription")
+    .requiredOption("--seats <n>", "how many active accounts it covers")
+    .option("--days <n>", "valid for this many days from today")
+    .option("--end <date>", "valid until this date (YYYY-MM-DD), inclusive")
+    .option("--vendor <vendor>", "who issues it", "Granary")
+    .option("--product <product>", "the product it is for (Granary accepts only Granary)")
+    .option("--out <file>", "write the license to this file (never replaces one)")
+    .addHelpText("after", "\nExample:\n  granary license create --key keys/granary-license.key --name 'Data team' --company 'Example Corp' \\\n    --email it@example.com --type Subscription --seats 50 --days 365 --out example-corp.license\n")
+    .action((options: LicenseCreateOptions) => {
+      licenseCreate(context, options);
     });
 
   return program;

@@ -36,7 +36,7 @@ export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Site Admin", label: "Data Centers", href: "/admin/data-centers", built: false, permission: "admin:settings:update" },
   { group: "Site Admin", label: "Task Queue", href: "/admin/task-queue", built: true, permission: "admin:jobs:read", includesSubpages: true },
   { group: "Site Admin", label: "Periodic tasks", href: "/admin/periodic-tasks", built: true, permission: "admin:jobs:read" },
-  { group: "Site Admin", label: "License", href: "/admin/license", built: false, permission: "admin:settings:update" },
+  { group: "Site Admin", label: "License", href: "/admin/license", built: true, permission: "admin:settings:update" },
   { group: "Providers", label: "Enterprise Resources", href: "/admin/enterprise-resources", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Applications", href: "/admin/applications", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Import Errors", href: "/admin/import-errors", built: false, permission: "admin:settings:update" },

@@ -29,6 +29,7 @@ import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { purgeExpiredRecordsJob } from "../jobs/definitions/purge-expired-records";
 import { enqueue } from "../jobs/enqueue";
 import { appRouter } from "./root";
+import { signedTestLicense } from "@/test/license";
 
 type Outcome = "allowed" | "UNAUTHORIZED" | "FORBIDDEN";
 type ActorKind = "anonymous" | "user" | "siteAdmin";
@@ -164,6 +165,9 @@ const matrix: Record<string, Row> = {
   "jobs.periodicTasks": { outcomes: administrators },
   "jobs.runPeriodicTask": { outcomes: administrators, input: () => ({ name: "statistics-snapshot" }) },
   "jobs.restartWorkers": { outcomes: administrators },
+  "license.get": { outcomes: administrators },
+  "license.banners": { outcomes: administrators },
+  "license.install": { outcomes: administrators, input: () => ({ document: signedTestLicense() }) },
   "logs.system": { outcomes: administrators, input: () => ({ category: "startup_info", query: "ready" }) },
   "logs.audit": { outcomes: administrators, input: () => ({ log: "authentication", actor: "ada" }) },
   "site.settings": { outcomes: everyone },

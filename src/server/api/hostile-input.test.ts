@@ -452,7 +452,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: (world) => ({ directoryGroupDn: "cn=hostile,ou=groups,dc=example,dc=test", organization: world.organization, group: "g" }),
   },
   "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
-  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
+  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },  "license.install": { caller: "siteAdmin", input: () => ({ document: '{"format":"granary-license/1"}', fileName: "granary.license" }) },
 };
 
 const takesNoText = [
@@ -493,6 +493,8 @@ const takesNoText = [
   "jobs.periodicTasks",
   "jobs.restartWorkers",
   "adminPeople.securityLogActions",
+  "license.get",
+  "license.banners",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

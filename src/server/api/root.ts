@@ -4,6 +4,7 @@ import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
 import { billingRouter } from "./routers/billing";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
+import { licenseRouter } from "./routers/license";
 import { logsRouter } from "./routers/logs";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
@@ -18,6 +19,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   organizations: organizationsRouter,
   jobs: jobsRouter,
+  license: licenseRouter,
   logs: logsRouter,
   packages: packagesRouter,
   site: siteRouter,

@@ -29,6 +29,7 @@ import { protocolRoutes } from "../protocols";
 import { call, condaStyleUpload, sha256Of, startTestServer, temporaryDirectory, twineStyleUpload, type TestServer, type WireResponse } from "../protocols/test-support";
 import { actorFromCredentialHeaders } from "./credentials";
 import { appRouter } from "./root";
+import { signedTestLicense } from "@/test/license";
 
 const columns = [...tokenScopeNames, "expired", "revoked", "channel"] as const;
 type Column = (typeof columns)[number];
@@ -140,6 +141,9 @@ const procedureRows: Record<string, ProcedureRow> = {
   "jobs.periodicTasks": { expected: administration },
   "jobs.runPeriodicTask": { expected: administration, input: () => ({ name: "statistics-snapshot" }) },
   "jobs.restartWorkers": { expected: administration },
+  "license.get": { expected: administration },
+  "license.banners": { expected: administration },
+  "license.install": { expected: administration, input: () => ({ document: signedTestLicense() }) },
   "logs.system": { expected: administration, input: () => ({ category: "api_errors" }) },
   "logs.audit": { expected: administration, input: () => ({ log: "platform" }) },
   "site.settings": { expected: siteRead },

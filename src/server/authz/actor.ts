@@ -24,8 +24,11 @@ export interface ActorToken {
   channelOwnerId: string | null;
 }
 
-/** How a signed-in actor proved who it is: the browser session, Basic username and password, or a token. */
-export type AuthenticationMethod = "session" | "password" | "token";
+/**
+ * How a signed-in actor proved who it is: the browser session, Basic username and password, a token, or being the
+ * server's operator at `granary-admin` (the command line).
+ */
+export type AuthenticationMethod = "session" | "password" | "token" | "command_line";
 
 export type Actor =
   | ({ kind: "anonymous" } & { origin: RequestOrigin })
@@ -61,6 +64,21 @@ export function tokenActor(user: ActorUser, token: ActorToken, origin: RequestOr
   return { kind: "user", user, origin, via: "token", token };
 }
 
+/**
+ * The operator running `granary-admin` on the server. It holds a site administrator's powers (it reaches the
+ * database anyway) but is no account: the audit trail names it "command line" and links no account, and its id is
+ * the nil UUID, which no account has.
+ */
+export const commandLineUser: ActorUser = { id: "00000000-0000-0000-0000-000000000000", username: "command line", email: "", name: null, isSiteAdmin: true };
+
+export function commandLineActor(origin: RequestOrigin = { ipAddress: "local", userAgent: "granary-admin" }): SignedInActor {
+  return { kind: "user", user: commandLineUser, origin, via: "command_line" };
+}
+
+export function isCommandLine(actor: Actor): boolean {
+  return actor.kind === "user" && actor.via === "command_line";
+}
+
 export function authenticationMethodOf(actor: SignedInActor): AuthenticationMethod {
   return actor.token ? "token" : (actor.via ?? "session");
 }
@@ -68,6 +86,7 @@ export function authenticationMethodOf(actor: SignedInActor): AuthenticationMeth
 /** The audit trail's name for an actor. */
 export function actorLabel(actor: Actor): string {
   if (actor.kind !== "user") return "anonymous";
+  if (actor.via === "command_line") return "command line";
   return actor.token ? `${actor.user.username} (token ${actor.token.name})` : actor.user.username;
 }
 

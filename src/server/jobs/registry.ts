@@ -2,6 +2,7 @@
 import type { AnyJobDefinition } from "./definition";
 import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
 import { deliverEmailJob } from "./definitions/deliver-email";
+import { licenseNoticesJob } from "./definitions/license-notices";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
 import { purgeFinishedJobRunsJob } from "./definitions/purge-finished-job-runs";
 import { purgeSystemLogsJob } from "./definitions/purge-system-logs";
@@ -20,6 +21,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   purgeFinishedJobRunsJob,
   purgeSystemLogsJob,
   checkDirectoryAccountsJob,
+  licenseNoticesJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -222,27 +222,56 @@ export async function deleteAccount(db: Db, actor: Actor, rawInput: z.input<type
     throw AppError.field("confirmation", `Type your username, ${user.username}, exactly to confirm.`);
   }
   await assertCurrentPassword(user, input.currentPassword);
-  if (user.isSiteAdmin) {
-    const [admins] = await db
-      .select({ value: count() })
-      .from(users)
-      .where(and(eq(users.isSiteAdmin, true), eq(users.isActive, true)));
-    if ((admins?.value ?? 0) <= 1) {
-      throw new AppError("PRECONDITION_FAILED", "You are the only active site administrator: make someone else an administrator first.");
-    }
+  const blocker = await accountRemovalBlocker(db, user);
+  if (blocker?.reason === "last_administrator") {
+    throw new AppError("PRECONDITION_FAILED", "You are the only active site administrator: make someone else an administrator first.");
   }
-  const ownedAlone = await organizationsOwnedAlone(db, user.id);
-  if (ownedAlone.length > 0) {
+  if (blocker?.reason === "sole_owner") {
+    const ownedAlone = blocker.organizations;
     throw new AppError(
       "PRECONDITION_FAILED",
       `You are the only owner of ${ownedAlone.join(", ")}: make someone else an owner there, or delete ${ownedAlone.length === 1 ? "it" : "them"}, first.`,
     );
   }
+  await removeAccountRecords(db, actor, user, "account.deleted");
+}
+
+/**
+ * What stops an account from being deleted, whoever deletes it: being the last active site administrator, or the
+ * only owner of organizations (which would be left with nobody to run them).
+ */
+export async function accountRemovalBlocker(
+  db: Db,
+  user: { id: string; isSiteAdmin: boolean; isActive?: boolean },
+): Promise<{ reason: "last_administrator" } | { reason: "sole_owner"; organizations: string[] } | null> {
+  if (user.isSiteAdmin && user.isActive !== false) {
+    const [admins] = await db
+      .select({ value: count() })
+      .from(users)
+      .where(and(eq(users.isSiteAdmin, true), eq(users.isActive, true)));
+    if ((admins?.value ?? 0) <= 1) return { reason: "last_administrator" };
+  }
+  const organizations = await organizationsOwnedAlone(db, user.id);
+  return organizations.length > 0 ? { reason: "sole_owner", organizations } : null;
+}
+
+/**
+ * Deletes the account and, through the schema's cascades, what it owns (packages and their files, tokens, sessions,
+ * memberships), with its audit event in the same transaction; the files' bytes go with the daily removal of
+ * unreferenced files. Callers check accountRemovalBlocker first.
+ */
+export async function removeAccountRecords(
+  db: Db,
+  actor: Actor,
+  user: { id: string; username: string; email: string },
+  action: "account.deleted" | "admin.user_removed",
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await db.transaction(async (tx) => {
     await recordAudit(tx, actor, {
-      action: "account.deleted",
+      action,
       target: { type: "user", id: user.id, label: user.username },
-      details: { email: user.email },
+      details: { email: user.email, ...details },
     });
     await tx.delete(users).where(eq(users.id, user.id));
   });

@@ -1,5 +1,5 @@
 import { count, desc, eq } from "drizzle-orm";
-import { actorLabel, type Actor } from "../authz";
+import { actorLabel, isCommandLine, type Actor } from "../authz";
 import type { Db } from "../db";
 import { auditEvents } from "../db/schema";
 
@@ -79,6 +79,11 @@ export const auditActions = {
   "admin.directory_group_unmapped": "Removed a directory group's mapping",
   "admin.local_password_kept": "Marked an account to keep its local password (break-glass)",
   "admin.local_password_dropped": "Took an account's break-glass local password away",
+  "admin.license_installed": "Installed a license",
+  "admin.license_refused": "Refused a license file",
+  "admin.superuser_granted": "Made an account a site administrator",
+  "admin.superuser_revoked": "Took an account's site administrator rights away",
+  "admin.user_removed": "Removed an account and what it owns",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 
@@ -93,7 +98,7 @@ export interface AuditEntry {
 export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
   await db.insert(auditEvents).values({
     action: entry.action,
-    actorUserId: actor.kind === "user" ? actor.user.id : null,
+    actorUserId: actor.kind === "user" && !isCommandLine(actor) ? actor.user.id : null,
     actorLabel: actorLabel(actor),
     targetType: entry.target.type,
     targetId: entry.target.id ?? null,

@@ -227,6 +227,24 @@ export const emailTemplates = {
       </EmailLayout>
     ),
   }),
+  licenseEnding: (props: { username: string; company: string; endDate: string; daysRemaining: number; licenseUrl: string }) => {
+    const ended = props.daysRemaining < 0;
+    const when = ended ? `ended on ${props.endDate}` : props.daysRemaining === 0 ? "ends today" : `ends in ${props.daysRemaining === 1 ? "1 day" : `${props.daysRemaining} days`}, on ${props.endDate}`;
+    return {
+      subject: `The Granary license ${ended ? "has ended" : props.daysRemaining <= 1 ? "ends tomorrow" : `ends in ${props.daysRemaining} days`}`,
+      body: (
+        <EmailLayout preview={`The Granary license for ${props.company} ${when}`} heading={ended ? "The Granary license has ended" : "The Granary license ends soon"}>
+          <Text>
+            Hello {props.username}, the Granary license for {props.company} {when}. Granary keeps working and nobody is locked out, but the
+            server runs without a current license{ended ? "" : " after that"}.
+          </Text>
+          <Text>
+            Upload a renewed license on the <Link href={props.licenseUrl}>License</Link> page of the admin panel.
+          </Text>
+        </EmailLayout>
+      ),
+    };
+  },
 } satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
 
 /** Template properties that carry a secret (a link that works once): sealed in the delivery job's stored input. */
