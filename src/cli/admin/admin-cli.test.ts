@@ -69,21 +69,21 @@ describe("granary-admin", () => {
     const added = await granaryAdmin(["superuser", "--add", "ADA", "--yes"]);
     expect(added).toMatchObject({ code: 0, stdout: "ada is now a site administrator.\n" });
     expect((await findUser(db, ada.id))?.isSiteAdmin).toBe(true);
-    const [event] = await commandLineEvents("admin.superuser_granted");
+    const [event] = await commandLineEvents("admin.user_admin_granted");
     expect(event).toMatchObject({ actorUserId: null, targetLabel: "ada", subjectUserId: ada.id, ipAddress: "local", userAgent: expect.stringMatching(/^granary-admin \(/) });
 
     expect(await granaryAdmin(["superuser", "--add", "ada", "--yes"])).toMatchObject({ code: 0, stdout: "ada is already a site administrator: nothing changed.\n" });
     const removed = await granaryAdmin(["superuser", "--remove", "ada", "--yes"]);
     expect(removed).toMatchObject({ code: 0, stdout: "ada is no longer a site administrator; their sessions were ended.\n" });
     expect((await findUser(db, ada.id))?.isSiteAdmin).toBe(false);
-    expect(await commandLineEvents("admin.superuser_revoked")).toHaveLength(1);
+    expect(await commandLineEvents("admin.user_admin_revoked")).toHaveLength(1);
   });
 
   it("never takes the rights from the last active administrator", subprocessTimeout, async () => {
     const boss = await createSiteAdmin(db, { username: "boss" });
     await createUser(db, { username: "gone", isSiteAdmin: true, isActive: false });
     const refused = await granaryAdmin(["superuser", "--remove", "boss", "--yes"]);
-    expect(refused).toMatchObject({ code: 1, stderr: "granary-admin: boss is the only active site administrator: make someone else an administrator first.\n" });
+    expect(refused).toMatchObject({ code: 1, stderr: "granary-admin: boss is the last active administrator: make someone else an administrator before taking boss's rights away.\n" });
     expect((await findUser(db, boss.id))?.isSiteAdmin).toBe(true);
     const removeUser = await granaryAdmin(["remove-user", "boss", "--yes"]);
     expect(removeUser).toMatchObject({ code: 1, stderr: expect.stringContaining("only active site administrator") });
@@ -174,7 +174,7 @@ describe("granary-admin on the embedded data folder", () => {
       const events = await reader`select action, actor_label from audit_events where actor_label = 'command line' order by created_at`;
       await reader.end();
       expect(rows).toEqual([{ username: "ada", is_site_admin: false }]);
-      expect(events.map((event) => event.action)).toEqual(["admin.superuser_granted", "admin.superuser_revoked"]);
+      expect(events.map((event) => event.action)).toEqual(["admin.user_admin_granted", "admin.user_admin_revoked"]);
     } finally {
       await check.stop();
       fs.rmSync(dataDirectory, { recursive: true, force: true });

@@ -13,10 +13,8 @@ import { AppError } from "../errors";
 import type { BlobStore } from "../storage";
 import { isPersonalAccount } from "./account-records";
 import { accountRemovalBlocker, removeAccountRecords } from "./accounts";
-import { recordAudit } from "./audit";
+import { setUserAdmin } from "./admin-users";
 import { deletePackage } from "./package-changes";
-import { endAllSessions } from "./sessions";
-import { forgetCachedCredentials } from "./token-cache";
 
 async function loadPersonalAccount(db: Db, username: string) {
   const [user] = await db
@@ -27,48 +25,16 @@ async function loadPersonalAccount(db: Db, username: string) {
   return user;
 }
 
-async function activeAdministratorCount(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ value: count() })
-    .from(users)
-    .where(and(isPersonalAccount, eq(users.isSiteAdmin, true), eq(users.isActive, true)));
-  return row?.value ?? 0;
-}
-
 /**
  * `superuser --add/--remove`. Taking the rights away ends the account's sessions, so an open browser loses the
  * admin panel at once; the last active administrator keeps them (the site would have nobody to run it).
  */
 export async function setSiteAdministrator(db: Db, actor: Actor, input: { username: string; isSiteAdmin: boolean }) {
-  assertCan(actor, "admin:users:update");
   const user = await loadPersonalAccount(db, input.username);
-  if (user.isSiteAdmin === input.isSiteAdmin) {
-    return { username: user.username, changed: false, isSiteAdmin: user.isSiteAdmin, isActive: user.isActive };
-  }
-  return db.transaction(async (tx) => {
-    // Under a lock on the administrators, so two removals at once cannot both pass the check.
-    await tx.execute(sql`select id from ${users} where ${users.isSiteAdmin} for update`);
-    if (!input.isSiteAdmin && user.isActive && (await activeAdministratorCount(tx)) <= 1) {
-      throw new AppError("PRECONDITION_FAILED", `${user.username} is the only active site administrator: make someone else an administrator first.`);
-    }
-    await tx
-      .update(users)
-      .set({
-        isSiteAdmin: input.isSiteAdmin,
-        sessionVersion: input.isSiteAdmin ? sql`${users.sessionVersion}` : sql`${users.sessionVersion} + 1`,
-        updatedAt: new Date(),
-      })
-      .where(eq(users.id, user.id));
-    const sessionsEnded = input.isSiteAdmin ? 0 : await endAllSessions(tx, user.id, "revoked");
-    await recordAudit(tx, actor, {
-      action: input.isSiteAdmin ? "admin.superuser_granted" : "admin.superuser_revoked",
-      target: { type: "user", id: user.id, label: user.username },
-      subjectUserId: user.id,
-      ...(input.isSiteAdmin ? {} : { details: { sessionsEnded } }),
-    });
-    forgetCachedCredentials(user.id);
-    return { username: user.username, changed: true, isSiteAdmin: input.isSiteAdmin, isActive: user.isActive };
-  });
+  // The same change as Admin → Users' row action: one set of rules (never the last active administrator, sessions
+  // ended with the rights), told apart in the audit trail only by its actor.
+  const result = await setUserAdmin(db, actor, { userId: user.id, admin: input.isSiteAdmin });
+  return { username: result.username, changed: user.isSiteAdmin !== input.isSiteAdmin, isSiteAdmin: result.isSiteAdmin, isActive: user.isActive };
 }
 
 /** What removing the account takes with it, for the confirmation question (and the refusal, if it cannot go). */

@@ -19,6 +19,7 @@ import { accountTokens, users } from "../db/schema";
 import { AppError } from "../errors";
 import { endPendingLinks, hour, isPersonalAccount, linkLifetimeHours } from "./account-records";
 import { recordAudit } from "./audit";
+import { endAllSessions } from "./sessions";
 import { getAccountType } from "./ldap-settings";
 import { createLinkSecret } from "./passwords";
 import { forgetCachedCredentials } from "./token-cache";
@@ -166,13 +167,16 @@ export async function setUserAdmin(db: Db, actor: Actor, rawInput: z.input<typeo
     }
     const [user] = await tx
       .update(users)
-      .set({ isSiteAdmin: input.admin, updatedAt: new Date() })
+      // Rights taken away end the account's sessions too: whatever was opened as an administrator closes with them.
+      .set({ isSiteAdmin: input.admin, sessionVersion: input.admin ? users.sessionVersion : sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
       .where(eq(users.id, person.id))
       .returning({ id: users.id, username: users.username, isSiteAdmin: users.isSiteAdmin, isActive: users.isActive });
+    const sessionsEnded = input.admin ? 0 : await endAllSessions(tx, person.id, "revoked");
     await recordAudit(tx, actor, {
       action: input.admin ? "admin.user_admin_granted" : "admin.user_admin_revoked",
       target: { type: "user", id: person.id, label: person.username },
       subjectUserId: person.id,
+      ...(input.admin ? {} : { details: { sessionsEnded } }),
     });
     return { ...user!, changed: true };
   });

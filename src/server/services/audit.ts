@@ -81,8 +81,6 @@ export const auditActions = {
   "admin.local_password_dropped": "Took an account's break-glass local password away",
   "admin.license_installed": "Installed a license",
   "admin.license_refused": "Refused a license file",
-  "admin.superuser_granted": "Made an account a site administrator",
-  "admin.superuser_revoked": "Took an account's site administrator rights away",
   "admin.user_removed": "Removed an account and what it owns",
 } as const;
 export type AuditAction = keyof typeof auditActions;
