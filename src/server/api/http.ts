@@ -26,7 +26,7 @@ export interface TrpcHttpOptions {
   site: SiteAddress;
   createContext(request: Request): Promise<Context>;
   /** Records an unexpected failure (a client's mistake is never one). */
-  onInternalError(error: TRPCError, call: { path: string | undefined; type: string; ctx: Context | undefined }): Promise<void>;
+  onInternalError(error: TRPCError, call: { path: string | undefined; type: string; ctx: Context | undefined; request: Request }): Promise<void>;
   maxBodyBytes?: number;
 }
 
@@ -159,7 +159,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       error: null,
       createContext: () => options.createContext(bounded),
       async onError({ error, path, type, ctx }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx });
+        if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, request: bounded });
       },
     });
   };

@@ -1,9 +1,12 @@
 import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { billingRouter } from "./routers/billing";
+import { dailyReportRouter } from "./routers/daily-report";
+import { exceptionsRouter } from "./routers/exceptions";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
 import { logsRouter } from "./routers/logs";
+import { mailSettingsRouter } from "./routers/mail-settings";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
@@ -12,10 +15,13 @@ export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
   billing: billingRouter,
+  dailyReport: dailyReportRouter,
+  exceptions: exceptionsRouter,
   notifications: notificationsRouter,
   organizations: organizationsRouter,
   jobs: jobsRouter,
   logs: logsRouter,
+  mailSettings: mailSettingsRouter,
   packages: packagesRouter,
   site: siteRouter,
   tokens: tokensRouter,

@@ -41,6 +41,8 @@ export const packages = pgTable(
     uniqueIndex("packages_owner_name_unique").on(table.ownerId, table.normalizedName),
     // pg_trgm's operator class (the extension is created by the migration that adds this index).
     index("packages_search_trgm_idx").using("gin", sql`${packageSearchText(table)} gin_trgm_ops`),
+    // The Daily Report counts packages created in a range of days.
+    index("packages_created_idx").on(table.createdAt),
   ],
 );
 
@@ -126,7 +128,11 @@ export const dailyDownloads = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     count: integer("count").notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.fileId, table.day] })],
+  (table) => [
+    primaryKey({ columns: [table.fileId, table.day] }),
+    // The Daily Report sums a range of days across every file.
+    index("daily_downloads_day_idx").on(table.day),
+  ],
 );
 
 export const packageStars = pgTable(

@@ -1,0 +1,31 @@
+CREATE TABLE "exception_groups" (
+	"fingerprint" text PRIMARY KEY NOT NULL,
+	"error_type" text NOT NULL,
+	"message" text NOT NULL,
+	"stack" text,
+	"frames" text[] NOT NULL,
+	"occurrences" integer DEFAULT 1 NOT NULL,
+	"first_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_exception_id" uuid,
+	"resolved_at" timestamp with time zone,
+	"resolved_by_id" uuid,
+	"reopened_count" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "daily_report_subscriptions" (
+	"user_id" uuid PRIMARY KEY NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_sent_day" date
+);
+--> statement-breakpoint
+ALTER TABLE "exceptions" ADD COLUMN "request_headers" jsonb;--> statement-breakpoint
+ALTER TABLE "exceptions" ADD COLUMN "fingerprint" text;--> statement-breakpoint
+ALTER TABLE "exception_groups" ADD CONSTRAINT "exception_groups_resolved_by_id_users_id_fk" FOREIGN KEY ("resolved_by_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "daily_report_subscriptions" ADD CONSTRAINT "daily_report_subscriptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "exception_groups_last_seen_idx" ON "exception_groups" USING btree ("last_seen_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "users_kind_created_idx" ON "users" USING btree ("kind","created_at");--> statement-breakpoint
+CREATE INDEX "audit_events_created_action_idx" ON "audit_events" USING btree ("created_at","action");--> statement-breakpoint
+CREATE INDEX "exceptions_fingerprint_idx" ON "exceptions" USING btree ("fingerprint","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "daily_downloads_day_idx" ON "daily_downloads" USING btree ("day");--> statement-breakpoint
+CREATE INDEX "packages_created_idx" ON "packages" USING btree ("created_at");
