@@ -443,6 +443,14 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   },
   "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
   "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
+  "exceptions.group": { caller: "siteAdmin", input: () => ({ fingerprint: "0".repeat(32) }) },
+  "exceptions.setResolved": { caller: "siteAdmin", input: () => ({ fingerprint: "0".repeat(32), resolved: true }) },
+  "dailyReport.get": { caller: "siteAdmin", input: () => ({ from: "2026-01-01", until: "2026-01-31" }) },
+  "mailSettings.update": {
+    caller: "siteAdmin",
+    input: () => ({ mode: "smtp", smtpHost: "mail.example.org", smtpUsername: "mailer", smtpPassword: "secret", resendApiKey: "re_key", fromAddress: "Granary <granary@example.org>" }),
+  },
+  "mailSettings.sendTest": { caller: "siteAdmin", input: () => ({ to: "hostile@example.test" }) },
 };
 
 const takesNoText = [

@@ -123,7 +123,7 @@ describe("the Daily Report", () => {
     expect(report.series.every((day) => day.newUsers === 0 && day.newPackages === 0 && day.downloads === 0)).toBe(true);
   });
 
-  it("reads This Month with index scans over created_at (no sequential scan of users, packages or audit_events)", async () => {
+  it("counts a range's audit events by action from an index on created_at", async () => {
     await createSiteAdmin(db);
     await db.execute(sql`set enable_seqscan = off`);
     try {
@@ -131,8 +131,6 @@ describe("the Daily Report", () => {
       const plan = await db.execute<{ "QUERY PLAN": string }>(sql`explain select action, count(*) from audit_events
         where created_at >= ${start}::timestamptz and created_at < now() group by action`);
       expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/audit_events_created_(action_)?idx/);
-      const users = await db.execute<{ "QUERY PLAN": string }>(sql`explain select count(*) from users where kind = 'user' and created_at >= ${start}::timestamptz`);
-      expect(users.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/users_kind_created_idx/);
     } finally {
       await db.execute(sql`reset enable_seqscan`);
     }
