@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { utcToday } from "@/shared/schemas/daily-report";
 import { sendEmail } from "../../email";
 import { buildDailyReport, dailyReportEmailProps, resolveReportRange } from "../../services/daily-report";
 import { defineJob, scheduleStarter } from "../definition";
@@ -35,6 +34,6 @@ export const dailyReportMailJob = defineJob({
       return claimed.map((admin) => admin.username);
     });
     log.info(`Daily report for ${range.from} queued for ${sentTo.length} administrator(s).`);
-    return { day: range.from, sentTo, today: utcToday() };
+    return { day: range.from, sentTo };
   },
 });
