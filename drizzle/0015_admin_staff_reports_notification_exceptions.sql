@@ -28,4 +28,13 @@ CREATE INDEX "users_kind_created_idx" ON "users" USING btree ("kind","created_at
 CREATE INDEX "audit_events_created_action_idx" ON "audit_events" USING btree ("created_at","action");--> statement-breakpoint
 CREATE INDEX "exceptions_fingerprint_idx" ON "exceptions" USING btree ("fingerprint","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "daily_downloads_day_idx" ON "daily_downloads" USING btree ("day");--> statement-breakpoint
-CREATE INDEX "packages_created_idx" ON "packages" USING btree ("created_at");
+CREATE INDEX "packages_created_idx" ON "packages" USING btree ("created_at");--> statement-breakpoint
+-- Errors recorded before grouping: one group per type and message (their stacks were never normalised).
+UPDATE "exceptions" SET "fingerprint" = md5('legacy ' || coalesce(substring("stack" from '^[A-Za-z]+'), 'Error') || ' ' || "message") WHERE "fingerprint" IS NULL;--> statement-breakpoint
+INSERT INTO "exception_groups" ("fingerprint", "error_type", "message", "stack", "frames", "occurrences", "first_seen_at", "last_seen_at", "last_exception_id")
+SELECT DISTINCT ON ("fingerprint") "fingerprint", coalesce(substring("stack" from '^[A-Za-z]+'), 'Error'), "message", "stack", '{}',
+  count(*) OVER same_group, min("created_at") OVER same_group, max("created_at") OVER same_group, "id"
+FROM "exceptions"
+WINDOW same_group AS (PARTITION BY "fingerprint")
+ORDER BY "fingerprint", "created_at" DESC
+ON CONFLICT DO NOTHING;
