@@ -242,6 +242,7 @@ describe("schedules", () => {
     const periodic = jobDefinitions.filter((definition) => definition.schedule);
     expect(periodic.map((definition) => definition.id).sort()).toEqual([
       "check-directory-accounts",
+      "daily-report-mail",
       "purge-expired-records",
       "purge-finished-job-runs",
       "purge-system-logs",

@@ -77,6 +77,6 @@ export const sendTestEmailSchema = z.object({
     .string()
     .trim()
     .max(320)
-    .refine((value) => value === "" || addressPattern.test(value), "Give an e-mail address, or leave it empty for your own.")
+    .refine((value) => value === "" || (addressPattern.test(value) && !hasControlCharacter(value)), "Give an e-mail address, or leave it empty for your own.")
     .default(""),
 });
