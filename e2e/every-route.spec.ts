@@ -53,6 +53,7 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/[owner]/settings/billing": (e) => [`/${e.organization}/settings/billing`],
   "/[owner]/settings/groups": (e) => [`/${e.organization}/settings/groups`],
   "/[owner]/settings/members": (e) => [`/${e.organization}/settings/members`],
+  "/admin/exceptions/[fingerprint]": () => ["/admin/exceptions/00000000000000000000000000000000"],
   "/admin/outbox/[id]": (e) => [`/admin/outbox/${e.outboxMessage}`],
   "/admin/task-queue/[queue]": () => ["/admin/task-queue/high", "/admin/task-queue/default", "/admin/task-queue/low"],
   "/admin/task-queue/runs/[id]": (e) => [`/admin/task-queue/runs/${e.jobRun}`],

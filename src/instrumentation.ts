@@ -5,5 +5,5 @@ import { env } from "@/env";
 export const onRequestError: Instrumentation.onRequestError = async (error, request) => {
   if (env.NEXT_RUNTIME !== "nodejs") return;
   const [{ getDb }, { recordException }] = await Promise.all([import("@/server/db"), import("@/server/services/exceptions")]);
-  await recordException(getDb(), error, { route: request.path, method: request.method });
+  await recordException(getDb(), error, { route: request.path, method: request.method, headers: request.headers });
 };

@@ -22,11 +22,11 @@ export interface AdminMenuEntry {
 }
 
 export const adminMenu: readonly AdminMenuEntry[] = [
-  { group: "Staff", label: "Daily Report", href: "/admin/daily-report", built: false, permission: "admin:users:read" },
+  { group: "Staff", label: "Daily Report", href: "/admin/daily-report", built: true, permission: "admin:users:read" },
   { group: "Staff", label: "Password Reset", href: "/admin/password-reset", built: true, permission: "admin:users:update" },
-  { group: "Staff", label: "Notification", href: "/admin/notification", built: false, permission: "admin:settings:update" },
+  { group: "Staff", label: "Notification", href: "/admin/notification", built: true, permission: "admin:settings:update" },
   { group: "Staff", label: "Outbox", href: "/admin/outbox", built: true, permission: "admin:outbox:read", includesSubpages: true },
-  { group: "Staff", label: "Exceptions", href: "/admin/exceptions", built: true, permission: "admin:exceptions:read" },
+  { group: "Staff", label: "Exceptions", href: "/admin/exceptions", built: true, permission: "admin:exceptions:read", includesSubpages: true },
   { group: "Site Admin", label: "General", href: "/admin", built: true, permission: "admin:users:read" },
   { group: "Site Admin", label: "Accounts", href: "/admin/accounts", built: false, permission: "admin:settings:update" },
   { group: "Site Admin", label: "Users", href: "/admin/users", built: true, permission: "admin:users:read" },

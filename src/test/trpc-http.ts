@@ -34,8 +34,14 @@ export function trpcHandler(options: HandlerOptions = {}): (request: Request) =>
     site: testSite,
     maxBodyBytes: options.maxBodyBytes,
     createContext: async () => ({ db: db(), actor: options.actor ?? anonymous(), sessions: options.sessions ?? new SessionRecorder() }),
-    async onInternalError(error, { path, type, ctx }) {
-      await recordException(db(), error.cause ?? error, { route: `/api/trpc/${path ?? "?"}`, method: type, userId: ctx?.actor.kind === "user" ? ctx.actor.user.id : null });
+    async onInternalError(error, { ctx, request }) {
+      const url = new URL(request.url);
+      await recordException(db(), error.cause ?? error, {
+        route: url.pathname + url.search,
+        method: request.method,
+        userId: ctx?.actor.kind === "user" ? ctx.actor.user.id : null,
+        headers: request.headers,
+      });
     },
   });
 }

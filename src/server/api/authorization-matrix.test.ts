@@ -24,6 +24,7 @@ import type { Db } from "../db/client";
 import { auditEvents, emailMessages, notifications, packageRedirects } from "../db/schema";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
+import { fingerprintOf, recordException } from "../services/exceptions";
 import { addMember } from "../services/organizations";
 import { addCollaborator, addPackageGroup } from "../services/package-sharing";
 import { purgeExpiredRecordsJob } from "../jobs/definitions/purge-expired-records";
@@ -65,6 +66,8 @@ interface World {
   failedRunId: string;
   /** A directory group mapped onto the organization's group `matrix-group`. */
   directoryGroupMappingId: string;
+  /** A group of recorded exceptions. */
+  exceptionFingerprint: string;
 }
 
 interface Row {
@@ -135,6 +138,14 @@ const matrix: Record<string, Row> = {
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
   "admin.unreadExceptionCount": { outcomes: administrators },
   "admin.markExceptionsRead": { outcomes: administrators },
+  "exceptions.group": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint }) },
+  "exceptions.setResolved": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint, resolved: true }) },
+  "dailyReport.get": { outcomes: administrators, input: () => ({ preset: "this_month" }) },
+  "dailyReport.emailSubscription": { outcomes: administrators },
+  "dailyReport.setEmailSubscription": { outcomes: administrators, input: () => ({ enabled: true }) },
+  "mailSettings.get": { outcomes: administrators },
+  "mailSettings.update": { outcomes: administrators, input: () => ({ mode: "off" }) },
+  "mailSettings.sendTest": { outcomes: administrators, input: () => ({ to: "matrix@example.test" }) },
   "admin.listActiveUsers": { outcomes: administrators, input: () => ({}) },
   "adminPeople.listUsers": { outcomes: administrators, input: () => ({ query: "user", sort: "packages" }) },
   "adminPeople.listOrganizations": { outcomes: administrators, input: () => ({ query: "matrix", sort: "members" }) },
@@ -310,6 +321,7 @@ async function buildWorld(database: Db): Promise<World> {
       organization: organization.username,
       group: "matrix-group",
     })).id,
+    exceptionFingerprint: await (async (failure: Error) => (await recordException(database, failure, {}), fingerprintOf(failure).fingerprint))(new Error("matrix failure")),
   };
 }
 

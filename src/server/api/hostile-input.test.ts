@@ -452,7 +452,16 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: (world) => ({ directoryGroupDn: "cn=hostile,ou=groups,dc=example,dc=test", organization: world.organization, group: "g" }),
   },
   "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
-  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },  "license.install": { caller: "siteAdmin", input: () => ({ document: '{"format":"granary-license/1"}', fileName: "granary.license" }) },
+  "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
+  "license.install": { caller: "siteAdmin", input: () => ({ document: '{"format":"granary-license/1"}', fileName: "granary.license" }) },
+  "exceptions.group": { caller: "siteAdmin", input: () => ({ fingerprint: "0".repeat(32) }) },
+  "exceptions.setResolved": { caller: "siteAdmin", input: () => ({ fingerprint: "0".repeat(32), resolved: true }) },
+  "dailyReport.get": { caller: "siteAdmin", input: () => ({ from: "2026-01-01", until: "2026-01-31" }) },
+  "mailSettings.update": {
+    caller: "siteAdmin",
+    input: () => ({ mode: "smtp", smtpHost: "mail.example.org", smtpUsername: "mailer", smtpPassword: "secret", resendApiKey: "re_key", fromAddress: "Granary <granary@example.org>" }),
+  },
+  "mailSettings.sendTest": { caller: "siteAdmin", input: () => ({ to: "hostile@example.test" }) },
 };
 
 const takesNoText = [
@@ -467,6 +476,9 @@ const takesNoText = [
   "admin.listSecurityLog",
   "admin.unreadExceptionCount",
   "admin.markExceptionsRead",
+  "dailyReport.emailSubscription",
+  "dailyReport.setEmailSubscription",
+  "mailSettings.get",
   "admin.updateSettings",
   "packages.dashboardSummary",
   "packages.facets",

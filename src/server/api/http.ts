@@ -10,7 +10,6 @@
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
 import { maxTrpcBatchCalls, maxTrpcBodyBytes } from "@/shared/api-limits";
-import { requestIdOf } from "../request-id";
 import { appRouter } from "./root";
 import type { Context } from "./trpc";
 
@@ -27,7 +26,7 @@ export interface TrpcHttpOptions {
   site: SiteAddress;
   createContext(request: Request): Promise<Context>;
   /** Records an unexpected failure (a client's mistake is never one). */
-  onInternalError(error: TRPCError, call: { path: string | undefined; type: string; ctx: Context | undefined; requestId: string | null }): Promise<void>;
+  onInternalError(error: TRPCError, call: { path: string | undefined; type: string; ctx: Context | undefined; request: Request }): Promise<void>;
   maxBodyBytes?: number;
 }
 
@@ -160,7 +159,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       error: null,
       createContext: () => options.createContext(bounded),
       async onError({ error, path, type, ctx }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, requestId: requestIdOf(request.headers) });
+        if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, request: bounded });
       },
     });
   };

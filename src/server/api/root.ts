@@ -2,10 +2,13 @@ import { accountRouter } from "./routers/account";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
 import { billingRouter } from "./routers/billing";
+import { dailyReportRouter } from "./routers/daily-report";
+import { exceptionsRouter } from "./routers/exceptions";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
 import { licenseRouter } from "./routers/license";
 import { logsRouter } from "./routers/logs";
+import { mailSettingsRouter } from "./routers/mail-settings";
 import { packagesRouter } from "./routers/packages";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
@@ -16,11 +19,14 @@ export const appRouter = router({
   adminPeople: adminPeopleRouter,
   profiles: profilesRouter,
   billing: billingRouter,
+  dailyReport: dailyReportRouter,
+  exceptions: exceptionsRouter,
   notifications: notificationsRouter,
   organizations: organizationsRouter,
   jobs: jobsRouter,
   license: licenseRouter,
   logs: logsRouter,
+  mailSettings: mailSettingsRouter,
   packages: packagesRouter,
   site: siteRouter,
   tokens: tokensRouter,

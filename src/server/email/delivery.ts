@@ -4,7 +4,7 @@ import { env } from "@/env";
 import type { Db } from "../db";
 import { emailMessages } from "../db/schema";
 import { emailTemplates, type EmailTemplateName, type EmailTemplateProps } from "./templates";
-import type { MailTransport } from "./transports";
+import { MailServerError, type MailTransport } from "./transports";
 
 export type EmailStatus = "stored" | "sent" | "failed";
 
@@ -38,26 +38,32 @@ export interface EmailMessage<Name extends EmailTemplateName = EmailTemplateName
 export async function deliverEmail(
   db: Db,
   message: EmailMessage,
-  transport: MailTransport,
+  configuredTransport: MailTransport,
   options: { jobRunId?: string } = {},
-): Promise<{ status: EmailStatus; error: string | null }> {
+): Promise<{ status: EmailStatus; error: string | null; transport: MailTransport["name"]; reply: string | null }> {
   if (options.jobRunId) {
     const [existing] = await db
-      .select({ status: emailMessages.status })
+      .select({ status: emailMessages.status, transport: emailMessages.transport })
       .from(emailMessages)
       .where(eq(emailMessages.jobRunId, options.jobRunId));
-    if (existing && existing.status !== "failed") return { status: existing.status, error: null };
+    if (existing && existing.status !== "failed") return { status: existing.status, error: null, transport: existing.transport as MailTransport["name"], reply: null };
   }
+  // Settings that change at run time (Admin → Notification) are read now, for this message.
+  const transport = configuredTransport.resolve ? await configuredTransport.resolve(db) : configuredTransport;
   const { subject, html, text } = await renderEmail(message.template, message.props as never);
-  const envelope = { from: env.MAIL_FROM, to: message.to, subject, html, text };
+  const envelope = { from: transport.from || env.MAIL_FROM, to: message.to, subject, html, text };
   let status: EmailStatus = transport.name === "outbox" ? "stored" : "sent";
   let providerMessageId: string | null = null;
   let error: string | null = null;
+  let reply: string | null = null;
   try {
-    ({ providerMessageId } = await transport.deliver(envelope));
+    const delivered = await transport.deliver(envelope);
+    providerMessageId = delivered.providerMessageId;
+    reply = delivered.reply ?? null;
   } catch (deliveryError) {
     status = "failed";
     error = deliveryError instanceof Error ? deliveryError.message : String(deliveryError);
+    reply = deliveryError instanceof MailServerError ? deliveryError.reply : error;
   }
   const row = {
     transport: transport.name,
@@ -76,5 +82,5 @@ export async function deliverEmail(
   } else {
     await db.insert(emailMessages).values(row);
   }
-  return { status, error };
+  return { status, error, transport: transport.name, reply };
 }

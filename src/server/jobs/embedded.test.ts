@@ -245,6 +245,7 @@ describe("schedules", () => {
     expect(periodic.map((definition) => definition.id).sort()).toEqual([
       "check-directory-accounts",
       "license-notices",
+      "daily-report-mail",
       "purge-expired-records",
       "purge-finished-job-runs",
       "purge-system-logs",

@@ -1,6 +1,7 @@
 /** Every job Granary runs. A definition not listed here is never served by a worker nor registered with Inngest. */
 import type { AnyJobDefinition } from "./definition";
 import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
+import { dailyReportMailJob } from "./definitions/daily-report-mail";
 import { deliverEmailJob } from "./definitions/deliver-email";
 import { licenseNoticesJob } from "./definitions/license-notices";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
@@ -22,6 +23,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   purgeSystemLogsJob,
   checkDirectoryAccountsJob,
   licenseNoticesJob,
+  dailyReportMailJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { env, jobsDriver } from "@/env";
 import type { Db } from "../db";
 import { prepareEmailRendering } from "../email/delivery";
-import { mailTransportFromEnvironment } from "../email/transports";
+import { configuredMailTransport } from "../services/mail-settings";
 import { getBlobStore } from "../storage";
 import type { AnyJobDefinition, JobDependencies } from "./definition";
 import { prepareJobStorage } from "./embedded/boss";
@@ -36,7 +36,7 @@ export interface JobRuntime {
 }
 
 export function defaultJobDependencies(db: Db, overrides: Partial<JobDependencies> = {}): JobDependencies {
-  return { db, mailer: overrides.mailer ?? mailTransportFromEnvironment(), blobs: overrides.blobs ?? getBlobStore(), ...overrides };
+  return { db, mailer: overrides.mailer ?? configuredMailTransport(), blobs: overrides.blobs ?? getBlobStore(), ...overrides };
 }
 
 const globalRuntime = globalThis as unknown as { granaryJobRuntime?: JobRuntime };

@@ -145,7 +145,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     const method = request.method ?? null;
     const message = error instanceof Error ? error.message : String(error);
     await Promise.all([
-      recordException(services.db, error, { route, method, userId }),
+      recordException(services.db, error, { route, method, userId, headers: request.headers }),
       logTo(services.db, {
         level: "error",
         category: "api_errors",

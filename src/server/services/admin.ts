@@ -1,11 +1,11 @@
 /** The site administrator's view of accounts, outgoing mail, errors and the security log. */
-import { and, count, desc, eq, ilike, isNull, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, ilike, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pageSchema, usernameSchema } from "@/shared/schemas/account";
 import { idSchema, listActiveUsersSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema } from "@/shared/schemas/admin";
 import { anonymousActor, assertCan, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
-import { emailMessages, exceptions, organizationMembers, packages, plans, users } from "../db/schema";
+import { emailMessages, organizationMembers, packages, plans, users } from "../db/schema";
 import { AppError } from "../errors";
 import { isPersonalAccount } from "./account-records";
 import { listAuditEvents, recordAudit } from "./audit";
@@ -149,39 +149,6 @@ export async function getOutboxMessage(db: Db, actor: Actor, rawInput: z.input<t
   const [message] = await db.select().from(emailMessages).where(eq(emailMessages.id, id));
   if (!message) throw new AppError("NOT_FOUND", "This message does not exist.");
   return message;
-}
-
-export async function listExceptions(db: Db, actor: Actor, rawInput: z.input<typeof pageSchema>) {
-  assertCan(actor, "admin:exceptions:read");
-  const input = pageSchema.parse(rawInput);
-  const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(exceptions)
-      .orderBy(desc(exceptions.createdAt), desc(exceptions.id))
-      .limit(input.pageSize)
-      .offset((input.page - 1) * input.pageSize),
-    db.select({ value: count() }).from(exceptions),
-  ]);
-  return paged(rows, total?.value ?? 0, input);
-}
-
-/** The red dot's question: how many errors no administrator has marked read (counted up to 100, which is plenty). */
-export async function countUnreadExceptions(db: Db, actor: Actor): Promise<{ unread: number }> {
-  assertCan(actor, "admin:exceptions:read");
-  const [row] = await db.execute<{ unread: number }>(sql`
-    select count(*)::int as unread from (select 1 from ${exceptions} where ${exceptions.readAt} is null limit 100) as unread`);
-  return { unread: row?.unread ?? 0 };
-}
-
-/** "Mark all as read" on the Exceptions page: the red dot goes until the next error. */
-export async function markExceptionsRead(db: Db, actor: Actor): Promise<{ marked: number }> {
-  assertCan(actor, "admin:exceptions:update");
-  return db.transaction(async (tx) => {
-    const marked = await tx.update(exceptions).set({ readAt: new Date() }).where(isNull(exceptions.readAt)).returning({ id: exceptions.id });
-    await recordAudit(tx, actor, { action: "admin.exceptions_marked_read", target: { type: "exceptions", label: "all" }, details: { marked: marked.length } });
-    return { marked: marked.length };
-  });
 }
 
 /** How recently a session must have been seen for its account to count as signed in now. */

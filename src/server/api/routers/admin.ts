@@ -1,7 +1,9 @@
 import { pageSchema } from "@/shared/schemas/account";
+import { listExceptionGroupsSchema } from "@/shared/schemas/exceptions";
 import { idSchema, listActiveUsersSchema, listOrganizationsSchema, listUsersSchema, setUserActiveSchema, siteSettingsSchema } from "@/shared/schemas/admin";
 import { directoryGroupMappingRefSchema, directoryGroupMappingSchema, keepsLocalPasswordSchema, ldapSettingsSchema, testLdapConnectionSchema } from "@/shared/schemas/ldap";
 import * as admin from "../../services/admin";
+import * as exceptions from "../../services/exceptions";
 import * as ldapAccounts from "../../services/ldap-accounts";
 import { getLdapSettings, testLdapConnection, updateLdapSettings } from "../../services/ldap-settings";
 import { getSiteSettings, updateSiteSettings } from "../../services/site-settings";
@@ -34,14 +36,14 @@ export const adminRouter = router({
     .query(({ ctx, input }) => admin.getOutboxMessage(ctx.db, ctx.actor, input)),
   listExceptions: authenticatedProcedure
     .meta({ permission: "admin:exceptions:read" })
-    .input(pageSchema)
-    .query(({ ctx, input }) => admin.listExceptions(ctx.db, ctx.actor, input)),
+    .input(listExceptionGroupsSchema)
+    .query(({ ctx, input }) => exceptions.listExceptionGroups(ctx.db, ctx.actor, input)),
   unreadExceptionCount: authenticatedProcedure
     .meta({ permission: "admin:exceptions:read" })
-    .query(({ ctx }) => admin.countUnreadExceptions(ctx.db, ctx.actor)),
+    .query(({ ctx }) => exceptions.countUnreadExceptions(ctx.db, ctx.actor)),
   markExceptionsRead: authenticatedProcedure
     .meta({ permission: "admin:exceptions:update" })
-    .mutation(({ ctx }) => admin.markExceptionsRead(ctx.db, ctx.actor)),
+    .mutation(({ ctx }) => exceptions.markExceptionsRead(ctx.db, ctx.actor)),
   listActiveUsers: authenticatedProcedure
     .meta({ permission: "admin:users:read" })
     .input(listActiveUsersSchema)

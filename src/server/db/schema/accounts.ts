@@ -56,6 +56,8 @@ export const users = pgTable(
     uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
     uniqueIndex("users_email_lower_unique").on(sql`lower(${table.email})`).where(sql`${table.kind} = 'user'`),
     index("users_kind_idx").on(table.kind),
+    // The Daily Report counts accounts and organizations created in a range of days.
+    index("users_kind_created_idx").on(table.kind, table.createdAt),
     index("users_directory_dn_idx").on(sql`lower(${table.directoryDn})`).where(sql`${table.directoryDn} is not null`),
     // Admin → Users at 100,000 accounts: a page in order of creation or of last sight, and a search by part of a
     // name or address through pg_trgm (whose extension the search migration created), without reading every row.

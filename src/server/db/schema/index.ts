@@ -12,3 +12,4 @@ export * from "./jobs";
 export * from "./statistics";
 export * from "./ldap";
 export * from "./licenses";
+export * from "./reports";

@@ -45,6 +45,8 @@ export const packages = pgTable(
     index("packages_name_trgm_idx").using("gin", sql`lower(${table.name}) gin_trgm_ops`),
     // Its second part, newest first, and every listing by last update: read in order, it stops at the page's end.
     index("packages_updated_idx").on(table.updatedAt.desc().nullsFirst(), table.id),
+    // The Daily Report counts packages created in a range of days.
+    index("packages_created_idx").on(table.createdAt),
   ],
 );
 
@@ -130,7 +132,11 @@ export const dailyDownloads = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     count: integer("count").notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.fileId, table.day] })],
+  (table) => [
+    primaryKey({ columns: [table.fileId, table.day] }),
+    // The Daily Report sums a range of days across every file.
+    index("daily_downloads_day_idx").on(table.day),
+  ],
 );
 
 export const packageStars = pgTable(

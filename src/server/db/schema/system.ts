@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 import { systemLogCategoryNames } from "../../../shared/schemas/logs";
 
@@ -12,6 +12,10 @@ export const exceptions = pgTable(
     stack: text("stack"),
     route: text("route"),
     method: text("method"),
+    /** The request's headers with every credential removed (services/exceptions.ts scrubHeaders). */
+    requestHeaders: jsonb("request_headers").$type<Record<string, string>>(),
+    /** Its group: the error's type and the top frames of its stack (services/exceptions.ts fingerprintOf). */
+    fingerprint: text("fingerprint"),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** When an administrator marked it read; the top bar's red dot shows while any is unread. */
@@ -21,7 +25,35 @@ export const exceptions = pgTable(
     index("exceptions_created_idx").on(table.createdAt),
     // The red dot asks on every admin page whether any is unread: only unread rows are in this index.
     index("exceptions_unread_idx").on(table.createdAt).where(sql`${table.readAt} is null`),
+    // A group's detail page lists its latest occurrences.
+    index("exceptions_fingerprint_idx").on(table.fingerprint, table.createdAt.desc()),
   ],
+);
+
+/**
+ * One row per kind of error, counted as it happens: the Exceptions page lists these, so it costs the same with ten
+ * occurrences as with a million. A resolved group reopens when its error comes back.
+ */
+export const exceptionGroups = pgTable(
+  "exception_groups",
+  {
+    fingerprint: text("fingerprint").primaryKey(),
+    errorType: text("error_type").notNull(),
+    /** The latest occurrence's message and stack (messages vary: ids, names). */
+    message: text("message").notNull(),
+    stack: text("stack"),
+    /** The normalised frames the fingerprint was made from. */
+    frames: text("frames").array().notNull(),
+    occurrences: integer("occurrences").notNull().default(1),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    lastExceptionId: uuid("last_exception_id"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedById: uuid("resolved_by_id").references(() => users.id, { onDelete: "set null" }),
+    /** How often it came back after being resolved. */
+    reopenedCount: integer("reopened_count").notNull().default(0),
+  },
+  (table) => [index("exception_groups_last_seen_idx").on(table.lastSeenAt.desc())],
 );
 
 /** Site-wide settings that admins change at run time, one row per key. */

@@ -245,6 +245,61 @@ export const emailTemplates = {
       ),
     };
   },
+  dailyReport: (props: {
+    username: string;
+    from: string;
+    until: string;
+    users: { new: number; total: number };
+    packages: { new: number; total: number };
+    organizations: { new: number; total: number };
+    downloads: number;
+    actions: Array<{ label: string; count: number }>;
+    reportUrl: string;
+  }) => ({
+    subject: `Granary daily report for ${props.from === props.until ? props.from : `${props.from} to ${props.until}`}`,
+    body: (
+      <EmailLayout preview={`${props.users.new} new users, ${props.packages.new} new packages`} heading={`Daily report for ${props.from === props.until ? props.from : `${props.from} to ${props.until}`} (UTC)`}>
+        <Text>Hello {props.username}, here is what happened on Granary.</Text>
+        <Text>
+          Users: {props.users.new} new, {props.users.total} in total.
+          <br />
+          Packages: {props.packages.new} new, {props.packages.total} in total.
+          <br />
+          Organizations: {props.organizations.new} new, {props.organizations.total} in total.
+          <br />
+          Downloads: {props.downloads}.
+        </Text>
+        {props.actions.length > 0 ? (
+          <Text>
+            Actions in the audit trail:
+            {props.actions.map((action) => (
+              <span key={action.label}>
+                <br />
+                {action.count} × {action.label}
+              </span>
+            ))}
+          </Text>
+        ) : (
+          <Text>No actions were recorded in the audit trail.</Text>
+        )}
+        <Button href={props.reportUrl} style={buttonStyle}>
+          Open the report
+        </Button>
+        <Text>You get this e-mail because you turned on &quot;E-mail me the daily report&quot; on the Daily Report page; turn it off there.</Text>
+      </EmailLayout>
+    ),
+  }),
+  testEmail: (props: { sentBy: string; transport: string }) => ({
+    subject: "Granary test e-mail",
+    body: (
+      <EmailLayout preview="Mail from Granary works" heading="Mail from Granary works">
+        <Text>
+          {props.sentBy} sent this test from Admin → Notification, through {props.transport}. If you can read it, Granary can send
+          e-mail.
+        </Text>
+      </EmailLayout>
+    ),
+  }),
 } satisfies Record<string, (props: never) => { subject: string; body: ReactElement }>;
 
 /** Template properties that carry a secret (a link that works once): sealed in the delivery job's stored input. */

@@ -21,17 +21,17 @@ export const deliverEmailJob = defineJob({
   timeoutSeconds: 60,
   secretFields: ["secretProps"],
   async run(input, { db, mailer, runId, log }) {
-    const { status, error } = await deliverEmail(
+    const { status, error, transport } = await deliverEmail(
       db,
       { to: input.to, template: input.template, props: { ...input.props, ...input.secretProps } as never },
       mailer,
       { jobRunId: runId },
     );
     if (status === "failed") {
-      log.warn(`Delivery through ${mailer.name} failed: ${error}`);
-      throw new Error(`The ${input.template} e-mail could not be delivered through ${mailer.name}: ${error}`);
+      log.warn(`Delivery through ${transport} failed: ${error}`);
+      throw new Error(`The ${input.template} e-mail could not be delivered through ${transport}: ${error}`);
     }
-    log.info(`Delivered "${input.template}" through ${mailer.name} (${status}).`);
-    return { status, transport: mailer.name };
+    log.info(`Delivered "${input.template}" through ${transport} (${status}).`);
+    return { status, transport };
   },
 });
