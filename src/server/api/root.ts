@@ -5,6 +5,7 @@ import { notificationsRouter, organizationsRouter } from "./routers/organization
 import { jobsRouter } from "./routers/jobs";
 import { logsRouter } from "./routers/logs";
 import { packagesRouter } from "./routers/packages";
+import { siteAdminRouter } from "./routers/site-admin";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
 
@@ -18,6 +19,7 @@ export const appRouter = router({
   logs: logsRouter,
   packages: packagesRouter,
   site: siteRouter,
+  siteAdmin: siteAdminRouter,
   tokens: tokensRouter,
 });
 
