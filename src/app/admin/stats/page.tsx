@@ -56,6 +56,14 @@ export default async function AdminStatsPage({ searchParams }: { searchParams: P
           </Link>
         ))}
       </nav>
+      {canTakeSnapshot ? (
+        // Before the charts, in the same place whether or not there are snapshots yet, so what it says survives the
+        // refresh that shows the new snapshot.
+        <div className="space-y-1">
+          <TakeSnapshotButton task={snapshotTask.name} />
+          <p className="text-sm text-stone-600">A snapshot taken now replaces today&apos;s.</p>
+        </div>
+      ) : null}
       {days.length === 0 ? (
         <section className="card space-y-3" data-testid="stats-empty" aria-labelledby="stats-empty-heading">
           <h2 id="stats-empty-heading">No snapshots yet</h2>
@@ -63,7 +71,6 @@ export default async function AdminStatsPage({ searchParams }: { searchParams: P
             {period === "all" ? "No snapshot has been taken yet." : `No snapshot was taken in the last ${periodLabels[period].toLowerCase()}.`} The next one is
             taken at <DateTime value={snapshotTask.nextRunAt} />.
           </p>
-          {canTakeSnapshot ? <TakeSnapshotButton task={snapshotTask.name} /> : null}
         </section>
       ) : (
         <>
@@ -79,12 +86,6 @@ export default async function AdminStatsPage({ searchParams }: { searchParams: P
               />
             ))}
           </div>
-          {canTakeSnapshot ? (
-            <div className="space-y-1">
-              <p className="text-sm text-stone-600">A snapshot taken now replaces today&apos;s.</p>
-              <TakeSnapshotButton task={snapshotTask.name} />
-            </div>
-          ) : null}
           <details className="text-sm">
             <summary className="cursor-pointer font-medium">Show the figures as a table</summary>
             <div className="mt-3">
