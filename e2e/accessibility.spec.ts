@@ -19,7 +19,7 @@ const accountPages = [
   "/notifications",
   "/confirm-email?token=example-token-for-layout-only",
 ];
-const adminPages = ["/admin", "/admin/users", "/admin/organizations", "/admin/plans", "/admin/outbox", "/admin/exceptions", "/admin/security-log", "/users", "/admin/task-queue", "/admin/task-queue/low", "/admin/periodic-tasks", "/admin/actions", "/admin/system-logs", "/admin/system-logs?category=api_errors", "/admin/logs", "/admin/logs?log=authentication"];
+const adminPages = ["/admin", "/admin/accounts", "/admin/config", "/admin/stats", "/admin/users", "/admin/organizations", "/admin/plans", "/admin/outbox", "/admin/exceptions", "/admin/security-log", "/users", "/admin/task-queue", "/admin/task-queue/low", "/admin/periodic-tasks", "/admin/actions", "/admin/system-logs", "/admin/system-logs?category=api_errors", "/admin/logs", "/admin/logs?log=authentication"];
 
 /** Each page: rendered, no serious or critical axe violation, nothing spilling sideways at this width. */
 async function checkPages(page: Page, paths: string[]) {

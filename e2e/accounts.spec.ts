@@ -182,7 +182,7 @@ test("an administrator closes and reopens registration; deactivation signs the u
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/sign-in/);
 
-  await admin.goto("/admin");
+  await admin.goto("/admin/accounts");
   await admin.getByLabel("Open registration").uncheck();
   await admin.getByRole("button", { name: "Save settings" }).click();
   await expect(admin.getByTestId("form-success")).toBeVisible();
@@ -207,7 +207,7 @@ test("Gravatar pictures only while the site turns them on", async ({ page, brows
   const account = newAccount("gravatar");
   await signUp(page, account);
   const admin = await adminPage(browser);
-  await admin.goto("/admin");
+  await admin.goto("/admin/accounts");
   const setting = admin.getByLabel("Account pictures from Gravatar");
   await expect(setting).not.toBeChecked();
 

@@ -163,6 +163,7 @@ async function main(): Promise<void> {
     AUTH_SECRET: env.AUTH_SECRET ?? secrets.authSecret,
     PORT: String(port),
     FILES_DIR: filesDirectory,
+    GRANARY_EMBEDDED_DATABASE: embedded ? "1" : "0",
   });
 
   // Background jobs: pg-boss's storage is prepared, and (unless JOBS_WORKER=off) a worker runs in this process.

@@ -118,6 +118,8 @@ const environmentSchema = z.object({
    * built-in vendor key. Whoever issues their own licenses (and the tests) makes a pair with `granary license keygen`.
    */
   GRANARY_LICENSE_PUBLIC_KEY: optionalString,
+  /** Set by the launcher when it started the embedded PostgreSQL (Admin → Config shows the database mode); not for people to set. */
+  GRANARY_EMBEDDED_DATABASE: booleanFlag,
   /** Set by Next.js: "nodejs" or "edge". */
   NEXT_RUNTIME: optionalString,
   /** Set by Vitest for each worker; the test harness names the worker's database after it. */
@@ -143,6 +145,26 @@ export type JobsDriver = "embedded" | "inngest";
 /** Inngest when it is configured (keys, or a dev server), otherwise the embedded driver. */
 export function jobsDriver(): JobsDriver {
   return (env.INNGEST_EVENT_KEY && env.INNGEST_SIGNING_KEY) || env.INNGEST_DEV ? "inngest" : "embedded";
+}
+
+/** Settings whose values are secrets: wherever they are shown (Admin → General's effective configuration), masked. */
+export const secretEnvironmentNames: ReadonlySet<keyof Environment> = new Set<keyof Environment>([
+  "AUTH_SECRET",
+  "GRANARY_ADMIN_PASSWORD",
+  "RESEND_API_KEY",
+  "SMTP_PASSWORD",
+  "INNGEST_EVENT_KEY",
+  "INNGEST_SIGNING_KEY",
+  "INNGEST_SIGNING_KEY_FALLBACK",
+]);
+
+/** Every declared setting, its effective value, and whether the process environment set it (else its default). */
+export function describeEnvironment(): { name: keyof Environment; value: unknown; setByEnvironment: boolean }[] {
+  return (Object.keys(environmentSchema.shape) as (keyof Environment)[]).map((name) => ({
+    name,
+    value: env[name],
+    setByEnvironment: (process.env[name] ?? "").trim() !== "",
+  }));
 }
 
 export function filesDirectory(): string {

@@ -1,6 +1,8 @@
 import "server-only";
 import { headers } from "next/headers";
 import { env, publicUrl } from "@/env";
+import { getDb } from "./db";
+import { readGeneralSettings } from "./services/general-settings";
 
 /**
  * The address people reach this site at, for the commands pages print: the site URL (PUBLIC_URL) when it is set,
@@ -18,8 +20,13 @@ export function siteAddressFrom(requestHeaders: Headers, settings: { publicUrl: 
   return `${protocol}://${host.toLowerCase()}`;
 }
 
-/** Reads the request only when the site URL is not set, so pages stay cacheable where it is. */
+/**
+ * Reads the request only when no site URL is set (PUBLIC_URL, else the one stored in Admin → General), so pages
+ * stay cacheable where it is.
+ */
 export async function siteAddress(): Promise<string> {
   if (env.PUBLIC_URL) return publicUrl();
+  const stored = (await readGeneralSettings(getDb())).siteUrl;
+  if (stored) return stored;
   return siteAddressFrom(await headers(), { publicUrl: undefined, trustProxy: env.TRUST_PROXY > 0 });
 }

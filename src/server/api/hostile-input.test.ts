@@ -446,6 +446,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   "logs.system": { caller: "siteAdmin", input: () => ({ category: "startup_info", query: "ready", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIxIl0" }) },
   "logs.audit": { caller: "siteAdmin", input: () => ({ log: "authentication", actor: "ada", cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDAiXQ" }) },
   "admin.updateLdapSettings": { caller: "siteAdmin", input: () => ({ ...unreachableLdapSettings }) },
+  "siteAdmin.updateGeneralSettings": { caller: "siteAdmin", input: () => ({ siteUrl: "https://granary.example.test", staticUrl: "https://cdn.example.test", defaultPackageAccess: "private" }) },
   "admin.testLdapConnection": { caller: "siteAdmin", input: () => ({ settings: unreachableLdapSettings, username: "alice" }) },
   "admin.createDirectoryGroupMapping": {
     caller: "siteAdmin",
@@ -507,6 +508,10 @@ const takesNoText = [
   "adminPeople.securityLogActions",
   "license.get",
   "license.banners",
+  "siteAdmin.generalSettings",
+  "siteAdmin.effectiveConfiguration",
+  "siteAdmin.platformInfo",
+  "siteAdmin.statistics",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -10,6 +10,7 @@ import { licenseRouter } from "./routers/license";
 import { logsRouter } from "./routers/logs";
 import { mailSettingsRouter } from "./routers/mail-settings";
 import { packagesRouter } from "./routers/packages";
+import { siteAdminRouter } from "./routers/site-admin";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
 
@@ -29,6 +30,7 @@ export const appRouter = router({
   mailSettings: mailSettingsRouter,
   packages: packagesRouter,
   site: siteRouter,
+  siteAdmin: siteAdminRouter,
   tokens: tokensRouter,
 });
 

@@ -4,15 +4,18 @@
  * installs it (scripts/test-prerequisites.sh installs them all before `npm test`).
  */
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { actorFor, createAccessToken, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
+import { actorFor, createAccessToken, createSiteAdmin, createUser, findUser, recordedAuditEvents, type TestUser } from "@/test/factories";
 import { buildCondaPackage, buildPythonDistributions } from "@/test/package-fixtures";
 import { debianPython, requireTools } from "@/test/tools";
 import { channelRevisions, packages } from "../db/schema";
+import { updateGeneralSettings } from "../services/general-settings";
 import { setReleaseYanked } from "../services/package-changes";
 import { revokeToken } from "../services/tokens";
 import {
@@ -421,5 +424,55 @@ describe("access tokens with real clients", () => {
     await revoke(token.id);
     await expect(simpleSolve(["demo-app"], [channel], ["linux-64", "noarch"], [])).rejects.toBeTruthy();
     expect((await fetch(solved[0]!.url)).status).toBe(401);
+  });
+});
+
+/**
+ * Admin → General's static URL: a cache in front of Granary (here a counting proxy on another port) that the index
+ * pages send clients to for public files.
+ */
+describe("the static URL with real clients", () => {
+  let cache: http.Server;
+  let cacheUrl: string;
+  let cachedPaths: string[];
+
+  beforeEach(async () => {
+    cachedPaths = [];
+    cache = http.createServer((request, response) => {
+      cachedPaths.push(request.url ?? "");
+      const upstream = http.request({ host: "127.0.0.1", port: server.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      upstream.on("error", () => response.destroy());
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => cache.listen(0, "127.0.0.1", resolve));
+    cacheUrl = `http://127.0.0.1:${(cache.address() as AddressInfo).port}/`;
+    const admin = await createSiteAdmin(db, { username: "root" });
+    await updateGeneralSettings(db, admin.actor, { siteUrl: "", staticUrl: cacheUrl, defaultPackageAccess: "public" });
+  });
+
+  afterEach(async () => {
+    await new Promise<void>((resolve) => cache.close(() => resolve()));
+  });
+
+  it("pip downloads public files from it, following the simple page's links", async () => {
+    await publishPython(fixtures.tool.wheel, fixtures.tool.sdist);
+    const download = await pip(["download", "--no-deps", "--index-url", `${server.url}/alice/simple/`, "--dest", "downloads", "demo-tool"]);
+    expect(download.code, download.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(work, "downloads"))).toEqual([path.basename(fixtures.tool.wheel)]);
+    expect(cachedPaths).toContain(`/alice/pypi/files/${path.basename(fixtures.tool.wheel)}`);
+  });
+
+  it("rattler resolves its downloads against repodata's base_url", async () => {
+    expect((await condaStyleUpload(server, "alice", fixtures.library, aliceAuth())).status).toBe(201);
+    const { simpleSolve } = createRequire(import.meta.url)("@conda-org/rattler") as { simpleSolve: SimpleSolve };
+    const solved = await simpleSolve(["libdemo"], [`${server.url}/alice`], ["linux-64", "noarch"], []);
+    expect(solved).toHaveLength(1);
+    expect(solved[0]!.url).toBe(`${cacheUrl}alice/noarch/${solved[0]!.filename}`);
+    const response = await fetch(solved[0]!.url);
+    expect(response.status).toBe(200);
+    expect(sha256Of(Buffer.from(await response.arrayBuffer()))).toBe(solved[0]!.sha256);
   });
 });

@@ -3,6 +3,7 @@
  * document, which conda accepts as a superset), and package downloads, each per label (`main` = no label).
  */
 import { condaSubdirs } from "@/shared/reserved-names";
+import { defaultLabel } from "@/shared/schemas/packages";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
@@ -35,7 +36,18 @@ function repodataRecord(metadata: Record<string, unknown>, subdir: string, file:
   };
 }
 
-export async function buildRepodata(db: Db, scope: ChannelScope, channel: Channel, subdir: string): Promise<IndexDocument> {
+/**
+ * Where clients download this repodata's files from, when a static URL is set (Admin → General): the same path
+ * under it. Null (files beside the repodata) when there is none, or when any record is private: a CDN or cache
+ * serves what anyone may download, and conda sends a channel's token only to the channel itself.
+ */
+function repodataBaseUrl(staticUrl: string | null, channel: Channel, label: string, subdir: string, rows: { isPrivate: boolean }[]): string | null {
+  if (!staticUrl || rows.length === 0 || rows.some((row) => row.isPrivate)) return null;
+  const labelPath = label === defaultLabel ? "" : `label/${encodeURIComponent(label)}/`;
+  return `${staticUrl}/${encodeURIComponent(channel.username)}/${labelPath}${subdir}/`;
+}
+
+export async function buildRepodata(db: Db, scope: ChannelScope, channel: Channel, subdir: string, staticUrl: string | null = null): Promise<IndexDocument> {
   const rows = await listCondaRecords(db, scope, subdir);
   const packages: Record<string, unknown> = {};
   const condaPackages: Record<string, unknown> = {};
@@ -43,7 +55,11 @@ export async function buildRepodata(db: Db, scope: ChannelScope, channel: Channe
     const target = row.filename.endsWith(".conda") ? condaPackages : packages;
     target[row.filename] = repodataRecord(row.metadata, subdir, row);
   }
-  const repodata = { info: { subdir }, packages, "packages.conda": condaPackages, removed: [], repodata_version: 1 };
+  const baseUrl = repodataBaseUrl(staticUrl, channel, scope.label, subdir, rows);
+  // CEP 15: base_url in info, and repodata_version 2 only then, so clients that predate it keep reading version 1.
+  const repodata = baseUrl
+    ? { info: { subdir, base_url: baseUrl }, packages, "packages.conda": condaPackages, removed: [], repodata_version: 2 }
+    : { info: { subdir }, packages, "packages.conda": condaPackages, removed: [], repodata_version: 1 };
   return makeDocument(JSON.stringify(repodata), jsonType, channel.changedAt);
 }
 
@@ -55,8 +71,9 @@ export async function serveRepodata(
   const channel = await requireChannel(context, params.owner);
   const found = channelScope(context, channel, label);
   const scope = found instanceof Promise ? await found : found;
-  const entry = await context.services.indexes.get(cacheKey(scope, `repodata ${params.subdir}`), channel.revision, () =>
-    buildRepodata(context.services.db, scope, channel, params.subdir),
+  const staticUrl = await context.services.staticUrl.current();
+  const entry = await context.services.indexes.get(cacheKey(scope, `repodata ${params.subdir} ${staticUrl ?? ""}`), channel.revision, () =>
+    buildRepodata(context.services.db, scope, channel, params.subdir, staticUrl),
   );
   await sendIndex(context, entry, {
     // Revalidation is a cheap 304, and a just-uploaded package must be installable at once.

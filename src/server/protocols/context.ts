@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { Channel, ChannelScope, DownloadableFile } from "../services/channels";
 import type { DownloadCounter } from "../services/downloads";
+import type { StaticUrlSetting } from "../services/general-settings";
 import type { BlobStore } from "../storage";
 import type { ChannelDirectory, ChannelReach } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
@@ -20,6 +21,8 @@ export interface ProtocolServices {
   credentials: CredentialResolver;
   downloads: DownloadCounter;
   maxUploadBytes: number;
+  /** Admin → General's static URL: where index pages send clients for files anyone may download. */
+  staticUrl: StaticUrlSetting;
   now: () => Date;
 }
 

@@ -23,6 +23,7 @@ import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
 import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { errorContext, logTo } from "../logging/logger";
+import { StaticUrlSetting } from "../services/general-settings";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
 import { pathTokenOf, takePathToken } from "./path-token";
@@ -103,6 +104,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       onError: (error) => void recordException(options.db, error, { route: "download counter", method: null }),
     }),
     maxUploadBytes: options.maxUploadBytes ?? maxUploadBytes(),
+    staticUrl: new StaticUrlSetting(options.db),
     now,
   };
 
@@ -213,6 +215,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     flush: () => services.downloads.flush(),
     close: () => {
       services.channels.close();
+      services.staticUrl.close();
       return services.downloads.close();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The PyPI simple repository API: PEP 503 HTML and PEP 691 JSON (chosen by the Accept header), with PEP 658/714
  * core metadata and PEP 700 sizes, upload times and versions, and the files and metadata behind the links.
- * Links are relative to the page, so the same page works behind any proxy prefix.
+ * Links are relative to the page, so the same page works behind any proxy prefix; with a static URL set (Admin →
+ * General), a public project's file links point there instead.
  */
 import { AppError } from "../errors";
 import { getSimpleProject, listSimpleProjects, type SimpleProject } from "../services/channels";
@@ -140,15 +141,18 @@ export async function serveSimpleProject(
   const format = negotiateSimpleFormat(headerValue(context.request, "accept"));
   const { labelled } = params;
   // From /<owner>/simple/<project>/ (or /<owner>/label/<label>/simple/<project>/) up to /<owner>/pypi/files/.
-  const filesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
+  const relativeFilesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
   const found = channelScope(context, channel, label);
   const scope = found instanceof Promise ? await found : found;
+  const staticUrl = await context.services.staticUrl.current();
   const entry = await context.services.indexes.get(
-    cacheKey(scope, `${labelled ? "labelled" : "plain"} ${params.project}`, format),
+    cacheKey(scope, `${labelled ? "labelled" : "plain"} ${params.project} ${staticUrl ?? ""}`, format),
     channel.revision,
     async (): Promise<IndexEntry> => {
       const project = await getSimpleProject(context.services.db, scope, params.project);
       if (!project) return { kind: "missing" };
+      // A cache in front of Granary serves what anyone may download; private files stay here, where credentials go.
+      const filesBase = staticUrl && !project.isPrivate ? `${staticUrl}/${encodeURIComponent(channel.username)}/pypi/files/` : relativeFilesBase;
       return makeDocument(renderProject(project, format, filesBase), formatContentTypes[format], channel.changedAt);
     },
   );

@@ -199,7 +199,8 @@ export function condaStyleUpload(
   const bytes = fs.readFileSync(file);
   const query = new URLSearchParams({ sha256: options.sha256 ?? sha256Of(bytes) });
   if (options.label) query.set("label", options.label);
-  if (options.private) query.set("private", "1");
+  // `private: false` is the uploader's explicit choice of public (private=0), unlike leaving it out.
+  if (options.private !== undefined) query.set("private", options.private ? "1" : "0");
   if (options.force) query.set("force", "1");
   return call(server, `/api/channels/${owner}/upload/${encodeURIComponent(path.basename(file))}?${query}`, {
     method: "POST",

@@ -41,6 +41,12 @@ function isTrue(value: string | null): boolean {
   return value !== null && ["1", "true", "yes", "on"].includes(value.toLowerCase());
 }
 
+/** `private=1` or `private=0` is the uploader's choice; without it a new package gets the site's default access. */
+function privacyChoice(value: string | null): boolean | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  return isTrue(value);
+}
+
 const sha256Pattern = /^[0-9a-fA-F]{64}$/;
 const md5Pattern = /^[0-9a-fA-F]{32}$/;
 
@@ -69,7 +75,7 @@ export async function serveCondaUpload(context: RequestContext, params: { owner:
       blob,
       expectedSha256: expectedSha256 ?? undefined,
       labels: query.getAll("label").filter(Boolean),
-      makePrivate: isTrue(query.get("private")),
+      makePrivate: privacyChoice(query.get("private")),
       replaceExisting: isTrue(query.get("force")),
     },
     services.store,

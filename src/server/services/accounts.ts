@@ -5,7 +5,8 @@
  */
 import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { env, publicUrl } from "@/env";
+import { env } from "@/env";
+import { siteUrl } from "./general-settings";
 import {
   changePasswordSchema,
   deleteAccountSchema,
@@ -98,7 +99,7 @@ export async function signUp(db: Db, actor: Actor, rawInput: z.input<typeof sign
     await sendEmail(db, {
       to: user.email,
       template: "confirmEmail",
-      props: { username: user.username, confirmUrl: `${publicUrl()}/confirm-email?token=${confirmation.secret}`, expiresInHours: linkLifetimeHours },
+      props: { username: user.username, confirmUrl: `${await siteUrl(db)}/confirm-email?token=${confirmation.secret}`, expiresInHours: linkLifetimeHours },
     });
     return session;
   } catch (error) {
@@ -209,7 +210,7 @@ export async function changePassword(db: Db, actor: Actor, rawInput: z.input<typ
   await sendEmail(db, {
     to: user.email,
     template: "passwordChanged",
-    props: { username: user.username, securityUrl: `${publicUrl()}/settings/security` },
+    props: { username: user.username, securityUrl: `${await siteUrl(db)}/settings/security` },
   });
   return session;
 }

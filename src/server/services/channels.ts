@@ -61,6 +61,8 @@ function scopeCondition(scope: ChannelScope, fileTypes: FileType[]): SQL {
 
 export interface CondaRecordRow {
   filename: string;
+  /** Public records may be downloaded from the static URL (a CDN or cache in front of Granary). */
+  isPrivate: boolean;
   metadata: Record<string, unknown>;
   size: number;
   md5: string;
@@ -72,6 +74,7 @@ export async function listCondaRecords(db: Db, scope: ChannelScope, subdir: stri
   return db
     .select({
       filename: packageFiles.filename,
+      isPrivate: packages.isPrivate,
       metadata: packageFiles.metadata,
       size: packageFiles.size,
       md5: packageFiles.md5,
@@ -145,6 +148,8 @@ export interface SimpleFileRow {
 export interface SimpleProject {
   name: string;
   normalizedName: string;
+  /** A public project's files may be linked at the static URL (a CDN or cache in front of Granary). */
+  isPrivate: boolean;
   files: SimpleFileRow[];
 }
 
@@ -157,6 +162,7 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
     .select({
       name: packages.name,
       normalizedName: packages.normalizedName,
+      isPrivate: packages.isPrivate,
       filename: packageFiles.filename,
       version: packageFiles.version,
       size: packageFiles.size,
@@ -176,6 +182,7 @@ export async function getSimpleProject(db: Db, scope: ChannelScope, normalizedNa
   return {
     name: first.name,
     normalizedName: first.normalizedName,
+    isPrivate: first.isPrivate,
     files: rows.map(({ filename, version, size, sha256, requiresPython, coreMetadataSha256, createdAt, yankedReason }) => ({
       filename,
       version,

@@ -5,7 +5,7 @@
  */
 import { and, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "./general-settings";
 import { changeEmailSchema, confirmEmailSchema } from "@/shared/schemas/account";
 import { assertCan, requireUser, type Actor } from "../authz";
 import type { Db } from "../db";
@@ -55,7 +55,7 @@ export async function requestEmailChange(db: Db, actor: Actor, rawInput: z.input
     props: {
       username: user.username,
       newEmail: input.email,
-      confirmUrl: `${publicUrl()}/confirm-email?token=${secret}`,
+      confirmUrl: `${await siteUrl(db)}/confirm-email?token=${secret}`,
       expiresInHours: linkLifetimeHours,
     },
   });
@@ -176,7 +176,7 @@ export async function resendEmailConfirmation(db: Db, actor: Actor): Promise<{ e
   await sendEmail(db, {
     to: user.email,
     template: "confirmEmail",
-    props: { username: user.username, confirmUrl: `${publicUrl()}/confirm-email?token=${secret}`, expiresInHours: linkLifetimeHours },
+    props: { username: user.username, confirmUrl: `${await siteUrl(db)}/confirm-email?token=${secret}`, expiresInHours: linkLifetimeHours },
   });
   return { email: user.email };
 }

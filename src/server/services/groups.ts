@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "./general-settings";
 import { createGroupSchema, groupMemberSchema, groupRefSchema, organizationRefSchema, updateGroupSchema } from "@/shared/schemas/organizations";
 import { accessLevelDescriptions, assertCan, assertOrganizationAction, requireUser, type AccessLevel, type Actor } from "../authz";
 import type { Db } from "../db";
@@ -192,7 +192,7 @@ export async function addGroupMember(db: Db, actor: Actor, rawInput: z.input<typ
         group: group.name,
         level: accessLevelDescriptions[group.level].label,
         addedBy: actor.kind === "user" ? actor.user.username : "an administrator",
-        groupsUrl: `${publicUrl()}/dashboard/groups`,
+        groupsUrl: `${await siteUrl(tx)}/dashboard/groups`,
       },
     });
   });

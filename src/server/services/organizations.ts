@@ -5,7 +5,7 @@
  */
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "./general-settings";
 import { addMemberSchema, createOrganizationSchema, deleteOrganizationSchema, memberRefSchema, organizationRefSchema, setMemberRoleSchema } from "@/shared/schemas/organizations";
 import {
   assertCan,
@@ -50,8 +50,8 @@ export async function requirePerson(db: Db, username: string, field = "username"
   return person;
 }
 
-function organizationUrl(organization: string): string {
-  return `${publicUrl()}/${encodeURIComponent(organization)}`;
+async function organizationUrl(db: Db, organization: string): Promise<string> {
+  return `${await siteUrl(db)}/${encodeURIComponent(organization)}`;
 }
 
 // ---------------------------------------------------------------------------------------------- creating
@@ -200,7 +200,7 @@ export async function admitMember(
       organization: organization.username,
       role: role === "owner" ? "an owner" : "a member",
       addedBy: actor.kind === "user" ? actor.user.username : "an administrator",
-      organizationUrl: organizationUrl(organization.username),
+      organizationUrl: await organizationUrl(tx, organization.username),
     },
   });
   return true;

@@ -16,6 +16,7 @@ import type { BlobStore, ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
 import { lockBlob, releaseBlobs } from "./blob-references";
 import { bumpChannelRevision, forgetCachedChannel, requireVisibleOwner, type Owner } from "./owners";
+import { defaultPackageAccess } from "./general-settings";
 import { assertWithinPlan, type PlannedChange } from "./plans";
 
 const packageNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -34,7 +35,10 @@ export interface PublishInput {
   /** The client's announced sha256, checked against the received bytes. */
   expectedSha256?: string;
   labels?: string[];
-  /** Makes the package private (new packages are public unless asked). */
+  /**
+   * Makes the package private (true) or, for a new package, public (false); left out, a new package gets the
+   * site's default access and an existing one keeps its own.
+   */
   makePrivate?: boolean;
   /** Replace a file of the same name instead of answering 409. */
   replaceExisting?: boolean;
@@ -92,10 +96,13 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     const version = parsed.version ?? input.version ?? timestampVersion();
     const normalizedName = normalizePackageName(parsed.name);
     const existing = await assertMayPublishPackage(db, actor, owner, normalizedName, input);
+    // A new package follows the site's default access (Admin → General) unless the upload chose; an existing one
+    // keeps its own, and only an explicit "make private" hides it.
+    const makePrivate = existing ? Boolean(input.makePrivate) : (input.makePrivate ?? (await defaultPackageAccess(db)) === "private");
 
     const published = await db.transaction(async (tx) => {
       // The plan's limits first, with the owner's row locked: uploads to one owner are checked one after the other.
-      await assertWithinPlan(tx, owner.id, await plannedChange(tx, owner.id, parsed.subdir, input, existing));
+      await assertWithinPlan(tx, owner.id, await plannedChange(tx, owner.id, parsed.subdir, { ...input, makePrivate }, existing));
       // One statement creates the package or updates it, so that two files of a new package uploaded at the
       // same moment (a wheel and its sdist, say) meet in the unique index instead of both trying to create it.
       // What this file does not say (a summary, a license) keeps the package's current value.
@@ -107,7 +114,7 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
           ownerId: owner.id,
           name: parsed.name,
           normalizedName,
-          isPrivate: input.makePrivate ?? false,
+          isPrivate: makePrivate,
           summary: parsed.summary ?? null,
           description: parsed.description ?? null,
           descriptionContentType: parsed.descriptionContentType ?? null,

@@ -6,7 +6,8 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { env, publicUrl } from "@/env";
+import { env } from "@/env";
+import { siteUrl } from "./general-settings";
 import { forgotPasswordSchema, forgotUsernameSchema, resetPasswordSchema } from "@/shared/schemas/account";
 import { assertCan, type Actor } from "../authz";
 import { throttlingAddress } from "../client-address";
@@ -70,11 +71,11 @@ export async function remindUsername(db: Db, actor: Actor, rawInput: z.input<typ
       subjectUserId: account?.id,
       details: { accountFound: Boolean(account), ...decision },
     });
-    await writeOrRehearse(tx, decision, (savepoint, real) =>
+    await writeOrRehearse(tx, decision, async (savepoint, real) =>
       sendEmail(savepoint, {
         to: real ? account!.email : rehearsalAddress,
         template: "usernameReminder",
-        props: { usernames: real ? matches.map((user) => user.username) : ["nobody"], signInUrl: `${publicUrl()}/sign-in` },
+        props: { usernames: real ? matches.map((user) => user.username) : ["nobody"], signInUrl: `${await siteUrl(savepoint)}/sign-in` },
       }),
     );
   });
@@ -110,7 +111,7 @@ export async function requestPasswordReset(db: Db, actor: Actor, rawInput: z.inp
       await sendEmail(savepoint, {
         to: real ? user!.email : rehearsalAddress,
         template: "passwordReset",
-        props: { username: real ? user!.username : "nobody", resetUrl: `${publicUrl()}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
+        props: { username: real ? user!.username : "nobody", resetUrl: `${await siteUrl(savepoint)}/reset-password?token=${secret}`, expiresInHours: linkLifetimeHours },
       });
     });
   });

@@ -118,7 +118,7 @@ async function tellOwners(db: Db, revoked: RevokedToken[], reported: Map<string,
       await notifier.sendEmail(db, {
         to: owner.email,
         template: "tokenLeaked",
-        props: { username: owner.username, tokens, tokensUrl: tokensPageUrl(owner.username) },
+        props: { username: owner.username, tokens, tokensUrl: await tokensPageUrl(db, owner.username) },
       });
     } catch (error) {
       await report(error);

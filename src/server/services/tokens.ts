@@ -5,7 +5,7 @@
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "./general-settings";
 import { createTokenSchema, listTokensSchema, regenerateTokenSchema, revokeTokenSchema } from "@/shared/schemas/tokens";
 import { isTokenScope, tokenScopeNames, type TokenScope } from "@/shared/token-scopes";
 import { assertCan, assertTokenMayCreate, canManageTokensOf, requireUser, tokenScopes, type Actor, type ActorToken, type SignedInActor } from "../authz";
@@ -132,8 +132,8 @@ function duplicateNameError(name: string): AppError {
 }
 
 /** The access token page, linked from the e-mails. */
-export function tokensPageUrl(username: string): string {
-  return `${publicUrl()}/${encodeURIComponent(username)}/settings/access`;
+export async function tokensPageUrl(db: Db, username: string): Promise<string> {
+  return `${await siteUrl(db)}/${encodeURIComponent(username)}/settings/access`;
 }
 
 function formatDay(moment: Date): string {
@@ -151,7 +151,7 @@ async function sendTokenCreatedEmail(db: Db, actor: SignedInActor, row: TokenRow
       channel,
       expiresOn: formatDay(row.expiresAt),
       ipAddress: actor.origin.ipAddress,
-      tokensUrl: tokensPageUrl(actor.user.username),
+      tokensUrl: await tokensPageUrl(db, actor.user.username),
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "./general-settings";
 import { normalizePackageName, packageRefSchema } from "@/shared/schemas/packages";
 import { transferPackageSchema } from "@/shared/schemas/organizations";
 import { administersOwner, assertCan, assertPackageAction, requireUser, visiblePackages, type Actor } from "../authz";
@@ -88,7 +88,7 @@ export async function transferPackage(db: Db, actor: Actor, rawInput: z.input<ty
     throw error;
   }
 
-  const packageUrl = `${publicUrl()}/${encodeURIComponent(to.username)}/${encodeURIComponent(pkg.name)}`;
+  const packageUrl = `${await siteUrl(db)}/${encodeURIComponent(to.username)}/${encodeURIComponent(pkg.name)}`;
   for (const recipient of await mailRecipients(db, [from, to])) {
     await sendEmail(db, {
       to: recipient.email,

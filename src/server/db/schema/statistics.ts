@@ -28,7 +28,7 @@ export const packageDownloadDays = pgTable(
 export const siteStatistics = pgTable("site_statistics", {
   day: date("day", { mode: "string" }).primaryKey(),
   users: integer("users").notNull(),
-  /** Always 0 until organizations exist. */
+  /** Owners of kind organization; `users` counts people only. */
   organizations: integer("organizations").notNull(),
   packages: integer("packages").notNull(),
   files: integer("files").notNull(),

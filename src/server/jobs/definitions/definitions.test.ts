@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { setUpTestDatabase } from "@/test/db";
-import { createAccessToken, createAccountLink, createPublishedPackage, createUser, sentEmails } from "@/test/factories";
+import { createAccessToken, createAccountLink, createPublishedPackage, createTestOrganization, createUser, sentEmails } from "@/test/factories";
 import type { Db } from "../../db/client";
 import { accountTokens, systemLogs, dailyDownloads, packageDownloadDays, packageFiles, signInFailures, siteStatistics } from "../../db/schema";
 import { createOutboxTransport } from "../../email/transports";
@@ -161,6 +161,8 @@ describe("the statistics snapshot", () => {
   it("records the day's totals once per day, counting stored bytes once per distinct content", async () => {
     const owner = await createUser(db);
     await createUser(db);
+    // An organization is an owner row too: counted as an organization, not as a user.
+    await createTestOrganization(db, owner, "snapshot-org");
     const first = await createPublishedPackage(db, owner, "first");
     await createPublishedPackage(db, owner, "second"); // the factory's files share one sha256: stored once
     await db.execute(sql`update package_files set download_count = 4 where id = ${first.fileId}::uuid`);
@@ -170,7 +172,7 @@ describe("the statistics snapshot", () => {
     await statisticsSnapshotJob.run({}, contextFor(db));
     const rows = await db.select().from(siteStatistics);
     expect(rows).toEqual([
-      expect.objectContaining({ day: new Date().toISOString().slice(0, 10), users: 2, organizations: 0, packages: 2, files: 2, bytesStored: 1, downloads: 4, downloadsOnDay: 4 }),
+      expect.objectContaining({ day: new Date().toISOString().slice(0, 10), users: 2, organizations: 1, packages: 2, files: 2, bytesStored: 1, downloads: 4, downloadsOnDay: 4 }),
     ]);
   });
 });

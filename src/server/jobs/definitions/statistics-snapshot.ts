@@ -15,8 +15,8 @@ export const statisticsSnapshotJob = defineJob({
     const [row] = await db.execute<Record<string, string | number>>(sql`
       insert into site_statistics (day, users, organizations, packages, files, bytes_stored, downloads, downloads_on_day, taken_at)
       select (now() at time zone 'utc')::date,
-        (select count(*) from users),
-        0, -- organizations do not exist yet
+        (select count(*) from users where kind = 'user'),
+        (select count(*) from users where kind = 'organization'),
         (select count(*) from packages),
         (select count(*) from package_files),
         (select coalesce(sum(size), 0) from (select distinct on (sha256) size from package_files order by sha256) as blobs),

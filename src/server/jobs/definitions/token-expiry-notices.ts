@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { publicUrl } from "@/env";
+import { siteUrl } from "../../services/general-settings";
 import { sendEmail } from "../../email";
 import { defineJob, scheduleStarter } from "../definition";
 
@@ -62,7 +62,7 @@ export const tokenExpiryNoticesJob = defineJob({
                 tokenName: row.name,
                 expiresOn: expiresAt.toISOString().slice(0, 10),
                 daysLeft: Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / day)),
-                tokensUrl: `${publicUrl()}/${encodeURIComponent(row.username)}/settings/access`,
+                tokensUrl: `${await siteUrl(tx)}/${encodeURIComponent(row.username)}/settings/access`,
               },
             },
             { startedBy: scheduleStarter },
