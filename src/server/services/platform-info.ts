@@ -8,9 +8,9 @@ import { sql } from "drizzle-orm";
 import { env, filesDirectory, jobsDriver, type JobsDriver } from "@/env";
 import packageJson from "../../../package.json";
 import { assertCan, type Actor } from "../authz";
+import type { MailMode } from "@/shared/schemas/mail-settings";
 import type { Db } from "../db";
-
-export type MailMode = "off" | "resend" | "smtp";
+import { getMailSettings } from "./mail-settings";
 
 export interface PlatformInfo {
   version: string;
@@ -45,17 +45,16 @@ function currentCommit(): string {
   return resolvedCommit;
 }
 
-/**
- * Where mail goes, read from the environment as mailTransportFromEnvironment chooses.
- * Seam: once Admin → Notification stores mail settings, read the mode from there (environment still winning).
- */
-export function mailMode(): MailMode {
-  return env.RESEND_API_KEY ? "resend" : env.SMTP_HOST ? "smtp" : "off";
+/** Where mail goes: the environment's choice when it makes one (mailTransportFromEnvironment), else Admin → Notification's. */
+async function mailMode(db: Db, actor: Actor): Promise<MailMode> {
+  if (env.RESEND_API_KEY) return "resend";
+  if (env.SMTP_HOST) return "smtp";
+  return (await getMailSettings(db, actor)).mode;
 }
 
 export async function getPlatformInfo(db: Db, actor: Actor): Promise<PlatformInfo> {
   assertCan(actor, "admin:settings:update");
-  const [row] = await db.execute<{ version: string }>(sql`select version() as version`);
+  const [[row], mail] = await Promise.all([db.execute<{ version: string }>(sql`select version() as version`), mailMode(db, actor)]);
   const embedded = env.GRANARY_EMBEDDED_DATABASE || !env.DATABASE_URL;
   const uptimeSeconds = Math.floor(process.uptime());
   return {
@@ -65,7 +64,7 @@ export async function getPlatformInfo(db: Db, actor: Actor): Promise<PlatformInf
     postgresVersion: row?.version ?? "unknown",
     database: embedded ? "embedded" : "external",
     jobs: jobsDriver(),
-    mail: mailMode(),
+    mail,
     storage: "filesystem",
     embeddedDatabaseFolder: embedded ? path.resolve(env.DATA_DIR, "postgres") : null,
     filesFolder: path.resolve(filesDirectory()),
