@@ -21,7 +21,9 @@ import { unreachableLdapSettings } from "@/test/ldap-server";
 import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
-import { emailMessages, notifications, packageRedirects } from "../db/schema";
+import { deletePublicObjectsPhrase } from "@/shared/schemas/platform-actions";
+import { emailMessages, notifications, packageRedirects, siteSettings } from "../db/schema";
+import { readOnlySettingKey } from "../services/site-mode";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
 import { addMember } from "../services/organizations";
@@ -68,6 +70,8 @@ interface Row {
   outcomes: Record<ActorKind, Outcome>;
   /** Input that succeeds for an allowed actor; `self` is the calling account (null for a visitor). */
   input?: (world: World, self: TestUser | null, kind: ActorKind) => unknown;
+  /** What the call needs besides the world (read-only mode for deleting public objects). */
+  prepare?: (database: Db) => Promise<void>;
 }
 
 const everyone: Record<ActorKind, Outcome> = { anonymous: "allowed", user: "allowed", siteAdmin: "allowed" };
@@ -154,6 +158,17 @@ const matrix: Record<string, Row> = {
   "jobs.periodicTasks": { outcomes: administrators },
   "jobs.runPeriodicTask": { outcomes: administrators, input: () => ({ name: "statistics-snapshot" }) },
   "jobs.restartWorkers": { outcomes: administrators },
+  "platformActions.mode": { outcomes: everyone },
+  "platformActions.status": { outcomes: administrators },
+  "platformActions.setReadOnly": { outcomes: administrators, input: () => ({ readOnly: false }) },
+  "platformActions.restart": { outcomes: administrators },
+  "platformActions.deletePublicObjects": {
+    outcomes: administrators,
+    input: () => ({ confirmation: deletePublicObjectsPhrase }),
+    prepare: async (database) => {
+      await database.insert(siteSettings).values({ key: readOnlySettingKey, value: true });
+    },
+  },
   "logs.system": { outcomes: administrators, input: () => ({ category: "startup_info", query: "ready" }) },
   "logs.audit": { outcomes: administrators, input: () => ({ log: "authentication", actor: "ada" }) },
   "site.settings": { outcomes: everyone },
@@ -327,6 +342,7 @@ describe("the authorization matrix", () => {
     const world = await buildWorld(db);
     const { actor, self } = actorOf(world, kind);
     const input = row.input?.(world, self, kind);
+    await row.prepare?.(db);
     if (outcome === "allowed") {
       await expect(call(actor, path, input)).resolves.toBeDefined();
     } else {

@@ -443,6 +443,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   },
   "admin.deleteDirectoryGroupMapping": { caller: "siteAdmin", input: (world) => ({ id: world.directoryGroupMappingId }) },
   "admin.setKeepsLocalPassword": { caller: "siteAdmin", input: (world) => ({ username: world.user.username, keepsLocalPassword: true }) },
+  "platformActions.deletePublicObjects": { caller: "siteAdmin", input: () => ({ confirmation: "delete all public objects" }) },
 };
 
 const takesNoText = [
@@ -482,6 +483,10 @@ const takesNoText = [
   "jobs.queues",
   "jobs.periodicTasks",
   "jobs.restartWorkers",
+  "platformActions.mode",
+  "platformActions.status",
+  "platformActions.setReadOnly",
+  "platformActions.restart",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -5,6 +5,7 @@ import { notificationsRouter, organizationsRouter } from "./routers/organization
 import { jobsRouter } from "./routers/jobs";
 import { logsRouter } from "./routers/logs";
 import { packagesRouter } from "./routers/packages";
+import { platformActionsRouter } from "./routers/platform-actions";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   logs: logsRouter,
   packages: packagesRouter,
+  platformActions: platformActionsRouter,
   site: siteRouter,
   tokens: tokensRouter,
 });

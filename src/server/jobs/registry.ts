@@ -1,6 +1,7 @@
 /** Every job Granary runs. A definition not listed here is never served by a worker nor registered with Inngest. */
 import type { AnyJobDefinition } from "./definition";
 import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
+import { deletePublicObjectsJob } from "./definitions/delete-public-objects";
 import { deliverEmailJob } from "./definitions/deliver-email";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
 import { purgeFinishedJobRunsJob } from "./definitions/purge-finished-job-runs";
@@ -20,6 +21,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   purgeFinishedJobRunsJob,
   purgeSystemLogsJob,
   checkDirectoryAccountsJob,
+  deletePublicObjectsJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -11,3 +11,4 @@ export * from "./plans";
 export * from "./jobs";
 export * from "./statistics";
 export * from "./ldap";
+export * from "./platform";
