@@ -94,7 +94,7 @@ export async function deletePublicObjects(
   store: BlobStore,
   input: { requestedByUserId: string },
   options: { onProgress?: DeletionProgress; signal?: AbortSignal } = {},
-): Promise<{ packages: number; files: number }> {
+): Promise<{ packages: number; files: number; stoppedBecause?: string }> {
   const [user] = await db.select().from(users).where(eq(users.id, input.requestedByUserId));
   if (!user || !user.isActive || !user.isSiteAdmin) throw new AppError("FORBIDDEN", "The administrator who asked for this deletion is no longer an active site administrator.");
   const actor = userActor(toActorUser(user));
@@ -102,9 +102,15 @@ export async function deletePublicObjects(
   let deleted = 0;
   let files = 0;
   options.onProgress?.(0, total);
+  let stoppedBecause: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (!(await isSiteReadOnly(db))) throw new AppError("PRECONDITION_FAILED", "Read-only mode was turned off, so the deletion stopped; what is left of the public packages stays.");
+    // Turning read-only off is how an administrator stops it: an ending, not a failure to retry, which would go on
+    // deleting should the site become read-only again.
+    if (!(await isSiteReadOnly(db))) {
+      stoppedBecause = "Read-only mode was turned off, so the deletion stopped; the public packages left stay.";
+      break;
+    }
     const batch = await db
       .select({
         name: packages.name,
@@ -124,6 +130,10 @@ export async function deletePublicObjects(
       options.onProgress?.(deleted, Math.max(total, deleted));
     }
   }
-  await recordAudit(db, actor, { action: "admin.public_objects_deletion_finished", target: { type: "site" }, details: { packages: deleted, files } });
-  return { packages: deleted, files };
+  await recordAudit(db, actor, {
+    action: "admin.public_objects_deletion_finished",
+    target: { type: "site" },
+    details: { packages: deleted, files, ...(stoppedBecause ? { stopped: stoppedBecause } : {}) },
+  });
+  return { packages: deleted, files, ...(stoppedBecause ? { stoppedBecause } : {}) };
 }

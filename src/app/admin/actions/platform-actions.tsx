@@ -159,7 +159,7 @@ function RestartSection({ status, onRestarted }: { status: Status; onRestarted: 
 
 function DeletionProgress({ deletion }: { deletion: NonNullable<Status["deletion"]> }) {
   const running = unfinished.has(deletion.status);
-  const result = deletion.result as { packages?: number; files?: number } | null;
+  const result = deletion.result as { packages?: number; files?: number; stoppedBecause?: string } | null;
   return (
     <div className="space-y-2" data-testid="deletion-run">
       <div
@@ -178,7 +178,7 @@ function DeletionProgress({ deletion }: { deletion: NonNullable<Status["deletion
         {running
           ? `${deletion.status === "queued" ? "Waiting for a worker" : "Deleting"}: ${deletion.progress}%${deletion.progressMessage ? ` · ${deletion.progressMessage}` : ""}`
           : deletion.status === "succeeded"
-            ? `Done: deleted ${result?.packages ?? 0} public packages and ${result?.files ?? 0} files.`
+            ? `${result?.stoppedBecause ? "Stopped" : "Done"}: deleted ${result?.packages ?? 0} public packages and ${result?.files ?? 0} files.${result?.stoppedBecause ? ` ${result.stoppedBecause}` : ""}`
             : `The deletion ${deletion.status === "cancelled" ? "was cancelled" : "failed"}${deletion.error ? `: ${deletion.error}` : "."}`}
       </p>
       <p className="text-sm">

@@ -17,7 +17,9 @@ export const deletePublicObjectsJob = defineJob({
       signal,
       onProgress: (deleted, total) => progress(total === 0 ? 100 : Math.min(99, Math.floor((deleted / total) * 100)), `Deleted ${deleted} of ${total} public packages`),
     });
-    progress(100, `Deleted ${result.packages} public packages and ${result.files} files`);
+    const summary = `Deleted ${result.packages} public packages and ${result.files} files`;
+    progress(100, result.stoppedBecause ? `${summary}, then stopped` : summary);
+    if (result.stoppedBecause) log.warn(result.stoppedBecause);
     log.info(`Deleted ${result.packages} public package(s) and ${result.files} file(s).`);
     return result;
   },
