@@ -26,6 +26,8 @@ import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadR
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { ChangeListener } from "../src/server/services/change-listener";
+import { PlatformReloader } from "../src/server/services/platform-restart";
+import { SiteModeCache } from "../src/server/services/site-mode";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
@@ -114,6 +116,8 @@ async function main(): Promise<void> {
     closeProtocolDatabase?: () => Promise<void>;
     tokenCache?: VerifiedTokenCache<TokenCheckRow>;
     changes?: ChangeListener;
+    siteMode?: SiteModeCache;
+    reloader?: PlatformReloader;
     jobs?: JobRuntime;
     closeJobsDatabase?: () => Promise<void>;
   } = {};
@@ -131,6 +135,8 @@ async function main(): Promise<void> {
     await server.jobs?.stop().catch(() => {});
     await server.closeJobsDatabase?.().catch(() => {});
     await server.tokenCache?.close().catch(() => {});
+    server.reloader?.close();
+    server.siteMode?.close();
     await server.changes?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
@@ -197,6 +203,12 @@ async function main(): Promise<void> {
   server.changes = changes;
   const tokenCache = new VerifiedTokenCache<TokenCheckRow>(changes);
   server.tokenCache = tokenCache;
+  // Read-only mode is remembered the same way, for the protocol handler and for Next's tRPC and pages alike; a
+  // platform restart makes everything here forget and reload (services/platform-restart.ts).
+  server.siteMode = new SiteModeCache(changes);
+  server.siteMode.start();
+  server.reloader = new PlatformReloader(changes, protocolDatabase.db, { log });
+  server.reloader.start();
   // On failure it says so and keeps trying in the background.
   await tokenCache.start().catch(() => {});
   const protocols = createProtocolHandler({ db: protocolDatabase.db, store: new BlobStore(filesDirectory), tokenCache, changes });

@@ -5,6 +5,7 @@ import { NavigationProgress } from "@/components/navigation-progress";
 import { TopBar } from "@/components/top-bar";
 import { getCurrentActor } from "@/server/auth/actor";
 import { ApiProvider } from "@/trpc/client";
+import { ReadOnlyBanner } from "./read-only-banner";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -27,6 +28,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <NavigationProgress />
         <ApiProvider>
           <TopBar actor={actor} />
+          <ReadOnlyBanner />
           <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:py-10">
             {children}
           </main>

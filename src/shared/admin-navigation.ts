@@ -41,7 +41,7 @@ export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Platform", label: "Applications", href: "/admin/applications", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Import Errors", href: "/admin/import-errors", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Hash Warnings", href: "/admin/hash-warnings", built: false, permission: "admin:settings:update" },
-  { group: "Platform", label: "Actions", href: "/admin/actions", built: true, permission: "admin:jobs:update" },
+  { group: "Platform", label: "Actions", href: "/admin/actions", built: true, permission: "admin:platform:update" },
   { group: "Platform", label: "Stats", href: "/admin/stats", built: true, permission: "admin:users:read" },
   { group: "Platform", label: "Config", href: "/admin/config", built: true, permission: "admin:settings:update" },
   { group: "Platform", label: "Python packages", href: "/admin/python-packages", built: false, permission: "admin:settings:update" },

@@ -41,6 +41,8 @@ export async function registerTestJobs(definitions: readonly AnyJobDefinition[])
 export interface DrainOptions {
   db?: Db;
   mailer?: MailTransport;
+  /** Where jobs find stored files (a protocol test server's store, when a job deletes what it uploaded). */
+  blobs?: BlobStore;
   /** Definitions besides Granary's own (test jobs registered with registerTestJobs). */
   definitions?: readonly AnyJobDefinition[];
   /** Runs retries waiting for their backoff now. */
@@ -56,7 +58,7 @@ export async function drainJobs(options: DrainOptions = {}): Promise<{ attempts:
   const processor = new JobProcessor({
     boss,
     writer,
-    dependencies: { db, mailer: options.mailer ?? createOutboxTransport(), blobs: new BlobStore(path.join(os.tmpdir(), "granary-test-blobs")) },
+    dependencies: { db, mailer: options.mailer ?? createOutboxTransport(), blobs: options.blobs ?? new BlobStore(path.join(os.tmpdir(), "granary-test-blobs")) },
     workerId: null,
     workerLabel: "drainJobs",
     log: () => {},

@@ -22,6 +22,9 @@ import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
 import { auditEvents, emailMessages, notifications, packageRedirects } from "../db/schema";
+import { deletePublicObjectsPhrase } from "@/shared/schemas/platform-actions";
+import { emailMessages, notifications, packageRedirects, siteSettings } from "../db/schema";
+import { readOnlySettingKey } from "../services/site-mode";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
 import { fingerprintOf, recordException } from "../services/exceptions";
@@ -74,6 +77,8 @@ interface Row {
   outcomes: Record<ActorKind, Outcome>;
   /** Input that succeeds for an allowed actor; `self` is the calling account (null for a visitor). */
   input?: (world: World, self: TestUser | null, kind: ActorKind) => unknown;
+  /** What the call needs besides the world (read-only mode for deleting public objects). */
+  prepare?: (database: Db) => Promise<void>;
 }
 
 const everyone: Record<ActorKind, Outcome> = { anonymous: "allowed", user: "allowed", siteAdmin: "allowed" };
@@ -184,6 +189,17 @@ const matrix: Record<string, Row> = {
   "siteAdmin.effectiveConfiguration": { outcomes: administrators },
   "siteAdmin.platformInfo": { outcomes: administrators },
   "siteAdmin.statistics": { outcomes: administrators, input: () => ({ period: "90d" }) },
+  "platformActions.mode": { outcomes: everyone },
+  "platformActions.status": { outcomes: administrators },
+  "platformActions.setReadOnly": { outcomes: administrators, input: () => ({ readOnly: false }) },
+  "platformActions.restart": { outcomes: administrators },
+  "platformActions.deletePublicObjects": {
+    outcomes: administrators,
+    input: () => ({ confirmation: deletePublicObjectsPhrase }),
+    prepare: async (database) => {
+      await database.insert(siteSettings).values({ key: readOnlySettingKey, value: true });
+    },
+  },
   "logs.system": { outcomes: administrators, input: () => ({ category: "startup_info", query: "ready" }) },
   "logs.audit": { outcomes: administrators, input: () => ({ log: "authentication", actor: "ada" }) },
   "site.settings": { outcomes: everyone },
@@ -359,6 +375,7 @@ describe("the authorization matrix", () => {
     const world = await buildWorld(db);
     const { actor, self } = actorOf(world, kind);
     const input = row.input?.(world, self, kind);
+    await row.prepare?.(db);
     if (outcome === "allowed") {
       await expect(call(actor, path, input)).resolves.toBeDefined();
     } else {

@@ -463,6 +463,7 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
     input: () => ({ mode: "smtp", smtpHost: "mail.example.org", smtpUsername: "mailer", smtpPassword: "secret", resendApiKey: "re_key", fromAddress: "Granary <granary@example.org>" }),
   },
   "mailSettings.sendTest": { caller: "siteAdmin", input: () => ({ to: "hostile@example.test" }) },
+  "platformActions.deletePublicObjects": { caller: "siteAdmin", input: () => ({ confirmation: "delete all public objects" }) },
 };
 
 const takesNoText = [
@@ -512,6 +513,10 @@ const takesNoText = [
   "siteAdmin.effectiveConfiguration",
   "siteAdmin.platformInfo",
   "siteAdmin.statistics",
+  "platformActions.mode",
+  "platformActions.status",
+  "platformActions.setReadOnly",
+  "platformActions.restart",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -11,6 +11,7 @@ import { logsRouter } from "./routers/logs";
 import { mailSettingsRouter } from "./routers/mail-settings";
 import { packagesRouter } from "./routers/packages";
 import { siteAdminRouter } from "./routers/site-admin";
+import { platformActionsRouter } from "./routers/platform-actions";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc";
 
@@ -29,6 +30,7 @@ export const appRouter = router({
   logs: logsRouter,
   mailSettings: mailSettingsRouter,
   packages: packagesRouter,
+  platformActions: platformActionsRouter,
   site: siteRouter,
   siteAdmin: siteAdminRouter,
   tokens: tokensRouter,

@@ -5,10 +5,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { assertCan, type Actor, type Permission } from "../authz";
+import { assertCan, assertWritable, refusedWhileReadOnly, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { BrowserSession } from "../services/account-records";
+import { isSiteReadOnly } from "../services/site-mode";
 
 /** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
 export interface SessionControl {
@@ -70,13 +71,17 @@ function toTRPCError(error: unknown): unknown {
   return error;
 }
 
-/** Declared permission first, then the procedure; AppErrors thrown anywhere come out with their own code. */
-const enforcePermission = t.middleware(async ({ ctx, meta, next }) => {
+/**
+ * Declared permission first, then read-only mode (for a change it refuses; the mode is read only then), then the
+ * procedure; AppErrors thrown anywhere come out with their own code.
+ */
+const enforcePermission = t.middleware(async ({ ctx, meta, type, next }) => {
   if (!meta?.permission) {
     throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "This procedure declares no permission." });
   }
   try {
     assertCan(ctx.actor, meta.permission);
+    if (type === "mutation" && refusedWhileReadOnly(meta.permission)) assertWritable(meta.permission, await isSiteReadOnly(ctx.db));
   } catch (error) {
     throw toTRPCError(error);
   }

@@ -2,7 +2,7 @@
 import { AppError } from "../errors";
 import type { Actor } from "./actor";
 import type { FileType } from "../db/schema/packages";
-import { permissions, rolePermissions, scopesGrant, uploadPermissions, type Permission, type Role } from "./permissions";
+import { permissions, readOnlyRefusedPermissions, rolePermissions, scopesGrant, uploadPermissions, type Permission, type Role } from "./permissions";
 
 export function roleOf(actor: Actor): Role {
   if (actor.kind === "anonymous") return "anonymous";
@@ -50,4 +50,20 @@ export function uploadPermissionFor(fileType: FileType | null): Permission {
 /** Throws as assertCan does unless the actor may publish files of this kind. */
 export function assertCanUpload(actor: Actor, fileType: FileType | null): void {
   assertCan(actor, uploadPermissionFor(fileType));
+}
+
+/** Whether read-only mode refuses what this permission allows (the table in permissions.ts). */
+export function refusedWhileReadOnly(permission: Permission): boolean {
+  return readOnlyRefusedPermissions.has(permission);
+}
+
+export const readOnlyMessage =
+  "Granary is in read-only mode while administrators maintain it: uploads and changes are refused for now; downloads and browsing go on. Try again later.";
+
+/**
+ * The read-only decision, for the two gates every change passes (the tRPC middleware and the protocol handler): a
+ * 503, which package clients show and retry later, since nothing is wrong with the request itself.
+ */
+export function assertWritable(permission: Permission, siteIsReadOnly: boolean): void {
+  if (siteIsReadOnly && refusedWhileReadOnly(permission)) throw new AppError("SERVICE_UNAVAILABLE", readOnlyMessage);
 }

@@ -19,6 +19,7 @@ export {
   sessionOnlyPermissions,
   permissionsOfScopes,
   uploadPermissions,
+  readOnlyRefusedPermissions,
   type Permission,
   type Role,
 } from "./permissions";

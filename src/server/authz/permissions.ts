@@ -51,6 +51,8 @@ export const permissions = {
   "admin:plans:update": { description: "Edit plans and assign them to any account or organization" },
   "admin:jobs:read": { description: "See background jobs, their queues, runs and workers, and the periodic tasks" },
   "admin:jobs:update": { description: "Retry and cancel background jobs, run periodic tasks now and restart workers" },
+  "admin:platform:read": { description: "See whether the site is read-only, the platform's restarts and the deletion of public objects" },
+  "admin:platform:update": { description: "Put the site in read-only mode, restart the platform and delete all public objects" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -147,6 +149,7 @@ const apiReadPermissions: Permission[] = [
   "admin:audit:read",
   "admin:logs:read",
   "admin:jobs:read",
+  "admin:platform:read",
 ];
 const apiWritePermissions: Permission[] = [
   "package:upload",
@@ -167,6 +170,7 @@ const apiWritePermissions: Permission[] = [
   "admin:plans:update",
   "admin:exceptions:update",
   "admin:jobs:update",
+  "admin:platform:update",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {
@@ -210,6 +214,33 @@ export function scopesGrant(scopes: readonly string[], permission: Permission): 
 export function permissionsOfScopes(scopes: readonly string[]): Set<Permission> {
   return new Set(allPermissions.filter((permission) => scopesGrant(scopes, permission)));
 }
+
+// ---------------------------------------------------------------------------------------------- read-only mode
+
+/**
+ * What the site refuses while an administrator has put it in read-only mode (Warehouse's): every upload and every
+ * change to packages, organizations and groups, new accounts and new tokens, so that the data stays as it is for
+ * a migration, a backup or the deletion of public objects. Reading, downloading, signing in and out, account
+ * security (passwords, revoking tokens) and site administration (turning read-only off first) go on.
+ */
+export const readOnlyRefusedPermissions: ReadonlySet<Permission> = new Set<Permission>([
+  "account:create",
+  "account:delete",
+  "package:upload",
+  "package:update",
+  "package:delete",
+  "package:star",
+  "conda:upload",
+  "pypi:upload",
+  "package:share",
+  "package:transfer",
+  "organization:create",
+  "organization:update",
+  "organization:delete",
+  "group:update",
+  "billing:update",
+  "token:create",
+]);
 
 // ---------------------------------------------------------------------------------------------- uploads
 

@@ -2,6 +2,7 @@
 import type { AnyJobDefinition } from "./definition";
 import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
 import { dailyReportMailJob } from "./definitions/daily-report-mail";
+import { deletePublicObjectsJob } from "./definitions/delete-public-objects";
 import { deliverEmailJob } from "./definitions/deliver-email";
 import { licenseNoticesJob } from "./definitions/license-notices";
 import { purgeExpiredRecordsJob } from "./definitions/purge-expired-records";
@@ -24,6 +25,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   checkDirectoryAccountsJob,
   licenseNoticesJob,
   dailyReportMailJob,
+  deletePublicObjectsJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -7,11 +7,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
 import { env, publicUrl } from "@/env";
-import { anonymousActor, assertCan } from "../authz";
+import { anonymousActor, assertCan, assertWritable, refusedWhileReadOnly } from "../authz";
 import type { Db } from "../db";
 import { AppError, httpStatusOf } from "../errors";
 import { assignRequestId, requestIdHeader } from "../request-id";
 import { createDownloadCounter } from "../services/downloads";
+import { isSiteReadOnly } from "../services/site-mode";
 import { recordException } from "../services/exceptions";
 import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from "../security-headers";
 import type { ChangeListener } from "../services/change-listener";
@@ -117,7 +118,10 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       const found = route.credentials === "ignored" ? anonymousActor(originOf(request)) : services.credentials.actorFor(request, route.sessionCookie);
       // Most package requests know their actor without waiting (anonymous, or a remembered token): no await for those.
       const actor = found instanceof Promise ? await found : found;
-      assertCan(actor, permissionFor(match));
+      const permission = permissionFor(match);
+      assertCan(actor, permission);
+      // Uploads while the site is read-only: refused before the body is read. Downloads never ask.
+      if (refusedWhileReadOnly(permission)) assertWritable(permission, await isSiteReadOnly(services.db));
       const queryStart = request.url?.indexOf("?") ?? -1;
       context = {
         request,

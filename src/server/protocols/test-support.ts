@@ -13,6 +13,8 @@ import { testDatabaseUrl } from "@/test/db";
 import type { Db } from "../db";
 import type { BrowserSession } from "../services/account-records";
 import { ChangeListener } from "../services/change-listener";
+import { PlatformReloader } from "../services/platform-restart";
+import { SiteModeCache } from "../services/site-mode";
 import { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { BlobStore } from "../storage";
@@ -42,6 +44,10 @@ export interface TestServer extends ProtocolServer {
   tokenCache: VerifiedTokenCache<TokenCheckRow>;
   /** The launcher's change listener, which the token cache and the channel directory hear through. */
   changes: ChangeListener;
+  /** The launcher's memory of read-only mode. */
+  siteMode: SiteModeCache;
+  /** The launcher's answer to platform restarts. */
+  reloader: PlatformReloader;
 }
 
 export async function startTestServer(
@@ -54,6 +60,10 @@ export async function startTestServer(
   // is heard of.
   const changes = new ChangeListener(testDatabaseUrl(), { log: () => {} });
   const tokenCache = new VerifiedTokenCache<TokenCheckRow>(changes);
+  const siteMode = new SiteModeCache(changes);
+  siteMode.start();
+  const reloader = new PlatformReloader(changes, db, { log: () => {} });
+  reloader.start();
   await tokenCache.start();
   const server = await startProtocolServer({
     db,
@@ -76,8 +86,12 @@ export async function startTestServer(
     filesDirectory,
     tokenCache,
     changes,
+    siteMode,
+    reloader,
     async close() {
       await server.close();
+      reloader.close();
+      siteMode.close();
       await tokenCache.close();
       await changes.close();
       fs.rmSync(filesDirectory, { recursive: true, force: true });

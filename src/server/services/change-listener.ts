@@ -8,7 +8,10 @@
  * - `granary_credential_changes` (migration 0003), with the user's id, when a token is revoked, changes or is
  *   deleted, and when an account is deactivated, deleted or changes what its actor carries (name, e-mail, site
  *   administration);
- * - `granary_channel_changes` (migration 0008), with the owner's id, when an owner's channel revision moves.
+ * - `granary_channel_changes` (migration 0008), with the owner's id, when an owner's channel revision moves;
+ * - `granary_settings_changes`, with the setting's key, when the site-settings service changes one (site-mode.ts);
+ * - `granary_platform_restart`, with the restart's id, when an administrator restarts the platform: every server
+ *   forgets everything it remembers and reloads (platform-restart.ts).
  *
  * Nothing may be remembered while this connection is down: subscribers are told to forget everything whenever it
  * drops or comes back (what changed meanwhile is unknown), and `active` says whether it is up.
@@ -17,7 +20,9 @@ import postgres from "postgres";
 
 export const credentialChangesChannel = "granary_credential_changes";
 export const channelChangesChannel = "granary_channel_changes";
-const listenedChannels = [credentialChangesChannel, channelChangesChannel];
+export const settingsChangesChannel = "granary_settings_changes";
+export const platformRestartChannel = "granary_platform_restart";
+const listenedChannels = [credentialChangesChannel, channelChangesChannel, settingsChangesChannel, platformRestartChannel];
 /** The payload of settle()'s own notifications; ids (UUIDs) never start with it. */
 const settleMarker = "settle:";
 
@@ -112,6 +117,11 @@ export class ChangeListener {
       this.connect().catch(() => {});
     }, 1_000);
     this.reconnectTimer.unref();
+  }
+
+  /** Every subscriber forgets what it remembers (a platform restart), and reads it afresh on its next use. */
+  forgetAll(): void {
+    this.resetAll();
   }
 
   private resetAll(): void {

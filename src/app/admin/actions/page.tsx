@@ -2,29 +2,33 @@ import type { Metadata } from "next";
 import { requirePagePermission } from "@/server/auth/guards";
 import { getServerApi } from "@/trpc/server";
 import { LiveWorkers } from "../task-queue/live";
+import { PlatformActions } from "./platform-actions";
 import { RestartWorkersButton } from "./restart-workers-button";
 
 export const metadata: Metadata = { title: "Actions" };
 
 /**
- * Seed 003's Actions: things done to the whole platform. For now only restarting the job workers; restarting the
- * platform and deleting all public objects (issue 12) get their own sections here.
+ * Seed 003's Actions: things done to the whole platform. Read-only mode and restarting the platform first, then
+ * restarting the job workers, and deleting all public objects last, in the danger zone.
  */
 export default async function ActionsPage() {
-  await requirePagePermission("admin:jobs:update", "/admin/actions");
-  const workers = await (await getServerApi()).jobs.workers();
+  await requirePagePermission("admin:platform:update", "/admin/actions");
+  const api = await getServerApi();
+  const [status, workers] = await Promise.all([api.platformActions.status(), api.jobs.workers()]);
   return (
     <div className="space-y-6">
       <h1>Actions</h1>
-      <section aria-labelledby="restart-workers-heading" className="card space-y-3">
-        <h2 id="restart-workers-heading">Restart workers</h2>
-        <p className="text-sm text-stone-700">
-          Every running worker finishes its current tasks (or, after its grace period, hands them back to the queue) and starts again. The list below
-          shows them stopping and coming back.
-        </p>
-        <RestartWorkersButton />
-        <LiveWorkers initial={workers} />
-      </section>
+      <PlatformActions initial={status}>
+        <section aria-labelledby="restart-workers-heading" className="card space-y-3">
+          <h2 id="restart-workers-heading">Restart workers</h2>
+          <p className="text-sm text-stone-700">
+            Every running worker finishes its current tasks (or, after its grace period, hands them back to the queue) and starts again. The list below
+            shows them stopping and coming back.
+          </p>
+          <RestartWorkersButton />
+          <LiveWorkers initial={workers} />
+        </section>
+      </PlatformActions>
     </div>
   );
 }

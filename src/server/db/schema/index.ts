@@ -13,3 +13,4 @@ export * from "./statistics";
 export * from "./ldap";
 export * from "./licenses";
 export * from "./reports";
+export * from "./platform";
