@@ -23,9 +23,9 @@ interface AdminRun {
   kinds: string;
 }
 
-/** The kind bench/run.sh names the daily report's measurement, once the lead plugs it in (its target is 200 ms). */
+/** The kind bench/run.sh names the daily report's measurement (its target is 200 ms, as the 31 days'). */
 export const dailyReportKind = "daily_report_month";
-const targetMilliseconds = (kind: string) => (kind === dailyReportKind ? 200 : 50);
+const targetMilliseconds = (kind: string) => (kind.startsWith("daily_report") ? 200 : 50);
 
 const kindTitles: Record<string, string> = {
   users_first: "Admin → Users, first page",
@@ -36,6 +36,7 @@ const kindTitles: Record<string, string> = {
   log_action: "Security Log, one action over a month",
   log_actor: "Security Log, one actor",
   [dailyReportKind]: "Daily Report, This Month",
+  daily_report_31_days: "Daily Report, the last 31 days",
 };
 
 const format = (value: number, digits = 0) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -82,7 +83,7 @@ export function adminSection(directory: string): ReportSection | null {
         `${result.clean ? "0" : "some"} | ${format(result.others)}% | ≤ ${targetMilliseconds(result.kind)} | ${verdict(result.pass)} |`,
     ),
     "",
-    `The daily report for This Month (target ≤ 200 ms) is ${results.some((result) => result.kind === dailyReportKind) ? "measured above" : "not measured in this run: its service lands separately (see the LEAD marker in bench/run.sh's admin section)"}.`,
+    "The Daily Report's target is 200 ms, for This Month and for the last 31 days alike; the others' is 50 ms.",
     "",
     "What each request answered before timing (kind, rows, total):",
     "",

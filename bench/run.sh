@@ -858,10 +858,14 @@ if section admin; then
     unset BENCH_WRK_PATHS
   }
   ADMIN_KINDS=(users_first users_search users_sorted users_packages log_first log_action log_actor)
-  # >>> LEAD: the daily report (src/server/services/daily-report.ts, dailyReport(db, actor, range)) plugs in here:
-  # add its tRPC GET for This Month as ADMIN_PATHS[daily_report_month] (signed in as $ADMIN_USER, like the others),
-  # append daily_report_month to ADMIN_KINDS, and give it the 200 ms target in bench/report-admin.ts (dailyReportKind).
-  # <<< LEAD
+  # The Daily Report (Staff): This Month as the page asks for it, and a whole month of days (the last 31), since early
+  # in a month This Month is only a few days.
+  ADMIN_PATHS[daily_report_month]=$(admin_trpc dailyReport.get '{"preset":"this_month"}')
+  ADMIN_PATHS[daily_report_31_days]=$(admin_trpc dailyReport.get "{\"from\":\"$(date -u -d '30 days ago' +%F)\",\"until\":\"$(date -u +%F)\"}")
+  for kind in daily_report_month daily_report_31_days; do
+    [ "$(status_of -H "$ADMIN_COOKIE" "$GRANARY${ADMIN_PATHS[$kind]}")" = 200 ] || die "the daily report ($kind) did not answer 200"
+  done
+  ADMIN_KINDS+=(daily_report_month daily_report_31_days)
   log "admin: ${ADMIN_KINDS[*]}, $ADMIN_ROUNDS rounds of ${ADMIN_SECONDS}s, wrk -t2 -c$ADMIN_CONNECTIONS"
   for kind in "${ADMIN_KINDS[@]}"; do admin_run "$kind" "$WARMUP" ""; done
   for round in $(seq "$ADMIN_ROUNDS"); do
