@@ -244,8 +244,8 @@ describe("schedules", () => {
     const periodic = jobDefinitions.filter((definition) => definition.schedule);
     expect(periodic.map((definition) => definition.id).sort()).toEqual([
       "check-directory-accounts",
-      "license-notices",
       "daily-report-mail",
+      "license-notices",
       "purge-expired-records",
       "purge-finished-job-runs",
       "purge-system-logs",

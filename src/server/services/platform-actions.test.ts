@@ -83,7 +83,8 @@ const allowedWhileReadOnly: Permission[] = [
   "account:update",
   "token:revoke",
   "notification:update",
-  // Site administration: turning read-only off, and maintenance.
+  // Site administration: turning read-only off, and maintenance; an administrator's own daily report e-mail.
+  "admin:users:read",
   "admin:platform:update",
   "admin:settings:update",
   "admin:users:update",
