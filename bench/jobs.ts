@@ -258,7 +258,8 @@ async function measureThroughput(kind: "granary" | "raw", workerCount: number, d
   };
 }
 
-async function run(databaseUrl: string, resultsDirectory: string): Promise<void> {
+/** The queues both sides use, a sender for pg-boss alone and a pool; `measure` runs with them, and they are closed after. */
+async function withBenchmarkQueues<T>(databaseUrl: string, measure: (db: Db, sender: PgBoss) => Promise<T>): Promise<T> {
   // Secret fields are sealed under AUTH_SECRET; the no-op job has none, but the module insists on a secret.
   exportToEnvironment({ AUTH_SECRET: "bench-jobs-secret", DATABASE_URL: databaseUrl });
   await prepareJobStorage(databaseUrl, definitions);
@@ -267,18 +268,27 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
   await sender.start();
   await sender.createQueue(rawQueue, { ...queueOptions(noopJob as unknown as AnyJobDefinition), name: rawQueue });
   const { db, close } = connectDatabase(databaseUrl, { max: 8 });
-  const results: Record<string, unknown> = {
-    concurrency,
-    poll_seconds: pollSeconds,
-    latency_jobs: latencyJobs,
-    backlog_jobs: backlogJobs,
-    rounds: throughputRounds,
-  };
   try {
+    return await measure(db, sender);
+  } finally {
+    await close();
+    await sender.stop({ graceful: false });
+  }
+}
+
+async function run(databaseUrl: string, resultsDirectory: string): Promise<void> {
+  const results = await withBenchmarkQueues(databaseUrl, async (db, sender) => {
+    const figures: Record<string, unknown> = {
+      concurrency,
+      poll_seconds: pollSeconds,
+      latency_jobs: latencyJobs,
+      backlog_jobs: backlogJobs,
+      rounds: throughputRounds,
+    };
     for (const kind of ["raw", "granary"] as const) {
       log(`enqueue to start, ${kind}: ${latencyJobs} jobs, one every 25 ms, one worker`);
-      results[`latency_${kind}`] = await measureLatency(kind, databaseUrl, db, sender);
-      log(`    ${JSON.stringify(results[`latency_${kind}`])}`);
+      figures[`latency_${kind}`] = await measureLatency(kind, databaseUrl, db, sender);
+      log(`    ${JSON.stringify(figures[`latency_${kind}`])}`);
     }
     // Rounds of both sides back to back, the order alternating, so that the machine's drift favours neither: each
     // round's ratio compares runs seconds apart.
@@ -287,7 +297,7 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
         for (const kind of round % 2 === 1 ? (["raw", "granary"] as const) : (["granary", "raw"] as const)) {
           log(`throughput, ${kind}, ${workers} worker(s), round ${round}: ${backlogJobs} no-op jobs`);
           const figure = await measureThroughput(kind, workers, databaseUrl, db, sender);
-          results[`throughput_${kind}_${workers}_${round}`] = figure;
+          figures[`throughput_${kind}_${workers}_${round}`] = figure;
           log(
             `    ${figure.jobs_per_second.toFixed(0)} jobs/s; CPU per job ${figure.worker_cpu_ms_per_job.toFixed(3)} ms in workers, ` +
               `${figure.database_cpu_ms_per_job.toFixed(3)} ms in PostgreSQL`,
@@ -295,28 +305,14 @@ async function run(databaseUrl: string, resultsDirectory: string): Promise<void>
         }
       }
     }
-  } finally {
-    await close();
-    await sender.stop({ graceful: false });
-  }
+    return figures;
+  });
   fs.writeFileSync(path.join(resultsDirectory, "jobs.json"), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 async function once(kind: "granary" | "raw", workers: number, databaseUrl: string): Promise<void> {
-  exportToEnvironment({ AUTH_SECRET: "bench-jobs-secret", DATABASE_URL: databaseUrl });
-  await prepareJobStorage(databaseUrl, definitions);
-  const sender = createBoss(databaseUrl, { schedule: false, supervise: false });
-  sender.on("error", () => {});
-  await sender.start();
-  await sender.createQueue(rawQueue, { ...queueOptions(noopJob as unknown as AnyJobDefinition), name: rawQueue });
-  const { db, close } = connectDatabase(databaseUrl, { max: 8 });
-  try {
-    const figure = await measureThroughput(kind, workers, databaseUrl, db, sender);
-    console.log(JSON.stringify(figure));
-  } finally {
-    await close();
-    await sender.stop({ graceful: false });
-  }
+  const figure = await withBenchmarkQueues(databaseUrl, (db, sender) => measureThroughput(kind, workers, databaseUrl, db, sender));
+  console.log(JSON.stringify(figure));
 }
 
 const [command, ...args] = process.argv.slice(2);
