@@ -132,7 +132,7 @@ describe("the Daily Report", () => {
       return tx.execute<{ "QUERY PLAN": string }>(sql`explain select action, count(*) from audit_events
         where created_at >= ${start}::timestamptz and created_at < now() group by action`);
     });
-    expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/(Index Only Scan|Index Scan|Bitmap Index Scan) using audit_events_created_action_idx/);
+    expect(plan.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/(Index Only Scan|Index Scan) using audit_events_created_action_idx|Bitmap Index Scan on audit_events_created_action_idx/);
   });
 
   it("downloads as CSV: the range, one row per day with the totals, the counts, the actions and the new accounts", async () => {
