@@ -109,15 +109,7 @@ function nameHoldsAllTerms(terms: string[]): SQL | undefined {
   return and(...terms.map((term) => sql`lower(${packages.name}) like ${`%${escapedForLike(term)}%`}`));
 }
 
-/** Among packages whose name holds every word: the exact name first, then names that start with the words. */
-function nameRank(query: string): SQL {
-  return sql`(case
-      when lower(${packages.name}) = ${query.toLowerCase()} then 3
-      when lower(${packages.name}) like ${`${escapedForLike(query)}%`} then 2
-      else 1 end) desc`;
-}
-
-/** The same order in one expression, for listings small enough to sort whole (an owner's packages). */
+/** Search's order (searchPackages) in one expression, for listings small enough to sort whole (an owner's packages). */
 function relevance(query: string, terms: string[]): SQL[] {
   if (!query) return orderings.relevance;
   return [
@@ -174,12 +166,23 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
 export const searchMatchLimit = 1000;
 
 /**
- * Search: the packages the actor may see holding every word, a page at a time. Relevance (the default) puts packages
- * whose name holds every word first (the exact name, then names starting with the words, then the rest of them), then
- * those that hold them in the summary only, each part newest first. The two parts are asked for apart, each only
- * as far as the page reaches, so a broad word costs a page's worth of rows rather than all its matches: the names
- * part through the name index, the summaries part by the newest packages (broad words fill it at once, rare ones
- * through the search text's index).
+ * The newest `limit` of the packages `condition` picks, all of them read first and then sorted. For the names starting
+ * with a word, which packages_name_prefix_idx holds in full (index-only, however common the start): walking the
+ * newest packages instead, which PostgreSQL prefers for a common start, reads the whole table when those names are
+ * old. The CTE is materialized so that it cannot.
+ */
+async function newestOfAll(db: Db, condition: SQL | undefined, limit: number): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`with candidates as materialized (
+      select ${packages.id} as id, ${packages.updatedAt} as updated_at from ${packages} where ${condition})
+    select id from candidates order by updated_at desc, id limit ${limit}`);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Search: the packages the actor may see holding every word, a page at a time. Relevance (the default) puts first the
+ * package named exactly as asked, then names starting with the words, then names holding them elsewhere, then the
+ * packages holding them in the summary only, each part newest first. The parts are asked for one after another, each
+ * only as far as the page reaches, so a broad word costs about a page's worth of rows rather than all its matches.
  */
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
   assertCan(actor, "package:read");
@@ -200,11 +203,23 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
   const rankedIds = async () => {
     if (offset >= searchMatchLimit) return [];
     if (input.sort !== "relevance" || terms.length === 0) return idsInOrder(where, orderings[input.sort], reach);
-    const inName = nameHoldsAllTerms(terms);
-    // A name holding every word matches (the search text starts with the name): the name's own index is enough.
-    const byName = await idsInOrder(and(filters, inName), [nameRank(input.query), desc(packages.updatedAt)], reach);
-    if (byName.length >= reach) return byName;
-    return [...byName, ...(await idsInOrder(and(where, sql`not (${inName})`), [desc(packages.updatedAt)], reach - byName.length))];
+    const lowerName = sql`lower(${packages.name})`;
+    const query = input.query.toLowerCase();
+    const startsWithQuery = sql`${lowerName} like ${`${escapedForLike(input.query)}%`}`;
+    const newestFirst = [desc(packages.updatedAt)];
+    const parts: Array<(limit: number) => Promise<string[]>> = [
+      (limit) => idsInOrder(and(filters, sql`${lowerName} = ${query}`), newestFirst, limit),
+      (limit) => newestOfAll(db, and(filters, startsWithQuery, sql`${lowerName} <> ${query}`), limit),
+      // A name holding every word matches (the search text starts with the name): the name's own index is enough.
+      (limit) => idsInOrder(and(filters, nameHoldsAllTerms(terms), sql`not (${startsWithQuery})`), newestFirst, limit),
+      (limit) => idsInOrder(and(where, sql`not (${nameHoldsAllTerms(terms)})`), newestFirst, limit),
+    ];
+    const ids: string[] = [];
+    for (const part of parts) {
+      if (ids.length >= reach) break;
+      ids.push(...(await part(reach - ids.length)));
+    }
+    return ids;
   };
   const [ids, [counted]] = await Promise.all([
     rankedIds(),

@@ -1,0 +1,1 @@
+CREATE INDEX "packages_name_prefix_idx" ON "packages" USING btree (lower("name") text_pattern_ops,"name","updated_at","id","owner_id","is_private");
