@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import { decode } from "next-auth/jwt";
+import { sessionFromCookieHeader } from "../auth/session-cookie";
 import { anonymousActor, sessionActor, userActor, type Actor, type RequestOrigin } from "../authz";
 import type { Db } from "../db";
 import { AppError } from "../errors";
@@ -46,8 +46,6 @@ export type SessionCookiePolicy =
 
 export const csrfHeaderValue = "granary";
 
-/** next-auth v5's session cookie, plain over http and `__Secure-` prefixed over https. */
-const sessionCookieNames = ["__Secure-authjs.session-token", "authjs.session-token"];
 
 /** A header's token as a connection sent it, with its hash (services/tokens.ts, presentToken). */
 interface ConnectionToken {
@@ -206,45 +204,10 @@ export class CredentialResolver {
   }
 
   private async fromSessionCookie(cookieHeader: string | undefined, origin: RequestOrigin): Promise<Actor | null> {
-    const secret = this.options.authSecret;
-    if (!cookieHeader || !secret) return null;
-    const cookies = parseCookies(cookieHeader);
-    for (const name of sessionCookieNames) {
-      const token = cookieValue(cookies, name);
-      if (!token) continue;
-      try {
-        const payload = await decode({ token, secret, salt: name });
-        if (typeof payload?.sub !== "string" || typeof payload.sv !== "number" || typeof payload.sid !== "string") return null;
-        // The same check as the web app's: a signed-out session's cookie, or a copy of it, is nobody's.
-        const session = { userId: payload.sub, sessionVersion: payload.sv, sessionId: payload.sid };
-        const user = await resolveSession(this.db, session, origin);
-        return user ? sessionActor(user, session.sessionId, origin) : null;
-      } catch {
-        // A stale or foreign cookie makes the browser anonymous, as the web app treats it.
-        return null;
-      }
-    }
-    return null;
+    const session = await sessionFromCookieHeader(cookieHeader, this.options.authSecret);
+    if (!session) return null;
+    // The same check as the web app's: a signed-out session's cookie, or a copy of it, is nobody's.
+    const user = await resolveSession(this.db, session, origin);
+    return user ? sessionActor(user, session.sessionId, origin) : null;
   }
-}
-
-function parseCookies(header: string): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of header.split(";")) {
-    const separator = part.indexOf("=");
-    if (separator === -1) continue;
-    const name = part.slice(0, separator).trim();
-    const value = part.slice(separator + 1).trim();
-    if (name && !cookies.has(name)) cookies.set(name, value);
-  }
-  return cookies;
-}
-
-/** next-auth splits a large session cookie into `name.0`, `name.1`, ...; a small one stays whole. */
-function cookieValue(cookies: Map<string, string>, name: string): string | null {
-  const whole = cookies.get(name);
-  if (whole) return whole;
-  const chunks: string[] = [];
-  for (let index = 0; cookies.has(`${name}.${index}`); index += 1) chunks.push(cookies.get(`${name}.${index}`)!);
-  return chunks.length ? chunks.join("") : null;
 }
