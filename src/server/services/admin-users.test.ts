@@ -4,6 +4,7 @@ import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { anonymous, createAccountLink, createDeactivatedUser, createPublishedPackage, createSiteAdmin, createTestOrganization, createUser, findUser, recordedAuditEvents } from "@/test/factories";
 import { accountTokens, users } from "../db/schema";
+import { adminUserCountLimit } from "./admin-users";
 import { addMember } from "./organizations";
 
 const db = setUpTestDatabase();
@@ -73,6 +74,36 @@ describe("Admin → Users", () => {
     expect((await search("bo", "packages")).total).toBe(2);
     expect((await search("%")).items).toEqual([]);
     expect((await search("engines")).items).toEqual([]);
+  });
+
+  it("keeps each owner's package count as packages are added, removed, moved and deleted with their owner", async () => {
+    const { admin, ada, bob, cy } = await world();
+    const countOf = async (id: string) => (await db.select({ packageCount: users.packageCount }).from(users).where(eq(users.id, id)))[0]?.packageCount;
+    expect([await countOf(ada.id), await countOf(bob.id), await countOf(cy.id)]).toEqual([1, 0, 3]);
+    // One statement adding many, as a bulk import does, counts them all.
+    await db.execute(sql`insert into packages (owner_id, name, normalized_name) select ${bob.id}::uuid, 'bulk-' || n, 'bulk-' || n from generate_series(1, 5) as n`);
+    expect(await countOf(bob.id)).toBe(5);
+    await db.execute(sql`update packages set owner_id = ${ada.id}::uuid where name in ('bulk-1', 'bulk-2')`);
+    // Saving a package without moving it changes nothing.
+    await db.execute(sql`update packages set owner_id = owner_id, summary = 'renamed' where name = 'bulk-3'`);
+    expect([await countOf(ada.id), await countOf(bob.id)]).toEqual([3, 3]);
+    await db.execute(sql`delete from packages where name like 'cy-%' or name = 'bulk-4'`);
+    expect([await countOf(cy.id), await countOf(bob.id)]).toEqual([0, 2]);
+    await db.delete(users).where(eq(users.id, bob.id));
+    const listed = await callerFor(admin.actor).adminPeople.listUsers({ sort: "packages" });
+    expect(listed.items.map((row) => [row.username, row.packages])).toEqual([["ada", 3], ["boss", 0], ["cy", 0]]);
+  });
+
+  it("counts as far as its limit, says there are more, and goes on paging past it", async () => {
+    const admin = await createSiteAdmin(db, { username: "boss", email: "boss@example.test" });
+    await db.execute(sql`insert into users (username, email) select 'many-' || lpad(n::text, 5, '0'), 'many-' || n || '@crowd.test' from generate_series(1, ${adminUserCountLimit + 5}) as n`);
+    const list = (input: object) => callerFor(admin.actor).adminPeople.listUsers(input);
+    expect(await list({ pageSize: 10 })).toMatchObject({ total: adminUserCountLimit, moreMatches: true });
+    expect(await list({ query: "crowd.test", pageSize: 10 })).toMatchObject({ total: adminUserCountLimit, moreMatches: true });
+    expect(await list({ query: "many-00042" })).toMatchObject({ total: 1, moreMatches: false });
+    const past = await list({ page: adminUserCountLimit / 50 + 1, pageSize: 50 });
+    // "boss" comes first by name, so the page past the counted 10,000 holds the last six.
+    expect(past.items.map((row) => row.username)).toEqual(["many-10000", "many-10001", "many-10002", "many-10003", "many-10004", "many-10005"]);
   });
 
   it("is for site administrators only", async () => {

@@ -5,9 +5,9 @@
  * setUserActive.
  *
  * Fast at 100,000 accounts (bench/admin.ts): each order reads a page from an index (lower(username), the partial
- * indexes of creation and of last sight, trigram indexes for the search), and the counts of a row are worked out
- * for the fifty rows shown only. "Most packages first" starts from the packages, grouped by owner, and goes on with
- * the accounts that have none in name order, so it never counts every account's packages.
+ * indexes of creation, of last sight and of the package count the packages' triggers keep, trigram indexes for the
+ * search), the counts of a row are worked out for the fifty rows shown only, and the total is counted as far as
+ * `adminUserCountLimit`.
  */
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
@@ -32,8 +32,9 @@ function containsPattern(query: string): string {
 export const lastSeenOf = sql`greatest(u.last_sign_in_at, u.password_last_used_at)`;
 
 /** Matches the partial indexes' expressions and directions exactly, so each order is read from its index. */
-const orderBy: Record<Exclude<AdminUserSort, "packages">, SQL> = {
+const orderBy: Record<AdminUserSort, SQL> = {
   username: sql`lower(u.username)`,
+  packages: sql`u.package_count desc, lower(u.username)`,
   created: sql`u.created_at desc nulls last, u.id desc nulls last`,
   last_seen: sql`${lastSeenOf} desc nulls last, u.id desc nulls last`,
 };
@@ -55,6 +56,13 @@ export interface AdminUserRow {
 
 const organizationsShown = 3;
 
+/**
+ * How far the list counts the people it matches. Counting every account read them all on each page (and a search
+ * matching every address, such as the site's own domain, read the whole table twice); past this the page says
+ * "10,000+", as the Stats page gives the exact figures.
+ */
+export const adminUserCountLimit = 10_000;
+
 export async function listAdminUsers(db: Db, actor: Actor, rawInput: z.input<typeof listAdminUsersSchema>) {
   assertCan(actor, "admin:users:read");
   const input = listAdminUsersSchema.parse(rawInput);
@@ -62,39 +70,25 @@ export async function listAdminUsers(db: Db, actor: Actor, rawInput: z.input<typ
   // Organizations have their own list: they never sign in, so there is nothing here to do to them.
   const where = sql`u.kind = 'user' ${pattern ? sql`and (u.username ilike ${pattern} or u.email ilike ${pattern})` : sql``}`;
   const offset = (input.page - 1) * input.pageSize;
-  const [ids, [total]] = await Promise.all([
-    input.sort === "packages" ? pageByPackages(db, where, offset, input.pageSize) : pageInOrder(db, where, orderBy[input.sort], offset, input.pageSize),
-    db.execute<{ total: number }>(sql`select count(*)::int as total from users as u where ${where}`),
+  const [ids, [counted]] = await Promise.all([
+    pageInOrder(db, where, orderBy[input.sort], offset, input.pageSize),
+    db.execute<{ total: number }>(sql`select count(*)::int as total from (select 1 from users as u where ${where} limit ${adminUserCountLimit + 1}) as matches`),
   ]);
-  return { items: await describeUsers(db, ids), total: total?.total ?? 0, page: input.page, pageSize: input.pageSize, sort: input.sort };
+  const total = counted?.total ?? 0;
+  return {
+    items: await describeUsers(db, ids),
+    total: Math.min(total, adminUserCountLimit),
+    /** More people match than were counted: the total is a lower bound ("10,000+"). */
+    moreMatches: total > adminUserCountLimit,
+    page: input.page,
+    pageSize: input.pageSize,
+    sort: input.sort,
+  };
 }
 
 async function pageInOrder(db: Db, where: SQL, order: SQL, offset: number, limit: number): Promise<string[]> {
   const rows = await db.execute<{ id: string }>(sql`select u.id from users as u where ${where} order by ${order} limit ${limit} offset ${offset}`);
   return rows.map((row) => row.id);
-}
-
-/** People with packages, most first (then by name), followed by everyone else by name. */
-async function pageByPackages(db: Db, where: SQL, offset: number, limit: number): Promise<string[]> {
-  // Each owner with packages is looked up by its key (lateral): a join would read all 100,000 accounts to find 5,000.
-  const publishers = sql`(select owner_id, count(*) as packages from packages group by owner_id) as counted
-    cross join lateral (select u.id, u.username from users as u where u.id = counted.owner_id and ${where} limit 1) as u`;
-  const [publishing] = await db.execute<{ count: number }>(sql`select count(*)::int as count from ${publishers}`);
-  const withPackages = publishing?.count ?? 0;
-  const ids: string[] = [];
-  if (offset < withPackages) {
-    const rows = await db.execute<{ id: string }>(
-      sql`select u.id from ${publishers} order by counted.packages desc, lower(u.username) limit ${limit} offset ${offset}`,
-    );
-    ids.push(...rows.map((row) => row.id));
-  }
-  if (ids.length < limit) {
-    const rows = await db.execute<{ id: string }>(sql`select u.id from users as u
-      where ${where} and not exists (select 1 from packages as p where p.owner_id = u.id)
-      order by lower(u.username) limit ${limit - ids.length} offset ${Math.max(0, offset - withPackages)}`);
-    ids.push(...rows.map((row) => row.id));
-  }
-  return ids;
 }
 
 /** The columns of the rows shown, counted for those rows only, in the order of `ids`. */
@@ -113,7 +107,7 @@ async function describeUsers(db: Db, ids: string[]): Promise<AdminUserRow[]> {
     organization_count: number;
     organizations: string[];
   }>(sql`select u.id, u.username, u.email, u.name, u.is_site_admin, u.is_active, u.created_at, ${lastSeenOf} as last_seen_at,
-      (select count(*)::int from packages as p where p.owner_id = u.id) as packages,
+      u.package_count as packages,
       (select count(*)::int from organization_members as m where m.user_id = u.id) as organization_count,
       array(select o.username from organization_members as m join users as o on o.id = m.organization_id
         where m.user_id = u.id order by lower(o.username) limit ${organizationsShown}) as organizations

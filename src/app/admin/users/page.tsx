@@ -29,6 +29,10 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
   const actor = await getCurrentActor();
   const currentUserId = actor.kind === "user" ? actor.user.id : null;
   const pages = Math.max(1, Math.ceil(users.total / pageSize));
+  // Past the counted people the pages go on as long as they are full.
+  const pagesLabel = `${numberFormat.format(pages)}${users.moreMatches ? "+" : ""}`;
+  const shownPage = users.moreMatches ? page : Math.min(page, pages);
+  const hasNextPage = page < pages || (users.moreMatches && users.items.length === pageSize);
   const pageLink = (target: number) => {
     const params = new URLSearchParams({ ...(query ? { query } : {}), ...(sort !== "username" ? { sort } : {}), ...(target > 1 ? { page: String(target) } : {}) });
     return params.size ? `/admin/users?${params}` : "/admin/users";
@@ -38,7 +42,8 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
       <div>
         <h1>Users</h1>
         <p className="text-sm text-stone-600">
-          Every person&apos;s account: {numberFormat.format(users.total)} {query ? "match" : "in all"}. Open a row&apos;s actions to deactivate or reactivate
+          Every person&apos;s account: {numberFormat.format(users.total)}
+          {users.moreMatches ? "+" : ""} {query ? "match" : "in all"}. Open a row&apos;s actions to deactivate or reactivate
           it, give or take administrator rights, or generate a reset password link.
         </p>
       </div>
@@ -71,7 +76,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         <TableContainer label="Accounts on this site">
           <table className="data-table">
             <caption className="sr-only">
-              Accounts on this site, {adminUserSortLabels[sort].toLowerCase()}, page {users.page} of {pages}
+              Accounts on this site, {adminUserSortLabels[sort].toLowerCase()}, page {users.page} of {pagesLabel}
             </caption>
             <thead>
               <tr>
@@ -130,9 +135,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
       <nav aria-label="Pages" className="flex items-center justify-between gap-2 text-sm">
         {page > 1 ? <Link href={pageLink(page - 1)}>← Previous page</Link> : <span />}
         <span>
-          Page {Math.min(page, pages)} of {numberFormat.format(pages)}
+          Page {shownPage} of {pagesLabel}
         </span>
-        {page < pages ? <Link href={pageLink(page + 1)}>Next page →</Link> : <span />}
+        {hasNextPage ? <Link href={pageLink(page + 1)}>Next page →</Link> : <span />}
       </nav>
     </div>
   );

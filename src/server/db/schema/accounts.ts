@@ -51,6 +51,11 @@ export const users = pgTable(
     passwordLastUsedIp: text("password_last_used_ip"),
     /** The most recent addresses Basic credentials came from: use from any other is recorded in the audit trail. */
     passwordSeenIps: text("password_seen_ips").array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * How many packages the owner has, kept by triggers on packages (migration 0021) so that Admin → Users can list
+     * people with the most packages first from an index, instead of counting every owner's packages per page.
+     */
+    packageCount: integer("package_count").notNull().default(0),
   },
   (table) => [
     uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`),
@@ -63,6 +68,7 @@ export const users = pgTable(
     // name or address through pg_trgm (whose extension the search migration created), without reading every row.
     index("users_people_created_idx").on(table.createdAt.desc(), table.id.desc()).where(sql`${table.kind} = 'user'`),
     index("users_people_last_seen_idx").on(sql`(greatest(${table.lastSignInAt}, ${table.passwordLastUsedAt})) desc nulls last`, table.id.desc()).where(sql`${table.kind} = 'user'`),
+    index("users_people_package_count_idx").on(table.packageCount.desc(), sql`lower(${table.username})`).where(sql`${table.kind} = 'user'`),
     index("users_username_trgm_idx").using("gin", sql`${table.username} gin_trgm_ops`),
     index("users_email_trgm_idx").using("gin", sql`${table.email} gin_trgm_ops`),
   ],
