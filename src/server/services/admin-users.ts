@@ -32,9 +32,9 @@ function containsPattern(query: string): string {
 export const lastSeenOf = sql`greatest(u.last_sign_in_at, u.password_last_used_at)`;
 
 /** Matches the partial indexes' expressions and directions exactly, so each order is read from its index. */
-const orderBy: Record<AdminUserSort, SQL> = {
+export const adminUserOrders: Record<AdminUserSort, SQL> = {
   username: sql`lower(u.username)`,
-  packages: sql`u.package_count desc, lower(u.username)`,
+  packages: sql`u.package_count desc nulls last, lower(u.username)`,
   created: sql`u.created_at desc nulls last, u.id desc nulls last`,
   last_seen: sql`${lastSeenOf} desc nulls last, u.id desc nulls last`,
 };
@@ -59,9 +59,9 @@ const organizationsShown = 3;
 /**
  * How far the list counts the people it matches. Counting every account read them all on each page (and a search
  * matching every address, such as the site's own domain, read the whole table twice); past this the page says
- * "10,000+", as the Stats page gives the exact figures.
+ * "1,000+", as package search does, and the Stats page gives the exact figures.
  */
-export const adminUserCountLimit = 10_000;
+export const adminUserCountLimit = 1_000;
 
 export async function listAdminUsers(db: Db, actor: Actor, rawInput: z.input<typeof listAdminUsersSchema>) {
   assertCan(actor, "admin:users:read");
@@ -71,14 +71,14 @@ export async function listAdminUsers(db: Db, actor: Actor, rawInput: z.input<typ
   const where = sql`u.kind = 'user' ${pattern ? sql`and (u.username ilike ${pattern} or u.email ilike ${pattern})` : sql``}`;
   const offset = (input.page - 1) * input.pageSize;
   const [ids, [counted]] = await Promise.all([
-    pageInOrder(db, where, orderBy[input.sort], offset, input.pageSize),
+    pageInOrder(db, where, adminUserOrders[input.sort], offset, input.pageSize),
     db.execute<{ total: number }>(sql`select count(*)::int as total from (select 1 from users as u where ${where} limit ${adminUserCountLimit + 1}) as matches`),
   ]);
   const total = counted?.total ?? 0;
   return {
     items: await describeUsers(db, ids),
     total: Math.min(total, adminUserCountLimit),
-    /** More people match than were counted: the total is a lower bound ("10,000+"). */
+    /** More people match than were counted: the total is a lower bound ("1,000+"). */
     moreMatches: total > adminUserCountLimit,
     page: input.page,
     pageSize: input.pageSize,
