@@ -18,6 +18,7 @@ import { AppError } from "../errors";
 import { BlobStore } from "../storage";
 import { normalizePackageName } from "@/shared/schemas/packages";
 import { getChannelRevision } from "./owners";
+import * as packageChanges from "./package-changes";
 import { ChecksumMismatchError, publishFile, type PublishInput } from "./publishing";
 
 const db = setUpTestDatabase();
@@ -61,6 +62,32 @@ function storedFiles(): string[] {
 }
 
 describe("publishing", () => {
+  it("lets uploads, deletions and label changes of one owner run at the same moment, each waiting its turn", async () => {
+    // A few rounds: the deadlock this guards against needs two of them to interleave just so.
+    for (let round = 0; round < 5; round++) await busyOwnerRound(round);
+  });
+
+  async function busyOwnerRound(round: number) {
+    const owner = await createUser(db, { username: `busy-owner-${round}` });
+    const existing = [];
+    for (let index = 0; index < 4; index++) {
+      existing.push(await publish(owner, writeNotebook(fixtures, `kept-${index}.ipynb`, `Kept ${index}`)));
+    }
+    const uploads = Array.from({ length: 4 }, (_, index) => writeNotebook(fixtures, `fresh-${index}.ipynb`, `Fresh ${index}`));
+    const results = await Promise.allSettled([
+      ...uploads.map((file) => publish(owner, file)),
+      packageChanges.deleteFile(db, owner.actor, { fileId: existing[0]!.fileId }, store),
+      packageChanges.deletePackage(db, owner.actor, { owner: owner.username, name: "kept-1", confirmation: "kept-1" }, store),
+      packageChanges.addLabel(db, owner.actor, { fileId: existing[2]!.fileId, label: "dev" }),
+      packageChanges.setPrivacy(db, owner.actor, { owner: owner.username, name: "kept-3", isPrivate: true }),
+    ]);
+    // Taken in different orders, the owner's row and its channel revision deadlocked here (PostgreSQL 40P01).
+    expect(results.filter((result) => result.status === "rejected").map((result) => String((result as PromiseRejectedResult).reason))).toEqual([]);
+    const names = (await db.select({ name: packages.name }).from(packages).where(eq(packages.ownerId, owner.id))).map((row) => row.name).sort();
+    // kept-0 lost its only file, and a package outlives its files; kept-1 was deleted whole.
+    expect(names).toEqual(["fresh-0", "fresh-1", "fresh-2", "fresh-3", "kept-0", "kept-2", "kept-3"]);
+  }
+
   it("publishes a conda package and a wheel from their own metadata, content-addressed", async () => {
     const owner = await createUser(db, { username: "publisher" });
     const published = await publish(owner, conda);

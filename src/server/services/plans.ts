@@ -70,14 +70,17 @@ export interface PlannedChange {
 
 /**
  * Inside the transaction of a change: locks the owner's row, so that concurrent changes are checked one after the
- * other, and refuses the change if it would pass the owner's plan.
+ * other, and refuses the change if it would pass the owner's plan. The lock is FOR NO KEY UPDATE, which still
+ * queues the owner's changes but lets other transactions insert rows that refer to the owner (an audit event, a
+ * file): FOR UPDATE made a change that had already moved the owner's channel revision wait for this lock to write its
+ * audit event, while this transaction waited for that revision, and PostgreSQL ended one of them as a deadlock.
  */
 export async function assertWithinPlan(tx: Db, ownerId: string, change: PlannedChange): Promise<void> {
   const [owner] = await tx
     .select({ id: users.id, username: users.username, kind: users.kind, planId: users.planId })
     .from(users)
     .where(eq(users.id, ownerId))
-    .for("update");
+    .for("no key update");
   if (!owner) throw new AppError("NOT_FOUND", "This owner no longer exists.");
   const plan = await planOf(tx, owner);
   const usage = await usageOf(tx, ownerId);
