@@ -21,7 +21,10 @@ import { startProtocolServer, type ProtocolServer } from "../protocols/server";
 import { actorFor } from "@/test/factories";
 import { deleteFile } from "../services/package-changes";
 import { BlobStore } from "../storage";
+import { requireTools } from "@/test/tools";
 import { createBackup, restoreBackup, type BackupManifest } from ".";
+
+requireTools("pgDump");
 
 // Starting, backing up and restoring real clusters takes a while on a loaded machine.
 const slow = { timeout: 300_000 };
@@ -279,6 +282,14 @@ describe("granary-admin backup and restore (embedded PostgreSQL)", () => {
       createBackup({ target: garbled, source: { kind: "embedded", databaseUrl: source.databaseUrl, postgresDirectory: path.join(source.dataDirectory, "postgres") }, filesDirectory: source.filesDirectory }),
     ).rejects.toThrow(/is not empty: give a new or empty folder/);
     expect(fs.readFileSync(path.join(garbled, "manifest.json"), "utf8")).toContain('"files": [');
+  });
+
+  it("with DATABASE_URL, refuses a pg_dump older than the server, saying which to install, and leaves no folder behind", slow, async () => {
+    const target = path.join(root, "external");
+    const attempt = createBackup({ target, source: { kind: "external", databaseUrl: source.databaseUrl }, filesDirectory: source.filesDirectory });
+    // Debian 12's pg_dump is 15; the server here is PostgreSQL 18.
+    await expect(attempt).rejects.toThrow(/pg_dump is pg_dump \(PostgreSQL\) 15.*older than the server's PostgreSQL 18.*install the PostgreSQL 18 client tools.*POSTGRES_CLIENT_BIN/);
+    expect(fs.existsSync(target)).toBe(false);
   });
 
   it("granary-admin backup and restore say where they work, and a bad folder is a clear error with exit code 1", slow, async () => {

@@ -192,7 +192,8 @@ export async function clientToolVersion(bin: string | undefined, tool: "pg_dump"
   try {
     const { stdout } = await execFileAsync(executable, ["--version"]);
     const text = stdout.trim();
-    return { executable, text, major: Number(/(\d+)(?:\.\d+)?/.exec(text.replace(/^.*\)/, ""))?.[1] ?? 0) };
+    // "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    return { executable, text, major: Number(/\(PostgreSQL\)\s+(\d+)/.exec(text)?.[1] ?? 0) };
   } catch {
     throw new BackupError(`${executable} cannot be run: install the PostgreSQL client tools (Debian: apt-get install postgresql-client) or set POSTGRES_CLIENT_BIN to their bin folder.`);
   }
