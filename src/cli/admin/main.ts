@@ -109,7 +109,7 @@ class AdminCommands {
   }
 
   /** Progress of long work: a bar per stage on a terminal, a line per stage (and its end) otherwise. */
-  progress(): { listener: ProgressListener; done(): void } {
+  progress(): { listener: ProgressListener; log(message: string): void; done(): void } {
     const terminal = Boolean((this.io.stderr as NodeJS.WriteStream).isTTY);
     let stage = "";
     let bar: SingleBar | null = null;
@@ -134,6 +134,12 @@ class AdminCommands {
         lastTotal = event.total;
         bar?.update(event.done);
       },
+      // A message ends the stage under way first, so the lines come in the order things happened.
+      log: (message) => {
+        finishStage();
+        stage = "";
+        this.note(message);
+      },
       done: finishStage,
     };
   }
@@ -152,7 +158,7 @@ class AdminCommands {
       filesDirectory: path.resolve(filesDirectory()),
       secretsFile: path.join(dataDirectory, "secrets.json"),
       onProgress: progress.listener,
-      log: (message) => this.note(message),
+      log: (message) => progress.log(message),
     }).finally(() => progress.done());
     const stored = manifest.files.filter((file) => file.path.startsWith("files/"));
     const bytes = manifest.files.reduce((total, file) => total + file.size, 0);
@@ -177,7 +183,7 @@ class AdminCommands {
       filesDirectory: path.resolve(filesDirectory()),
       force: options.force,
       onProgress: progress.listener,
-      log: (message) => this.note(message),
+      log: (message) => progress.log(message),
     }).finally(() => progress.done());
     this.out(`Restored ${plural(result.counts.users ?? 0, "account")}, ${plural(result.counts.packages ?? 0, "package")} and ${plural(result.counts.package_files ?? 0, "file")} onto ${where}. Start Granary with \`npm start\`.`);
     for (const aside of result.setAside) this.out(`What was there before is kept at ${aside}: remove it once the restored Granary is checked.`);
