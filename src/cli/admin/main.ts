@@ -13,6 +13,7 @@ import { env, filesDirectory } from "../../env";
 import { commandLineActor } from "../../server/authz";
 import { BackupError, createBackup, readManifest, restoreBackup, type ProgressListener } from "../../server/backup";
 import { AppError } from "../../server/errors";
+import { recordAudit } from "../../server/services/audit";
 import { describeAccountRemoval, removePackage, removeUser, setSiteAdministrator } from "../../server/services/admin-command-line";
 import { BlobStore, formatBytes } from "../../server/storage";
 import { processIo, type CliIo } from "../context";
@@ -162,6 +163,12 @@ class AdminCommands {
     }).finally(() => progress.done());
     const stored = manifest.files.filter((file) => file.path.startsWith("files/"));
     const bytes = manifest.files.reduce((total, file) => total + file.size, 0);
+    // Taking every row and file out of Granary is worth a line in its trail (after the backup, so not in it).
+    await recordAudit(database.db, this.actor(), {
+      action: "admin.backup_created",
+      target: { type: "backup", label: path.resolve(directory) },
+      details: { database: manifest.database.kind, counts: manifest.counts, storedFiles: stored.length, bytes },
+    });
     this.out(
       `Backed up ${plural(manifest.counts.users ?? 0, "account")}, ${plural(manifest.counts.packages ?? 0, "package")}, ${plural(manifest.counts.package_files ?? 0, "file row")} and ${plural(stored.length, "stored file")} (${formatBytes(bytes)} in all) into ${path.resolve(directory)}.`,
     );
@@ -182,6 +189,7 @@ class AdminCommands {
       dataDirectory: env.DATA_DIR,
       filesDirectory: path.resolve(filesDirectory()),
       force: options.force,
+      actor: this.actor(),
       onProgress: progress.listener,
       log: (message) => progress.log(message),
     }).finally(() => progress.done());

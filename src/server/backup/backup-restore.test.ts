@@ -8,10 +8,11 @@ import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { asc } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccessToken, createUser, testOrigin, type TestToken, type TestUser } from "@/test/factories";
+import { commandLineActor } from "../authz";
 import { connectDatabase, type DatabaseConnection } from "../db/client";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
 import { applyMigrations } from "../db/migrate";
@@ -22,7 +23,7 @@ import { actorFor } from "@/test/factories";
 import { deleteFile } from "../services/package-changes";
 import { BlobStore } from "../storage";
 import { requireTools } from "@/test/tools";
-import { createBackup, restoreBackup, type BackupManifest } from ".";
+import { createBackup, readManifest, restoreBackup, type BackupManifest } from ".";
 
 requireTools("pgDump");
 
@@ -195,12 +196,18 @@ describe("granary-admin backup and restore (embedded PostgreSQL)", () => {
       target: { kind: "embedded" },
       dataDirectory: restoredDirectory,
       filesDirectory: path.join(restoredDirectory, "files"),
+      actor: commandLineActor({ ipAddress: "local", userAgent: "granary-admin (test)" }),
     });
     expect(result.setAside).toEqual([]);
     const restored = await startGranary(restoredDirectory, { create: false });
     try {
-      const rows = await rowsOf(restored.connection);
+      const everything = await rowsOf(restored.connection);
+      // The restore writes one event of its own into the restored trail; everything else is the backup's.
+      const restoreEvents = everything.audit.filter((event) => event.action === "admin.backup_restored");
+      expect(restoreEvents).toEqual([expect.objectContaining({ actorLabel: "command line", targetType: "backup", targetLabel: backupDirectory, userAgent: "granary-admin (test)" })]);
+      const rows = { ...everything, audit: everything.audit.filter((event) => event.action !== "admin.backup_restored") };
       expect(result.counts).toMatchObject({ users: rows.users.length, packages: rows.packages.length, package_files: rows.files.length, audit_events: rows.audit.length });
+      expect(restoreEvents[0]!.details).toMatchObject({ counts: result.counts, database: "cluster", forced: false });
 
       // Everything from before the backup is back as it was, except the files deleted while it ran.
       expect(rows.users).toEqual(after.users);
@@ -243,7 +250,14 @@ describe("granary-admin backup and restore (embedded PostgreSQL)", () => {
   it("refuses a damaged backup, a newer one, a missing folder and a data folder in use, changing nothing", slow, async () => {
     const target = path.join(root, "refused");
     const restoreFrom = (folder: string, options: { force?: boolean; dataDirectory?: string } = {}) =>
-      restoreBackup({ source: folder, target: { kind: "embedded" }, dataDirectory: options.dataDirectory ?? target, filesDirectory: path.join(options.dataDirectory ?? target, "files"), force: options.force });
+      restoreBackup({
+        source: folder,
+        target: { kind: "embedded" },
+        dataDirectory: options.dataDirectory ?? target,
+        filesDirectory: path.join(options.dataDirectory ?? target, "files"),
+        force: options.force,
+        actor: commandLineActor({ ipAddress: "local", userAgent: "granary-admin (test)" }),
+      });
     const copyOfBackup = (name: string) => {
       const copy = path.join(root, name);
       fs.cpSync(backupDirectory, copy, { recursive: true });
@@ -292,12 +306,13 @@ describe("granary-admin backup and restore (embedded PostgreSQL)", () => {
     expect(fs.existsSync(target)).toBe(false);
   });
 
-  it("granary-admin backup and restore say where they work, and a bad folder is a clear error with exit code 1", slow, async () => {
+  it("granary-admin backup backs up the running Granary, audited; restore of a missing folder is a clear error with exit code 1", slow, async () => {
     const bin = path.resolve(__dirname, "..", "..", "..", "bin", "granary-admin.mjs");
-    const granaryAdmin = (args: string[]) =>
+    const granaryAdmin = (args: string[], dataDirectory: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const environment: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(root, "cli-data") };
+        const environment: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDirectory };
         delete environment.DATABASE_URL;
+        delete environment.FILES_DIR;
         const child = spawn(process.execPath, [bin, ...args], { env: environment, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
@@ -306,11 +321,21 @@ describe("granary-admin backup and restore (embedded PostgreSQL)", () => {
         child.on("error", reject);
         child.on("close", (code) => resolve({ code, stdout, stderr }));
       });
-    const help = await granaryAdmin(["backup", "--help"]);
+    const help = await granaryAdmin(["backup", "--help"], source.dataDirectory);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/online backup[\s\S]*DATABASE_URL[\s\S]*pg_dump/);
-    const restore = await granaryAdmin(["restore", path.join(root, "no-such-backup"), "--yes"]);
+
+    const target = path.join(root, "cli-backup");
+    const backup = await granaryAdmin(["backup", target], source.dataDirectory);
+    expect(backup).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Backed up 4 accounts, \d+ packages, \d+ file rows and \d+ stored files .* into .*cli-backup\./) });
+    expect(backup.stderr).toContain("the embedded PostgreSQL of the running Granary");
+    expect(readManifest(target).database.kind).toBe("cluster");
+    const events = await source.connection.db.select().from(auditEvents).where(eq(auditEvents.action, "admin.backup_created"));
+    expect(events).toEqual([expect.objectContaining({ actorLabel: "command line", targetType: "backup", targetLabel: target, ipAddress: "local" })]);
+
+    const missing = path.join(root, "cli-data");
+    const restore = await granaryAdmin(["restore", path.join(root, "no-such-backup"), "--yes"], missing);
     expect(restore).toMatchObject({ code: 1, stderr: expect.stringMatching(/^granary-admin: There is no backup at .*no-such-backup: the folder does not exist\.\n$/) });
-    expect(fs.existsSync(path.join(root, "cli-data"))).toBe(false);
+    expect(fs.existsSync(missing)).toBe(false);
   });
 });

@@ -15,8 +15,11 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
+import type { Actor } from "../authz";
+import { connectDatabase } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrationsFolder } from "../db/migrate";
+import { recordAudit } from "../services/audit";
 import { countedTables, clientToolVersion } from "./backup";
 import { BackupError } from "./errors";
 import { copyHashed, verifyBackupFiles, type ProgressListener } from "./files";
@@ -34,6 +37,8 @@ export interface RestoreOptions {
   filesDirectory: string;
   /** Replace a database that is not empty (embedded: the old cluster is moved aside). */
   force?: boolean;
+  /** Who restores: the restored database's audit trail says so. */
+  actor: Actor;
   onProgress?: ProgressListener;
   log?: (message: string) => void;
 }
@@ -92,6 +97,22 @@ async function postgresAccount(): Promise<{ uid: number; gid: number } | null> {
     await run("useradd", ["-g", "postgres", "postgres"]);
     return ids();
   }
+}
+
+/** Counts what came back, and writes into the restored trail that it was restored, and from what. */
+async function checkRestoredDatabase(databaseUrl: string, options: RestoreOptions, manifest: BackupManifest): Promise<Record<string, number>> {
+  const counts = await countRows(databaseUrl);
+  const { db, close } = connectDatabase(databaseUrl, { max: 1 });
+  try {
+    await recordAudit(db, options.actor, {
+      action: "admin.backup_restored",
+      target: { type: "backup", label: path.resolve(options.source) },
+      details: { backupCreatedAt: manifest.createdAt, granaryVersion: manifest.granaryVersion, database: manifest.database.kind, counts, forced: Boolean(options.force) },
+    });
+  } finally {
+    await close();
+  }
+  return counts;
 }
 
 async function countRows(databaseUrl: string): Promise<Record<string, number>> {
@@ -261,14 +282,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   if (options.target.kind === "embedded") {
     const server = await restoreCluster({ ...options, source, target: options.target }, manifest, setAside);
     try {
-      counts = await countRows(server.url);
+      counts = await checkRestoredDatabase(server.url, options, manifest);
     } finally {
       await server.stop();
     }
   } else {
     await restoreDump({ ...options, source, target: options.target }, manifest);
     await restoreSecrets({ ...options, source }, manifest, setAside);
-    counts = await countRows(options.target.databaseUrl);
+    counts = await checkRestoredDatabase(options.target.databaseUrl, options, manifest);
   }
   return { manifest, counts, setAside };
 }
