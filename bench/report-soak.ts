@@ -70,6 +70,20 @@ export function soakSection(directory: string): ReportSection | null {
     const socketErrors = Object.entries(kind.wrk.errors).filter(([name]) => name !== "status").reduce((sum, [, count]) => sum + count, 0);
     return { ...kind, duringRestart, unexpected, unexpectedByStatus, socketErrors, lastFailure };
   });
+  // Every kind's failures, second by second from the stop: when they began and when service came back.
+  const timeline = new Map<number, Record<string, number>>();
+  for (const kind of run.kinds) {
+    for (const [key, count] of Object.entries(kind.wrk.failures_by_second)) {
+      const [status, secondText] = key.split("@");
+      const entry = timeline.get(relative(Number(secondText))) ?? {};
+      entry[status!] = (entry[status!] ?? 0) + count;
+      timeline.set(relative(Number(secondText)), entry);
+    }
+  }
+  const timelineText = [...timeline.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([second, counts]) => `${second >= 0 ? "+" : "−"}${Math.abs(second)} s: ${Object.entries(counts).map(([status, count]) => `${format(count)}× ${status}`).join(", ")}`)
+    .join("; ");
   const unexpected = kinds.reduce((sum, kind) => sum + kind.unexpected + kind.socketErrors, 0);
   const restartErrors = kinds.reduce((sum, kind) => sum + kind.duringRestart, 0);
   const lastFailure = Math.max(...kinds.map((kind) => kind.lastFailure ?? Number.NEGATIVE_INFINITY));
@@ -103,6 +117,7 @@ export function soakSection(directory: string): ReportSection | null {
       ? `The last error came ${format(relative(lastFailure))} s after the stop was requested (PostgreSQL was back after ${format((run.restart.ready_at - run.restart.stop_requested_at) / 1000, 1)} s).`
       : "No request failed, not even during the restart.",
     "",
+    ...(timelineText ? [`Failed answers by second, counted from the second the stop was requested: ${timelineText}.`, ""] : []),
     `The launcher's RSS: ${megabytes(run.rss_kb.start)} MiB at the start of the soak, ${megabytes(run.rss_kb.end)} MiB at its end ` +
       `(${growth >= 0 ? "+" : "−"}${format(Math.abs(growth) * 100, 1)} %; ${megabytes(run.rss_kb.settled)} MiB 5 s later), at most ${megabytes(run.rss_kb.max)} MiB.`,
     "",
