@@ -21,7 +21,9 @@
 # (the job layer against pg-boss alone), organizations (issue 11: search, an organization's listing and simple
 # pages at 10,000 organizations and 100,000 packages, bench/organizations.ts) and lighthouse (mobile scores of the
 # home, package and dashboard pages, bench/lighthouse.ts), admin (issue 12: Admin → Users and the Security Log at
-# 100,000 people and 1,000,000 audit events, bench/admin.ts). BENCH_SECTIONS picks some, e.g.
+# 100,000 people and 1,000,000 audit events, bench/admin.ts), soak (issue 17: minutes of mixed load at 50
+# connections with a PostgreSQL restart halfway, bench/soak.ts; last, since it restarts the database). BENCH_SECTIONS
+# picks some, e.g.
 # BENCH_SECTIONS="recovery jobs" (all by default); the report then has only those.
 #
 # Settings (environment): BENCH_DURATION seconds per wrk run (10), BENCH_ROUNDS alternating Granary/nginx rounds
@@ -31,7 +33,9 @@
 # rounds per worker count of the jobs comparison (5), BENCH_ORGS_ROUNDS rounds (3) of BENCH_ORGS_SECONDS each (8) with
 # BENCH_ORGS_CONNECTIONS wrk connections (4) for the organizations section's latencies, BENCH_LIGHTHOUSE_RUNS
 # Lighthouse runs per page (3), BENCH_ADMIN_ROUNDS rounds (3) of BENCH_ADMIN_SECONDS each (8) with
-# BENCH_ADMIN_CONNECTIONS wrk connections (4) for the admin section.
+# BENCH_ADMIN_CONNECTIONS wrk connections (4) for the admin section, BENCH_SOAK_MINUTES of soak (10; BENCH_SOAK_MINUTES=1
+# checks the section), BENCH_SOAK_WARMUP_SECONDS (30), BENCH_SOAK_OUTAGE_SECONDS PostgreSQL stays down (5) and
+# BENCH_SOAK_RECOVERY_SECONDS after it is back within which errors still count as the restart's (10).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,10 +52,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations admin lighthouse}
+SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations admin lighthouse soak}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs organizations admin lighthouse " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " protocols tokens recovery jobs organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -62,7 +66,7 @@ if section protocols; then
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/cph ] || missing+=(conda-package-handling)
 fi
-if section protocols || section organizations || section admin; then command -v wrk >/dev/null || missing+=(wrk); fi
+if section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
@@ -885,6 +889,23 @@ if section lighthouse; then
   log "Lighthouse (mobile): home, package and dashboard pages, ${BENCH_LIGHTHOUSE_RUNS:-3} runs each"
   quiet_machine >"$RESULTS/lighthouse.busy"
   (cd "$APP" && "$TSX" bench/lighthouse.ts "$GRANARY" "$OWNER" "$PASSWORD" "$RESULTS" "${BENCH_LIGHTHOUSE_RUNS:-3}")
+fi
+
+# ------------------------------------------------------------------------------------------------ soak
+# Issue 17: BENCH_SOAK_MINUTES of mixed load at 50 connections (index reads, downloads, uploads, pages, tRPC calls;
+# one wrk process per kind) with the benchmark's PostgreSQL stopped halfway and started again (bench/database.ts
+# restart): only 503s during the restart, p50/p99 per kind, and the launcher's RSS at the start and the end
+# (bench/soak.ts). Last, since it restarts the database the other sections measure.
+if section soak; then
+  SOAK_CLI=(env HOME="$WORK/soak-cli" XDG_CONFIG_HOME="$WORK/soak-cli/config" GRANARY_URL="$GRANARY")
+  mkdir -p "$WORK/soak-cli"
+  printf '%s\n' "$PASSWORD" | "${SOAK_CLI[@]}" node "$APP/bin/granary.mjs" login --username "$OWNER" --password-stdin >&2
+  SOAK_TOKEN=$("${SOAK_CLI[@]}" node "$APP/bin/granary.mjs" auth --create --name bench-soak --scopes all --json |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).secret))')
+  [[ "$SOAK_TOKEN" == granary-* ]] || die "the CLI did not print a token for the soak"
+  log "soak: ${BENCH_SOAK_MINUTES:-10} minutes of mixed load at 50 connections, PostgreSQL restarted halfway (bench/soak.ts)"
+  quiet_machine >"$RESULTS/soak.busy"
+  (cd "$APP" && "$TSX" bench/soak.ts "$GRANARY" "$SERVER_PID" "$WORK" "$RESULTS" "$OWNER" "$SOAK_TOKEN" "$PROJECT")
 fi
 
 # ------------------------------------------------------------------------------------------------ report

@@ -37,6 +37,8 @@ const environmentSchema = z.object({
   /** Where embedded PostgreSQL data, files and the generated secret live. */
   DATA_DIR: z.string().default(".data"),
   FILES_DIR: optionalString,
+  /** The folder with pg_dump and pg_restore for `granary-admin backup/restore` with DATABASE_URL (default: the PATH). */
+  POSTGRES_CLIENT_BIN: optionalString,
   /** Largest accepted upload, in bytes (default 1 GiB). */
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

@@ -20,6 +20,10 @@ const environmentHelp = `Environment:
   GRANARY_TOKEN    an access token to use instead of the stored sign-in (e.g. in CI)
   XDG_CONFIG_HOME  where granary/config.json keeps the sign-in (default: ~/.config)`;
 
+// This command line talks to a server over HTTP; backups need the server's own database and files folder.
+const serverAdministrationHelp = `On the server itself, granary-admin backs Granary up and restores it (granary-admin backup DIR,
+granary-admin restore DIR) and manages site administrators: see granary-admin --help.`;
+
 function buildProgram(context: CliContext, setExitCode: (code: number) => void): Command {
   const program = new Command("granary");
   program
@@ -33,7 +37,7 @@ function buildProgram(context: CliContext, setExitCode: (code: number) => void):
     .showHelpAfterError("(granary --help lists the commands; granary COMMAND --help their options)")
     .showSuggestionAfterError()
     .helpCommand(true)
-    .addHelpText("after", `\n${environmentHelp}\n\n${exitCodeHelp}\n`);
+    .addHelpText("after", `\n${environmentHelp}\n\n${exitCodeHelp}\n\n${serverAdministrationHelp}\n`);
 
   program
     .command("login")

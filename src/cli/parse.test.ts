@@ -90,6 +90,8 @@ describe("exit codes", () => {
     for (const line of ["0  success", "2  usage error", "3  authentication failed", "4  not found", "5  server error", "GRANARY_TOKEN", "GRANARY_URL"]) {
       expect(help.stdout).toContain(line);
     }
+    // Backups are the server's business: the help says where they are.
+    expect(help.stdout).toContain("granary-admin backup DIR");
     expect((await runCli(["auth", "--help"])).stdout).toContain("--regenerate <name>");
     const version = await runCli(["--version"]);
     expect(version).toMatchObject({ exitCode: ExitCode.ok, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });

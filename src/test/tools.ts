@@ -23,6 +23,7 @@ const tools = {
   poetry: { packages: ["python3-poetry"], present: () => runs(["poetry", "--version"]) },
   slapd: { packages: ["slapd", "ldap-utils"], present: () => fs.existsSync("/usr/sbin/slapd") && fs.existsSync("/usr/sbin/slapadd") },
   openssl: { packages: ["openssl"], present: () => fs.existsSync("/usr/bin/openssl") },
+  pgDump: { packages: ["postgresql-client"], present: () => fs.existsSync("/usr/bin/pg_dump") },
 } as const;
 
 export type TestTool = keyof typeof tools;

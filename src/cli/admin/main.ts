@@ -6,13 +6,16 @@
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
+import { Presets, SingleBar } from "cli-progress";
 import { Command, CommanderError } from "commander";
 import packageJson from "../../../package.json";
 import { env, filesDirectory } from "../../env";
 import { commandLineActor } from "../../server/authz";
+import { BackupError, createBackup, readManifest, restoreBackup, type ProgressListener } from "../../server/backup";
 import { AppError } from "../../server/errors";
+import { recordAudit } from "../../server/services/audit";
 import { describeAccountRemoval, removePackage, removeUser, setSiteAdministrator } from "../../server/services/admin-command-line";
-import { BlobStore } from "../../server/storage";
+import { BlobStore, formatBytes } from "../../server/storage";
 import { processIo, type CliIo } from "../context";
 import { CliError, ExitCode, usageError } from "../errors";
 import { openServerDatabase, type ServerDatabase } from "./server-database";
@@ -106,6 +109,94 @@ class AdminCommands {
     this.out(`Removed the account ${result.username} with ${plural(result.packages, "package")} (${plural(result.files, "file")}) and ${plural(result.tokens, "access token")}.`);
   }
 
+  /** Progress of long work: a bar per stage on a terminal, a line per stage (and its end) otherwise. */
+  progress(): { listener: ProgressListener; log(message: string): void; done(): void } {
+    const terminal = Boolean((this.io.stderr as NodeJS.WriteStream).isTTY);
+    let stage = "";
+    let bar: SingleBar | null = null;
+    let lastTotal = 0;
+    const finishStage = () => {
+      if (bar) bar.stop();
+      else if (stage) this.note(`${stage}: ${lastTotal} done.`);
+      bar = null;
+    };
+    return {
+      listener: (event) => {
+        if (event.stage !== stage) {
+          finishStage();
+          stage = event.stage;
+          if (terminal) {
+            bar = new SingleBar({ format: `${stage} [{bar}] {value}/{total}`, stream: this.io.stderr as NodeJS.WriteStream }, Presets.shades_classic);
+            bar.start(event.total, 0);
+          } else {
+            this.note(`${stage} (${event.total})...`);
+          }
+        }
+        lastTotal = event.total;
+        bar?.update(event.done);
+      },
+      // A message ends the stage under way first, so the lines come in the order things happened.
+      log: (message) => {
+        finishStage();
+        stage = "";
+        this.note(message);
+      },
+      done: finishStage,
+    };
+  }
+
+  async backup(directory: string) {
+    const database = await openServerDatabase((message) => this.note(message));
+    this.database = database;
+    const dataDirectory = path.resolve(env.DATA_DIR);
+    this.note(`Backing up ${database.description} and the files in ${path.resolve(filesDirectory())} into ${path.resolve(directory)}.`);
+    const progress = this.progress();
+    const manifest = await createBackup({
+      target: directory,
+      source: database.embeddedDirectory
+        ? { kind: "embedded", databaseUrl: database.url, postgresDirectory: database.embeddedDirectory }
+        : { kind: "external", databaseUrl: database.url, postgresClientBin: env.POSTGRES_CLIENT_BIN },
+      filesDirectory: path.resolve(filesDirectory()),
+      secretsFile: path.join(dataDirectory, "secrets.json"),
+      onProgress: progress.listener,
+      log: (message) => progress.log(message),
+    }).finally(() => progress.done());
+    const stored = manifest.files.filter((file) => file.path.startsWith("files/"));
+    const bytes = manifest.files.reduce((total, file) => total + file.size, 0);
+    // Taking every row and file out of Granary is worth a line in its trail (after the backup, so not in it).
+    await recordAudit(database.db, this.actor(), {
+      action: "admin.backup_created",
+      target: { type: "backup", label: path.resolve(directory) },
+      details: { database: manifest.database.kind, counts: manifest.counts, storedFiles: stored.length, bytes },
+    });
+    this.out(
+      `Backed up ${plural(manifest.counts.users ?? 0, "account")}, ${plural(manifest.counts.packages ?? 0, "package")}, ${plural(manifest.counts.package_files ?? 0, "file row")} and ${plural(stored.length, "stored file")} (${formatBytes(bytes)} in all) into ${path.resolve(directory)}.`,
+    );
+    if (manifest.hasSecrets) this.out("The backup holds secrets.json (the database password and the key of sealed settings): keep it where only administrators can read it.");
+  }
+
+  async restore(directory: string, options: { force?: boolean; yes?: boolean }) {
+    const manifest = readManifest(path.resolve(directory));
+    const where = env.DATABASE_URL ? `the PostgreSQL at ${new URL(env.DATABASE_URL).host}` : `the data folder ${path.resolve(env.DATA_DIR)}`;
+    await this.confirm(
+      `Restore the backup of ${manifest.createdAt} (${plural(manifest.counts.packages ?? 0, "package")}, ${plural(manifest.counts.users ?? 0, "account")}) onto ${where}${options.force ? ", replacing what is there" : ""}?`,
+      options.yes,
+    );
+    const progress = this.progress();
+    const result = await restoreBackup({
+      source: directory,
+      target: env.DATABASE_URL ? { kind: "external", databaseUrl: env.DATABASE_URL, postgresClientBin: env.POSTGRES_CLIENT_BIN } : { kind: "embedded" },
+      dataDirectory: env.DATA_DIR,
+      filesDirectory: path.resolve(filesDirectory()),
+      force: options.force,
+      actor: this.actor(),
+      onProgress: progress.listener,
+      log: (message) => progress.log(message),
+    }).finally(() => progress.done());
+    this.out(`Restored ${plural(result.counts.users ?? 0, "account")}, ${plural(result.counts.packages ?? 0, "package")} and ${plural(result.counts.package_files ?? 0, "file")} onto ${where}. Start Granary with \`npm start\`.`);
+    for (const aside of result.setAside) this.out(`What was there before is kept at ${aside}: remove it once the restored Granary is checked.`);
+  }
+
   async removeProject(owner: string, name: string, options: { yes?: boolean }) {
     const db = await this.db();
     await this.confirm(`Remove the package ${owner}/${name} with all its files? This cannot be undone.`, options.yes);
@@ -117,7 +208,7 @@ class AdminCommands {
 function buildProgram(commands: AdminCommands, io: CliIo): Command {
   const program = new Command("granary-admin");
   program
-    .description("Granary's admin command line, for the server's operator: site administrators, removing accounts and packages.")
+    .description("Granary's admin command line, for the server's operator: site administrators, removing accounts and packages, backup and restore.")
     .version(packageJson.version, "-V, --version")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -151,6 +242,45 @@ function buildProgram(commands: AdminCommands, io: CliIo): Command {
     .addHelpText("after", "\nExample:\n  granary-admin remove-project jsmith project1\n")
     .action((owner: string, name: string, options: { yes?: boolean }) => commands.removeProject(owner, name, options));
 
+  program
+    .command("backup")
+    .description("Take a consistent backup of the database and the stored files into a new or empty folder, while Granary runs (or not).")
+    .argument("<dir>", "the backup folder (created when missing; it must be empty)")
+    .addHelpText(
+      "after",
+      `
+Embedded PostgreSQL (no DATABASE_URL): PostgreSQL's own online backup of the whole cluster (pg_backup_start, the
+data folder, pg_backup_stop and the WAL written meanwhile), then the stored files, plus DATA_DIR/secrets.json.
+DATABASE_URL: pg_dump of the granary database (from POSTGRES_CLIENT_BIN or the PATH; at least the server's major
+version), then exactly the stored files its rows refer to. Either way no stored file is removed while the backup
+runs, so every row in it finds its file. DIR gets manifest.json: versions, time, row counts and every file's sha256.
+
+Example:
+  granary-admin backup /srv/backups/granary-$(date +%F)
+`,
+    )
+    .action((directory: string) => commands.backup(directory));
+
+  program
+    .command("restore")
+    .description("Restore a backup onto a fresh install: the stored files into FILES_DIR, then the database (DATA_DIR, or DATABASE_URL's).")
+    .argument("<dir>", "a folder granary-admin backup wrote")
+    .option("--force", "replace a database that is not empty (an embedded cluster is moved aside, not deleted)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .addHelpText(
+      "after",
+      `
+Granary must be stopped. The manifest and every file's hash are checked before anything changes; a damaged or
+unfinished backup, one from a newer Granary, or a target that already holds a database (without --force) is refused.
+An embedded backup restores only without DATABASE_URL, and a pg_dump backup only with it (pg_restore from
+POSTGRES_CLIENT_BIN or the PATH).
+
+Example:
+  DATA_DIR=/srv/granary/.data granary-admin restore /srv/backups/granary-2026-12-01
+`,
+    )
+    .action((directory: string, options: { force?: boolean; yes?: boolean }) => commands.restore(directory, options));
+
   return program;
 }
 
@@ -172,6 +302,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (error instanceof CliError) {
       io.stderr.write(`granary-admin: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof BackupError) {
+      io.stderr.write(`granary-admin: ${error.message}\n`);
+      return ExitCode.failure;
     }
     if (error instanceof AppError) {
       io.stderr.write(`granary-admin: ${error.message}\n`);

@@ -14,6 +14,10 @@ import { CliError, ExitCode } from "../errors";
 
 export interface ServerDatabase {
   db: Db;
+  /** Its address, for commands that open connections of their own (backup). */
+  url: string;
+  /** The embedded server's data folder, or null for DATABASE_URL's PostgreSQL. */
+  embeddedDirectory: string | null;
   /** Where it is, in words for the operator. */
   description: string;
   close(): Promise<void>;
@@ -51,7 +55,7 @@ async function hasGranaryDatabase(serverUrl: string): Promise<boolean> {
 export async function openServerDatabase(log: (message: string) => void): Promise<ServerDatabase> {
   if (env.DATABASE_URL) {
     const { db, close } = connectDatabase(env.DATABASE_URL, { max: 2 });
-    return { db, close, description: `the PostgreSQL at ${new URL(env.DATABASE_URL).host}` };
+    return { db, close, url: env.DATABASE_URL, embeddedDirectory: null, description: `the PostgreSQL at ${new URL(env.DATABASE_URL).host}` };
   }
   const dataDirectory = path.resolve(env.DATA_DIR);
   const secretsFile = path.join(dataDirectory, "secrets.json");
@@ -68,7 +72,7 @@ export async function openServerDatabase(log: (message: string) => void): Promis
   const port = runningEmbeddedPort(postgresDirectory);
   if (port !== null) {
     const { db, close } = connectDatabase(databaseUrl(port), { max: 2 });
-    return { db, close, description: `the embedded PostgreSQL of the running Granary (${postgresDirectory})` };
+    return { db, close, url: databaseUrl(port), embeddedDirectory: postgresDirectory, description: `the embedded PostgreSQL of the running Granary (${postgresDirectory})` };
   }
 
   if (!fs.existsSync(path.join(postgresDirectory, "PG_VERSION"))) {
@@ -88,6 +92,8 @@ export async function openServerDatabase(log: (message: string) => void): Promis
   const { db, close } = connectDatabase(databaseUrl(server.port), { max: 2 });
   return {
     db,
+    url: databaseUrl(server.port),
+    embeddedDirectory: postgresDirectory,
     description: `the embedded PostgreSQL in ${postgresDirectory} (started for this command, stopped after it)`,
     close: async () => {
       await close();

@@ -92,6 +92,8 @@ export const auditActions = {
   "admin.license_installed": "Installed a license",
   "admin.license_refused": "Refused a license file",
   "admin.user_removed": "Removed an account and what it owns",
+  "admin.backup_created": "Backed up the database and the stored files",
+  "admin.backup_restored": "Restored the database and the stored files from a backup",
 } as const;
 export type AuditAction = keyof typeof auditActions;
 

@@ -24,6 +24,13 @@ import { recordException } from "./exceptions";
  */
 const blobLockClass = 0x626c6f62; // "blob"
 
+/**
+ * A backup (src/server/backup) holds this lock, on a session of its own, from before it reads the database until it
+ * has copied the files: removals take it shared and, while a backup holds it, leave the bytes for the sweep instead of
+ * waiting. So every file a row in the backup refers to is still there when the backup copies the files.
+ */
+export const blobRemovalGate = { classKey: 0x67617465 /* "gate" */, key: 0 } as const;
+
 /** Holds the digest's lock until the transaction ends. */
 export async function lockBlob(tx: Db, sha256: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${blobLockClass}, ('x' || substr(${sha256}, 1, 8))::bit(32)::int)`);
@@ -42,6 +49,8 @@ export async function removeBlobIfUnreferenced(db: Db, store: BlobStore, sha256:
   let aside: string | null = null;
   try {
     await db.transaction(async (tx) => {
+      const [gate] = await tx.execute<{ open: boolean }>(sql`select pg_try_advisory_xact_lock_shared(${blobRemovalGate.classKey}, ${blobRemovalGate.key}) as open`);
+      if (!gate?.open) return;
       await lockBlob(tx, sha256);
       const [references] = await tx.select({ value: count() }).from(packageFiles).where(eq(packageFiles.sha256, sha256));
       if ((references?.value ?? 0) > 0) return;
