@@ -25,7 +25,7 @@ const db = setUpTestDatabase();
 requireTools("cph", "pythonBuild", "zstd", "bzip2", "twine");
 
 const filesMessage = "Granary's file storage is full, so the upload was not stored. Tell the site administrator; try again once space has been freed.";
-const databaseMessage = "Granary's database is out of disk space, so the upload was not stored. Tell the site administrator; try again once space has been freed.";
+const databaseMessage = "Granary's database is out of disk space, so nothing was saved. Tell the site administrator; try again once space has been freed.";
 
 let workspace: string;
 let smallDisk: string;

@@ -17,7 +17,7 @@ export type FullStorage = "files" | "database";
 
 const messages: Record<FullStorage, string> = {
   files: "Granary's file storage is full, so the upload was not stored. Tell the site administrator; try again once space has been freed.",
-  database: "Granary's database is out of disk space, so the upload was not stored. Tell the site administrator; try again once space has been freed.",
+  database: "Granary's database is out of disk space, so nothing was saved. Tell the site administrator; try again once space has been freed.",
 };
 
 export class StorageFullError extends AppError {
