@@ -154,7 +154,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
    * A full disk (507, reported to administrators once per episode) and a database with no connection left (503) are
    * answered as what they are, not as failures of Granary's code.
    */
-  async function recognizeStorageTrouble(request: IncomingMessage, error: unknown): Promise<unknown> {
+  async function recognizeShortages(request: IncomingMessage, error: unknown): Promise<unknown> {
     const full = asStorageFullError(error);
     if (full) {
       await reportStorageFull(services.db, services.store, full, { route: request.url ?? null, method: request.method ?? null, headers: request.headers });
@@ -182,7 +182,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
   }
 
   async function writeError(request: IncomingMessage, response: ServerResponse, match: RouteMatch, thrown: unknown, context: RequestContext | undefined) {
-    const error = await recognizeStorageTrouble(request, thrown);
+    const error = await recognizeShortages(request, thrown);
     if (response.headersSent) {
       // Mid-stream (a file vanished, the disk failed): all that is left is to cut the response short.
       if (!(error instanceof AppError)) await recordServerError(request, error, null);
