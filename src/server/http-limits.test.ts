@@ -121,11 +121,14 @@ describe("slow clients", () => {
     const socket = await connect(server);
     const closed = untilClosed(socket);
     trickle(socket, "GET /alice/simple/ HTTP/1.1\r\nX-Slow: ", 100);
+    // And one that connects and says nothing at all.
+    const silent = untilClosed(await connect(server));
     expect(await closed).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await silent).toMatch(/^HTTP\/1\.1 408 /);
     expect((await call(server, "/alice/simple/")).status).toBe(200);
   });
 
-  it("drops an upload that stops sending, and removes what it had sent", async () => {
+  it("drops uploads that stop sending, and removes what they had sent", async () => {
     const server = await serverWith({ idleTimeoutSeconds: 1 });
     const socket = await connect(server);
     const closed = untilClosed(socket);
@@ -134,10 +137,22 @@ describe("slow clients", () => {
         `Authorization: ${basicAuthorization("alice", alice.password)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${1024 * 1024}\r\n\r\n`,
     );
     socket.write(Buffer.alloc(64 * 1024, 7));
-    // The upload has started: its bytes wait in a temporary file.
-    await eventually(() => temporaryUploads(server), (files) => files.length === 1, "the upload's temporary file");
-    // Then the client says nothing more, and the server gives up on it.
+    // twine's form, stalled in the middle of its file.
+    const twine = await connect(server);
+    const twineClosed = untilClosed(twine);
+    const boundary = "stalled-boundary";
+    twine.write(
+      `POST /alice/pypi/legacy/ HTTP/1.1\r\nHost: granary.test\r\nAuthorization: ${basicAuthorization("alice", alice.password)}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${1024 * 1024}\r\n\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="stalled-1.0-py3-none-any.whl"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    twine.write(Buffer.alloc(64 * 1024, 7));
+    // Both uploads have started: their bytes wait in temporary files.
+    await eventually(() => temporaryUploads(server), (files) => files.length === 2, "the uploads' temporary files");
+    // Then the clients say nothing more, and the server gives up on them.
     await closed;
+    await twineClosed;
     await eventually(() => temporaryUploads(server), (files) => files.length === 0, "the temporary file's removal");
     expect(await db.select().from(packageFiles)).toEqual([]);
   });
