@@ -4,6 +4,7 @@
  * http-limits.ts made small where a test needs to reach them.
  */
 import fs from "node:fs";
+import type http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { setUpTestDatabase } from "@/test/db";
 import { createUser, type TestUser } from "@/test/factories";
 import { packageFiles } from "./db/schema";
 import { basicAuthorization, call, startTestServer, type TestServer, type WireResponse } from "./protocols/test-support";
-import type { HttpLimits } from "./http-limits";
+import { createLimitedServer, httpLimits, type HttpLimits } from "./http-limits";
 
 const db = setUpTestDatabase();
 
@@ -200,5 +201,38 @@ describe("greedy clients", () => {
     const statuses = new Map<number, number>();
     for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     expect(Object.fromEntries(statuses)).toEqual({ 200: 500 });
+  });
+});
+
+describe("a server busy with an answer", () => {
+  let plain: http.Server | undefined;
+
+  afterEach(async () => {
+    if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
+    plain = undefined;
+  });
+
+  it("is not the client's silence: a request whose body has arrived is answered however long it takes, then the idle keep-alive connection is closed", async () => {
+    let answer!: () => void;
+    const working = new Promise<void>((resolve) => (answer = resolve));
+    plain = createLimitedServer(httpLimits({ idleTimeoutSeconds: 1, keepAliveTimeoutSeconds: 1 }), (request, response) => {
+      request.resume();
+      // Granary checks a large package for longer than the idle timeout.
+      void working.then(() => response.end("checked"));
+    });
+    await new Promise<void>((resolve) => plain!.listen(0, "127.0.0.1", resolve));
+    const port = (plain.address() as net.AddressInfo).port;
+    const socket = net.connect({ host: "127.0.0.1", port });
+    sockets.push(socket);
+    const closed = untilClosed(socket);
+    socket.write("POST /check HTTP/1.1\r\nHost: granary.test\r\nContent-Length: 5\r\n\r\nhello");
+    // Three idle timeouts pass while the server works.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(socket.destroyed).toBe(false);
+    answer();
+    // The answer arrives, and the keep-alive connection, idle after it, is closed.
+    const received = await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(received).toContain("checked");
   });
 });
