@@ -16,13 +16,15 @@ import next from "next";
 import postgres from "postgres";
 import { env, exportToEnvironment, publicUrl } from "../src/env";
 import { decideClientAddress } from "../src/server/client-address";
+import { createLimitedServer, httpLimits } from "../src/server/http-limits";
 import { connectDatabase } from "../src/server/db/client";
+import { connectionBudgetWarning, embeddedMaxConnections } from "../src/server/db/connection-budget";
 import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { applyMigrations } from "../src/server/db/migrate";
 import { startJobRuntime, type JobRuntime } from "../src/server/jobs/runtime";
 import { errorContext, SystemLogger } from "../src/server/logging/logger";
 import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
-import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, uploadRequestTimeout, type ProtocolHandler } from "../src/server/protocols";
+import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, type ProtocolHandler } from "../src/server/protocols";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { ChangeListener } from "../src/server/services/change-listener";
@@ -100,10 +102,14 @@ async function main(): Promise<void> {
   let databaseUrl = env.DATABASE_URL;
   if (databaseUrl) {
     log(`Using the external PostgreSQL at ${new URL(databaseUrl).host}.`);
+    const tight = await connectionBudgetWarning(databaseUrl);
+    if (tight) log(tight);
   } else {
     embedded = await startEmbeddedPostgres({
       directory: path.join(dataDirectory, "postgres"),
       password: secrets.databasePassword,
+      // Room for every pool of this process and the tools beside it: a burst queues in the pools, never "too many clients".
+      maxConnections: embeddedMaxConnections(),
       log,
     });
     log(`Embedded PostgreSQL is running on port ${embedded.port} with its data in ${path.join(dataDirectory, "postgres")}.`);
@@ -216,7 +222,8 @@ async function main(): Promise<void> {
   server.closeProtocolDatabase = protocolDatabase.close;
   // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.
   const securityHeaders = { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY > 0, development: developmentMode };
-  const httpServer = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
+  // Timeouts and the per-client cap (http-limits.ts) bound what slow and greedy clients can hold.
+  const httpServer = createLimitedServer(httpLimits(), (request, response) => {
     // The client's address feeds the audit trail and every per-address limit: decided once, here, from the
     // connection and (with TRUST_PROXY) the hops trusted proxies appended, for the protocol handler and Next alike.
     decideClientAddress(request);

@@ -45,6 +45,21 @@ const environmentSchema = z.object({
   HOSTNAME: z.string().default("0.0.0.0"),
   /** The number of reverse proxies in front of Granary that append to X-Forwarded-For; otherwise the connection's address is used. */
   TRUST_PROXY: trustProxySetting,
+  /**
+   * What one slow or greedy client may hold (src/server/http-limits.ts): seconds to send a request's headers, of
+   * silence in the middle of a request (a stalled upload is dropped) and of an idle keep-alive connection, seconds a
+   * whole request may take (a large upload on a slow link), and connections open at once from one address (0: no cap).
+   */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).max(100_000).default(256),
+  /**
+   * Connections each of the two request-serving pools (the web app's and the package protocols') keeps to PostgreSQL;
+   * a request beyond them waits for one. The embedded PostgreSQL allows enough for every pool (db/connection-budget.ts).
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Public address of the site, used in e-mailed links. Defaults to http://localhost:PORT. */
   PUBLIC_URL: optionalString,
   /** Secret for session cookies and sign-in tickets; the launcher generates and keeps one under DATA_DIR. */

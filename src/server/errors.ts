@@ -13,7 +13,9 @@ export type AppErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNPROCESSABLE_CONTENT"
   /** Something Granary depends on (the LDAP directory) did not answer: nobody's mistake, worth retrying. */
-  | "SERVICE_UNAVAILABLE";
+  | "SERVICE_UNAVAILABLE"
+  /** The files folder or the database is out of space: nothing was stored; worth retrying once space is freed. */
+  | "INSUFFICIENT_STORAGE";
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -42,4 +44,10 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE_CONTENT: 422,
   SERVICE_UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
 };
+
+/** tRPC has no code for a full disk: it travels as SERVICE_UNAVAILABLE, and the HTTP endpoint answers 507 (api/http.ts). */
+export function trpcCodeOf(code: AppErrorCode): Exclude<AppErrorCode, "INSUFFICIENT_STORAGE"> {
+  return code === "INSUFFICIENT_STORAGE" ? "SERVICE_UNAVAILABLE" : code;
+}

@@ -3,6 +3,8 @@ import Link from "next/link";
 import { PackageList } from "@/components/package-list";
 import { Sparkline } from "@/components/sparkline";
 import { requireSignedIn } from "@/server/auth/guards";
+import { can } from "@/server/authz";
+import { StorageFullBanner } from "../storage-full-banner";
 import { getServerApi } from "@/trpc/server";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -10,11 +12,13 @@ export const metadata: Metadata = { title: "Dashboard" };
 const numberFormat = new Intl.NumberFormat("en-GB");
 
 export default async function DashboardPage() {
-  const { user } = await requireSignedIn("/dashboard");
+  const actor = await requireSignedIn("/dashboard");
+  const { user } = actor;
   const api = await getServerApi();
   const [recent, summary] = await Promise.all([api.packages.mine({ kind: "all", page: 1, pageSize: 10 }), api.packages.dashboardSummary()]);
   return (
     <div className="space-y-6">
+      {can(actor, "admin:exceptions:read") ? <StorageFullBanner /> : null}
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 data-testid="dashboard-heading">Welcome, {user.name || user.username}</h1>

@@ -4,7 +4,7 @@ import { headers } from "next/headers";
 import { endSession, startSession } from "../auth";
 import { getCurrentActor } from "../auth/actor";
 import { getDb } from "../db";
-import { AppError } from "../errors";
+import { AppError, trpcCodeOf } from "../errors";
 import { actorFromCredentialHeaders } from "./credentials";
 import type { Context } from "./trpc";
 
@@ -19,7 +19,7 @@ export async function createRequestContext(): Promise<Context> {
   try {
     actor = (await actorFromCredentialHeaders(db, await headers())) ?? (await getCurrentActor());
   } catch (error) {
-    if (error instanceof AppError) throw new TRPCError({ code: error.code, message: error.message, cause: error });
+    if (error instanceof AppError) throw new TRPCError({ code: trpcCodeOf(error.code), message: error.message, cause: error });
     throw error;
   }
   return { db, actor, sessions: { start: startSession, end: endSession } };

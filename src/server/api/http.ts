@@ -10,6 +10,7 @@
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
 import { maxTrpcBatchCalls, maxTrpcBodyBytes } from "@/shared/api-limits";
+import { StorageFullError } from "../storage/storage-full";
 import { appRouter } from "./root";
 import type { Context } from "./trpc";
 
@@ -158,6 +159,8 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       path: procedurePath(new URL(bounded.url)),
       error: null,
       createContext: () => options.createContext(bounded),
+      // tRPC has no code of its own for a full disk (errors.ts, trpcCodeOf): the status says it.
+      responseMeta: ({ errors }) => (errors.some((error) => error.cause instanceof StorageFullError) ? { status: 507 } : {}),
       async onError({ error, path, type, ctx }) {
         if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, request: bounded });
       },

@@ -7,9 +7,11 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { assertCan, assertWritable, refusedWhileReadOnly, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
-import { AppError } from "../errors";
+import { AppError, trpcCodeOf } from "../errors";
 import type { BrowserSession } from "../services/account-records";
 import { isSiteReadOnly } from "../services/site-mode";
+import { reportStorageFull } from "../services/storage-full-reports";
+import { asStorageFullError, getBlobStore } from "../storage";
 
 /** Starting and ending the caller's browser session: cookies in the app, a recorder in tests. */
 export interface SessionControl {
@@ -66,7 +68,7 @@ export const createCallerFactory = t.createCallerFactory;
 export const router = t.router;
 
 function toTRPCError(error: unknown): unknown {
-  if (error instanceof AppError) return new TRPCError({ code: error.code, message: error.message, cause: error });
+  if (error instanceof AppError) return new TRPCError({ code: trpcCodeOf(error.code), message: error.message, cause: error });
   if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: error.issues[0]?.message ?? "Invalid input.", cause: error });
   return error;
 }
@@ -75,7 +77,7 @@ function toTRPCError(error: unknown): unknown {
  * Declared permission first, then read-only mode (for a change it refuses; the mode is read only then), then the
  * procedure; AppErrors thrown anywhere come out with their own code.
  */
-const enforcePermission = t.middleware(async ({ ctx, meta, type, next }) => {
+const enforcePermission = t.middleware(async ({ ctx, meta, type, path, next }) => {
   if (!meta?.permission) {
     throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "This procedure declares no permission." });
   }
@@ -90,6 +92,13 @@ const enforcePermission = t.middleware(async ({ ctx, meta, type, next }) => {
   // tRPC wraps whatever a procedure throws as an internal error whose cause is the real one (an AppError, a
   // ZodError); an error tRPC raised itself with a client code (input that is not JSON or not superjson) stays as it is.
   const { error } = result;
+  // A change refused because the database (or the files folder) is full: 507 for the caller (api/http.ts), and the
+  // administrators' alarm, not an exception per call.
+  const full = asStorageFullError(error.cause ?? error);
+  if (full) {
+    await reportStorageFull(ctx.db, getBlobStore(), full, { route: `/api/trpc/${path}`, method: type, userId: ctx.actor.kind === "user" ? ctx.actor.user.id : null });
+    throw toTRPCError(full);
+  }
   throw error.code === "INTERNAL_SERVER_ERROR" ? toTRPCError(error.cause ?? error) : error;
 });
 

@@ -2,6 +2,7 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { env } from "@/env";
 import * as schema from "./schema";
 
 /** A database handle or an open transaction: services accept either, so callers decide the transaction scope. */
@@ -24,7 +25,8 @@ export interface ConnectionOptions {
 
 export function connectDatabase(url: string, options: ConnectionOptions = {}): DatabaseConnection {
   const client = postgres(url, {
-    max: options.max ?? 10,
+    // A request beyond the pool's connections waits for one (postgres.js queues); see connection-budget.ts.
+    max: options.max ?? env.DATABASE_POOL_SIZE,
     onnotice: () => {},
     // A generic plan is fixed at its first execution, from the statistics of that moment: a queue that looked all
     // pending then would be read in full by every later fetch, however many finished jobs it holds by the time (the

@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   password: string;
   /** Trade durability for speed (tests): no fsync, no synchronous commit, no full-page writes. */
   disposable?: boolean;
+  /** PostgreSQL's max_connections: the launcher's from its pools (connection-budget.ts); 200 otherwise (tests). */
+  maxConnections?: number;
   log?: (message: string) => void;
 }
 
@@ -50,7 +52,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await stopLeftoverServer(directory, log);
   const port = await findFreePort(54329);
 
-  const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"];
+  const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", `max_connections=${options.maxConnections ?? 200}`];
   if (options.disposable) {
     postgresFlags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   }

@@ -18,7 +18,9 @@ import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from
 import type { ChangeListener } from "../services/change-listener";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
-import { maxUploadBytes, type BlobStore } from "../storage";
+import { asStorageFullError, maxUploadBytes, type BlobStore } from "../storage";
+import { reportStorageFull } from "../services/storage-full-reports";
+import { isDatabaseBusy } from "../db/errors";
 import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
@@ -34,7 +36,7 @@ import { condaUploadStatus, twineUploadStatus } from "./uploads";
 export { hasMalformedPathEncoding, matchProtocolPath } from "./match";
 export { pathTokenHeader, takePathToken } from "./path-token";
 export { protocolRoutes } from "./routes";
-export { startProtocolServer, uploadRequestTimeout, type ProtocolServer } from "./server";
+export { startProtocolServer, type ProtocolServer } from "./server";
 
 export interface ProtocolHandlerOptions {
   db: Db;
@@ -66,6 +68,9 @@ export interface ProtocolHandler {
   /** The caches and counters, for tests and diagnostics. */
   readonly services: ProtocolServices;
 }
+
+/** When a client told "busy" (503) should come back. */
+const busyRetryAfterSeconds = 5;
 
 class MethodNotAllowedError extends AppError {
   constructor(readonly allow: string) {
@@ -145,6 +150,20 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     }
   }
 
+  /**
+   * A full disk (507, reported to administrators once per episode) and a database with no connection left (503) are
+   * answered as what they are, not as failures of Granary's code.
+   */
+  async function recognizeShortages(request: IncomingMessage, error: unknown): Promise<unknown> {
+    const full = asStorageFullError(error);
+    if (full) {
+      await reportStorageFull(services.db, services.store, full, { route: request.url ?? null, method: request.method ?? null, headers: request.headers });
+      return full;
+    }
+    if (isDatabaseBusy(error)) return new AppError("SERVICE_UNAVAILABLE", "Granary is busy: try again in a few seconds.");
+    return error;
+  }
+
   /** A 5xx: the Exceptions page and the System logs' "api errors" tab both hear of it. */
   async function recordServerError(request: IncomingMessage, error: unknown, userId: string | null) {
     const route = request.url ?? null;
@@ -162,7 +181,8 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     ]);
   }
 
-  async function writeError(request: IncomingMessage, response: ServerResponse, match: RouteMatch, error: unknown, context: RequestContext | undefined) {
+  async function writeError(request: IncomingMessage, response: ServerResponse, match: RouteMatch, thrown: unknown, context: RequestContext | undefined) {
+    const error = await recognizeShortages(request, thrown);
     if (response.headersSent) {
       // Mid-stream (a file vanished, the disk failed): all that is left is to cut the response short.
       if (!(error instanceof AppError)) await recordServerError(request, error, null);
@@ -191,6 +211,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     } else {
       await recordServerError(request, error, context?.actor.kind === "user" ? context.actor.user.id : null);
     }
+    if (status === 503 && !headers["Retry-After"]) headers["Retry-After"] = String(busyRetryAfterSeconds);
     response.statusMessage = reasonPhrase(message);
     if (route.errorFormat === "json") {
       sendBuffer(request, response, status, { ...headers, "Content-Type": "application/json; charset=utf-8" }, JSON.stringify({ error: message }));

@@ -2,17 +2,11 @@
  * The protocol handler alone on a node:http server, for tests and benchmarks that need real clients on a real
  * port without building Next. Requests that are not protocol requests get a plain 404, as Next would give.
  */
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { env } from "@/env";
 import { decideClientAddress } from "../client-address";
+import { createLimitedServer, httpLimits, type HttpLimits } from "../http-limits";
 import { createProtocolHandler, type ProtocolHandler, type ProtocolHandlerOptions } from "./index";
-
-/**
- * Node ends any request still running after 5 minutes by default, which would cut off a large upload on a
- * slow link; headersTimeout still stops clients that never finish sending headers.
- */
-export const uploadRequestTimeout = 60 * 60 * 1000;
 
 export interface ProtocolServer {
   /** http://127.0.0.1:<port>, without a trailing slash. */
@@ -27,13 +21,16 @@ export interface ProtocolServerOptions extends ProtocolHandlerOptions {
   host?: string;
   /** How many reverse proxies to trust in X-Forwarded-For (TRUST_PROXY by default), as the launcher would. */
   trustedProxies?: number;
+  /** Timeouts and per-client limits, the environment's (as the launcher's) unless given. */
+  limits?: Partial<HttpLimits>;
 }
 
 export async function startProtocolServer(options: ProtocolServerOptions): Promise<ProtocolServer> {
   const handler = createProtocolHandler(options);
-  const server = http.createServer({ requestTimeout: uploadRequestTimeout }, (request, response) => {
+  const trustedProxies = options.trustedProxies ?? env.TRUST_PROXY;
+  const server = createLimitedServer(httpLimits({ trustedProxies, ...options.limits }), (request, response) => {
     // As the launcher does, before anything reads the address.
-    decideClientAddress(request, options.trustedProxies ?? env.TRUST_PROXY);
+    decideClientAddress(request, trustedProxies);
     void handler.handle(request, response).then((handled) => {
       if (handled) return;
       response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });

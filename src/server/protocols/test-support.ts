@@ -18,6 +18,7 @@ import { SiteModeCache } from "../services/site-mode";
 import { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { BlobStore } from "../storage";
+import type { HttpLimits } from "../http-limits";
 import { startProtocolServer, type ProtocolServer } from "./server";
 
 export const testAuthSecret = "protocol-tests-secret-that-is-long-enough";
@@ -52,9 +53,18 @@ export interface TestServer extends ProtocolServer {
 
 export async function startTestServer(
   db: Db,
-  options: { maxUploadBytes?: number; now?: () => Date; channelMemoMilliseconds?: number; trustedProxies?: number } = {},
+  options: {
+    maxUploadBytes?: number;
+    now?: () => Date;
+    channelMemoMilliseconds?: number;
+    trustedProxies?: number;
+    /** The store's folder (a small filesystem, say), which the test owns; a temporary folder removed on close otherwise. */
+    filesDirectory?: string;
+    /** Timeouts and per-client limits (http-limits.ts); the environment's by default. */
+    limits?: Partial<HttpLimits>;
+  } = {},
 ): Promise<TestServer> {
-  const filesDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
+  const filesDirectory = options.filesDirectory ?? fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
   // As the launcher runs it: tokens (and channels, when remembered) are kept once read, and forgotten when a change
   // is heard of.
@@ -78,6 +88,7 @@ export async function startTestServer(
     tokenCache,
     // Like the launcher without TRUST_PROXY unless a test puts proxies in front.
     trustedProxies: options.trustedProxies ?? 0,
+    limits: options.limits,
     changes,
   });
   return {
@@ -94,7 +105,7 @@ export async function startTestServer(
       siteMode.close();
       await tokenCache.close();
       await changes.close();
-      fs.rmSync(filesDirectory, { recursive: true, force: true });
+      if (!options.filesDirectory) fs.rmSync(filesDirectory, { recursive: true, force: true });
     },
   };
 }

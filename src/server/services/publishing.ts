@@ -12,7 +12,7 @@ import { uniqueViolationConstraint } from "../db/errors";
 import { fileLabels, packageFiles, packages } from "../db/schema";
 import { AppError } from "../errors";
 import { fileTypeOfName, parseDistribution } from "../packages/formats";
-import type { BlobStore, ReceivedBlob } from "../storage";
+import { asStorageFullError, clearStorageAlarm, type BlobStore, type ReceivedBlob } from "../storage";
 import { recordAudit } from "./audit";
 import { lockBlob, releaseBlobs } from "./blob-references";
 import { bumpChannelRevision, forgetCachedChannel, requireVisibleOwner, type Owner } from "./owners";
@@ -185,6 +185,8 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
       return { fileId: file!.id, packageId, name: parsed.name, subdir: parsed.subdir, replacedSha256: clash?.sha256 ?? null };
     });
     forgetCachedChannel(owner.id);
+    // Bytes and rows were both written: whatever storage was full has room again.
+    clearStorageAlarm();
     const { replacedSha256, ...placed } = published;
     // A forced replacement may have removed the last reference to the old bytes.
     if (replacedSha256 && replacedSha256 !== input.blob.sha256) await releaseBlobs(db, store, [replacedSha256]);
@@ -204,7 +206,8 @@ export async function publishFile(db: Db, actor: Actor, input: PublishInput, sto
     if (uniqueViolationConstraint(error) === "package_files_owner_subdir_filename_unique") {
       throw new AppError("CONFLICT", `${input.filename} already exists.`);
     }
-    throw error;
+    // A full files folder or database is nobody's mistake and no bug: the uploader is told, with 507.
+    throw asStorageFullError(error) ?? error;
   }
 }
 

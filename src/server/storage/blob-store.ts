@@ -13,6 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { formatBytes } from "@/shared/format-bytes";
 import { AppError } from "../errors";
 import { BlobReader } from "./blob-reader";
+import { asStorageFullError } from "./storage-full";
 
 export interface ReceivedBlob {
   /** Where the bytes wait until committed or discarded. */
@@ -46,7 +47,6 @@ export class BlobStore {
    * behind, or keep its descriptor past the answer.
    */
   async receive(source: Readable | AsyncIterable<Uint8Array>, maxBytes: number): Promise<ReceivedBlob> {
-    await fsp.mkdir(this.temporaryDirectory, { recursive: true });
     const temporaryPath = path.join(this.temporaryDirectory, `${Date.now()}-${randomBytes(8).toString("hex")}.part`);
     const sha256 = createHash("sha256");
     const md5 = createHash("md5");
@@ -63,7 +63,14 @@ export class BlobStore {
         callback(null, chunk);
       },
     });
-    const file = await fsp.open(temporaryPath, "wx");
+    // A full disk can refuse the folder or the file itself (no inodes left), before any byte is written.
+    let file: fsp.FileHandle;
+    try {
+      await fsp.mkdir(this.temporaryDirectory, { recursive: true });
+      file = await fsp.open(temporaryPath, "wx");
+    } catch (error) {
+      throw asStorageFullError(error) ?? error;
+    }
     // The stream closes the file once it has finished or failed; nothing is removed before that.
     const destination = file.createWriteStream();
     const closed = new Promise<void>((resolve) => destination.once("close", () => resolve()));
@@ -71,7 +78,10 @@ export class BlobStore {
     try {
       await pipeline(source, meter, destination);
     } catch (error) {
-      failure = error instanceof AppError ? error : new AppError("BAD_REQUEST", "The upload was interrupted before the whole file arrived.");
+      failure =
+        error instanceof AppError
+          ? error
+          : (asStorageFullError(error) ?? new AppError("BAD_REQUEST", "The upload was interrupted before the whole file arrived."));
     }
     await closed;
     if (failure) {
@@ -87,11 +97,16 @@ export class BlobStore {
    */
   async commit(blob: ReceivedBlob): Promise<string> {
     const destination = this.blobPath(blob.sha256);
-    await fsp.mkdir(path.dirname(destination), { recursive: true });
-    if (await exists(destination)) {
-      await this.discard(blob);
-    } else {
-      await fsp.rename(blob.temporaryPath, destination);
+    try {
+      await fsp.mkdir(path.dirname(destination), { recursive: true });
+      if (await exists(destination)) {
+        await this.discard(blob);
+      } else {
+        await fsp.rename(blob.temporaryPath, destination);
+      }
+    } catch (error) {
+      // New folders for the digest need room too.
+      throw asStorageFullError(error) ?? error;
     }
     return destination;
   }

@@ -3,6 +3,7 @@ import { env, filesDirectory } from "@/env";
 import { BlobStore } from "./blob-store";
 
 export { BlobStore, formatBytes, type ReceivedBlob } from "./blob-store";
+export { asStorageFullError, clearStorageAlarm, currentStorageAlarm, fullStorageOf, StorageFullError, type FullStorage, type StorageAlarm } from "./storage-full";
 
 let store: BlobStore | undefined;
 
