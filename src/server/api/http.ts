@@ -9,9 +9,11 @@
  */
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
+import { noteIfDatabaseUnreachable } from "../db/availability";
+import { databaseRetryAfterSeconds, isDatabaseUnreachable } from "../db/errors";
 import { maxTrpcBatchCalls, maxTrpcBodyBytes } from "@/shared/api-limits";
 import { appRouter } from "./root";
-import type { Context } from "./trpc";
+import { toTRPCError, type Context } from "./trpc";
 
 export const trpcEndpoint = "/api/trpc";
 
@@ -157,9 +159,14 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       req: bounded,
       path: procedurePath(new URL(bounded.url)),
       error: null,
-      createContext: () => options.createContext(bounded),
+      // Reading the session needs the database too: when it is away that is a 503 like a procedure's.
+      createContext: () => options.createContext(bounded).catch((error: unknown) => Promise.reject(toTRPCError(error))),
       async onError({ error, path, type, ctx }) {
+        if (noteIfDatabaseUnreachable(error.cause)) return;
         if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, request: bounded });
+      },
+      responseMeta({ errors }) {
+        return errors.some((error) => isDatabaseUnreachable(error.cause)) ? { headers: { "Retry-After": String(databaseRetryAfterSeconds) } } : {};
       },
     });
   };

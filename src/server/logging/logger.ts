@@ -5,6 +5,7 @@
  * a record the database refuses is still on stdout, and a note of the refusal goes to stderr.
  */
 import type { Db } from "../db";
+import { isDatabaseUnreachable } from "../db/errors";
 import { systemLogs, type SystemLogCategory, type SystemLogLevel } from "../db/schema";
 import { redactText, redactValue } from "./redact";
 
@@ -36,7 +37,10 @@ function prepare(record: LogRecord, loggedAt: Date) {
 
 export class SystemLogger {
   private db: Db | null = null;
-  /** Records logged before a database was attached (the launcher starts PostgreSQL first). */
+  /**
+   * Records logged before a database was attached (the launcher starts PostgreSQL first), or while it could not be
+   * reached (the embedded one restarting): stored, in order, with the next record that can be.
+   */
   private pending: ReturnType<typeof prepare>[] = [];
   private readonly write: (line: string) => void;
 
@@ -79,9 +83,14 @@ export class SystemLogger {
   }
 
   private async store(records: ReturnType<typeof prepare>[]): Promise<void> {
+    const batch = [...this.pending.splice(0), ...records];
     try {
-      await this.db!.insert(systemLogs).values(records);
+      await this.db!.insert(systemLogs).values(batch);
     } catch (error) {
+      if (isDatabaseUnreachable(error)) {
+        this.pending = [...batch, ...this.pending].slice(-1000);
+        return;
+      }
       console.error("Could not store a log record:", error instanceof Error ? error.message : error);
     }
   }
