@@ -35,7 +35,7 @@ import { SiteModeCache } from "../src/server/services/site-mode";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
-import { answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
+import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -259,6 +259,7 @@ async function main(): Promise<void> {
         // tRPC answers its own 503s, in the shape its clients read.
         const url = request.url ?? "/";
         if (databaseAvailability().isDown && !needsNoDatabase(url) && !url.startsWith("/api/trpc")) return answerUnavailable(request, response, "database");
+        answerServerErrorsAs503WhileDatabaseAway(response);
         await handle(request, response);
       },
       (error: unknown) => {

@@ -4,6 +4,7 @@
  * page; package clients and scripts a line of text. Both carry Retry-After.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { databaseAvailability } from "./db/availability";
 import { databaseRetryAfterSeconds } from "./db/errors";
 
 export type UnavailableReason = "database" | "stopping";
@@ -60,4 +61,21 @@ export function answerUnavailable(request: IncomingMessage, response: ServerResp
   }
   // Whatever the client was sending is not wanted.
   request.resume();
+}
+
+/**
+ * A page that was rendering when the database went away fails in Next, which answers 500 and cannot be told
+ * otherwise: while the database is known to be away, such a 5xx leaves as a 503 with Retry-After instead.
+ * (Node writes implicit headers through writeHead too, so this sees every status.)
+ */
+export function answerServerErrorsAs503WhileDatabaseAway(response: ServerResponse): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
+    if (statusCode >= 500 && databaseAvailability().isDown) {
+      statusCode = 503;
+      this.setHeader("Retry-After", String(databaseRetryAfterSeconds));
+      this.setHeader("Cache-Control", "no-store");
+    }
+    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, statusCode, ...rest);
+  } as ServerResponse["writeHead"];
 }
