@@ -2,8 +2,9 @@
  * The launcher's embedded PostgreSQL, watched: when the postmaster exits without being asked (a crash, or SIGKILL
  * from the out-of-memory killer) it is started again on the same port and data folder, so every pool's URL stays
  * right and postgres.js reconnects by itself. A start that fails (the old server's backends still hold its shared
- * memory for a moment, say) is tried again after a doubling delay; after `restartAttempts` failures in a row the
- * supervisor gives up, and the launcher exits non-zero so a service manager restarts the whole of Granary.
+ * memory for a moment, say) is tried again after a doubling delay, and so is a restarted server that exits again
+ * within a minute (a crash loop); after `restartAttempts` such failures in a row the supervisor gives up, and the
+ * launcher exits non-zero so a service manager restarts the whole of Granary.
  */
 import { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedServer } from "./embedded";
 
@@ -23,6 +24,8 @@ export interface SupervisorOptions extends Omit<EmbeddedOptions, "port" | "log">
 }
 
 const maximumBackoffMs = 30_000;
+/** A restarted server that runs this long has recovered: its next exit starts the count afresh. */
+const stableAfterMs = 60_000;
 
 function describeExit({ code, signal }: { code: number | null; signal: NodeJS.Signals | null }): string {
   if (signal) return `killed by ${signal}`;
@@ -33,6 +36,9 @@ export class PostgresSupervisor {
   private server: EmbeddedServer;
   private stopping = false;
   private restarting: Promise<void> | null = null;
+  /** Failed starts, and restarted servers that exited again soon, since the server last ran stably. */
+  private failures = 0;
+  private restartedAt: number | null = null;
 
   private constructor(
     private readonly options: SupervisorOptions,
@@ -67,6 +73,8 @@ export class PostgresSupervisor {
       if (this.stopping || server !== this.server) return;
       this.options.report("error", `The embedded PostgreSQL (port ${server.port}) ${describeExit(exit)}; starting it again.`);
       this.options.onExit(`the embedded PostgreSQL ${describeExit(exit)}`);
+      if (this.restartedAt !== null && Date.now() - this.restartedAt < stableAfterMs) this.failures += 1;
+      else this.failures = 0;
       this.restarting = this.restart().finally(() => {
         this.restarting = null;
       });
@@ -74,9 +82,10 @@ export class PostgresSupervisor {
   }
 
   private async restart(): Promise<void> {
-    let delay = this.options.initialBackoffMs ?? 500;
-    let lastError = "";
-    for (let attempt = 1; attempt <= this.options.restartAttempts; attempt++) {
+    let lastError = "it exited again soon after each restart";
+    while (this.failures < this.options.restartAttempts) {
+      const attempt = this.failures + 1;
+      const delay = Math.min((this.options.initialBackoffMs ?? 500) * 2 ** this.failures, maximumBackoffMs);
       await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.stopping) return;
       try {
@@ -86,6 +95,7 @@ export class PostgresSupervisor {
           return;
         }
         this.server = server;
+        this.restartedAt = Date.now();
         this.watch(server);
         this.options.report("info", `The embedded PostgreSQL is running again on port ${server.port} (attempt ${attempt}).`);
         this.options.onRestarted();
@@ -93,8 +103,8 @@ export class PostgresSupervisor {
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
         this.options.report("warn", `Restarting the embedded PostgreSQL failed (attempt ${attempt} of ${this.options.restartAttempts}): ${lastError}`);
+        this.failures += 1;
       }
-      delay = Math.min(delay * 2, maximumBackoffMs);
     }
     const message =
       `The embedded PostgreSQL could not be started again after ${this.options.restartAttempts} attempts; Granary is stopping. ` +
