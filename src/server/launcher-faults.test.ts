@@ -81,11 +81,12 @@ describe("the launcher", () => {
     const candidates = Array.from({ length: 30 }, (_, index) => conda(`2.${index}`));
 
     type Kind = "index" | "trpc" | "page" | "download" | "upload";
-    const answers: Record<Kind, { status: number; retryAfter: string | null }[]> = { index: [], trpc: [], page: [], download: [], upload: [] };
+    type Answer = { status: number; retryAfter: string | null; body?: Buffer };
+    const answers: Record<Kind, Answer[]> = { index: [], trpc: [], page: [], download: [], upload: [] };
     const successes = (kind: Kind, from = 0) => answers[kind].slice(from).filter((answer) => answer.status < 300).length;
     let stop = false;
     const published: string[] = [];
-    const loop = async (kind: Kind, request: () => Promise<{ status: number; retryAfter: string | null }>) => {
+    const loop = async (kind: Kind, request: () => Promise<Answer>) => {
       while (!stop) answers[kind].push(await request());
     };
     const clients = [
@@ -125,8 +126,10 @@ describe("the launcher", () => {
 
     for (const kind of kinds) {
       const success = kind === "upload" ? 201 : 200;
-      const statuses = new Set(answers[kind].map((answer) => answer.status));
-      expect([...statuses].filter((status) => status !== success && status !== 503), `${kind} answers`).toEqual([]);
+      const unexpected = answers[kind].filter((answer) => answer.status !== success && answer.status !== 503);
+      // What the server said, and what it logged, when one is not what it should be.
+      const explanation = unexpected.map((answer) => `${answer.status}: ${answer.body?.toString().slice(0, 800)}`).join("\n");
+      expect(unexpected.map((answer) => answer.status), `${kind} answers:\n${explanation}\n${launcher!.output().slice(outputBefore)}`).toEqual([]);
       expect(answers[kind].at(-1)!.status, `the last ${kind} answer`).toBe(success);
       for (const answer of answers[kind]) if (answer.status === 503 && kind !== "upload") expect(answer.retryAfter).toMatch(/^\d+$/);
     }

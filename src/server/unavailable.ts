@@ -12,7 +12,7 @@ export type UnavailableReason = "database" | "stopping";
 const explanations: Record<UnavailableReason, { title: string; text: string }> = {
   database: {
     title: "Granary will be back in a moment",
-    text: "Its database is restarting. Nothing is lost: try again in a few seconds.",
+    text: "Its database is restarting. Try again in a few seconds.",
   },
   stopping: {
     title: "Granary is restarting",
@@ -65,13 +65,16 @@ export function answerUnavailable(request: IncomingMessage, response: ServerResp
 
 /**
  * A page that was rendering when the database went away fails in Next, which answers 500 and cannot be told
- * otherwise: while the database is known to be away, such a 5xx leaves as a 503 with Retry-After instead.
- * (Node writes implicit headers through writeHead too, so this sees every status.)
+ * otherwise: a 5xx of a request that lived through an outage (the database is away now, or went away since the
+ * request arrived, however short the outage was) leaves as a 503 with Retry-After instead. Node writes implicit
+ * headers through writeHead too, so this sees every status.
  */
 export function answerServerErrorsAs503WhileDatabaseAway(response: ServerResponse): void {
+  const availability = databaseAvailability();
+  const outagesBefore = availability.outages;
   const writeHead = response.writeHead;
   response.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
-    if (statusCode >= 500 && databaseAvailability().isDown) {
+    if (statusCode >= 500 && (availability.isDown || availability.outages !== outagesBefore)) {
       statusCode = 503;
       this.setHeader("Retry-After", String(databaseRetryAfterSeconds));
       this.setHeader("Cache-Control", "no-store");

@@ -19,6 +19,7 @@ export interface AvailabilityOptions {
 
 export class DatabaseAvailability {
   private down = false;
+  private outageCount = 0;
   private options: AvailabilityOptions | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
 
@@ -33,9 +34,15 @@ export class DatabaseAvailability {
     return this.down;
   }
 
+  /** How many times it has gone down since the process started: a request that saw it change lived through an outage. */
+  get outages(): number {
+    return this.outageCount;
+  }
+
   markDown(reason: string): void {
     if (this.down) return;
     this.down = true;
+    this.outageCount += 1;
     this.options?.onChange({ available: false, reason });
     this.startProbing();
   }

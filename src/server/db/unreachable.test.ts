@@ -5,6 +5,8 @@
  * once (availability.ts). Log records written meanwhile are kept and stored once the database is back.
  */
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -15,6 +17,7 @@ import { startProtocolServer, type ProtocolServer } from "@/server/protocols";
 import { recordException } from "@/server/services/exceptions";
 import { newTokenSecret } from "@/server/services/token-secrets";
 import { BlobStore } from "@/server/storage";
+import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable } from "@/server/unavailable";
 import { setUpTestDatabase, testDatabaseUrl } from "@/test/db";
 import { SessionRecorder } from "@/test/caller";
 import { anonymous, createUser } from "@/test/factories";
@@ -129,5 +132,34 @@ describe("while the database is unreachable", () => {
     await logger.attach(db);
     const stored = await db.select({ message: systemLogs.message }).from(systemLogs).orderBy(systemLogs.id);
     expect(stored.map((record) => record.message)).toEqual(["first, while it is away", "second, while it is away"]);
+  });
+
+  it("the launcher's own answers: a page or a line of text, 503 with Retry-After; and a page's 500 that lived through an outage leaves as a 503", async () => {
+    const server = http.createServer((request, response) => {
+      if (request.url === "/down") return answerUnavailable(request, response, "database");
+      answerServerErrorsAs503WhileDatabaseAway(response);
+      // As a page whose queries failed while the database went away and came back: Next answers 500.
+      databaseAvailability().markDown("the test took it away");
+      databaseAvailability().markUp("the test brought it back");
+      response.writeHead(500, { "Content-Type": "text/plain" }).end("failed");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${url}/down`, { headers: { Accept: "text/html,application/xhtml+xml" } });
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await page.text()).toMatch(/<html lang="en">[\s\S]*<h1>Granary will be back in a moment<\/h1>[\s\S]*<a href="\/down">Try again<\/a>/);
+      const text = await fetch(`${url}/down`);
+      expect(text.headers.get("content-type")).toMatch(/^text\/plain/);
+      expect(await text.text()).toMatch(/database is restarting/);
+
+      const failed = await fetch(`${url}/page`);
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get("retry-after")).toMatch(/^\d+$/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
