@@ -144,12 +144,20 @@ describe("the launcher", () => {
     expect(published).toHaveLength(candidates.length);
 
     // The outage is told once each way, and is no exception.
-    const outage = await database!.db
-      .select({ level: systemLogs.level, message: systemLogs.message })
-      .from(systemLogs)
-      .where(like(systemLogs.message, "The database is %"))
-      .orderBy(systemLogs.loggedAt);
-    expect(outage.length).toBeGreaterThanOrEqual(2);
+    // Stored as the launcher logs them, a moment after they happen.
+    const outage = await until(
+      () =>
+        database!.db
+          .select({ level: systemLogs.level, message: systemLogs.message })
+          .from(systemLogs)
+          .where(like(systemLogs.message, "The database is %"))
+          .orderBy(systemLogs.loggedAt, systemLogs.id),
+      (records) => records.length >= 2 && records.at(-1)!.message.startsWith("The database is reachable again"),
+      "the outage's records",
+      30_000,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${launcher!.output().slice(outputBefore)}`);
+    });
     expect(outage.filter((record) => record.message.startsWith("The database is unreachable"))).toHaveLength(outage.length / 2);
     expect(outage.at(-1)!.message).toMatch(/^The database is reachable again/);
     expect(await database!.db.select({ count: sql<number>`count(*)::int` }).from(exceptions)).toEqual([{ count: 0 }]);

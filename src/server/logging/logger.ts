@@ -42,6 +42,7 @@ export class SystemLogger {
    * reached (the embedded one restarting): stored, in order, with the next record that can be.
    */
   private pending: ReturnType<typeof prepare>[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly write: (line: string) => void;
 
   constructor(options: LoggerOptions & { db?: Db } = {}) {
@@ -84,11 +85,17 @@ export class SystemLogger {
 
   private async store(records: ReturnType<typeof prepare>[]): Promise<void> {
     const batch = [...this.pending.splice(0), ...records];
+    if (batch.length === 0) return;
     try {
       await this.db!.insert(systemLogs).values(batch);
     } catch (error) {
       if (isDatabaseUnreachable(error)) {
         this.pending = [...batch, ...this.pending].slice(-1000);
+        // Records logged while this insert waited may all have been stored: these are tried again by themselves.
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          void this.store([]);
+        }, 2000).unref();
         return;
       }
       console.error("Could not store a log record:", error instanceof Error ? error.message : error);
