@@ -147,6 +147,7 @@ async function main(): Promise<void> {
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     stopping = true;
+    embedded?.stopRestarting();
     log(`${signal} received: stopping (a second ${signal} stops at once).`);
     if (httpServer) await stopServing(httpServer, inFlight, { deadlineMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000, log });
     await server.availabilityMonitor?.close().catch(() => {});

@@ -61,6 +61,14 @@ export class PostgresSupervisor {
     return this.server.port;
   }
 
+  /**
+   * From now on an exit is expected: Ctrl-C in a terminal (and a process manager signalling the process group)
+   * reaches PostgreSQL as well as the launcher, and it must not be started again while Granary stops.
+   */
+  stopRestarting(): void {
+    this.stopping = true;
+  }
+
   /** Stops watching, then stops PostgreSQL (waiting for a restart under way to finish first). */
   async stop(): Promise<void> {
     this.stopping = true;
