@@ -7,7 +7,8 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { assertCan, assertWritable, refusedWhileReadOnly, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
-import { databaseUnreachableMessage, isDatabaseUnreachable } from "../db/errors";
+import { noteIfDatabaseUnreachable } from "../db/availability";
+import { databaseUnreachableMessage } from "../db/errors";
 import { AppError } from "../errors";
 import type { BrowserSession } from "../services/account-records";
 import { isSiteReadOnly } from "../services/site-mode";
@@ -68,7 +69,8 @@ export const router = t.router;
 
 export function toTRPCError(error: unknown): unknown {
   // The database is away (the embedded one restarting): 503, for the client to retry, rather than an internal error.
-  if (isDatabaseUnreachable(error)) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: databaseUnreachableMessage, cause: error });
+  // Noted at once, while a page calling this procedure has yet to write its status, so the launcher answers 503.
+  if (noteIfDatabaseUnreachable(error)) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: databaseUnreachableMessage, cause: error });
   if (error instanceof AppError) return new TRPCError({ code: error.code, message: error.message, cause: error });
   if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: error.issues[0]?.message ?? "Invalid input.", cause: error });
   return error;
