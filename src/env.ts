@@ -88,6 +88,13 @@ const environmentSchema = z.object({
   INNGEST_DEV: optionalString,
   /** A self-hosted Inngest server (`inngest start`), e.g. http://inngest:8288. */
   INNGEST_BASE_URL: optionalString,
+  /**
+   * The embedded PostgreSQL is started again when it exits (killed, crashed); after this many failed starts in a
+   * row the launcher gives up and exits non-zero, for a service manager to restart the whole of Granary.
+   */
+  POSTGRES_RESTART_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** On SIGTERM/SIGINT, how long requests in flight (uploads included) may take to finish before they are cut off. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   /** Whether `npm start` runs a job worker inside the server (embedded driver); `npm run worker` runs one alone. */
   JOBS_WORKER: z.enum(["on", "off"]).default("on"),
   /** Which queues (priorities) this process's worker serves, comma-separated. */

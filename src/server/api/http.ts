@@ -9,10 +9,12 @@
  */
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
+import { noteIfDatabaseUnreachable } from "../db/availability";
+import { databaseRetryAfterSeconds, isDatabaseUnreachable } from "../db/errors";
 import { maxTrpcBatchCalls, maxTrpcBodyBytes } from "@/shared/api-limits";
 import { StorageFullError } from "../storage/storage-full";
 import { appRouter } from "./root";
-import type { Context } from "./trpc";
+import { toTRPCError, type Context } from "./trpc";
 
 export const trpcEndpoint = "/api/trpc";
 
@@ -158,11 +160,16 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       req: bounded,
       path: procedurePath(new URL(bounded.url)),
       error: null,
-      createContext: () => options.createContext(bounded),
-      // tRPC has no code of its own for a full disk (errors.ts, trpcCodeOf): the status says it.
-      responseMeta: ({ errors }) => (errors.some((error) => error.cause instanceof StorageFullError) ? { status: 507 } : {}),
+      // Reading the session needs the database too: when it is away that is a 503 like a procedure's.
+      createContext: () => options.createContext(bounded).catch((error: unknown) => Promise.reject(toTRPCError(error))),
       async onError({ error, path, type, ctx }) {
+        if (noteIfDatabaseUnreachable(error.cause)) return;
         if (error.code === "INTERNAL_SERVER_ERROR") await options.onInternalError(error, { path, type, ctx, request: bounded });
+      },
+      responseMeta({ errors }) {
+        // tRPC has no code of its own for a full disk (errors.ts, trpcCodeOf): the status says it.
+        if (errors.some((error) => error.cause instanceof StorageFullError)) return { status: 507 };
+        return errors.some((error) => isDatabaseUnreachable(error.cause)) ? { headers: { "Retry-After": String(databaseRetryAfterSeconds) } } : {};
       },
     });
   };

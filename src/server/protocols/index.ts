@@ -9,6 +9,8 @@ import { ZodError } from "zod";
 import { env, publicUrl } from "@/env";
 import { anonymousActor, assertCan, assertWritable, refusedWhileReadOnly } from "../authz";
 import type { Db } from "../db";
+import { noteIfDatabaseUnreachable } from "../db/availability";
+import { databaseRetryAfterSeconds, databaseUnreachableMessage } from "../db/errors";
 import { AppError, httpStatusOf } from "../errors";
 import { assignRequestId, requestIdHeader } from "../request-id";
 import { createDownloadCounter } from "../services/downloads";
@@ -107,7 +109,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     downloads: createDownloadCounter(options.db, {
       flushIntervalMs: options.downloadFlushIntervalMs,
       now,
-      onError: (error) => void recordException(options.db, error, { route: "download counter", method: null }),
+      onError: (error) => {
+        if (!noteIfDatabaseUnreachable(error)) void recordException(options.db, error, { route: "download counter", method: null });
+      },
     }),
     maxUploadBytes: options.maxUploadBytes ?? maxUploadBytes(),
     staticUrl: new StaticUrlSetting(options.db),
@@ -185,7 +189,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     const error = await recognizeShortages(request, thrown);
     if (response.headersSent) {
       // Mid-stream (a file vanished, the disk failed): all that is left is to cut the response short.
-      if (!(error instanceof AppError)) await recordServerError(request, error, null);
+      if (!(error instanceof AppError) && !noteIfDatabaseUnreachable(error)) await recordServerError(request, error, null);
       response.destroy();
       return;
     }
@@ -208,6 +212,11 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       message = error.message;
       // A browser's XMLHttpRequest would pop up a password dialog on a Basic challenge; the web UI handles 401 itself.
       if (status === 401 && !sentCsrfHeader(request)) headers["WWW-Authenticate"] = basicChallenge;
+    } else if (noteIfDatabaseUnreachable(error)) {
+      // The database is away (the embedded one restarting): worth retrying, and not an exception of its own.
+      status = 503;
+      message = databaseUnreachableMessage;
+      headers["Retry-After"] = String(databaseRetryAfterSeconds);
     } else {
       await recordServerError(request, error, context?.actor.kind === "user" ? context.actor.user.id : null);
     }

@@ -1,0 +1,78 @@
+/**
+ * The launcher's graceful stop of its HTTP server: no new connections, idle kept-alive ones closed, requests in
+ * flight (uploads included) given until a deadline to finish, then cut off; either way it resolves only once
+ * every request's handler has returned, so an upload cut short has removed its temporary file and rolled back
+ * before the database goes away.
+ */
+import type http from "node:http";
+
+export class InFlightRequests {
+  private readonly running = new Set<Promise<void>>();
+  private readonly listeners = new Set<() => void>();
+
+  /** Counts a request until its handler has settled and its response is closed (sent, or the connection gone). */
+  track(response: http.ServerResponse, handler: Promise<unknown>): void {
+    const closed = new Promise<void>((resolve) => response.once("close", () => resolve()));
+    const done: Promise<void> = Promise.all([handler.catch(() => {}), closed]).then(() => {
+      this.running.delete(done);
+      for (const listener of this.listeners) listener();
+    });
+    this.running.add(done);
+  }
+
+  get count(): number {
+    return this.running.size;
+  }
+
+  /** Calls `listener` each time a request finishes. */
+  onFinished(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves true once no request is running, or false when `timeoutMs` passes first. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const allDone = (async () => {
+      while (this.running.size > 0) await Promise.all([...this.running]);
+      return true as const;
+    })();
+    try {
+      return await Promise.race([allDone, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export interface StopServingOptions {
+  deadlineMs: number;
+  log(message: string): void;
+}
+
+/** How long cut-off requests get to clean up (remove temporary files, roll back) once their connections are closed. */
+const cleanUpMs = 10_000;
+
+export async function stopServing(server: http.Server, inFlight: InFlightRequests, options: StopServingOptions): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A kept-alive connection is closed as soon as its last request is answered.
+  server.closeIdleConnections();
+  const stopListening = inFlight.onFinished(() => server.closeIdleConnections());
+  try {
+    if (inFlight.count > 0) {
+      options.log(`Waiting up to ${Math.round(options.deadlineMs / 1000)} s for ${inFlight.count} request(s) in flight to finish.`);
+      if (!(await inFlight.settle(options.deadlineMs))) {
+        options.log(`${inFlight.count} request(s) still running at the deadline (SHUTDOWN_TIMEOUT_SECONDS): cutting them off.`);
+        server.closeAllConnections();
+        await inFlight.settle(cleanUpMs);
+      }
+    }
+  } finally {
+    stopListening();
+  }
+  server.closeAllConnections();
+  await closed;
+}
