@@ -17,7 +17,7 @@ import { promisify } from "node:util";
 import postgres from "postgres";
 import type { Actor } from "../authz";
 import { connectDatabase } from "../db/client";
-import { startEmbeddedPostgres } from "../db/embedded";
+import { processIsAlive, startEmbeddedPostgres } from "../db/embedded";
 import { migrationsFolder } from "../db/migrate";
 import { recordAudit } from "../services/audit";
 import { countedTables, clientToolVersion } from "./backup";
@@ -68,20 +68,11 @@ function checkVersions(manifest: BackupManifest, source: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 function postgresIsRunning(postgresDirectory: string): boolean {
   const lockFile = path.join(postgresDirectory, "postmaster.pid");
   if (!fs.existsSync(lockFile)) return false;
   const pid = Number.parseInt(fs.readFileSync(lockFile, "utf8").split("\n")[0] ?? "", 10);
-  return Number.isInteger(pid) && isAlive(pid);
+  return Number.isInteger(pid) && processIsAlive(pid);
 }
 
 const run = (command: string, args: string[]) => execFileAsync(command, args).then(({ stdout }) => stdout.trim());

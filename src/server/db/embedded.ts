@@ -134,7 +134,7 @@ async function stopLeftoverServer(directory: string, log: (message: string) => v
   const lockFile = path.join(directory, "postmaster.pid");
   if (!fs.existsSync(lockFile)) return;
   const pid = Number.parseInt(fs.readFileSync(lockFile, "utf8").split("\n")[0] ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgresProcess(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !processIsAlive(pid) || !isPostgresProcess(pid)) return;
   log(`Stopping a PostgreSQL server left running by an earlier run (pid ${pid}).`);
   process.kill(pid, "SIGINT");
   if (await waitForExit(pid, 15_000)) return;
@@ -143,7 +143,8 @@ async function stopLeftoverServer(directory: string, log: (message: string) => v
   throw new Error(`A PostgreSQL server (pid ${pid}) still runs on ${directory} and did not stop; stop it by hand.`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this pid exists (one of another user's answers EPERM, and exists too). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -164,10 +165,10 @@ function isPostgresProcess(pid: number): boolean {
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!processIsAlive(pid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return !isAlive(pid);
+  return !processIsAlive(pid);
 }
 
 /** PostgreSQL refuses to run as root; the `postgres` user it runs as must be able to reach the folder. */
