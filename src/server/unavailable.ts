@@ -66,15 +66,15 @@ export function answerUnavailable(request: IncomingMessage, response: ServerResp
 /**
  * A page that was rendering when the database went away fails in Next, which answers 500 and cannot be told
  * otherwise: a 5xx of a request that lived through an outage (the database is away now, or went away since the
- * request arrived, however short the outage was) leaves as a 503 with Retry-After instead. Node writes implicit
- * headers through writeHead too, so this sees every status.
+ * request arrived, however short the outage was, or the request met an unreachable database) leaves as a 503 with
+ * Retry-After instead. Node writes implicit headers through writeHead too, so this sees every status.
  */
 export function answerServerErrorsAs503WhileDatabaseAway(response: ServerResponse): void {
   const availability = databaseAvailability();
-  const outagesBefore = availability.outages;
+  const disruptionsBefore = availability.disruptions;
   const writeHead = response.writeHead;
   response.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
-    if (statusCode >= 500 && (availability.isDown || availability.outages !== outagesBefore)) {
+    if (statusCode >= 500 && (availability.isDown || availability.disruptions !== disruptionsBefore)) {
       statusCode = 503;
       this.setHeader("Retry-After", String(databaseRetryAfterSeconds));
       this.setHeader("Cache-Control", "no-store");

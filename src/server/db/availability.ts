@@ -1,8 +1,10 @@
 /**
  * Whether Granary's database can be reached, as the whole process sees it: the launcher's supervisor of the
  * embedded PostgreSQL, the protocol handler, and Next's tRPC and pages (bundled apart from the launcher, hence
- * one instance kept on globalThis). The first request to meet an unreachable database, or the supervisor seeing
- * PostgreSQL exit, marks it down; one record says so, and one more when it is back. While it is down the launcher
+ * one instance kept on globalThis). The supervisor seeing PostgreSQL exit marks it down; so does a request meeting
+ * an unreachable database, once a probe of its own fails too (a pool's connection from before an outage fails once
+ * after the database is back, and marking it down for each of those answered pages 503 for fifteen seconds after a
+ * restart). One record says it is down, and one more when it is back. While it is down the launcher
  * answers pages with 503 before Next, and a probe (registered by the launcher) checks every second whether it has
  * come back, which an external PostgreSQL does on its own.
  */
@@ -19,7 +21,8 @@ export interface AvailabilityOptions {
 
 export class DatabaseAvailability {
   private down = false;
-  private outageCount = 0;
+  private disruptionCount = 0;
+  private confirming = false;
   private options: AvailabilityOptions | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
 
@@ -34,15 +37,35 @@ export class DatabaseAvailability {
     return this.down;
   }
 
-  /** How many times it has gone down since the process started: a request that saw it change lived through an outage. */
-  get outages(): number {
-    return this.outageCount;
+  /**
+   * How many requests have met an unreachable database (and outages begun) since the process started: a request
+   * that saw it change failed for the database, even when the database was back by then.
+   */
+  get disruptions(): number {
+    return this.disruptionCount;
+  }
+
+  /** A request met an unreachable database: marked down if the probe fails too (at once without a probe). */
+  suspect(reason: string): void {
+    this.disruptionCount += 1;
+    if (this.down || this.confirming) return;
+    if (!this.options) return this.markDown(reason);
+    this.confirming = true;
+    this.options
+      .probe()
+      .then(
+        () => {},
+        () => this.markDown(reason),
+      )
+      .finally(() => {
+        this.confirming = false;
+      });
   }
 
   markDown(reason: string): void {
+    this.disruptionCount += 1;
     if (this.down) return;
     this.down = true;
-    this.outageCount += 1;
     this.options?.onChange({ available: false, reason });
     this.startProbing();
   }
@@ -89,6 +112,6 @@ export function databaseAvailability(): DatabaseAvailability {
  */
 export function noteIfDatabaseUnreachable(error: unknown): boolean {
   if (!isDatabaseUnreachable(error)) return false;
-  databaseAvailability().markDown(`a request could not reach it (${error instanceof Error ? error.message : String(error)})`);
+  databaseAvailability().suspect(`a request could not reach it (${error instanceof Error ? error.message : String(error)})`);
   return true;
 }

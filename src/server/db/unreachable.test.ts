@@ -101,6 +101,30 @@ describe("while the database is unreachable", () => {
     }
   });
 
+  it("a request's unreachable error marks the database down only if the probe fails too: a pool's stale connection does not", async () => {
+    const gone = await unreachableDatabase();
+    const changes: boolean[] = [];
+    // The database answers the probe: what failed was one connection left from before an outage.
+    databaseAvailability().configure({ probe: async () => {}, probeIntervalMs: 3_600_000, onChange: ({ available }) => changes.push(available) });
+    try {
+      const handler = createTrpcHttpHandler({
+        site: testSite,
+        createContext: async () => ({ db: gone, actor: anonymous(), sessions: new SessionRecorder() }),
+        onInternalError: async () => {},
+      });
+      const disruptionsBefore = databaseAvailability().disruptions;
+      const response = await handler(new Request(`${trpcUrl}/packages.facets`));
+      // That request still failed for the database, and says so; the next ones are not refused for it.
+      expect(response.status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(databaseAvailability().isDown).toBe(false);
+      expect(changes).toEqual([]);
+      expect(databaseAvailability().disruptions).toBeGreaterThan(disruptionsBefore);
+    } finally {
+      databaseAvailability().configure(null);
+    }
+  });
+
   it("the protocol handler answers index reads and uploads with 503 and Retry-After", async () => {
     const gone = await unreachableDatabase();
     let server: ProtocolServer | undefined;
