@@ -15,7 +15,7 @@ import type { BrowserSession } from "../services/account-records";
 /** next-auth v5's session cookie, plain over http and `__Secure-` prefixed over https. */
 export const sessionCookieNames = ["__Secure-authjs.session-token", "authjs.session-token"] as const;
 
-export const decodedCookieEntries = 10_000;
+const decodedCookieEntries = 10_000;
 
 interface DecodedCookie {
   session: BrowserSession | null;
@@ -58,7 +58,7 @@ async function decodeSessionToken(token: string, secret: string, salt: string, n
   return session;
 }
 
-export function parseCookies(header: string): Map<string, string> {
+function parseCookies(header: string): Map<string, string> {
   const cookies = new Map<string, string>();
   for (const part of header.split(";")) {
     const separator = part.indexOf("=");
