@@ -26,6 +26,7 @@ import {
   packageAccessLevel,
   tokenActor,
   visiblePackages,
+  visiblePackagesLookedUp,
   type Actor,
 } from ".";
 
@@ -85,11 +86,11 @@ beforeEach(async () => {
   actors["root's token for rivals"] = tokenOf(people.siteAdmin, rivals.id);
 });
 
-async function visibleNames(actor: Actor, ownerId?: string): Promise<string[]> {
+async function visibleNames(actor: Actor, ownerId?: string, condition = visiblePackages(actor)): Promise<string[]> {
   const rows = await db
     .select({ name: packages.name })
     .from(packages)
-    .where(and(visiblePackages(actor), ownerId ? eq(packages.ownerId, ownerId) : undefined));
+    .where(and(condition, ownerId ? eq(packages.ownerId, ownerId) : undefined));
   return rows.map((row) => row.name).sort();
 }
 
@@ -115,6 +116,12 @@ describe("what each actor sees and may do", () => {
 
   it("sees exactly the packages its access gives it", async () => {
     for (const [name, expected] of Object.entries(expectedVisible)) expect(await visibleNames(actors[name]!), name).toEqual(expected);
+  });
+
+  it("sees the same packages through its grants looked up first", async () => {
+    for (const [name, expected] of Object.entries(expectedVisible)) {
+      expect(await visibleNames(actors[name]!, undefined, await visiblePackagesLookedUp(db, actors[name]!)), name).toEqual(expected);
+    }
   });
 
   it("holds the level its group, collaboration or ownership gives, package by package", async () => {

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { Db } from "../db/client";
 import { groupMembers, groupPackages, groups, organizationMembers, packageCollaborators, packages } from "../db/schema";
 import { levelsAtLeast, type AccessLevel } from "./access-levels";
 import type { Actor } from "./actor";
@@ -77,6 +78,28 @@ export function packagesWithAccess(actor: Actor, level: AccessLevel): SQL {
 /** The condition for packages the actor may see: public ones and every one it holds any access to. */
 export function visiblePackages(actor: Actor): SQL {
   return packagesWithAccess(actor, "read");
+}
+
+/**
+ * visiblePackages with the actor's grants looked up first, once: the organizations whose whole channel it reads and
+ * the packages given to it one by one, as lists. The same packages, for a service that puts the condition in several
+ * statements (search runs up to seven): PostgreSQL plans the grant subqueries afresh in each, and for a member of many
+ * groups that planning costs more than the statements themselves.
+ */
+export async function visiblePackagesLookedUp(db: Db, actor: Actor): Promise<SQL> {
+  if (actor.kind === "anonymous" || actor.user.isSiteAdmin) return visiblePackages(actor);
+  const userId = actor.user.id;
+  const [grants] = await db.execute<{ owners: string[]; packages: string[] }>(sql`select
+    array(${ownedOrganizations(userId)} union ${organizationsReachedWholly(userId, "read")}) as owners,
+    array(${packagesGivenToGroups(userId, "read")} union ${collaborations(userId)}) as packages`);
+  const restrictedTo = restrictedOwnerOf(actor);
+  const reach = or(
+    eq(packages.isPrivate, false),
+    eq(packages.ownerId, userId),
+    grants && grants.owners.length > 0 ? inArray(packages.ownerId, grants.owners) : undefined,
+    grants && grants.packages.length > 0 ? inArray(packages.id, grants.packages) : undefined,
+  );
+  return and(restrictedTo ? eq(packages.ownerId, restrictedTo) : undefined, reach)!;
 }
 
 /**

@@ -223,6 +223,32 @@ describe("search and owner listings", () => {
     expect(await callerFor(owner.actor).packages.search({ query: "kestrel" })).toMatchObject({ total: 10, moreMatches: false });
   });
 
+  it("finds old matches behind a thousand newer packages, and recent ones among them, in the same order and totals", async () => {
+    const owner = await createUser(db);
+    const year = (offsetMinutes: string) => sql`timestamptz '2025-01-01' + (${sql.raw(offsetMinutes)}) * interval '1 minute'`;
+    // 1,200 newer packages: every tenth mentions "heron" in its summary; the 30 oldest ones hold "egret".
+    await db.execute(sql`
+      insert into packages (owner_id, name, normalized_name, summary, updated_at)
+      select ${owner.id}::uuid, 'pkg-' || n, 'pkg-' || n, case when n % 10 = 0 then 'a heron tool' else 'something else' end, ${year("100000 + n")}
+      from generate_series(1, 1200) as n`);
+    await db.execute(sql`
+      insert into packages (owner_id, name, normalized_name, summary, updated_at)
+      select ${owner.id}::uuid, 'old-' || n, 'old-' || n, 'an egret tool', ${year("n")} from generate_series(1, 30) as n`);
+    await createPublishedPackage(db, owner, "egret-core");
+    await db.update(packages).set({ updatedAt: new Date(Date.UTC(2024, 0, 1)) }).where(eq(packages.name, "egret-core"));
+    const search = (query: string, page: number) => callerFor(anonymous()).packages.search({ query, page, pageSize: 20 });
+
+    const egret = await search("egret", 1);
+    expect(egret).toMatchObject({ total: 31, moreMatches: false });
+    expect(egret.items.map((item) => item.name)).toEqual(["egret-core", ...Array.from({ length: 19 }, (_, index) => `old-${30 - index}`)]);
+    expect((await search("egret", 2)).items.map((item) => item.name)).toEqual(Array.from({ length: 11 }, (_, index) => `old-${11 - index}`));
+
+    const heron = await search("heron", 1);
+    expect(heron).toMatchObject({ total: 120, moreMatches: false });
+    expect(heron.items.map((item) => item.name)).toEqual(Array.from({ length: 20 }, (_, index) => `pkg-${1200 - index * 10}`));
+    expect((await search("heron", 6)).items.map((item) => item.name)).toEqual(Array.from({ length: 20 }, (_, index) => `pkg-${200 - index * 10}`));
+  });
+
   it("counts a broad search up to its limit, and says there are more", async () => {
     const owner = await createUser(db);
     await db.execute(sql`

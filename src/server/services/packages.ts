@@ -13,7 +13,7 @@ import {
   type PackageKind,
   type PackageSort,
 } from "@/shared/schemas/packages";
-import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, type Actor } from "../authz";
+import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, visiblePackagesLookedUp, type Actor } from "../authz";
 import type { Db } from "../db";
 import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, yankedReleases, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
@@ -165,17 +165,41 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
  */
 export const searchMatchLimit = 1000;
 
+/** One part of a search's ranking: its ids in order, and how many packages match it when that is known. */
+interface RankedPart {
+  ids: string[];
+  /** Every match of the part, when it was read whole (or fell short of the limit); null when it stopped at the page. */
+  matches: number | null;
+}
+
 /**
- * The newest `limit` of the packages `condition` picks, all of them read first and then sorted. For the names starting
- * with a word, which packages_name_prefix_idx holds in full (index-only, however common the start): walking the
- * newest packages instead, which PostgreSQL prefers for a common start, reads the whole table when those names are
- * old. The CTE is materialized so that it cannot.
+ * The newest `limit` of the packages `condition` picks, all of them read first and then sorted, with how many there
+ * are (those `firstOf` holds for first). For the names starting with a word, which packages_name_prefix_idx holds in full (index-only, however common
+ * the start), and for words whose packages are old: walking the newest packages instead, which PostgreSQL prefers for
+ * a common word, reads the whole table when its packages are old. The CTE is materialized so that it cannot.
  */
-async function newestOfAll(db: Db, condition: SQL | undefined, limit: number): Promise<string[]> {
-  const rows = await db.execute<{ id: string }>(sql`with candidates as materialized (
-      select ${packages.id} as id, ${packages.updatedAt} as updated_at from ${packages} where ${condition})
-    select id from candidates order by updated_at desc, id limit ${limit}`);
-  return rows.map((row) => row.id);
+async function newestOfAll(db: Db, condition: SQL | undefined, limit: number, firstOf: SQL = sql`false`): Promise<RankedPart> {
+  const rows = await db.execute<{ id: string; matches: number }>(sql`with candidates as materialized (
+      select ${packages.id} as id, ${packages.updatedAt} as updated_at, ${firstOf} as first from ${packages} where ${condition})
+    select id, (select count(*) from candidates)::int as matches from candidates order by first desc, updated_at desc, id limit ${limit}`);
+  return { ids: rows.map((row) => row.id), matches: rows.length > 0 ? Number(rows[0]!.matches) : 0 };
+}
+
+/**
+ * How many of the newest packages a search walks looking for a page of matches of a part before it reads every match
+ * of the part instead (newestOfAll). A word in one package of 40 fills a page within it; a rarer or older one costs
+ * this walk and then its matches, which the trigram indexes find.
+ */
+const newestWalk = 1000;
+
+/** The newest `limit` of the packages `condition` picks: from the newest packages if they hold enough, else from all. */
+async function newestMatching(db: Db, condition: SQL | undefined, limit: number): Promise<RankedPart> {
+  const recent = await db.execute<{ id: string }>(sql`select id from (
+      select ${packages.id} as id, ${packages.updatedAt} as updated_at, coalesce(${condition}, false) as hit
+      from ${packages} order by ${packages.updatedAt} desc, ${packages.id} limit ${newestWalk}) as recent
+    where hit order by updated_at desc, id limit ${limit}`);
+  if (recent.length >= limit) return { ids: recent.map((row) => row.id), matches: null };
+  return newestOfAll(db, condition, limit);
 }
 
 /**
@@ -183,50 +207,60 @@ async function newestOfAll(db: Db, condition: SQL | undefined, limit: number): P
  * package named exactly as asked, then names starting with the words, then names holding them elsewhere, then the
  * packages holding them in the summary only, each part newest first. The parts are asked for one after another, each
  * only as far as the page reaches, so a broad word costs about a page's worth of rows rather than all its matches.
+ * When every part was read to its end, their matches add up to the total, and the matches are not counted again.
  */
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
   assertCan(actor, "package:read");
   const input = searchPackagesSchema.parse(rawInput);
   const terms = input.query.split(/\s+/).filter(Boolean);
-  const filters = and(visiblePackages(actor), kindCondition(input.kind), platformCondition(input.platform), labelCondition(input.label));
+  const visible = await visiblePackagesLookedUp(db, actor);
+  const filters = and(visible, kindCondition(input.kind), platformCondition(input.platform), labelCondition(input.label));
   const where = and(filters, ...matchesAllTerms(terms));
   const offset = (input.page - 1) * input.pageSize;
   const reach = offset + input.pageSize;
-  const idsInOrder = (condition: SQL | undefined, orderBy: SQL[], limit: number) =>
+  const idsInOrder = (condition: SQL | undefined, orderBy: SQL[], limit: number): Promise<RankedPart> =>
     db
       .select({ id: packages.id })
       .from(packages)
       .where(condition)
       .orderBy(...orderBy, packages.id)
       .limit(limit)
-      .then((rows) => rows.map((row) => row.id));
-  const rankedIds = async () => {
-    if (offset >= searchMatchLimit) return [];
+      .then((rows) => ({ ids: rows.map((row) => row.id), matches: rows.length < limit ? rows.length : null }));
+  /** The page's ids in order, and every match's count when the parts were all read to their end. */
+  const ranked = async (): Promise<RankedPart> => {
+    if (offset >= searchMatchLimit) return { ids: [], matches: null };
     if (input.sort !== "relevance" || terms.length === 0) return idsInOrder(where, orderings[input.sort], reach);
     const lowerName = sql`lower(${packages.name})`;
     const query = input.query.toLowerCase();
     const startsWithQuery = sql`${lowerName} like ${`${escapedForLike(input.query)}%`}`;
-    const newestFirst = [desc(packages.updatedAt)];
-    const parts: Array<(limit: number) => Promise<string[]>> = [
-      (limit) => idsInOrder(and(filters, sql`${lowerName} = ${query}`), newestFirst, limit),
-      (limit) => newestOfAll(db, and(filters, startsWithQuery, sql`${lowerName} <> ${query}`), limit),
-      // A name holding every word matches (the search text starts with the name): the name's own index is enough.
-      (limit) => idsInOrder(and(filters, nameHoldsAllTerms(terms), sql`not (${startsWithQuery})`), newestFirst, limit),
-      (limit) => idsInOrder(and(where, sql`not (${nameHoldsAllTerms(terms)})`), newestFirst, limit),
+    const parts: Array<(limit: number) => Promise<RankedPart>> = [
+      // The exact name is the first of the names starting with the query.
+      (limit) => newestOfAll(db, and(filters, startsWithQuery), limit, sql`${lowerName} = ${query}`),
+      (limit) => newestMatching(db, and(filters, nameHoldsAllTerms(terms), sql`not (${startsWithQuery})`), limit),
+      (limit) => newestMatching(db, and(where, sql`not (${nameHoldsAllTerms(terms)})`), limit),
     ];
     const ids: string[] = [];
+    let matches: number | null = 0;
     for (const part of parts) {
-      if (ids.length >= reach) break;
-      ids.push(...(await part(reach - ids.length)));
+      if (ids.length >= reach) {
+        matches = null;
+        break;
+      }
+      const found = await part(reach - ids.length);
+      ids.push(...found.ids);
+      matches = matches === null || found.matches === null ? null : matches + found.matches;
     }
-    return ids;
+    return { ids, matches };
   };
-  const [ids, [counted]] = await Promise.all([
-    rankedIds(),
-    db.select({ value: count() }).from(db.select({ id: packages.id }).from(packages).where(where).limit(searchMatchLimit + 1).as("matches")),
-  ]);
-  const matches = counted?.value ?? 0;
-  const pageIds = ids.slice(offset, reach);
+  const countMatches = async () => {
+    const [counted] = await db
+      .select({ value: count() })
+      .from(db.select({ id: packages.id }).from(packages).where(where).limit(searchMatchLimit + 1).as("matches"));
+    return counted?.value ?? 0;
+  };
+  const found = await ranked();
+  const matches = found.matches ?? (await countMatches());
+  const pageIds = found.ids.slice(offset, reach);
   const items = await packageSummaries(db, pageIds);
   return {
     items,
