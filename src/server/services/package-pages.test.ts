@@ -229,7 +229,7 @@ describe("search and owner listings", () => {
     // 1,200 newer packages: every tenth mentions "heron" in its summary; the 30 oldest ones hold "egret".
     await db.execute(sql`
       insert into packages (owner_id, name, normalized_name, summary, updated_at)
-      select ${owner.id}::uuid, 'pkg-' || n, 'pkg-' || n, case when n % 10 = 0 then 'a heron tool' else 'something else' end, ${year("100000 + n")}
+      select ${owner.id}::uuid, 'pkg-' || n, 'pkg-' || n, case when n % 10 = 0 then 'a Heron tool' else 'something else' end, ${year("100000 + n")}
       from generate_series(1, 1200) as n`);
     await db.execute(sql`
       insert into packages (owner_id, name, normalized_name, summary, updated_at)
@@ -247,6 +247,8 @@ describe("search and owner listings", () => {
     expect(heron).toMatchObject({ total: 120, moreMatches: false });
     expect(heron.items.map((item) => item.name)).toEqual(Array.from({ length: 20 }, (_, index) => `pkg-${1200 - index * 10}`));
     expect((await search("heron", 6)).items.map((item) => item.name)).toEqual(Array.from({ length: 20 }, (_, index) => `pkg-${200 - index * 10}`));
+    // Case folds on both sides, the summary's as the words'.
+    expect((await search("HERON", 1)).items).toEqual(heron.items);
   });
 
   it("counts a broad search up to its limit, and says there are more", async () => {

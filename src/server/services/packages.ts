@@ -2,7 +2,7 @@
  * Finding and reading packages: owner listings, search, the dashboard's views, one package with its files, and
  * an owner's labels. What the actor may see is decided by the policy module's visiblePackages, inside each query.
  */
-import { and, count, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import {
   dashboardViewSchema,
@@ -15,7 +15,7 @@ import {
 } from "@/shared/schemas/packages";
 import { administersOwner, allowedPackageActions, assertCan, packageAccessLevel, requireUser, visiblePackages, visiblePackagesLookedUp, type Actor } from "../authz";
 import type { Db } from "../db";
-import { fileLabels, packageFiles, packages, packageSearchText, packageStars, users, yankedReleases, type FileType } from "../db/schema";
+import { fileLabels, packageFiles, packages, packageStars, users, yankedReleases, type FileType } from "../db/schema";
 import { subquery } from "../db/subquery";
 import { AppError } from "../errors";
 import { downloadDays, downloadPlatform, downloadTrends, windowStart } from "./download-statistics";
@@ -94,15 +94,16 @@ async function pagedPackages(db: Db, where: SQL | undefined, page: { page: numbe
   return { items, total, page: page.page, pageSize: page.pageSize };
 }
 
+const escapedForLike = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`);
+
 /**
- * Every word in the name or the summary, case-insensitively, matched against the one expression the trigram index
- * covers (packageSearchText), so a substring search reads the index instead of every package.
+ * Every word in the name or the summary, case-insensitively: each word lower-cased by PostgreSQL, as the package's
+ * search text was (packages.searchText, which the trigram index covers), so that both fold case by the same rules and
+ * a substring search reads the index instead of every package.
  */
 function matchesAllTerms(terms: string[]): SQL[] {
-  return terms.map((term) => ilike(packageSearchText(packages), `%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`));
+  return terms.map((term) => sql`${packages.searchText} like lower(${`%${term.replace(/[\\%_]/g, (match) => `\\${match}`)}%`})`);
 }
-
-const escapedForLike = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`);
 
 /** Every word in the name, case-insensitively: the packages relevance puts first. */
 function nameHoldsAllTerms(terms: string[]): SQL | undefined {
