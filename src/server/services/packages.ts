@@ -166,11 +166,13 @@ export async function listOwnerPackages(db: Db, actor: Actor, rawInput: z.input<
  */
 export const searchMatchLimit = 1000;
 
-/** One part of a search's ranking: its ids in order, and how many packages match it when that is known. */
+/** One part of a search's ranking: its ids in order, and how many packages match it. */
 interface RankedPart {
   ids: string[];
-  /** Every match of the part, when it was read whole (or fell short of the limit); null when it stopped at the page. */
-  matches: number | null;
+  /** How many match: all of them when `complete`, else at least this many. */
+  matches: number;
+  /** Whether every match was read (or counted), rather than the reading stopping at the page. */
+  complete: boolean;
 }
 
 /**
@@ -183,7 +185,7 @@ async function newestOfAll(db: Db, condition: SQL | undefined, limit: number, fi
   const rows = await db.execute<{ id: string; matches: number }>(sql`with candidates as materialized (
       select ${packages.id} as id, ${packages.updatedAt} as updated_at, ${firstOf} as first from ${packages} where ${condition})
     select id, (select count(*) from candidates)::int as matches from candidates order by first desc, updated_at desc, id limit ${limit}`);
-  return { ids: rows.map((row) => row.id), matches: rows.length > 0 ? Number(rows[0]!.matches) : 0 };
+  return { ids: rows.map((row) => row.id), matches: rows.length > 0 ? Number(rows[0]!.matches) : 0, complete: true };
 }
 
 /**
@@ -199,7 +201,7 @@ async function newestMatching(db: Db, condition: SQL | undefined, limit: number)
       select ${packages.id} as id, ${packages.updatedAt} as updated_at, coalesce(${condition}, false) as hit
       from ${packages} order by ${packages.updatedAt} desc, ${packages.id} limit ${newestWalk}) as recent
     where hit order by updated_at desc, id limit ${limit}`);
-  if (recent.length >= limit) return { ids: recent.map((row) => row.id), matches: null };
+  if (recent.length >= limit) return { ids: recent.map((row) => row.id), matches: recent.length, complete: false };
   return newestOfAll(db, condition, limit);
 }
 
@@ -208,7 +210,8 @@ async function newestMatching(db: Db, condition: SQL | undefined, limit: number)
  * package named exactly as asked, then names starting with the words, then names holding them elsewhere, then the
  * packages holding them in the summary only, each part newest first. The parts are asked for one after another, each
  * only as far as the page reaches, so a broad word costs about a page's worth of rows rather than all its matches.
- * When every part was read to its end, their matches add up to the total, and the matches are not counted again.
+ * The matches are counted only when the parts do not tell: when every part was read to its end their matches add up
+ * to the total, and when those read whole already pass the limit the total is "1,000+".
  */
 export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typeof searchPackagesSchema>) {
   assertCan(actor, "package:read");
@@ -226,10 +229,10 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
       .where(condition)
       .orderBy(...orderBy, packages.id)
       .limit(limit)
-      .then((rows) => ({ ids: rows.map((row) => row.id), matches: rows.length < limit ? rows.length : null }));
-  /** The page's ids in order, and every match's count when the parts were all read to their end. */
+      .then((rows) => ({ ids: rows.map((row) => row.id), matches: rows.length, complete: rows.length < limit }));
+  /** The page's ids in order, and how many match, as far as the parts read tell. */
   const ranked = async (): Promise<RankedPart> => {
-    if (offset >= searchMatchLimit) return { ids: [], matches: null };
+    if (offset >= searchMatchLimit) return { ids: [], matches: 0, complete: false };
     if (input.sort !== "relevance" || terms.length === 0) return idsInOrder(where, orderings[input.sort], reach);
     const lowerName = sql`lower(${packages.name})`;
     const query = input.query.toLowerCase();
@@ -241,17 +244,19 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
       (limit) => newestMatching(db, and(where, sql`not (${nameHoldsAllTerms(terms)})`), limit),
     ];
     const ids: string[] = [];
-    let matches: number | null = 0;
+    let matches = 0;
+    let complete = true;
     for (const part of parts) {
       if (ids.length >= reach) {
-        matches = null;
+        complete = false;
         break;
       }
       const found = await part(reach - ids.length);
       ids.push(...found.ids);
-      matches = matches === null || found.matches === null ? null : matches + found.matches;
+      matches += found.matches;
+      complete &&= found.complete;
     }
-    return { ids, matches };
+    return { ids, matches, complete };
   };
   const countMatches = async () => {
     const [counted] = await db
@@ -260,7 +265,7 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
     return counted?.value ?? 0;
   };
   const found = await ranked();
-  const matches = found.matches ?? (await countMatches());
+  const matches = found.complete || found.matches > searchMatchLimit ? found.matches : await countMatches();
   const pageIds = found.ids.slice(offset, reach);
   const items = await packageSummaries(db, pageIds);
   return {
