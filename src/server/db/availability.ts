@@ -8,7 +8,7 @@
  * answers pages with 503 before Next, and a probe (registered by the launcher) checks every second whether it has
  * come back, which an external PostgreSQL does on its own.
  */
-import { isDatabaseUnreachable } from "./errors";
+import { isDatabaseBusy, isDatabaseUnreachable } from "./errors";
 
 export type AvailabilityListener = (event: { available: boolean; reason: string }) => void;
 
@@ -38,8 +38,8 @@ export class DatabaseAvailability {
   }
 
   /**
-   * How many requests have met an unreachable database (and outages begun) since the process started: a request
-   * that saw it change failed for the database, even when the database was back by then.
+   * How many requests have met an unreachable database or one out of connections (and outages begun) since the
+   * process started: a request that saw it change failed for the database, even when the database was back by then.
    */
   get disruptions(): number {
     return this.disruptionCount;
@@ -60,6 +60,14 @@ export class DatabaseAvailability {
       .finally(() => {
         this.confirming = false;
       });
+  }
+
+  /**
+   * A request was refused a connection (PostgreSQL's "too many clients"): the server is busy, not away, so nothing is
+   * marked down, but a page failing for it leaves as a 503 (unavailable.ts).
+   */
+  noteBusy(): void {
+    this.disruptionCount += 1;
   }
 
   markDown(reason: string): void {
@@ -113,5 +121,16 @@ export function databaseAvailability(): DatabaseAvailability {
 export function noteIfDatabaseUnreachable(error: unknown): boolean {
   if (!isDatabaseUnreachable(error)) return false;
   databaseAvailability().suspect(`a request could not reach it (${error instanceof Error ? error.message : String(error)})`);
+  return true;
+}
+
+/**
+ * For error paths: whether `error` is PostgreSQL refusing a connection for having too many (53300); if so the caller
+ * answers 503 with Retry-After (databaseBusyMessage) instead of recording an exception, and a page that failed for
+ * it, which Next answers 500, leaves the launcher as a 503.
+ */
+export function noteIfDatabaseBusy(error: unknown): boolean {
+  if (!isDatabaseBusy(error)) return false;
+  databaseAvailability().noteBusy();
   return true;
 }
