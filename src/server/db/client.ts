@@ -38,10 +38,10 @@ export function reconnectDelaySeconds(failedAttempts: number): number {
 /**
  * postgres.js (3.4.9, porsager/postgres#1223) remembers the error of a query whose session the server ended (57P01
  * when PostgreSQL stops) and fails the first query of that connection's next session with it, however much later
- * that comes: after a restart, requests failed with "terminating connection due to administrator command" up to 40 s
- * after the database was back. A query on every connection of the pool at once (each idle or closed connection takes
- * one before any is shared) spends those errors instead; a connection fails it at most once, and a round is tried
- * again while the database is still starting.
+ * that comes: in a soak with a restart, requests failed with "terminating connection due to administrator command" 6
+ * to 16 s after the database was back. A query on every connection of the pool at once (each idle or closed connection
+ * takes one before any is shared) spends those errors instead; a connection fails it at most once, and a round is
+ * tried again while the database is still starting.
  */
 async function spendEndedSessions(client: postgres.Sql, connections: number): Promise<void> {
   for (let round = 0; round < 3; round++) {
