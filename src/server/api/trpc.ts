@@ -7,8 +7,8 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { assertCan, assertWritable, refusedWhileReadOnly, type Actor, type Permission } from "../authz";
 import type { Db } from "../db";
-import { noteIfDatabaseUnreachable } from "../db/availability";
-import { databaseUnreachableMessage } from "../db/errors";
+import { noteIfDatabaseBusy, noteIfDatabaseUnreachable } from "../db/availability";
+import { databaseBusyMessage, databaseUnreachableMessage } from "../db/errors";
 import { AppError, trpcCodeOf } from "../errors";
 import type { BrowserSession } from "../services/account-records";
 import { isSiteReadOnly } from "../services/site-mode";
@@ -73,6 +73,8 @@ export function toTRPCError(error: unknown): unknown {
   // The database is away (the embedded one restarting): 503, for the client to retry, rather than an internal error.
   // Noted at once, while a page calling this procedure has yet to write its status, so the launcher answers 503.
   if (noteIfDatabaseUnreachable(error)) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: databaseUnreachableMessage, cause: error });
+  // Out of connections ("too many clients"): busy, not broken; the client is asked to come back as for an outage.
+  if (noteIfDatabaseBusy(error)) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: databaseBusyMessage, cause: error });
   if (error instanceof AppError) return new TRPCError({ code: trpcCodeOf(error.code), message: error.message, cause: error });
   if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: error.issues[0]?.message ?? "Invalid input.", cause: error });
   return error;

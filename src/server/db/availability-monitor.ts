@@ -5,10 +5,12 @@
 import postgres from "postgres";
 import type { SystemLogger } from "../logging/logger";
 import { databaseAvailability } from "./availability";
+import { reconnectDelaySeconds } from "./client";
 
 export function monitorDatabaseAvailability(databaseUrl: string, systemLog: SystemLogger): { close(): Promise<void> } {
-  // One connection, opened for each probe: it must not wait in a pool's queue behind requests.
-  const probeClient = postgres(databaseUrl, { max: 1, idle_timeout: 1, connect_timeout: 5, onnotice: () => {} });
+  // One connection, opened for each probe: it must not wait in a pool's queue behind requests, nor behind postgres.js's
+  // default reconnection delay, which grows to 20 s over an outage's failed probes (client.ts).
+  const probeClient = postgres(databaseUrl, { max: 1, idle_timeout: 1, connect_timeout: 5, onnotice: () => {}, backoff: reconnectDelaySeconds });
   const availability = databaseAvailability();
   let downSince = 0;
   availability.configure({

@@ -3,6 +3,7 @@ import type { PgDatabase } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { env } from "@/env";
+import { databaseAvailability } from "./availability";
 import * as schema from "./schema";
 
 /** A database handle or an open transaction: services accept either, so callers decide the transaction scope. */
@@ -23,11 +24,40 @@ export interface ConnectionOptions {
   genericPlans?: boolean;
 }
 
+/**
+ * Seconds a postgres.js connection waits before trying again after `failedAttempts` failed ones. Its default grows
+ * with the failures of the whole pool together, to 10–20 s after a dozen: after a few seconds' outage each connection
+ * then waited that long before trying again, holding the requests queued on it. A failed attempt costs PostgreSQL
+ * nothing, so at most a second here: a request queued while the database is away is answered (503) within one, and
+ * one queued as it comes back is served at once.
+ */
+export function reconnectDelaySeconds(failedAttempts: number): number {
+  return Math.min(0.05 * 2 ** failedAttempts, 1) * (0.5 + Math.random() / 2);
+}
+
+/**
+ * postgres.js (3.4.9, porsager/postgres#1223) remembers the error of a query whose session the server ended (57P01
+ * when PostgreSQL stops) and fails the first query of that connection's next session with it, however much later
+ * that comes: in a soak with a restart, requests failed with "terminating connection due to administrator command" 6
+ * to 16 s after the database was back. A query on every connection of the pool at once (each idle or closed connection
+ * takes one before any is shared) spends those errors instead; a connection fails it at most once, and a round is
+ * tried again while the database is still starting.
+ */
+async function spendEndedSessions(client: postgres.Sql, connections: number): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const outcomes = await Promise.allSettled(Array.from({ length: connections }, () => client`select 1`));
+    if (outcomes.every((outcome) => outcome.status === "fulfilled")) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export function connectDatabase(url: string, options: ConnectionOptions = {}): DatabaseConnection {
+  const max = options.max ?? env.DATABASE_POOL_SIZE;
   const client = postgres(url, {
     // A request beyond the pool's connections waits for one (postgres.js queues); see connection-budget.ts.
-    max: options.max ?? env.DATABASE_POOL_SIZE,
+    max,
     onnotice: () => {},
+    backoff: reconnectDelaySeconds,
     // A generic plan is fixed at its first execution, from the statistics of that moment: a queue that looked all
     // pending then would be read in full by every later fetch, however many finished jobs it holds by the time (the
     // partition keeps them for hours). These statements all find their rows by index, so sequential scans are off.
@@ -35,5 +65,12 @@ export function connectDatabase(url: string, options: ConnectionOptions = {}): D
     // Timestamps come back as Date objects; keep bigint counts as numbers where they fit.
     types: { bigint: postgres.BigInt },
   });
-  return { db: drizzle(client, { schema }), close: () => client.end({ timeout: 5 }) };
+  const forget = databaseAvailability().addConnectionRefresher(() => spendEndedSessions(client, max));
+  return {
+    db: drizzle(client, { schema }),
+    close: () => {
+      forget();
+      return client.end({ timeout: 5 });
+    },
+  };
 }

@@ -56,3 +56,6 @@ export function isDatabaseBusy(error: unknown): boolean {
 export const databaseRetryAfterSeconds = 5;
 
 export const databaseUnreachableMessage = "Granary's database is unavailable for a moment (it is restarting); try again in a few seconds.";
+
+/** For a database out of connections (isDatabaseBusy), asked to come back after databaseRetryAfterSeconds too. */
+export const databaseBusyMessage = "Granary is busy: try again in a few seconds.";

@@ -2,7 +2,8 @@
  * A database that cannot be reached, met for real: a port nothing listens on (ECONNREFUSED) and a connection its
  * server terminates (57P01). Such errors are recognised in one place (errors.ts); tRPC and the protocol handler
  * answer them with 503 and Retry-After instead of 500, record no exception, and the process hears of the outage
- * once (availability.ts). Log records written meanwhile are kept and stored once the database is back.
+ * once (availability.ts). Log records written meanwhile are kept and stored once the database is back. A pool whose
+ * connections the server ended does not fail a later request with the ended sessions' error (client.ts).
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -22,7 +23,7 @@ import { setUpTestDatabase, testDatabaseUrl } from "@/test/db";
 import { SessionRecorder } from "@/test/caller";
 import { anonymous, createUser } from "@/test/factories";
 import { recordedExceptions, testSite, trpcUrl } from "@/test/trpc-http";
-import { databaseAvailability } from "./availability";
+import { databaseAvailability, noteIfDatabaseUnreachable } from "./availability";
 import { connectDatabase } from "./client";
 import { findFreePort } from "./embedded";
 import { isDatabaseUnreachable } from "./errors";
@@ -184,6 +185,41 @@ describe("while the database is unreachable", () => {
       expect(failed.headers.get("retry-after")).toMatch(/^\d+$/);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("a pool whose connections the server ended mid-query", () => {
+  it("spends the ended sessions' errors once the database answers, instead of failing later requests with them", async () => {
+    const pool = connectDatabase(testDatabaseUrl(), { max: 2 });
+    closers.push(pool.close);
+    // Both connections busy when PostgreSQL ends their sessions, as a restart's fast shutdown does (57P01).
+    const marker = `ended-sessions-${process.pid}`;
+    const sleeping = [0, 1].map(() => pool.db.execute(sql.raw(`select pg_sleep(60) /* ${marker} */`)).catch((error: unknown) => error));
+    const activeSleeps = () =>
+      db.execute(sql`select pid from pg_stat_activity where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()`) as unknown as Promise<{ pid: number }[]>;
+    for (let waited = 0; (await activeSleeps()).length < 2; waited++) {
+      if (waited > 600) throw new Error("The pool's two queries did not start.");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query like ${`%${marker}%`} and pid <> pg_backend_pid()`);
+    const ended = await Promise.all(sleeping);
+    expect(ended.map((error) => isDatabaseUnreachable(error))).toEqual([true, true]);
+
+    // As the requests' error paths do: the probe answers, so nothing is marked down, and the pools are refreshed.
+    databaseAvailability().configure({ probe: async () => {}, probeIntervalMs: 3_600_000, onChange: () => {} });
+    try {
+      for (const error of ended) noteIfDatabaseUnreachable(error);
+      await databaseAvailability().settled();
+      expect(databaseAvailability().isDown).toBe(false);
+      // Both connections at once, as requests would use them: neither fails with its old session's error.
+      const answers = await Promise.allSettled([0, 1].map(() => pool.db.execute(sql`select 1 as one`)));
+      expect(answers.map((answer) => (answer.status === "fulfilled" ? "answered" : String((answer.reason as { cause?: { code?: string } }).cause?.code ?? answer.reason)))).toEqual([
+        "answered",
+        "answered",
+      ]);
+    } finally {
+      databaseAvailability().configure(null);
     }
   });
 });

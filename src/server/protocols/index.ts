@@ -10,7 +10,7 @@ import { env, publicUrl } from "@/env";
 import { anonymousActor, assertCan, assertWritable, refusedWhileReadOnly } from "../authz";
 import type { Db } from "../db";
 import { noteIfDatabaseUnreachable } from "../db/availability";
-import { databaseRetryAfterSeconds, databaseUnreachableMessage } from "../db/errors";
+import { databaseBusyMessage, databaseRetryAfterSeconds, databaseUnreachableMessage, isDatabaseBusy } from "../db/errors";
 import { AppError, httpStatusOf } from "../errors";
 import { assignRequestId, requestIdHeader } from "../request-id";
 import { createDownloadCounter } from "../services/downloads";
@@ -22,7 +22,6 @@ import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { asStorageFullError, maxUploadBytes, type BlobStore } from "../storage";
 import { reportStorageFull } from "../services/storage-full-reports";
-import { isDatabaseBusy } from "../db/errors";
 import { ChannelDirectory } from "./channel-directory";
 import { type ProtocolServices, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
@@ -164,7 +163,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       await reportStorageFull(services.db, services.store, full, { route: request.url ?? null, method: request.method ?? null, headers: request.headers });
       return full;
     }
-    if (isDatabaseBusy(error)) return new AppError("SERVICE_UNAVAILABLE", "Granary is busy: try again in a few seconds.");
+    if (isDatabaseBusy(error)) return new AppError("SERVICE_UNAVAILABLE", databaseBusyMessage);
     return error;
   }
 
