@@ -9,7 +9,7 @@ import type { StaticUrlSetting } from "../services/general-settings";
 import type { BlobStore } from "../storage";
 import type { ChannelDirectory, ChannelReach } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
-import type { IndexCache } from "./index-cache";
+import type { IndexCache, IndexDocument } from "./index-cache";
 import type { PathToken } from "./path-token";
 
 /** What every route handler shares for the life of the process. */
@@ -53,6 +53,47 @@ export interface RouteDefinition<Params> {
   /** "ignored": the route serves whoever asks and does not look at credentials (the leak report). */
   credentials?: "checked" | "ignored";
   handle(context: RequestContext, params: Params): Promise<void>;
+  /**
+   * Index routes: the index a visitor (no credentials) would be sent, when everything it depends on is already in
+   * memory (the owner's channel revision, the index built for it), found without a promise. The handler then sends
+   * it at once (send-index.ts, sendReadyIndex); undefined sends the request the long way, through handle.
+   */
+  readyForVisitor?(services: ProtocolServices, request: IncomingMessage, params: Params): ReadyIndex | undefined;
+}
+
+/** A built index and how it is sent: what sendIndex is given, known before any await. */
+export interface ReadyIndex {
+  document: IndexDocument;
+  cacheControl: string;
+  vary: string;
+}
+
+/** What the policy knows a visitor sees of any owner (knownAudience of an anonymous actor; a test checks). */
+export const visitorAudience: PackageAudience = "public";
+
+/**
+ * The index a visitor would be sent, when it is in memory for the owner's current channel revision: the owner's
+ * lookup (channel-directory.ts, kept only while the change listener listens), the static URL when the index
+ * depends on it, and the index built for that revision. Every change to what an index shows moves the revision or
+ * makes the directory forget the owner, so this is exactly what the long way would find. Parameters go into the
+ * key as the path has them: one the long way would refuse or rewrite (a label) has no entry under it.
+ */
+export function visitorIndexInMemory(
+  services: ProtocolServices,
+  ownerName: string,
+  index: { key: (ownerId: string, staticUrl: string | null) => string; usesStaticUrl: boolean; vary: string },
+): ReadyIndex | undefined {
+  const channel = services.channels.peek(ownerName);
+  if (!channel) return undefined;
+  let staticUrl: string | null = null;
+  if (index.usesStaticUrl) {
+    const remembered = services.staticUrl.peek();
+    if (remembered === undefined) return undefined;
+    staticUrl = remembered;
+  }
+  const entry = services.indexes.peek(index.key(channel.ownerId, staticUrl), channel.revision);
+  if (entry?.kind !== "document") return undefined;
+  return { document: entry, cacheControl: indexCacheControl({ audience: visitorAudience }), vary: index.vary };
 }
 
 /** The owner a protocol path names; unknown and deactivated owners, and any outside a token's channel, are 404. */

@@ -1,7 +1,8 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError } from "../errors";
-import type { RequestContext } from "./context";
-import { acceptsGzip, ifNoneMatchHits, notModifiedSince, sendBuffer } from "./http";
-import { bzip2Of, variantEtag, type IndexEntry } from "./index-cache";
+import type { ReadyIndex, RequestContext } from "./context";
+import { acceptsGzip, ifNoneMatchHits, isHead, notModifiedSince, sendBuffer } from "./http";
+import { bzip2Of, variantEtag, type IndexDocument, type IndexEntry } from "./index-cache";
 
 export interface SendIndexOptions {
   cacheControl: string;
@@ -48,4 +49,68 @@ export async function sendIndex(context: RequestContext, entry: IndexEntry, opti
     return;
   }
   sendBuffer(request, response, 200, headers, body);
+}
+
+/**
+ * The headers sendIndex writes for a document, in its order, as flat lists writeHead takes as they are: made once
+ * per document and way of sending it, so the fast path builds no header object per request. The security headers
+ * (X-Content-Type-Options among them) come before these, as the handler sets them before sendIndex runs.
+ */
+interface PreparedAnswers {
+  identity: string[];
+  gzip: string[];
+  notModified: string[];
+  /** The ETags a client may hold for this document: identity, gzip and bzip2. */
+  etags: readonly string[];
+}
+
+const preparedAnswers = new WeakMap<IndexDocument, Map<string, PreparedAnswers>>();
+
+function prepare(ready: ReadyIndex): PreparedAnswers {
+  const { document, cacheControl, vary } = ready;
+  let byWay = preparedAnswers.get(document);
+  if (!byWay) {
+    byWay = new Map();
+    preparedAnswers.set(document, byWay);
+  }
+  const way = `${cacheControl}\n${vary}`;
+  let prepared = byWay.get(way);
+  if (!prepared) {
+    const validators = (coding: "identity" | "gzip") => ["ETag", variantEtag(document, coding), "Last-Modified", document.lastModifiedHeader, "Cache-Control", cacheControl, "Vary", vary];
+    prepared = {
+      identity: ["Content-Type", document.contentType, ...validators("identity"), "Content-Length", String(document.body.length)],
+      gzip: ["Content-Type", document.contentType, ...validators("gzip"), "Content-Encoding", "gzip", "Content-Length", String(document.gzip.length)],
+      // A 304 carries what the 200 would, less the body's type and coding (as sendIndex sends it).
+      notModified: validators("identity"),
+      etags: [document.etag, variantEtag(document, "gzip"), variantEtag(document, "bzip2")],
+    };
+    byWay.set(way, prepared);
+  }
+  return prepared;
+}
+
+/** RFC 9110 If-None-Match as ifNoneMatchHits decides it, answered without parsing for the usual single ETag. */
+function clientHoldsCurrent(request: IncomingMessage, prepared: PreparedAnswers, document: IndexDocument): boolean {
+  const ifNoneMatch = request.headers["if-none-match"];
+  if (ifNoneMatch === undefined) return notModifiedSince(request, document.lastModified);
+  if (typeof ifNoneMatch === "string" && prepared.etags.includes(ifNoneMatch)) return true;
+  return ifNoneMatchHits(request, prepared.etags);
+}
+
+/**
+ * Sends a ready index (RouteDefinition.readyForVisitor) with exactly the status, headers and body sendIndex would
+ * send for it, after `leadingHeaders` (the request id and the security headers, as the handler sets them): one
+ * writeHead of a prepared list, no promise.
+ */
+export function sendReadyIndex(request: IncomingMessage, response: ServerResponse, ready: ReadyIndex, leadingHeaders: string[]): void {
+  const prepared = prepare(ready);
+  if (clientHoldsCurrent(request, prepared, ready.document)) {
+    response.writeHead(304, leadingHeaders.concat(prepared.notModified));
+    response.end();
+    return;
+  }
+  const gzip = acceptsGzip(request);
+  response.writeHead(200, leadingHeaders.concat(gzip ? prepared.gzip : prepared.identity));
+  if (isHead(request)) response.end();
+  else response.end(gzip ? ready.document.gzip : ready.document.body);
 }
