@@ -74,6 +74,8 @@ export interface ProtocolHandler {
   close(): Promise<void>;
   /** The caches and counters, for tests and diagnostics. */
   readonly services: ProtocolServices;
+  /** Requests answered from memory without a promise (answerFromMemory), for tests and diagnostics. */
+  readonly answeredFromMemory: number;
 }
 
 /** When a client told "busy" (503) should come back. */
@@ -153,6 +155,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       .map(([name]) => name),
   );
   const matches = new Map<string, RouteMatch>();
+  let answeredFromMemory = 0;
 
   function recognize(target: string): RouteMatch | null {
     const known = matches.get(target);
@@ -185,6 +188,7 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       if (!response.headersSent) return false;
       response.destroy();
     }
+    answeredFromMemory += 1;
     return true;
   }
 
@@ -301,6 +305,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
 
   return {
     services,
+    get answeredFromMemory() {
+      return answeredFromMemory;
+    },
     handle(request, response) {
       // Every request passes here first, the ones Next answers too.
       const requestId = giveRequestId(request);

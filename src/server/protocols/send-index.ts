@@ -59,7 +59,9 @@ export async function sendIndex(context: RequestContext, entry: IndexEntry, opti
 interface PreparedAnswers {
   identity: string[];
   gzip: string[];
-  notModified: string[];
+  /** A 304 names the representation the client would have been sent, as sendIndex does. */
+  notModifiedIdentity: string[];
+  notModifiedGzip: string[];
   /** The ETags a client may hold for this document: identity, gzip and bzip2. */
   etags: readonly string[];
 }
@@ -81,7 +83,8 @@ function prepare(ready: ReadyIndex): PreparedAnswers {
       identity: ["Content-Type", document.contentType, ...validators("identity"), "Content-Length", String(document.body.length)],
       gzip: ["Content-Type", document.contentType, ...validators("gzip"), "Content-Encoding", "gzip", "Content-Length", String(document.gzip.length)],
       // A 304 carries what the 200 would, less the body's type and coding (as sendIndex sends it).
-      notModified: validators("identity"),
+      notModifiedIdentity: validators("identity"),
+      notModifiedGzip: validators("gzip"),
       etags: [document.etag, variantEtag(document, "gzip"), variantEtag(document, "bzip2")],
     };
     byWay.set(way, prepared);
@@ -104,12 +107,12 @@ function clientHoldsCurrent(request: IncomingMessage, prepared: PreparedAnswers,
  */
 export function sendReadyIndex(request: IncomingMessage, response: ServerResponse, ready: ReadyIndex, leadingHeaders: string[]): void {
   const prepared = prepare(ready);
+  const gzip = acceptsGzip(request);
   if (clientHoldsCurrent(request, prepared, ready.document)) {
-    response.writeHead(304, leadingHeaders.concat(prepared.notModified));
+    response.writeHead(304, leadingHeaders.concat(gzip ? prepared.notModifiedGzip : prepared.notModifiedIdentity));
     response.end();
     return;
   }
-  const gzip = acceptsGzip(request);
   response.writeHead(200, leadingHeaders.concat(gzip ? prepared.gzip : prepared.identity));
   if (isHead(request)) response.end();
   else response.end(gzip ? ready.document.gzip : ready.document.body);
