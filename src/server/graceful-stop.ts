@@ -9,6 +9,8 @@ import type http from "node:http";
 export class InFlightRequests {
   private running = 0;
   private readonly listeners = new Set<() => void>();
+  /** For a request answered at once, whose response's end is all there is to wait for: one function for all. */
+  private readonly answeredOneFinished = () => this.finished();
 
   /**
    * Counts a request until its handler has settled (when it returned a promise: one answered at once has none) and
@@ -16,15 +18,23 @@ export class InFlightRequests {
    */
   track(response: http.ServerResponse, handler?: Promise<unknown>): void {
     this.running += 1;
-    let waitingFor = handler ? 2 : 1;
-    const finished = () => {
+    if (!handler) {
+      // A response closes once: `on` spares the wrapper `once` makes.
+      response.on("close", this.answeredOneFinished);
+      return;
+    }
+    let waitingFor = 2;
+    const finishedOne = () => {
       waitingFor -= 1;
-      if (waitingFor > 0) return;
-      this.running -= 1;
-      for (const listener of this.listeners) listener();
+      if (waitingFor === 0) this.finished();
     };
-    response.once("close", finished);
-    handler?.then(finished, finished);
+    response.on("close", finishedOne);
+    handler.then(finishedOne, finishedOne);
+  }
+
+  private finished(): void {
+    this.running -= 1;
+    for (const listener of this.listeners) listener();
   }
 
   get count(): number {

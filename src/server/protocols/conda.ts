@@ -19,6 +19,7 @@ import {
   type ReadyIndex,
   type RequestContext,
   type ScopedIndex,
+  type VisitorIndex,
 } from "./context";
 import { serveStoredFile } from "./files";
 import { makeDocument, type IndexDocument } from "./index-cache";
@@ -34,22 +35,27 @@ function cacheKey(scope: Pick<ScopedIndex, "ownerId" | "audience" | "label">, do
 
 const repodataDocument = (subdir: string, staticUrl: string | null) => `repodata ${subdir} ${staticUrl ?? ""}`;
 
+type RepodataParams = { owner: string; label: string; subdir: string; compression: "none" | "bzip2" };
+
+const visitorRepodata: VisitorIndex<RepodataParams> = {
+  key: (ownerId, staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, repodataDocument(params.subdir, staticUrl)),
+  usesStaticUrl: true,
+  vary: "Accept-Encoding",
+};
+
+const visitorChanneldata: VisitorIndex<{ owner: string; label: string }> = {
+  key: (ownerId, _staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "channeldata"),
+  usesStaticUrl: false,
+  vary: "Accept-Encoding",
+};
+
 /** See RouteDefinition.readyForVisitor. */
-export function repodataReadyForVisitor(services: ProtocolServices, _request: unknown, params: { owner: string; label: string; subdir: string; compression: "none" | "bzip2" }): ReadyIndex | undefined {
-  if (params.compression !== "none") return undefined;
-  return visitorIndexInMemory(services, params.owner, {
-    key: (ownerId, staticUrl) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, repodataDocument(params.subdir, staticUrl)),
-    usesStaticUrl: true,
-    vary: "Accept-Encoding",
-  });
+export function repodataReadyForVisitor(services: ProtocolServices, _request: unknown, params: RepodataParams): ReadyIndex | undefined {
+  return params.compression === "none" ? visitorIndexInMemory(services, params, visitorRepodata) : undefined;
 }
 
 export function channeldataReadyForVisitor(services: ProtocolServices, _request: unknown, params: { owner: string; label: string }): ReadyIndex | undefined {
-  return visitorIndexInMemory(services, params.owner, {
-    key: (ownerId) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "channeldata"),
-    usesStaticUrl: false,
-    vary: "Accept-Encoding",
-  });
+  return visitorIndexInMemory(services, params, visitorChanneldata);
 }
 
 // ---------------------------------------------------------------------------------------------- repodata

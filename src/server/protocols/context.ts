@@ -78,12 +78,8 @@ export const visitorAudience: PackageAudience = "public";
  * makes the directory forget the owner, so this is exactly what the long way would find. Parameters go into the
  * key as the path has them: one the long way would refuse or rewrite (a label) has no entry under it.
  */
-export function visitorIndexInMemory(
-  services: ProtocolServices,
-  ownerName: string,
-  index: { key: (ownerId: string, staticUrl: string | null) => string; usesStaticUrl: boolean; vary: string },
-): ReadyIndex | undefined {
-  const channel = services.channels.peek(ownerName);
+export function visitorIndexInMemory<Params extends { owner: string }>(services: ProtocolServices, params: Params, index: VisitorIndex<Params>): ReadyIndex | undefined {
+  const channel = services.channels.peek(params.owner);
   if (!channel) return undefined;
   let staticUrl: string | null = null;
   if (index.usesStaticUrl) {
@@ -91,10 +87,22 @@ export function visitorIndexInMemory(
     if (remembered === undefined) return undefined;
     staticUrl = remembered;
   }
-  const entry = services.indexes.peek(index.key(channel.ownerId, staticUrl), channel.revision);
+  const entry = services.indexes.peek(index.key(channel.ownerId, staticUrl, params), channel.revision);
   if (entry?.kind !== "document") return undefined;
-  return { document: entry, cacheControl: indexCacheControl({ audience: visitorAudience }), vary: index.vary };
+  return { document: entry, cacheControl: visitorCacheControl, vary: index.vary };
 }
+
+/**
+ * How a route names a visitor's index in the index cache, and how it is sent. Made once per route, not per request:
+ * this runs on every visitor's request.
+ */
+export interface VisitorIndex<Params> {
+  key: (ownerId: string, staticUrl: string | null, params: Params) => string;
+  usesStaticUrl: boolean;
+  vary: string;
+}
+
+const visitorCacheControl = indexCacheControl({ audience: visitorAudience });
 
 /** The owner a protocol path names; unknown and deactivated owners, and any outside a token's channel, are 404. */
 export async function requireChannel(context: RequestContext, ownerName: string): Promise<Channel> {

@@ -69,6 +69,7 @@ export class RevisionCache<Value> {
   /** Index builds actually run, and requests answered from memory: tests and diagnostics read these. */
   builds = 0;
   hits = 0;
+  private lastPeeked: string | undefined;
 
   constructor(private readonly maxEntries = 2_000) {}
 
@@ -80,8 +81,12 @@ export class RevisionCache<Value> {
     const slot = this.slots.get(key);
     if (!slot?.built || slot.revision !== revision) return undefined;
     this.hits += 1;
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    // Clients ask for the same index again and again: it is moved to the recent end only when another came between.
+    if (key !== this.lastPeeked) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      this.lastPeeked = key;
+    }
     return slot.built.value;
   }
 

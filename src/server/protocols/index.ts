@@ -146,8 +146,9 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     now,
   };
 
-  // The headers every protocol answer starts with (handle sets them on the slow path), over HTTP and HTTPS.
-  const securityHeaderLists = [false, true].map((https) => protocolSecurityHeadersOver(https).flat());
+  // The headers every protocol answer starts with (handle sets them on the slow path), over HTTP and HTTPS, the
+  // request id's value left for each answer.
+  const leadingHeaderLists = [false, true].map((https) => ["X-Request-Id", "", ...protocolSecurityHeadersOver(https).flat()]);
   // Routes a visitor may use at all: the fast path answers only those, as assertCan would.
   const visitorMayUse = new Set(
     Object.entries(protocolRoutes)
@@ -180,9 +181,8 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     const readyForVisitor = routeFor(match).readyForVisitor as ((services: ProtocolServices, request: IncomingMessage, params: unknown) => ReadyIndex | undefined) | undefined;
     const ready = readyForVisitor?.(services, request, match.params);
     if (!ready) return false;
-    const security = securityHeaderLists[servedOverHttps(request, headerSettings) ? 1 : 0]!;
     try {
-      sendReadyIndex(request, response, ready, ["X-Request-Id", requestId, ...security]);
+      sendReadyIndex(request, response, ready, requestId, leadingHeaderLists[servedOverHttps(request, headerSettings) ? 1 : 0]!);
     } catch {
       // Nothing here should throw; if something does, the long way answers (or, once started, the answer is cut).
       if (!response.headersSent) return false;

@@ -20,6 +20,7 @@ import {
   type ReadyIndex,
   type RequestContext,
   type ScopedIndex,
+  type VisitorIndex,
 } from "./context";
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
@@ -100,27 +101,35 @@ function cacheKey(scope: Pick<ScopedIndex, "ownerId" | "audience" | "label">, do
 
 const projectDocument = (labelled: boolean, project: string, staticUrl: string | null) => `${labelled ? "labelled" : "plain"} ${project} ${staticUrl ?? ""}`;
 
+type ProjectParams = { owner: string; label: string; labelled: boolean; project: string };
+
+/** One per format, so a request makes no closure of its own. */
+const visitorIndexes = Object.fromEntries(
+  Object.keys(formatContentTypes).map((format) => [
+    format,
+    {
+      list: {
+        key: (ownerId, _staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "/", format as SimpleFormat),
+        usesStaticUrl: false,
+        vary: "Accept, Accept-Encoding",
+      },
+      project: {
+        key: (ownerId, staticUrl, params) =>
+          cacheKey({ ownerId, audience: visitorAudience, label: params.label }, projectDocument(params.labelled, params.project, staticUrl), format as SimpleFormat),
+        usesStaticUrl: true,
+        vary: "Accept, Accept-Encoding",
+      },
+    } satisfies { list: VisitorIndex<{ owner: string; label: string }>; project: VisitorIndex<ProjectParams> },
+  ]),
+) as Record<SimpleFormat, { list: VisitorIndex<{ owner: string; label: string }>; project: VisitorIndex<ProjectParams> }>;
+
 /** See RouteDefinition.readyForVisitor. */
 export function simpleIndexReadyForVisitor(services: ProtocolServices, request: IncomingMessage, params: { owner: string; label: string }): ReadyIndex | undefined {
-  const format = negotiateSimpleFormat(headerValue(request, "accept"));
-  return visitorIndexInMemory(services, params.owner, {
-    key: (ownerId) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "/", format),
-    usesStaticUrl: false,
-    vary: "Accept, Accept-Encoding",
-  });
+  return visitorIndexInMemory(services, params, visitorIndexes[negotiateSimpleFormat(headerValue(request, "accept"))].list);
 }
 
-export function simpleProjectReadyForVisitor(
-  services: ProtocolServices,
-  request: IncomingMessage,
-  params: { owner: string; label: string; labelled: boolean; project: string },
-): ReadyIndex | undefined {
-  const format = negotiateSimpleFormat(headerValue(request, "accept"));
-  return visitorIndexInMemory(services, params.owner, {
-    key: (ownerId, staticUrl) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, projectDocument(params.labelled, params.project, staticUrl), format),
-    usesStaticUrl: true,
-    vary: "Accept, Accept-Encoding",
-  });
+export function simpleProjectReadyForVisitor(services: ProtocolServices, request: IncomingMessage, params: ProjectParams): ReadyIndex | undefined {
+  return visitorIndexInMemory(services, params, visitorIndexes[negotiateSimpleFormat(headerValue(request, "accept"))].project);
 }
 
 // ---------------------------------------------------------------------------------------------- project list

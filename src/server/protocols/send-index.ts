@@ -57,6 +57,7 @@ export async function sendIndex(context: RequestContext, entry: IndexEntry, opti
  * (X-Content-Type-Options among them) come before these, as the handler sets them before sendIndex runs.
  */
 interface PreparedAnswers {
+  /** Each list starts with the leading headers the handler gave, the request id's value left empty. */
   identity: string[];
   gzip: string[];
   /** A 304 names the representation the client would have been sent, as sendIndex does. */
@@ -68,28 +69,41 @@ interface PreparedAnswers {
 
 const preparedAnswers = new WeakMap<IndexDocument, Map<string, PreparedAnswers>>();
 
-function prepare(ready: ReadyIndex): PreparedAnswers {
+/** Where the request id goes in the leading headers: ["X-Request-Id", <id>, ...the security headers]. */
+const requestIdValueAt = 1;
+
+function prepare(ready: ReadyIndex, leadingHeaders: readonly string[]): PreparedAnswers {
   const { document, cacheControl, vary } = ready;
   let byWay = preparedAnswers.get(document);
   if (!byWay) {
     byWay = new Map();
     preparedAnswers.set(document, byWay);
   }
-  const way = `${cacheControl}\n${vary}`;
+  // The leading headers differ only by the request id and HTTPS (Strict-Transport-Security): the list's length tells.
+  const way = `${cacheControl}\n${vary}\n${leadingHeaders.length}`;
   let prepared = byWay.get(way);
   if (!prepared) {
+    const leading = [...leadingHeaders];
+    leading[requestIdValueAt] = "";
     const validators = (coding: "identity" | "gzip") => ["ETag", variantEtag(document, coding), "Last-Modified", document.lastModifiedHeader, "Cache-Control", cacheControl, "Vary", vary];
     prepared = {
-      identity: ["Content-Type", document.contentType, ...validators("identity"), "Content-Length", String(document.body.length)],
-      gzip: ["Content-Type", document.contentType, ...validators("gzip"), "Content-Encoding", "gzip", "Content-Length", String(document.gzip.length)],
+      identity: [...leading, "Content-Type", document.contentType, ...validators("identity"), "Content-Length", String(document.body.length)],
+      gzip: [...leading, "Content-Type", document.contentType, ...validators("gzip"), "Content-Encoding", "gzip", "Content-Length", String(document.gzip.length)],
       // A 304 carries what the 200 would, less the body's type and coding (as sendIndex sends it).
-      notModifiedIdentity: validators("identity"),
-      notModifiedGzip: validators("gzip"),
+      notModifiedIdentity: [...leading, ...validators("identity")],
+      notModifiedGzip: [...leading, ...validators("gzip")],
       etags: [document.etag, variantEtag(document, "gzip"), variantEtag(document, "bzip2")],
     };
     byWay.set(way, prepared);
   }
   return prepared;
+}
+
+/** A prepared list with this request's id in it: one copy, as writeHead may keep what it is given. */
+function withRequestId(headers: string[], requestId: string): string[] {
+  const copy = headers.slice();
+  copy[requestIdValueAt] = requestId;
+  return copy;
 }
 
 /** RFC 9110 If-None-Match as ifNoneMatchHits decides it, answered without parsing for the usual single ETag. */
@@ -102,18 +116,18 @@ function clientHoldsCurrent(request: IncomingMessage, prepared: PreparedAnswers,
 
 /**
  * Sends a ready index (RouteDefinition.readyForVisitor) with exactly the status, headers and body sendIndex would
- * send for it, after `leadingHeaders` (the request id and the security headers, as the handler sets them): one
- * writeHead of a prepared list, no promise.
+ * send for it, after `leadingHeaders` (["X-Request-Id", "", ...the security headers], as the handler sets
+ * them, the request id going where its value is): one writeHead of a prepared list, no promise.
  */
-export function sendReadyIndex(request: IncomingMessage, response: ServerResponse, ready: ReadyIndex, leadingHeaders: string[]): void {
-  const prepared = prepare(ready);
+export function sendReadyIndex(request: IncomingMessage, response: ServerResponse, ready: ReadyIndex, requestId: string, leadingHeaders: readonly string[]): void {
+  const prepared = prepare(ready, leadingHeaders);
   const gzip = acceptsGzip(request);
   if (clientHoldsCurrent(request, prepared, ready.document)) {
-    response.writeHead(304, leadingHeaders.concat(gzip ? prepared.notModifiedGzip : prepared.notModifiedIdentity));
+    response.writeHead(304, withRequestId(gzip ? prepared.notModifiedGzip : prepared.notModifiedIdentity, requestId));
     response.end();
     return;
   }
-  response.writeHead(200, leadingHeaders.concat(gzip ? prepared.gzip : prepared.identity));
+  response.writeHead(200, withRequestId(gzip ? prepared.gzip : prepared.identity, requestId));
   if (isHead(request)) response.end();
   else response.end(gzip ? ready.document.gzip : ready.document.body);
 }
