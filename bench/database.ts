@@ -15,6 +15,10 @@
  *     server command line again (its postmaster.opts), and prints one JSON line with the moments it stopped, was
  *     started and accepted connections again. `serve` then stops the new server when it is told to stop.
  *
+ *   npx tsx bench/database.ts seed-small <database-url> <owner> <password>
+ *     adds a second owner with a small channel, as most private channels are: 120 noarch conda records (a
+ *     repodata.json of about 10 KB gzip) and a PyPI project of 5 files, for run.sh's small section.
+ *
  *   npx tsx bench/database.ts bump <database-url> <owner>
  *     moves the owner's channel revision, as any upload does, so Granary's cached indexes go stale and the
  *     next request rebuilds them: this times a cold-cache generation in a warm process.
@@ -182,6 +186,16 @@ async function bump(databaseUrl: string, owner: string): Promise<void> {
   }
 }
 
+async function seedSmall(databaseUrl: string, owner: string, password: string): Promise<void> {
+  const { db, close } = connectDatabase(databaseUrl, { max: 2 });
+  try {
+    const summary = await seedBenchmarkData(db, { owner, password, condaSubdir: "noarch", condaFiles: 120, pypiProject: "granary-bench-small", pypiFiles: 5 });
+    log(`Seeded ${summary.condaFiles} conda files (${summary.condaPackages} packages, noarch) and ${summary.pypiFiles} PyPI files for ${owner}.`);
+  } finally {
+    await close();
+  }
+}
+
 async function transactions(databaseUrl: string): Promise<void> {
   const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
@@ -205,6 +219,11 @@ if (command === "serve" && args.length === 3) {
     console.error(error);
     process.exit(1);
   });
+} else if (command === "seed-small" && args.length === 3) {
+  seedSmall(args[0]!, args[1]!, args[2]!).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 } else if (command === "bump" && args.length === 2) {
   bump(args[0]!, args[1]!).catch((error: unknown) => {
     console.error(error);
@@ -212,7 +231,7 @@ if (command === "serve" && args.length === 3) {
   });
 } else {
   console.error(
-    "usage: tsx bench/database.ts serve <work-dir> <owner> <password> | transactions <database-url> | restart <work-dir> <outage-seconds> | bump <database-url> <owner>",
+    "usage: tsx bench/database.ts serve <work-dir> <owner> <password> | transactions <database-url> | restart <work-dir> <outage-seconds> | seed-small <database-url> <owner> <password> | bump <database-url> <owner>",
   );
   process.exit(2);
 }

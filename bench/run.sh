@@ -16,7 +16,9 @@
 # commit the same way, BENCH_SOURCE=worktree the working tree in place (the launcher rebuilds its .next when the
 # sources changed).
 #
-# Sections: protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
+# Sections: small (issue 16: a small channel's repodata.json, its 304 and its HEAD, channeldata.json, a small simple
+# page and its 304, against a bare node:http server sending the bytes and headers Granary sent, bench/bare-node.ts, and
+# nginx sending them too; bench/report-small.ts), protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
 # (the job layer against pg-boss alone), organizations (issue 11: search, an organization's listing and simple
 # pages at 10,000 organizations and 100,000 packages, bench/organizations.ts) and lighthouse (mobile scores of the
@@ -35,7 +37,8 @@
 # Lighthouse runs per page (3), BENCH_ADMIN_ROUNDS rounds (3) of BENCH_ADMIN_SECONDS each (8) with
 # BENCH_ADMIN_CONNECTIONS wrk connections (4) for the admin section, BENCH_SOAK_MINUTES of soak (10; BENCH_SOAK_MINUTES=1
 # checks the section), BENCH_SOAK_WARMUP_SECONDS (30), BENCH_SOAK_OUTAGE_SECONDS PostgreSQL stays down (5) and
-# BENCH_SOAK_RECOVERY_SECONDS after it is back within which errors still count as the restart's (10).
+# BENCH_SOAK_RECOVERY_SECONDS after it is back within which errors still count as the restart's (10); the small section
+# uses BENCH_DURATION and BENCH_ROUNDS, with BENCH_SMALL_CONNECTIONS connections (8).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,10 +55,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-protocols tokens recovery jobs organizations admin lighthouse soak}
+SECTIONS=${BENCH_SECTIONS:-small protocols tokens recovery jobs organizations admin lighthouse soak}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " protocols tokens recovery jobs organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " small protocols tokens recovery jobs organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -66,7 +69,12 @@ if section protocols; then
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/cph ] || missing+=(conda-package-handling)
 fi
-if section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
+if section small; then
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  # wrk cannot measure HEAD (it waits for the body a Content-Length announces): ab does those.
+  command -v ab >/dev/null || missing+=(apache2-utils)
+fi
+if section small || section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
@@ -93,6 +101,7 @@ chmod 755 "$WORK" # nginx workers and PostgreSQL do not run as root
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS" "$WORK/packages"
 DB_PGID="" GRANARY_PGID="" SERVER_PID="" VERDACCIO_PGID="" NGINX_PID_FILE="$WORK/nginx/nginx.pid"
+BARE_PGID="" SMALL_NGINX_PID_FILE="$WORK/small-nginx/nginx.pid"
 
 # Waits up to $2 seconds for every process of group $1 to exit.
 wait_for_group_exit() {
@@ -119,14 +128,16 @@ cleanup() {
   local status=$?
   set +e
   trap - EXIT INT TERM
-  if [ -f "$NGINX_PID_FILE" ]; then
-    local nginx_pid
-    nginx_pid=$(cat "$NGINX_PID_FILE")
-    log "stopping nginx"
+  local pid_file nginx_pid
+  for pid_file in "$NGINX_PID_FILE" "$SMALL_NGINX_PID_FILE"; do
+    [ -f "$pid_file" ] || continue
+    nginx_pid=$(cat "$pid_file")
+    log "stopping nginx ($pid_file)"
     kill -QUIT "$nginx_pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$nginx_pid" 2>/dev/null && kill -KILL "$nginx_pid" 2>/dev/null
-  fi
+  done
+  stop_group "$BARE_PGID" "the bare node:http server" 10
   # The launcher alone first: signalling its whole group would hand it a second SIGTERM from tsx, which ends
   # it before its graceful shutdown; the group follows when it exits.
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -251,9 +262,11 @@ server_pids() {
     pgrep -P "$postmaster" || true
   elif [ "$1" = verdaccio ]; then
     pgrep -g "$VERDACCIO_PGID" || true
+  elif [ "$1" = bare ]; then
+    pgrep -g "$BARE_PGID" || true
   else
     local master
-    master=$(cat "$NGINX_PID_FILE")
+    if [ "$1" = small_nginx ]; then master=$(cat "$SMALL_NGINX_PID_FILE"); else master=$(cat "$NGINX_PID_FILE"); fi
     echo "$master"
     pgrep -P "$master" || true
   fi
@@ -276,6 +289,9 @@ run_wrk() {
   # Credentials stay out of the log and the results.
   local shown
   shown=$(sed -E 's/(Authorization: [A-Za-z]+ )[^ ]+/\1<secret>/g; s/(Cookie: )[^ ;]+(; [^ ;]+)*/\1<secret>/g' <<<"$*")
+  # As a JSON string (an If-None-Match header carries quotes).
+  local quoted=${shown//\\/\\\\}
+  quoted=${quoted//\"/\\\"}
   log "wrk $name: $shown"
   local pids
   pids=$(server_pids "$side" | tr '\n' ' ')
@@ -284,7 +300,7 @@ run_wrk() {
   # shellcheck disable=SC2086
   ours_before=$(cpu_ticks_of $pids)
   times >"$WORK/times-before.txt"
-  wrk -s "$BENCH/wrk-summary.lua" "$@" >"$RESULTS/$name.txt"
+  if [ "${BENCH_LOAD_TOOL:-wrk}" = ab ]; then ab_summary "$@" >"$RESULTS/$name.txt"; else wrk -s "$BENCH/wrk-summary.lua" "$@" >"$RESULTS/$name.txt"; fi
   times >"$WORK/times-after.txt"
   wrk_before=$(children_ticks "$WORK/times-before.txt")
   wrk_after=$(children_ticks "$WORK/times-after.txt")
@@ -301,12 +317,32 @@ run_wrk() {
   summary=$(sed -n 's/^WRK_JSON //p' "$RESULTS/$name.txt")
   [ -n "$summary" ] || die "no summary from wrk for $name"
   printf '{"name":"%s","args":"%s","machine_busy_percent_before":%s,"cpu":{"total_ticks":%s,"server_ticks":%s,"wrk_ticks":%s,"others_ticks":%s},"wrk":%s}\n' \
-    "$name" "$shown" "$busy" "$total" "$server" "$client" "$others" "$summary" >"$RESULTS/$name.json"
+    "$name" "$quoted" "$busy" "$total" "$server" "$client" "$others" "$summary" >"$RESULTS/$name.json"
   grep -E 'Requests/sec|Transfer/sec|Non-2xx|Socket errors' "$RESULTS/$name.txt" | sed 's/^/    /' >&2
   log "    CPU: server $((100 * server / total))%, wrk $((100 * client / total))%, others $((100 * others / total))% of the machine"
 }
 
 warm_up() { wrk "$@" >/dev/null; }
+
+# ab_summary <ab args...>: ab with keep-alive until its -t limit, then its figures as wrk-summary.lua's WRK_JSON line
+# (ab reports latency percentiles in whole milliseconds). For HEAD, which wrk cannot measure.
+ab_summary() {
+  local output
+  output=$(ab -k -n 100000000 "$@" 2>&1) || { printf '%s\n' "$output" >&2; return 1; }
+  printf '%s\n' "$output"
+  awk '
+    /^Complete requests:/ { requests = $3 }
+    /^Failed requests:/ { failed = $3 }
+    /^Non-2xx responses:/ { non2xx = $3 }
+    /^Total transferred:/ { bytes = $3 }
+    /^Time taken for tests:/ { seconds = $5 }
+    /^ *50%/ { p50 = $2 } /^ *90%/ { p90 = $2 } /^ *95%/ { p95 = $2 } /^ *99%/ { p99 = $2 } /^ *100%/ { max = $2 }
+    END {
+      printf "Requests/sec: %.2f\n", requests / seconds
+      printf "WRK_JSON {\"requests\":%d,\"bytes\":%d,\"duration_us\":%d,\"errors\":{\"connect\":0,\"read\":%d,\"write\":0,\"status\":%d,\"timeout\":0},", requests, bytes, seconds * 1e6, failed, non2xx
+      printf "\"latency_us\":{\"mean\":0,\"stdev\":0,\"p50\":%d,\"p90\":%d,\"p95\":%d,\"p99\":%d,\"p999\":%d,\"max\":%d}}\n", p50 * 1000, p90 * 1000, p95 * 1000, p99 * 1000, max * 1000, max * 1000
+    }' <<<"$output"
+}
 
 # compare <name> <path> <nginx variants> <wrk args...>: warms every server, then alternates Granary and the nginx
 # variants ("sendfile", "copy" or both) for $ROUNDS rounds of the same wrk settings.
@@ -424,6 +460,9 @@ DB_PGID=$!
 wait_for_line "$WORK/database.log" "ready" 120 "$DB_PGID"
 grep -E 'Seeded' "$WORK/database.log" | sed 's/^/    /' >&2
 DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$WORK/database.env")
+SMALL_OWNER=bench-small
+SMALL_PROJECT=granary-bench-small
+if section small; then "$TSX" "$APP/bench/database.ts" seed-small "$DATABASE_URL" "$SMALL_OWNER" "$PASSWORD" | sed 's/^/    /' >&2; fi
 
 # ------------------------------------------------------------------------------------------------ Granary
 GRANARY_PORT=$(free_port 18080)
@@ -445,6 +484,172 @@ SERVER_PID=$(ss -Hltnp "sport = :$GRANARY_PORT" | grep -o 'pid=[0-9]*' | head -1
 [ -n "$SERVER_PID" ] || die "cannot find the process listening on $GRANARY_PORT"
 grep -q "scripts/start.ts" "/proc/$SERVER_PID/cmdline" || die "process $SERVER_PID on $GRANARY_PORT is not Granary's launcher"
 log "Granary's server process is $SERVER_PID (RSS $(rss_kb "$SERVER_PID") kB)"
+
+if section small; then
+# ------------------------------------------------------------------------------------------------ small indexes
+# Issue 16: a small channel (120 noarch records, most private channels' size) and a 5-file simple page, as clients
+# ask for them again and again: the indexes, conda's revalidations (If-None-Match, a 304) and HEADs. Granary's own
+# answers are captured with curl, and a bare node:http server (bench/bare-node.ts) and nginx send those very bytes
+# and headers; every kind is measured on the three in the same round, in an order that turns from round to round.
+SMALL="$WORK/small"
+mkdir -p "$SMALL" "$WORK/small-nginx/temp"
+SMALL_CONNECTIONS=${BENCH_SMALL_CONNECTIONS:-8}
+SMALL_REPODATA="/$SMALL_OWNER/noarch/repodata.json"
+SMALL_CHANNELDATA="/$SMALL_OWNER/channeldata.json"
+SMALL_SIMPLE="/$SMALL_OWNER/simple/$SMALL_PROJECT/"
+GZIP_ENCODING='Accept-Encoding: gzip'
+: >"$SMALL/routes.tsv"
+# capture <name> <path> <curl args...>: Granary's answer as sent (asked twice: the second is what every later request
+# gets, from memory), for the bare server and nginx to send.
+capture() {
+  local name=$1 path=$2
+  shift 2
+  curl -sS -o /dev/null "$@" "$GRANARY$path"
+  curl -sS -D "$SMALL/$name.headers" -o "$SMALL/$name.body" "$@" "$GRANARY$path"
+  grep -q '^HTTP/1.1 200' "$SMALL/$name.headers" || die "$path answered $(head -1 "$SMALL/$name.headers")"
+  printf '%s %s\n' "$path" "$name" >>"$SMALL/routes.tsv"
+}
+header_of() { sed -n "s/^$2: *//Ip" "$SMALL/$1.headers" | tr -d '\r' | head -1; }
+capture_304() {
+  local name=$1 path=$2
+  shift 2
+  curl -sS -D "$SMALL/$name.304.headers" -o /dev/null "$@" -H "If-None-Match: $(header_of "$name" etag)" "$GRANARY$path"
+  grep -q '^HTTP/1.1 304' "$SMALL/$name.304.headers" || die "$path with its ETag answered $(head -1 "$SMALL/$name.304.headers")"
+}
+capture repodata "$SMALL_REPODATA" -H "$GZIP_ENCODING"
+capture_304 repodata "$SMALL_REPODATA" -H "$GZIP_ENCODING"
+capture channeldata "$SMALL_CHANNELDATA" -H "$GZIP_ENCODING"
+capture simple "$SMALL_SIMPLE" -H "$PIP_ACCEPT" -H "$PIP_ENCODING"
+capture_304 simple "$SMALL_SIMPLE" -H "$PIP_ACCEPT" -H "$PIP_ENCODING"
+SMALL_REPODATA_GZIP_BYTES=$(stat -c %s "$SMALL/repodata.body")
+((SMALL_REPODATA_GZIP_BYTES <= 20480)) || die "the small repodata.json is $SMALL_REPODATA_GZIP_BYTES bytes gzip-encoded, more than the 20 KB the section is about"
+SMALL_RECORDS=$(gunzip -c "$SMALL/repodata.body" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(Object.keys(r.packages).length+Object.keys(r["packages.conda"]).length)})')
+
+BARE_PORT=$(free_port $((GRANARY_PORT + 100)))
+log "starting the bare node:http server (bench/bare-node.ts) on 127.0.0.1:$BARE_PORT"
+setsid "$TSX" "$APP/bench/bare-node.ts" "$BARE_PORT" "$SMALL" >"$WORK/bare-node.log" 2>&1 &
+BARE_PGID=$!
+wait_for_line "$WORK/bare-node.log" "listening" 60 "$BARE_PGID"
+BARE="http://127.0.0.1:$BARE_PORT"
+
+# nginx: each path an exact location sending the captured body with the captured headers (its own Date, Connection and
+# Keep-Alive; Last-Modified from the file's time, set to Granary's), and the 304 for the captured ETag.
+SMALL_NGINX_PORT=$(free_port $((BARE_PORT + 1)))
+nginx_quoted() {
+  local value=${1//\\/\\\\}
+  printf '"%s"' "${value//\"/\\\"}"
+}
+small_location() {
+  local path=$1 name=$2 line header value
+  touch -d "$(header_of "$name" last-modified)" "$SMALL/$name.body"
+  printf '    location = %s {\n      root %s;\n      types { }\n      default_type %s;\n      etag off;\n' "$path" "$SMALL" "$(nginx_quoted "$(header_of "$name" content-type)")"
+  if [ -f "$SMALL/$name.304.headers" ]; then printf '      if ($http_if_none_match = %s) { return 304; }\n' "$(nginx_quoted "$(header_of "$name" etag)")"; fi
+  printf '      rewrite ^ /%s.body break;\n' "$name"
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    [[ "$line" == *:* ]] || continue
+    header=${line%%:*}
+    value=${line#*: }
+    case ${header,,} in date | connection | keep-alive | content-length | content-type | last-modified | transfer-encoding) continue ;; esac
+    printf '      add_header %s %s always;\n' "$header" "$(nginx_quoted "$value")"
+  done < <(tail -n +2 "$SMALL/$name.headers")
+  printf '    }\n'
+}
+{
+  printf '%s\n' "# Written by bench/run.sh (small section): Granary's captured answers, sent as they are." \
+    "worker_processes auto;" \
+    "pid $SMALL_NGINX_PID_FILE;" \
+    "error_log $WORK/small-nginx/error.log warn;" \
+    "events { worker_connections 1024; }" \
+    "http {" \
+    "  access_log off;" \
+    "  keepalive_requests 1000000;" \
+    "  keepalive_timeout 5;" \
+    "  client_body_temp_path $WORK/small-nginx/temp/body;" \
+    "  proxy_temp_path $WORK/small-nginx/temp/proxy;" \
+    "  fastcgi_temp_path $WORK/small-nginx/temp/fastcgi;" \
+    "  uwsgi_temp_path $WORK/small-nginx/temp/uwsgi;" \
+    "  scgi_temp_path $WORK/small-nginx/temp/scgi;" \
+    "  server_tokens off;" \
+    "  gzip off;" \
+    "  server {" \
+    "    listen 127.0.0.1:$SMALL_NGINX_PORT;"
+  while read -r path name; do small_location "$path" "$name"; done <"$SMALL/routes.tsv"
+  printf '  }\n}\n'
+} >"$WORK/small-nginx/nginx.conf"
+chmod -R a+rX "$SMALL" "$WORK/small-nginx"
+"$NGINX" -t -c "$WORK/small-nginx/nginx.conf" -g 'daemon on;' 2>"$WORK/small-nginx/test.log" ||
+  { cat "$WORK/small-nginx/test.log" "$WORK/small-nginx/nginx.conf" >&2; die "the small section's nginx config"; }
+log "starting nginx for the small section on 127.0.0.1:$SMALL_NGINX_PORT"
+"$NGINX" -c "$WORK/small-nginx/nginx.conf" -g 'daemon on;'
+for _ in $(seq 50); do [ -s "$SMALL_NGINX_PID_FILE" ] && break; sleep 0.1; done
+[ -s "$SMALL_NGINX_PID_FILE" ] || die "nginx did not start: $(cat "$WORK/small-nginx/error.log")"
+SMALL_NGINX="http://127.0.0.1:$SMALL_NGINX_PORT"
+
+# The three answer the same status and bytes before anything is timed, and the bare server Granary's headers.
+declare -A SMALL_URLS=([granary]="$GRANARY" [bare]="$BARE" [small_nginx]="$SMALL_NGINX")
+small_check() {
+  local path=$1 side
+  shift
+  for side in bare small_nginx; do
+    cmp -s <(curl -sS "$@" "$GRANARY$path") <(curl -sS "$@" "${SMALL_URLS[$side]}$path") || die "Granary and $side answer different bytes at $path"
+    [ "$(status_of "$@" "${SMALL_URLS[$side]}$path")" = "$(status_of "$@" "$GRANARY$path")" ] || die "Granary and $side answer different statuses at $path"
+  done
+}
+small_check "$SMALL_REPODATA" -H "$GZIP_ENCODING"
+small_check "$SMALL_REPODATA" -H "$GZIP_ENCODING" -H "If-None-Match: $(header_of repodata etag)"
+small_check "$SMALL_CHANNELDATA" -H "$GZIP_ENCODING"
+small_check "$SMALL_SIMPLE" -H "$PIP_ACCEPT" -H "$PIP_ENCODING"
+small_check "$SMALL_SIMPLE" -H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "If-None-Match: $(header_of simple etag)"
+curl -sS -D "$SMALL/bare-check.headers" -o /dev/null -H "$GZIP_ENCODING" "$BARE$SMALL_REPODATA"
+diff <(grep -viE '^(date|x-request-id):' "$SMALL/repodata.headers") <(grep -viE '^(date|x-request-id):' "$SMALL/bare-check.headers") >&2 ||
+  die "the bare server's headers differ from Granary's"
+
+# small_kind <kind>: the path and the load tool's arguments of one kind of request.
+small_kind() {
+  case $1 in
+    repodata | repodata_head) SMALL_PATH=$SMALL_REPODATA SMALL_ARGS=(-H "$GZIP_ENCODING") ;;
+    repodata_304) SMALL_PATH=$SMALL_REPODATA SMALL_ARGS=(-H "$GZIP_ENCODING" -H "If-None-Match: $(header_of repodata etag)") ;;
+    channeldata) SMALL_PATH=$SMALL_CHANNELDATA SMALL_ARGS=(-H "$GZIP_ENCODING") ;;
+    simple) SMALL_PATH=$SMALL_SIMPLE SMALL_ARGS=(-H "$PIP_ACCEPT" -H "$PIP_ENCODING") ;;
+    simple_304) SMALL_PATH=$SMALL_SIMPLE SMALL_ARGS=(-H "$PIP_ACCEPT" -H "$PIP_ENCODING" -H "If-None-Match: $(header_of simple etag)") ;;
+  esac
+}
+# small_run <kind> <side> <seconds> [name]: one run (a warm-up without a name).
+small_run() {
+  local kind=$1 side=$2 seconds=$3 name=${4:-}
+  small_kind "$kind"
+  local url="${SMALL_URLS[$side]}$SMALL_PATH"
+  if [ "$kind" = repodata_head ]; then
+    # ab (one thread, HEAD with -i): the same tool for the three servers.
+    if [ -n "$name" ]; then
+      BENCH_LOAD_TOOL=ab run_wrk "$name" "$side" -i -t "$seconds" -c "$SMALL_CONNECTIONS" "${SMALL_ARGS[@]}" "$url"
+    else
+      ab -k -n 100000000 -i -t "$seconds" -c "$SMALL_CONNECTIONS" "${SMALL_ARGS[@]}" "$url" >/dev/null 2>&1
+    fi
+  elif [ -n "$name" ]; then
+    run_wrk "$name" "$side" -t2 "-c$SMALL_CONNECTIONS" -d"${seconds}s" --latency "${SMALL_ARGS[@]}" "$url"
+  else
+    warm_up -t2 "-c$SMALL_CONNECTIONS" -d"${seconds}s" "${SMALL_ARGS[@]}" "$url"
+  fi
+}
+SMALL_KINDS=(repodata repodata_304 repodata_head channeldata simple simple_304)
+SMALL_SIDES=(granary bare small_nginx)
+log "small indexes: ${SMALL_KINDS[*]} on Granary, the bare node:http server and nginx, $ROUNDS rounds of ${DURATION}s, $SMALL_CONNECTIONS connections"
+for kind in "${SMALL_KINDS[@]}"; do for side in "${SMALL_SIDES[@]}"; do small_run "$kind" "$side" "$WARMUP"; done; done
+for round in $(seq "$ROUNDS"); do
+  for kind in "${SMALL_KINDS[@]}"; do
+    # Each round starts with another server, so a drift of the machine favours none.
+    for index in 0 1 2; do
+      side=${SMALL_SIDES[$(((index + round - 1) % 3))]}
+      small_run "$kind" "$side" "$DURATION" "small-${kind}-${side}-$round"
+    done
+  done
+done
+printf '{"owner":"%s","project":"%s","records":%s,"repodata_gzip_bytes":%s,"channeldata_gzip_bytes":%s,"simple_gzip_bytes":%s,"connections":%s,"rounds":%s,"seconds":%s,"kinds":"%s","sides":"%s"}\n' \
+  "$SMALL_OWNER" "$SMALL_PROJECT" "$SMALL_RECORDS" "$SMALL_REPODATA_GZIP_BYTES" "$(stat -c %s "$SMALL/channeldata.body")" "$(stat -c %s "$SMALL/simple.body")" \
+  "$SMALL_CONNECTIONS" "$ROUNDS" "$DURATION" "${SMALL_KINDS[*]}" "${SMALL_SIDES[*]}" >"$RESULTS/small.json"
+fi # small
 
 if section protocols; then
 # ------------------------------------------------------------------------------------------------ repodata, cold

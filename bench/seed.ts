@@ -72,7 +72,7 @@ export async function seedBenchmarkData(db: Db, options: SeedOptions): Promise<S
   // top: the owner gets a plan without limits, as an administrator would give a team's build account.
   const [unlimited] = await db
     .insert(plans)
-    .values({ slug: "benchmark", name: "Benchmark", description: "No limits, for the benchmark's owner.", audience: "user", maxPrivatePackages: null, maxStorageBytes: null })
+    .values({ slug: `benchmark-${options.owner}`, name: `Benchmark (${options.owner})`, description: "No limits, for the benchmark's owner.", audience: "user", maxPrivatePackages: null, maxStorageBytes: null })
     .returning({ id: plans.id });
   // A site administrator, so the launcher does not create (and print) another first administrator.
   await db.insert(users).values({

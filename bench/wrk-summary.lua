@@ -3,6 +3,11 @@
 --
 -- With BENCH_WRK_PATHS naming a file of paths (one a line), each connection asks for them in turn, with the
 -- method and headers given on the command line: one run over several searches.
+--
+-- With BENCH_WRK_METHOD (HEAD, say), every request uses that method.
+local method = os.getenv("BENCH_WRK_METHOD")
+if method and method ~= "" then wrk.method = method end
+
 local paths_file = os.getenv("BENCH_WRK_PATHS")
 if paths_file and paths_file ~= "" then
   local paths = {}

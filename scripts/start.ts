@@ -255,7 +255,10 @@ async function main(): Promise<void> {
     takePathToken(request);
     // A request on a kept-alive connection while stopping: told to come back, and the connection closed.
     if (stopping) return answerUnavailable(request, response, "stopping");
-    const handled = protocols.handle(request, response).then(
+    const answered = protocols.handle(request, response);
+    // A visitor's index from memory is answered already: nothing to wait for but the response's end.
+    if (answered === true) return inFlight.track(response);
+    const handled = (answered === false ? Promise.resolve(false) : answered).then(
       async (handled) => {
         if (handled) return;
         setHeaders(response, pageSecurityHeaders(request, securityHeaders));

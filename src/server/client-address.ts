@@ -9,6 +9,7 @@
  * client and proves nothing: taking the first entry, as many servers do, lets anyone claim any address.
  */
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import ipaddr from "ipaddr.js";
 import { env } from "@/env";
 
@@ -57,12 +58,25 @@ export function clientAddress(forwardedFor: string | readonly string[] | undefin
 
 const decided = new WeakMap<IncomingMessage, string>();
 
+/** Without trusted proxies the address is the connection's: worked out once per connection, not per request. */
+const connectionAddresses = new WeakMap<Socket, string>();
+
+function connectionAddressOf(socket: Socket): string {
+  let address = connectionAddresses.get(socket);
+  if (address === undefined) {
+    address = clientAddress(undefined, socket.remoteAddress, 0);
+    // A socket not yet connected (or already closed) has no address to remember.
+    if (socket.remoteAddress !== undefined) connectionAddresses.set(socket, address);
+  }
+  return address;
+}
+
 /**
  * Decides a request's client address and records it for everything that runs after: the launcher calls this
  * first thing (and so does the protocol handler's own test server), overwriting any client-sent copy of the header.
  */
 export function decideClientAddress(request: IncomingMessage, trustedProxies: number = env.TRUST_PROXY): string {
-  const address = clientAddress(request.headers["x-forwarded-for"], request.socket.remoteAddress, trustedProxies);
+  const address = trustedProxies <= 0 ? connectionAddressOf(request.socket) : clientAddress(request.headers["x-forwarded-for"], request.socket.remoteAddress, trustedProxies);
   decided.set(request, address);
   request.headers[clientAddressHeader] = address;
   return address;

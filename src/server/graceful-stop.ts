@@ -7,21 +7,38 @@
 import type http from "node:http";
 
 export class InFlightRequests {
-  private readonly running = new Set<Promise<void>>();
+  private running = 0;
   private readonly listeners = new Set<() => void>();
+  /** For a request answered at once, whose response's end is all there is to wait for: one function for all. */
+  private readonly answeredOneFinished = () => this.finished();
 
-  /** Counts a request until its handler has settled and its response is closed (sent, or the connection gone). */
-  track(response: http.ServerResponse, handler: Promise<unknown>): void {
-    const closed = new Promise<void>((resolve) => response.once("close", () => resolve()));
-    const done: Promise<void> = Promise.all([handler.catch(() => {}), closed]).then(() => {
-      this.running.delete(done);
-      for (const listener of this.listeners) listener();
-    });
-    this.running.add(done);
+  /**
+   * Counts a request until its handler has settled (when it returned a promise: one answered at once has none) and
+   * its response is closed (sent, or the connection gone). A counter and one listener: this runs on every request.
+   */
+  track(response: http.ServerResponse, handler?: Promise<unknown>): void {
+    this.running += 1;
+    if (!handler) {
+      // A response closes once: `on` spares the wrapper `once` makes.
+      response.on("close", this.answeredOneFinished);
+      return;
+    }
+    let waitingFor = 2;
+    const finishedOne = () => {
+      waitingFor -= 1;
+      if (waitingFor === 0) this.finished();
+    };
+    response.on("close", finishedOne);
+    handler.then(finishedOne, finishedOne);
+  }
+
+  private finished(): void {
+    this.running -= 1;
+    for (const listener of this.listeners) listener();
   }
 
   get count(): number {
-    return this.running.size;
+    return this.running;
   }
 
   /** Calls `listener` each time a request finishes. */
@@ -31,20 +48,20 @@ export class InFlightRequests {
   }
 
   /** Resolves true once no request is running, or false when `timeoutMs` passes first. */
-  async settle(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+  settle(timeoutMs: number): Promise<boolean> {
+    if (this.running === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stopListening();
+        resolve(false);
+      }, timeoutMs);
+      const stopListening = this.onFinished(() => {
+        if (this.running > 0) return;
+        clearTimeout(timer);
+        stopListening();
+        resolve(true);
+      });
     });
-    const allDone = (async () => {
-      while (this.running.size > 0) await Promise.all([...this.running]);
-      return true as const;
-    })();
-    try {
-      return await Promise.race([allDone, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 

@@ -77,8 +77,8 @@ class PerClientCount {
 }
 
 /**
- * An http.Server answering with `handler` within the limits. The handler sees requests whose client address is
- * already decided (client-address.ts), as before.
+ * An http.Server answering with `handler` within the limits. The handler decides each request's client address
+ * itself (client-address.ts), first thing, as the launcher does: only the per-request cap needs it here.
  */
 export function createLimitedServer(limits: HttpLimits, handler: http.RequestListener): http.Server {
   // Node refuses a headers deadline past the whole request's.
@@ -88,7 +88,7 @@ export function createLimitedServer(limits: HttpLimits, handler: http.RequestLis
   const countsRequests = cap > 0 && limits.trustedProxies > 0;
   const connections = new PerClientCount();
   const requests = new PerClientCount();
-  // The request each connection is answering, for the idle timeout to tell a silent client from a busy server.
+  // The request each connection is answering (or answered last), for the idle timeout to tell a silent client from a busy server.
   const refused = new WeakSet<Socket>();
   const answering = new WeakMap<Socket, { request: http.IncomingMessage; response: http.ServerResponse }>();
 
@@ -102,13 +102,13 @@ export function createLimitedServer(limits: HttpLimits, handler: http.RequestLis
       connectionsCheckingInterval: Math.max(250, Math.min(30_000, headersTimeout / 4)),
     },
     (request, response) => {
-      if (refused.has(request.socket)) {
+      if (countsConnections && refused.has(request.socket)) {
         // Sent before the refusal reached the client: not answered.
         request.socket.destroy();
         return;
       }
-      const client = throttlingAddress(decideClientAddress(request, limits.trustedProxies));
       if (countsRequests) {
+        const client = throttlingAddress(decideClientAddress(request, limits.trustedProxies));
         if (requests.take(client) > cap) {
           requests.give(client);
           response.shouldKeepAlive = false;
@@ -118,10 +118,8 @@ export function createLimitedServer(limits: HttpLimits, handler: http.RequestLis
         }
         response.once("close", () => requests.give(client));
       }
+      // Replaced by the connection's next request; an answered one left here is told apart by headersSent.
       answering.set(request.socket, { request, response });
-      response.once("close", () => {
-        if (answering.get(request.socket)?.response === response) answering.delete(request.socket);
-      });
       handler(request, response);
     },
   );

@@ -13,10 +13,16 @@ const acceptableRequestId = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** Gives the request its id (on its headers, for Next's handlers too) and names it in the response; returns it. */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
+  const requestId = giveRequestId(request);
+  response.setHeader("X-Request-Id", requestId);
+  return requestId;
+}
+
+/** Gives the request its id, on its headers only: the caller names it in the response's X-Request-Id itself. */
+export function giveRequestId(request: IncomingMessage): string {
   const sent = request.headers[requestIdHeader];
   const requestId = typeof sent === "string" && acceptableRequestId.test(sent) ? sent : randomUUID();
   request.headers[requestIdHeader] = requestId;
-  response.setHeader("X-Request-Id", requestId);
   return requestId;
 }
 

@@ -76,7 +76,12 @@ export function pageSecurityHeaders(request: IncomingMessage, settings: Security
 
 /** The headers of a package protocol answer: an index, a file, an upload's result. */
 export function protocolSecurityHeaders(request: IncomingMessage, settings: SecurityHeaderSettings): [string, string][] {
-  return [["Content-Security-Policy", protocolPolicy], ...commonHeaders(servedOverHttps(request, settings))];
+  return protocolSecurityHeadersOver(servedOverHttps(request, settings));
+}
+
+/** The same, for an answer known to go out over HTTPS or not. */
+export function protocolSecurityHeadersOver(https: boolean): [string, string][] {
+  return [["Content-Security-Policy", protocolPolicy], ...commonHeaders(https)];
 }
 
 /** Sets headers before whoever answers the request writes its own. */

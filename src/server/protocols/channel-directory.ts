@@ -32,6 +32,8 @@ interface Remembered {
   until: number;
   /** Known once the lookup has answered; until then a change to any owner forgets the entry. */
   ownerId?: string | null;
+  /** The answer, once it has come: what peek returns. */
+  found?: { channel: Channel | null };
 }
 
 export interface ChannelDirectoryOptions {
@@ -82,6 +84,16 @@ export class ChannelDirectory {
     return this.memoMilliseconds > 0 && (!this.changes || this.changes.active);
   }
 
+  /**
+   * The remembered answer of find(), when one has come and is still valid, without a promise (undefined otherwise):
+   * the protocol handler's fast path. Forgotten exactly when find() would read the database again.
+   */
+  peek(ownerName: string): Channel | null | undefined {
+    const current = this.remembered.get(ownerName.toLowerCase());
+    if (!current?.found || current.until <= this.now() || !this.remembering) return undefined;
+    return current.found.channel;
+  }
+
   find(ownerName: string): Promise<Channel | null> {
     const key = ownerName.toLowerCase();
     const current = this.remembered.get(key);
@@ -97,7 +109,10 @@ export class ChannelDirectory {
         if (!oldest.done) this.remembered.delete(oldest.value);
       }
       channel.then(
-        (found) => (entry.ownerId = found?.ownerId ?? null),
+        (found) => {
+          entry.ownerId = found?.ownerId ?? null;
+          entry.found = { channel: found };
+        },
         () => {
           if (this.remembered.get(key) === entry) this.remembered.delete(key);
         },

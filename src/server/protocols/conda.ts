@@ -7,7 +7,20 @@ import { defaultLabel } from "@/shared/schemas/packages";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { listChanneldataRows, listCondaRecords, type Channel, type ChannelScope } from "../services/channels";
-import { channelScope, indexCacheControl, requireChannel, requireDownloadable, requireLabel, type RequestContext, type ScopedIndex } from "./context";
+import {
+  channelScope,
+  indexCacheControl,
+  requireChannel,
+  requireDownloadable,
+  requireLabel,
+  visitorAudience,
+  visitorIndexInMemory,
+  type ProtocolServices,
+  type ReadyIndex,
+  type RequestContext,
+  type ScopedIndex,
+  type VisitorIndex,
+} from "./context";
 import { serveStoredFile } from "./files";
 import { makeDocument, type IndexDocument } from "./index-cache";
 import { sendIndex } from "./send-index";
@@ -16,8 +29,33 @@ const jsonType = "application/json";
 
 
 /** One cached copy of each index per owner, label and audience: everyone in an audience sees the same packages. */
-function cacheKey(scope: ScopedIndex, document: string): string {
+function cacheKey(scope: Pick<ScopedIndex, "ownerId" | "audience" | "label">, document: string): string {
   return `conda ${scope.ownerId} ${scope.audience} ${scope.label} ${document}`;
+}
+
+const repodataDocument = (subdir: string, staticUrl: string | null) => `repodata ${subdir} ${staticUrl ?? ""}`;
+
+type RepodataParams = { owner: string; label: string; subdir: string; compression: "none" | "bzip2" };
+
+const visitorRepodata: VisitorIndex<RepodataParams> = {
+  key: (ownerId, staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, repodataDocument(params.subdir, staticUrl)),
+  usesStaticUrl: true,
+  vary: "Accept-Encoding",
+};
+
+const visitorChanneldata: VisitorIndex<{ owner: string; label: string }> = {
+  key: (ownerId, _staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "channeldata"),
+  usesStaticUrl: false,
+  vary: "Accept-Encoding",
+};
+
+/** See RouteDefinition.readyForVisitor. */
+export function repodataReadyForVisitor(services: ProtocolServices, _request: unknown, params: RepodataParams): ReadyIndex | undefined {
+  return params.compression === "none" ? visitorIndexInMemory(services, params, visitorRepodata) : undefined;
+}
+
+export function channeldataReadyForVisitor(services: ProtocolServices, _request: unknown, params: { owner: string; label: string }): ReadyIndex | undefined {
+  return visitorIndexInMemory(services, params, visitorChanneldata);
 }
 
 // ---------------------------------------------------------------------------------------------- repodata
@@ -72,7 +110,7 @@ export async function serveRepodata(
   const found = channelScope(context, channel, label);
   const scope = found instanceof Promise ? await found : found;
   const staticUrl = await context.services.staticUrl.current();
-  const entry = await context.services.indexes.get(cacheKey(scope, `repodata ${params.subdir} ${staticUrl ?? ""}`), channel.revision, () =>
+  const entry = await context.services.indexes.get(cacheKey(scope, repodataDocument(params.subdir, staticUrl)), channel.revision, () =>
     buildRepodata(context.services.db, scope, channel, params.subdir, staticUrl),
   );
   await sendIndex(context, entry, {

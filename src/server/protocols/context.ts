@@ -9,7 +9,7 @@ import type { StaticUrlSetting } from "../services/general-settings";
 import type { BlobStore } from "../storage";
 import type { ChannelDirectory, ChannelReach } from "./channel-directory";
 import type { CredentialResolver, SessionCookiePolicy } from "./credentials";
-import type { IndexCache } from "./index-cache";
+import type { IndexCache, IndexDocument } from "./index-cache";
 import type { PathToken } from "./path-token";
 
 /** What every route handler shares for the life of the process. */
@@ -53,7 +53,56 @@ export interface RouteDefinition<Params> {
   /** "ignored": the route serves whoever asks and does not look at credentials (the leak report). */
   credentials?: "checked" | "ignored";
   handle(context: RequestContext, params: Params): Promise<void>;
+  /**
+   * Index routes: the index a visitor (no credentials) would be sent, when everything it depends on is already in
+   * memory (the owner's channel revision, the index built for it), found without a promise. The handler then sends
+   * it at once (send-index.ts, sendReadyIndex); undefined sends the request the long way, through handle.
+   */
+  readyForVisitor?(services: ProtocolServices, request: IncomingMessage, params: Params): ReadyIndex | undefined;
 }
+
+/** A built index and how it is sent: what sendIndex is given, known before any await. */
+export interface ReadyIndex {
+  document: IndexDocument;
+  cacheControl: string;
+  vary: string;
+}
+
+/** What the policy knows a visitor sees of any owner (knownAudience of an anonymous actor; a test checks). */
+export const visitorAudience: PackageAudience = "public";
+
+/**
+ * The index a visitor would be sent, when it is in memory for the owner's current channel revision: the owner's
+ * lookup (channel-directory.ts, kept only while the change listener listens), the static URL when the index
+ * depends on it, and the index built for that revision. Every change to what an index shows moves the revision or
+ * makes the directory forget the owner, so this is exactly what the long way would find. Parameters go into the
+ * key as the path has them: one the long way would refuse or rewrite (a label) has no entry under it.
+ */
+export function visitorIndexInMemory<Params extends { owner: string }>(services: ProtocolServices, params: Params, index: VisitorIndex<Params>): ReadyIndex | undefined {
+  const channel = services.channels.peek(params.owner);
+  if (!channel) return undefined;
+  let staticUrl: string | null = null;
+  if (index.usesStaticUrl) {
+    const remembered = services.staticUrl.peek();
+    if (remembered === undefined) return undefined;
+    staticUrl = remembered;
+  }
+  const entry = services.indexes.peek(index.key(channel.ownerId, staticUrl, params), channel.revision);
+  if (entry?.kind !== "document") return undefined;
+  return { document: entry, cacheControl: visitorCacheControl, vary: index.vary };
+}
+
+/**
+ * How a route names a visitor's index in the index cache, and how it is sent. Made once per route, not per request:
+ * this runs on every visitor's request.
+ */
+export interface VisitorIndex<Params> {
+  key: (ownerId: string, staticUrl: string | null, params: Params) => string;
+  usesStaticUrl: boolean;
+  vary: string;
+}
+
+const visitorCacheControl = indexCacheControl({ audience: visitorAudience });
 
 /** The owner a protocol path names; unknown and deactivated owners, and any outside a token's channel, are 404. */
 export async function requireChannel(context: RequestContext, ownerName: string): Promise<Channel> {

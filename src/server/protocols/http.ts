@@ -45,7 +45,23 @@ export function parseWeightedList(header: string | undefined): WeightedToken[] {
 }
 
 export function acceptsGzip(request: IncomingMessage): boolean {
-  const tokens = parseWeightedList(headerValue(request, "accept-encoding"));
+  const header = headerValue(request, "accept-encoding");
+  if (header === undefined) return false;
+  // Clients send the same few Accept-Encoding headers again and again: each is parsed once.
+  let accepted = gzipAcceptance.get(header);
+  if (accepted === undefined) {
+    accepted = listAcceptsGzip(header);
+    if (gzipAcceptance.size >= gzipAcceptanceKept) gzipAcceptance.clear();
+    gzipAcceptance.set(header, accepted);
+  }
+  return accepted;
+}
+
+const gzipAcceptance = new Map<string, boolean>();
+const gzipAcceptanceKept = 256;
+
+function listAcceptsGzip(header: string): boolean {
+  const tokens = parseWeightedList(header);
   const gzip = tokens.find((entry) => entry.token === "gzip" || entry.token === "x-gzip");
   if (gzip) return gzip.quality > 0;
   const wildcard = tokens.find((entry) => entry.token === "*");

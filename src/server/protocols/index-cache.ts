@@ -56,6 +56,8 @@ export function bzip2Of(document: IndexDocument): Promise<Buffer | null> {
 interface Slot<Value> {
   revision: number;
   entry: Promise<Value>;
+  /** The built value once the build has succeeded, for answers that need no promise (peek). */
+  built?: { value: Value };
 }
 
 /**
@@ -67,8 +69,26 @@ export class RevisionCache<Value> {
   /** Index builds actually run, and requests answered from memory: tests and diagnostics read these. */
   builds = 0;
   hits = 0;
+  private lastPeeked: string | undefined;
 
   constructor(private readonly maxEntries = 2_000) {}
+
+  /**
+   * The value built for this revision, when its build has finished: the protocol handler's fast path answers from
+   * it without a promise. Undefined (nothing counted) when there is none yet, or only an older revision's.
+   */
+  peek(key: string, revision: number): Value | undefined {
+    const slot = this.slots.get(key);
+    if (!slot?.built || slot.revision !== revision) return undefined;
+    this.hits += 1;
+    // Clients ask for the same index again and again: it is moved to the recent end only when another came between.
+    if (key !== this.lastPeeked) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      this.lastPeeked = key;
+    }
+    return slot.built.value;
+  }
 
   async get(key: string, revision: number, build: () => Promise<Value>): Promise<Value> {
     const slot = this.slots.get(key);
@@ -91,10 +111,15 @@ export class RevisionCache<Value> {
       if (oldest.done) break;
       this.slots.delete(oldest.value);
     }
-    entry.catch(() => {
-      // A failed build must not be served again: the next request retries.
-      if (this.slots.get(key) === fresh) this.slots.delete(key);
-    });
+    entry.then(
+      (value) => {
+        fresh.built = { value };
+      },
+      () => {
+        // A failed build must not be served again: the next request retries.
+        if (this.slots.get(key) === fresh) this.slots.delete(key);
+      },
+    );
     return entry;
   }
 

@@ -7,31 +7,32 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
 import { env, publicUrl } from "@/env";
-import { anonymousActor, assertCan, assertWritable, refusedWhileReadOnly } from "../authz";
+import { anonymousActor, assertCan, assertWritable, can, refusedWhileReadOnly } from "../authz";
 import type { Db } from "../db";
 import { noteIfDatabaseUnreachable } from "../db/availability";
 import { databaseBusyMessage, databaseRetryAfterSeconds, databaseUnreachableMessage, isDatabaseBusy } from "../db/errors";
 import { AppError, httpStatusOf } from "../errors";
-import { assignRequestId, requestIdHeader } from "../request-id";
+import { giveRequestId, requestIdHeader } from "../request-id";
 import { createDownloadCounter } from "../services/downloads";
 import { isSiteReadOnly } from "../services/site-mode";
 import { recordException } from "../services/exceptions";
-import { protocolSecurityHeaders, setHeaders, type SecurityHeaderSettings } from "../security-headers";
+import { protocolSecurityHeadersOver, servedOverHttps, setHeaders, type SecurityHeaderSettings } from "../security-headers";
 import type { ChangeListener } from "../services/change-listener";
 import type { VerifiedTokenCache } from "../services/token-cache";
 import type { TokenCheckRow } from "../services/token-checks";
 import { asStorageFullError, maxUploadBytes, type BlobStore } from "../storage";
 import { reportStorageFull } from "../services/storage-full-reports";
 import { ChannelDirectory } from "./channel-directory";
-import { type ProtocolServices, type RequestContext } from "./context";
+import { type ProtocolServices, type ReadyIndex, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
 import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { errorContext, logTo } from "../logging/logger";
 import { StaticUrlSetting } from "../services/general-settings";
 import { IndexCache } from "./index-cache";
 import { matchProtocolPath, type RouteMatch } from "./match";
-import { pathTokenOf, takePathToken } from "./path-token";
-import { permissionFor, routeFor } from "./routes";
+import { pathTokenHeader, pathTokenOf, takePathToken } from "./path-token";
+import { permissionFor, protocolRoutes, routeFor } from "./routes";
+import { sendReadyIndex } from "./send-index";
 import { condaUploadStatus, twineUploadStatus } from "./uploads";
 
 export { hasMalformedPathEncoding, matchProtocolPath } from "./match";
@@ -60,14 +61,20 @@ export interface ProtocolHandlerOptions {
 }
 
 export interface ProtocolHandler {
-  /** Answers a protocol request and resolves true, or resolves false (without touching it) for anything else. */
-  handle(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /**
+   * Answers a protocol request: true when it was answered at once (a visitor's index from memory), a promise of
+   * true when the answer is under way; false, without touching the response beyond its X-Request-Id, for anything
+   * else (the launcher hands it to Next).
+   */
+  handle(request: IncomingMessage, response: ServerResponse): boolean | Promise<true>;
   /** Writes counted downloads now. */
   flush(): Promise<void>;
   /** Stops timers and writes what is left; the database connection belongs to the caller. */
   close(): Promise<void>;
   /** The caches and counters, for tests and diagnostics. */
   readonly services: ProtocolServices;
+  /** Requests answered from memory without a promise (answerFromMemory), for tests and diagnostics. */
+  readonly answeredFromMemory: number;
 }
 
 /** When a client told "busy" (503) should come back. */
@@ -81,6 +88,27 @@ class MethodNotAllowedError extends AppError {
 
 /** After an early answer (401, 413, ...) the unread body is drained, so the client reads the answer, not a reset. */
 const drainLimitMilliseconds = 30_000;
+
+/**
+ * A visitor's read of an index: GET or HEAD without a body and without credentials of any kind the index routes
+ * read (their session cookie policy is "ignored"), so it is answered as the anonymous actor.
+ */
+function isVisitorRead(request: IncomingMessage): boolean {
+  const method = request.method;
+  if (method !== "GET" && method !== "HEAD") return false;
+  const { headers } = request;
+  return (
+    headers.authorization === undefined &&
+    headers["x-api-key"] === undefined &&
+    headers[pathTokenHeader] === undefined &&
+    headers["content-length"] === undefined &&
+    headers["transfer-encoding"] === undefined
+  );
+}
+
+/** Recognized protocol paths by request target, so a client asking for the same index again is not parsed again. */
+const matchesKept = 2_000;
+const longestKeptTarget = 512;
 
 function drainUnreadBody(request: IncomingMessage): void {
   if (request.complete || request.destroyed) return;
@@ -116,6 +144,52 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     staticUrl: new StaticUrlSetting(options.db),
     now,
   };
+
+  // The headers every protocol answer starts with (handle sets them on the slow path), over HTTP and HTTPS, the
+  // request id's value left for each answer.
+  const leadingHeaderLists = [false, true].map((https) => ["X-Request-Id", "", ...protocolSecurityHeadersOver(https).flat()]);
+  // Routes a visitor may use at all: the fast path answers only those, as assertCan would.
+  const visitorMayUse = new Set(
+    Object.entries(protocolRoutes)
+      .filter(([, route]) => route.readyForVisitor && typeof route.permission === "string" && can(anonymousActor(), route.permission))
+      .map(([name]) => name),
+  );
+  const matches = new Map<string, RouteMatch>();
+  let answeredFromMemory = 0;
+
+  function recognize(target: string): RouteMatch | null {
+    const known = matches.get(target);
+    if (known) return known;
+    let match: RouteMatch | null;
+    try {
+      match = matchProtocolPath(target);
+    } catch {
+      return null;
+    }
+    if (match && target.length <= longestKeptTarget) {
+      if (matches.size >= matchesKept) matches.clear();
+      matches.set(target, match);
+    }
+    return match;
+  }
+
+  /** A visitor's index answered from memory, without a promise, when everything it needs is there. */
+  function answerFromMemory(request: IncomingMessage, response: ServerResponse, match: RouteMatch, requestId: string): boolean {
+    if (!visitorMayUse.has(match.route) || !isVisitorRead(request)) return false;
+    // As in answer: the table pairs each route with its parameters' type.
+    const readyForVisitor = routeFor(match).readyForVisitor as ((services: ProtocolServices, request: IncomingMessage, params: unknown) => ReadyIndex | undefined) | undefined;
+    const ready = readyForVisitor?.(services, request, match.params);
+    if (!ready) return false;
+    try {
+      sendReadyIndex(request, response, ready, requestId, leadingHeaderLists[servedOverHttps(request, headerSettings) ? 1 : 0]!);
+    } catch {
+      // Nothing here should throw; if something does, the long way answers (or, once started, the answer is cut).
+      if (!response.headersSent) return false;
+      response.destroy();
+    }
+    answeredFromMemory += 1;
+    return true;
+  }
 
   async function answer(request: IncomingMessage, response: ServerResponse, match: RouteMatch): Promise<void> {
     const route = routeFor(match);
@@ -230,20 +304,20 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
 
   return {
     services,
+    get answeredFromMemory() {
+      return answeredFromMemory;
+    },
     handle(request, response) {
       // Every request passes here first, the ones Next answers too.
-      assignRequestId(request, response);
+      const requestId = giveRequestId(request);
       // The launcher has usually done this already; run alone (tests, benchmarks), the handler does it itself.
       takePathToken(request);
-      let match: RouteMatch | null;
-      try {
-        match = matchProtocolPath(request.url ?? "/");
-      } catch {
-        match = null;
-      }
-      if (!match) return Promise.resolve(false);
-      setHeaders(response, protocolSecurityHeaders(request, headerSettings));
-      return answer(request, response, match).then(() => true);
+      const match = recognize(request.url ?? "/");
+      if (match && answerFromMemory(request, response, match, requestId)) return true;
+      response.setHeader("X-Request-Id", requestId);
+      if (!match) return false;
+      setHeaders(response, protocolSecurityHeadersOver(servedOverHttps(request, headerSettings)));
+      return answer(request, response, match).then(() => true as const);
     },
     flush: () => services.downloads.flush(),
     close: () => {

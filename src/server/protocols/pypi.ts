@@ -6,7 +6,22 @@
  */
 import { AppError } from "../errors";
 import { getSimpleProject, listSimpleProjects, type SimpleProject } from "../services/channels";
-import { channelScope, indexCacheControl, notInIndex, requireChannel, requireDownloadable, requireLabel, type RequestContext, type ScopedIndex } from "./context";
+import type { IncomingMessage } from "node:http";
+import {
+  channelScope,
+  indexCacheControl,
+  notInIndex,
+  requireChannel,
+  requireDownloadable,
+  requireLabel,
+  visitorAudience,
+  visitorIndexInMemory,
+  type ProtocolServices,
+  type ReadyIndex,
+  type RequestContext,
+  type ScopedIndex,
+  type VisitorIndex,
+} from "./context";
 import { serveStoredFile } from "./files";
 import { escapeHtml, headerValue, ifNoneMatchHits, parseWeightedList, sendBuffer } from "./http";
 import { makeDocument, type IndexEntry } from "./index-cache";
@@ -37,6 +52,21 @@ const apiVersion = "1.1";
  * Accept header, or nothing acceptable, the HTML every client understands.
  */
 export function negotiateSimpleFormat(accept: string | undefined): SimpleFormat {
+  if (accept === undefined) return "html";
+  // Clients send the same few Accept headers again and again: each is parsed once.
+  let format = negotiatedFormats.get(accept);
+  if (format === undefined) {
+    format = parseSimpleFormat(accept);
+    if (negotiatedFormats.size >= negotiatedFormatsKept) negotiatedFormats.clear();
+    negotiatedFormats.set(accept, format);
+  }
+  return format;
+}
+
+const negotiatedFormats = new Map<string, SimpleFormat>();
+const negotiatedFormatsKept = 256;
+
+function parseSimpleFormat(accept: string): SimpleFormat {
   let best: { format: SimpleFormat; quality: number } | null = null;
   for (const { token, quality } of parseWeightedList(accept)) {
     const format = mediaTypeFormats[token] ?? (token === "*/*" || token === "text/*" ? "html" : undefined);
@@ -65,8 +95,41 @@ function htmlPage(title: string, body: string): string {
 
 
 /** One cached copy of each page per owner, label, audience and format: everyone in an audience sees the same projects. */
-function cacheKey(scope: ScopedIndex, document: string, format: SimpleFormat): string {
+function cacheKey(scope: Pick<ScopedIndex, "ownerId" | "audience" | "label">, document: string, format: SimpleFormat): string {
   return `simple ${scope.ownerId} ${scope.audience} ${scope.label} ${format} ${document}`;
+}
+
+const projectDocument = (labelled: boolean, project: string, staticUrl: string | null) => `${labelled ? "labelled" : "plain"} ${project} ${staticUrl ?? ""}`;
+
+type ProjectParams = { owner: string; label: string; labelled: boolean; project: string };
+
+/** One per format, so a request makes no closure of its own. */
+const visitorIndexes = Object.fromEntries(
+  Object.keys(formatContentTypes).map((format) => [
+    format,
+    {
+      list: {
+        key: (ownerId, _staticUrl, params) => cacheKey({ ownerId, audience: visitorAudience, label: params.label }, "/", format as SimpleFormat),
+        usesStaticUrl: false,
+        vary: "Accept, Accept-Encoding",
+      },
+      project: {
+        key: (ownerId, staticUrl, params) =>
+          cacheKey({ ownerId, audience: visitorAudience, label: params.label }, projectDocument(params.labelled, params.project, staticUrl), format as SimpleFormat),
+        usesStaticUrl: true,
+        vary: "Accept, Accept-Encoding",
+      },
+    } satisfies { list: VisitorIndex<{ owner: string; label: string }>; project: VisitorIndex<ProjectParams> },
+  ]),
+) as Record<SimpleFormat, { list: VisitorIndex<{ owner: string; label: string }>; project: VisitorIndex<ProjectParams> }>;
+
+/** See RouteDefinition.readyForVisitor. */
+export function simpleIndexReadyForVisitor(services: ProtocolServices, request: IncomingMessage, params: { owner: string; label: string }): ReadyIndex | undefined {
+  return visitorIndexInMemory(services, params, visitorIndexes[negotiateSimpleFormat(headerValue(request, "accept"))].list);
+}
+
+export function simpleProjectReadyForVisitor(services: ProtocolServices, request: IncomingMessage, params: ProjectParams): ReadyIndex | undefined {
+  return visitorIndexInMemory(services, params, visitorIndexes[negotiateSimpleFormat(headerValue(request, "accept"))].project);
 }
 
 // ---------------------------------------------------------------------------------------------- project list
@@ -146,7 +209,7 @@ export async function serveSimpleProject(
   const scope = found instanceof Promise ? await found : found;
   const staticUrl = await context.services.staticUrl.current();
   const entry = await context.services.indexes.get(
-    cacheKey(scope, `${labelled ? "labelled" : "plain"} ${params.project} ${staticUrl ?? ""}`, format),
+    cacheKey(scope, projectDocument(labelled, params.project, staticUrl), format),
     channel.revision,
     async (): Promise<IndexEntry> => {
       const project = await getSimpleProject(context.services.db, scope, params.project);

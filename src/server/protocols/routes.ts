@@ -6,11 +6,19 @@
 import { uploadPermissionFor, type Permission } from "../authz";
 import { AppError } from "../errors";
 import { fileTypeOfName } from "../packages/formats";
-import { serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
+import { channeldataReadyForVisitor, repodataReadyForVisitor, serveChanneldata, serveCondaDownload, serveRepodata } from "./conda";
 import { requireChannel, requireDownloadable, type RequestContext, type RouteDefinition } from "./context";
 import { serveStoredFile } from "./files";
 import type { RouteMatch, RouteName } from "./match";
-import { servePythonFile, servePythonMetadata, serveSimpleIndex, serveSimpleProject, serveSimpleRedirect } from "./pypi";
+import {
+  servePythonFile,
+  servePythonMetadata,
+  serveSimpleIndex,
+  serveSimpleProject,
+  serveSimpleRedirect,
+  simpleIndexReadyForVisitor,
+  simpleProjectReadyForVisitor,
+} from "./pypi";
 import { serveLeakReport } from "./leak-report";
 import { serveCondaUpload, serveTwineUpload } from "./uploads";
 
@@ -30,8 +38,8 @@ async function serveAnyFile(context: RequestContext, params: ParamsOf<"fileDownl
 }
 
 export const protocolRoutes: RouteTable = {
-  channeldata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveChanneldata },
-  repodata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveRepodata },
+  channeldata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveChanneldata, readyForVisitor: channeldataReadyForVisitor },
+  repodata: { methods: read, permission: "conda:download", sessionCookie: "ignored", errorFormat: "text", handle: serveRepodata, readyForVisitor: repodataReadyForVisitor },
   condaIndexProbe: {
     methods: read,
     permission: "conda:download",
@@ -43,8 +51,8 @@ export const protocolRoutes: RouteTable = {
     },
   },
   condaDownload: { methods: read, permission: "conda:download", sessionCookie: "accepted", errorFormat: "text", handle: serveCondaDownload },
-  simpleIndex: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleIndex },
-  simpleProject: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleProject },
+  simpleIndex: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleIndex, readyForVisitor: simpleIndexReadyForVisitor },
+  simpleProject: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleProject, readyForVisitor: simpleProjectReadyForVisitor },
   simpleRedirect: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleRedirect },
   pypiDownload: { methods: read, permission: "pypi:download", sessionCookie: "accepted", errorFormat: "text", handle: servePythonFile },
   pypiMetadata: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: servePythonMetadata },

@@ -31,11 +31,11 @@ export async function startProtocolServer(options: ProtocolServerOptions): Promi
   const server = createLimitedServer(httpLimits({ trustedProxies, ...options.limits }), (request, response) => {
     // As the launcher does, before anything reads the address.
     decideClientAddress(request, trustedProxies);
-    void handler.handle(request, response).then((handled) => {
-      if (handled) return;
+    const handled = handler.handle(request, response);
+    if (handled === false) {
       response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
       response.end("Not a protocol path.\n");
-    });
+    }
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -95,8 +95,15 @@ function forgetStaticUrl(): void {
  * no query of its own. A change made in this process is seen at once; one made by another app server within the
  * memo's length. The index cache keys carry the value, so pages built for the old one are never served again.
  */
+interface RememberedStaticUrl {
+  value: Promise<string | null>;
+  until: number;
+  /** The value once read: what peek returns. */
+  settled?: { value: string | null };
+}
+
 export class StaticUrlSetting implements StaticUrlMemory {
-  private remembered: { value: Promise<string | null>; until: number } | null = null;
+  private remembered: RememberedStaticUrl | null = null;
   private readonly detach: () => void;
 
   constructor(
@@ -112,12 +119,24 @@ export class StaticUrlSetting implements StaticUrlMemory {
   current(): Promise<string | null> {
     if (this.remembered && this.remembered.until > this.now()) return this.remembered.value;
     const value = readGeneralSettings(this.db).then((settings) => settings.staticUrl || null);
-    const entry = { value, until: this.now() + this.memoMilliseconds };
+    const entry: RememberedStaticUrl = { value, until: this.now() + this.memoMilliseconds };
     this.remembered = this.memoMilliseconds > 0 ? entry : null;
-    value.catch(() => {
-      if (this.remembered === entry) this.remembered = null;
-    });
+    value.then(
+      (settled) => {
+        entry.settled = { value: settled };
+      },
+      () => {
+        if (this.remembered === entry) this.remembered = null;
+      },
+    );
     return value;
+  }
+
+  /** The remembered value when it has been read and is still valid, without a promise; undefined otherwise. */
+  peek(): string | null | undefined {
+    const remembered = this.remembered;
+    if (!remembered?.settled || remembered.until <= this.now()) return undefined;
+    return remembered.settled.value;
   }
 
   forget(): void {
