@@ -127,5 +127,5 @@ export const applicationVersionsSchema = z.object({ owner: ownerNameSchema, pack
 export const branchCommitsSchema = z.object({ id: z.uuid("That is not an application.") });
 
 export const pythonPackagesSearchSchema = z.object({
-  search: z.string().trim().max(200, "Searches are at most 200 characters.").optional(),
+  search: z.string().trim().max(200, "Searches are at most 200 characters.").refine(noControlCharacters, "Searches have no control characters.").optional(),
 });
