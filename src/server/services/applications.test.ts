@@ -111,7 +111,7 @@ describe("installing an application from a package on this Granary", () => {
     const ran = await run(path.join(environment, "bin", "python"), ["-I", "-c", "from granary_demo_app.greet import greet; print(greet({'name': 'Ada'})['greeting'])"]);
     expect(ran.stdout.trim(), ran.stderr).toBe("Hello, Ada!");
     const install = page.installs[0]!;
-    expect(install.status).toBe("succeeded");
+    expect(install).toMatchObject({ status: "succeeded", taskCount: 2, importErrorCount: 1 });
     expect(install.output).toContain("Successfully installed granary-demo-app-1.0 granary-demo-helper-1.0");
 
     const errors = await api().importErrors();
@@ -143,7 +143,7 @@ describe("installing an application from a package on this Granary", () => {
     expect(after.application).toMatchObject({ state: "installed", installedVersion: "1.0", packageVersion: "2.0", environmentPath: environment, currentInstallId: created.installId });
     expect(fs.existsSync(path.join(environment, "bin", "python"))).toBe(true);
     const failed = after.installs[0]!;
-    expect(failed).toMatchObject({ status: "failed", version: "2.0" });
+    expect(failed).toMatchObject({ status: "failed", version: "2.0", taskCount: 0, importErrorCount: 2 });
     expect(failed.error).toContain("No task imports");
     const [failedRow] = await db.select().from(applicationInstalls).where(eq(applicationInstalls.id, update.install!.installId));
     expect(fs.existsSync(failedRow!.environmentPath)).toBe(false);

@@ -286,6 +286,8 @@ export async function getApplication(db: Db, actor: Actor, id: string) {
       progress: jobRuns.progress,
       progressMessage: jobRuns.progressMessage,
       runStatus: jobRuns.status,
+      taskCount: sql<number>`(select count(*)::int from application_tasks where application_tasks.install_id = ${applicationInstalls.id})`,
+      importErrorCount: sql<number>`(select count(*)::int from application_import_errors where application_import_errors.install_id = ${applicationInstalls.id})`,
     })
     .from(applicationInstalls)
     .leftJoin(jobRuns, eq(jobRuns.id, applicationInstalls.jobRunId))
