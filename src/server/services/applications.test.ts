@@ -195,7 +195,14 @@ describe("installing an application from a package on this Granary", () => {
     expect(await db.select().from(applications)).toEqual([]);
     expect(await db.select().from(jobRuns)).toEqual([]);
 
-    await api().create({ name: "Demo", sourceKind: "package", owner: "alice", packageName: "granary-demo-app", packageVersion: "1.0" });
+    const demo = await api().create({ name: "Demo", sourceKind: "package", owner: "alice", packageName: "granary-demo-app", packageVersion: "1.0" });
+    // While its first install waits, it can be made inactive, but not sent to another version.
+    expect((await api().update({ id: demo.id, active: false })).install).toBeNull();
+    await publish(fixtures.brokenApp);
+    const busy = await failureOf(api().update({ id: demo.id, packageVersion: "2.0", active: false }));
+    expect(busy.code).toBe("CONFLICT");
+    expect((await api().get({ id: demo.id })).application).toMatchObject({ active: false, packageVersion: "1.0" });
+    expect(await db.select().from(applicationInstalls)).toHaveLength(1);
     const duplicate = await failureOf(api().create({ name: "demo", sourceKind: "package", owner: "alice", packageName: "granary-demo-app", packageVersion: "1.0" }));
     expect(duplicate.code).toBe("CONFLICT");
     expect(duplicate.fieldErrors).toMatchObject({ name: expect.stringContaining("exists already") });

@@ -210,8 +210,9 @@ export async function updateApplication(db: Db, actor: Actor, rawInput: UpdateAp
       .from(applicationInstalls)
       .where(and(eq(applicationInstalls.applicationId, updated.id), inArray(applicationInstalls.status, ["queued", "running"])))
       .limit(1);
-    if (pending && (sourceChanged || !running)) {
-      throw new AppError("CONFLICT", "An install of this application is under way: wait for it to finish, then update again.");
+    // Switching active or not never waits; another version does, or two installs would race to switch the application.
+    if (pending && sourceChanged) {
+      throw new AppError("CONFLICT", "An install of this application is under way: wait for it to finish, then change its version or commit.");
     }
     const install = !running && !pending ? await startInstall(tx, actor, updated) : null;
     return { id: updated.id, install };
