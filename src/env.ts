@@ -37,6 +37,8 @@ const environmentSchema = z.object({
   /** Where embedded PostgreSQL data, files and the generated secret live. */
   DATA_DIR: z.string().default(".data"),
   FILES_DIR: optionalString,
+  /** The Python that makes applications' environments (`-m venv`) and builds Git sources: Debian's, with python3-venv. */
+  APPLICATIONS_PYTHON: z.string().default("/usr/bin/python3"),
   /** The folder with pg_dump and pg_restore for `granary-admin backup/restore` with DATABASE_URL (default: the PATH). */
   POSTGRES_CLIENT_BIN: optionalString,
   /** Largest accepted upload, in bytes (default 1 GiB). */
@@ -193,6 +195,11 @@ export function describeEnvironment(): { name: keyof Environment; value: unknown
 
 export function filesDirectory(): string {
   return env.FILES_DIR ?? `${env.DATA_DIR}/files`;
+}
+
+/** Where applications' Python environments live: one folder per application, one environment per install inside it. */
+export function applicationsDirectory(): string {
+  return `${env.DATA_DIR}/applications`;
 }
 
 export function publicUrl(): string {

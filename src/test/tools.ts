@@ -19,6 +19,9 @@ const tools = {
     present: () => fs.existsSync(debianPython) && spawnSync(debianPython, ["-c", "import build, setuptools, wheel"]).status === 0,
   },
   pip: { packages: ["python3-pip"], present: () => runs([debianPython, "-m", "pip", "--version"]) },
+  /** `python3 -m venv` with ensurepip, which makes applications' environments. */
+  venv: { packages: ["python3-venv"], present: () => runs([debianPython, "-c", "import ensurepip, venv"]) },
+  git: { packages: ["git"], present: () => runs(["git", "--version"]) },
   twine: { packages: ["twine"], present: () => runs(["twine", "--version"]) },
   poetry: { packages: ["python3-poetry"], present: () => runs(["poetry", "--version"]) },
   slapd: { packages: ["slapd", "ldap-utils"], present: () => fs.existsSync("/usr/sbin/slapd") && fs.existsSync("/usr/sbin/slapadd") },

@@ -2,7 +2,10 @@
  * Every procedure, called by every kind of actor, with input that would succeed: the outcome must be exactly
  * the one in this table. A new procedure fails the first test until it gets a row here.
  */
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { commitApplicationProject } from "@/test/applications";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
 import { createFailedRun } from "@/test/jobs";
@@ -22,7 +25,9 @@ import { listProcedures } from "@/test/procedures";
 import type { Actor } from "../authz";
 import type { Db } from "../db/client";
 import { deletePublicObjectsPhrase } from "@/shared/schemas/platform-actions";
-import { auditEvents, emailMessages, notifications, packageRedirects, siteSettings } from "../db/schema";
+import { requireTools } from "@/test/tools";
+import { temporaryDirectory } from "../protocols/test-support";
+import { applications, auditEvents, emailMessages, notifications, packageRedirects, siteSettings } from "../db/schema";
 import { readOnlySettingKey } from "../services/site-mode";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
@@ -70,6 +75,8 @@ interface World {
   directoryGroupMappingId: string;
   /** A group of recorded exceptions. */
   exceptionFingerprint: string;
+  /** An application from a Git repository on this machine (not installed: its install waits in the queue). */
+  application: { id: string; name: string };
 }
 
 interface Row {
@@ -142,6 +149,19 @@ const matrix: Record<string, Row> = {
   "admin.listSecurityLog": { outcomes: administrators, input: () => ({}) },
   "admin.unreadExceptionCount": { outcomes: administrators },
   "admin.markExceptionsRead": { outcomes: administrators },
+  "applications.list": { outcomes: administrators },
+  "applications.get": { outcomes: administrators, input: (world) => ({ id: world.application.id }) },
+  "applications.installablePackages": { outcomes: administrators },
+  "applications.packageVersions": { outcomes: administrators, input: (world) => ({ owner: world.user.username, packageName: world.packageName }) },
+  "applications.branchCommits": { outcomes: administrators, input: (world) => ({ id: world.application.id }) },
+  "applications.importErrors": { outcomes: administrators },
+  "applications.pythonPackages": { outcomes: administrators, input: () => ({ search: "pip" }) },
+  "applications.create": {
+    outcomes: administrators,
+    input: (world, _self, kind) => ({ name: `matrix-app-${kind}`, sourceKind: "git", owner: world.user.username, gitUrl: `file://${matrixRepository()}`, gitBranch: "main", gitCommit: "abcdef1" }),
+  },
+  "applications.update": { outcomes: administrators, input: (world) => ({ id: world.application.id, active: false }) },
+  "applications.delete": { outcomes: administrators, input: (world) => ({ id: world.application.id, confirmation: world.application.name }) },
   "exceptions.group": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint }) },
   "exceptions.setResolved": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint, resolved: true }) },
   "dailyReport.get": { outcomes: administrators, input: () => ({ preset: "this_month" }) },
@@ -290,6 +310,20 @@ const matrix: Record<string, Row> = {
 };
 
 const db = setUpTestDatabase();
+requireTools("git");
+
+let repository: string | undefined;
+/** One Git repository for the whole file, with one commit of a small application project. */
+function matrixRepository(): string {
+  if (!repository) {
+    repository = path.join(temporaryDirectory("matrix-repository"), "repository");
+    commitApplicationProject({ name: "matrix-app", version: "1.0", modules: {} }, repository, "main");
+  }
+  return repository;
+}
+afterAll(() => {
+  if (repository) fs.rmSync(path.dirname(repository), { recursive: true, force: true });
+});
 
 async function buildWorld(database: Db): Promise<World> {
   const user = await createUser(database, { username: "matrix-user" });
@@ -342,6 +376,13 @@ async function buildWorld(database: Db): Promise<World> {
       group: "matrix-group",
     })).id,
     exceptionFingerprint: await (async (failure: Error) => (await recordException(database, failure, {}), fingerprintOf(failure).fingerprint))(new Error("matrix failure")),
+    application: await (async () => {
+      const [row] = await database
+        .insert(applications)
+        .values({ name: "matrix-application", sourceKind: "git", indexOwner: user.username, gitUrl: `file://${matrixRepository()}`, gitBranch: "main", gitCommit: "abcdef1" })
+        .returning();
+      return { id: row!.id, name: row!.name };
+    })(),
   };
 }
 

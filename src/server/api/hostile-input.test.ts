@@ -355,6 +355,16 @@ type Caller = "anonymous" | "user" | "siteAdmin";
  * it is replaced in turn with hostile variants; a new procedure must be added here or to `takesNoText`.
  */
 const textInputs: Record<string, { caller: Caller; input: (world: World) => Record<string, unknown> }> = {
+  "applications.get": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applications.packageVersions": { caller: "siteAdmin", input: (world) => ({ owner: world.user.username, packageName: world.packageName }) },
+  "applications.branchCommits": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applications.pythonPackages": { caller: "siteAdmin", input: () => ({ search: "numpy" }) },
+  "applications.create": {
+    caller: "siteAdmin",
+    input: (world) => ({ name: "Hostile", sourceKind: "git", owner: world.user.username, gitUrl: "file:///srv/repository", gitBranch: "main", gitCommit: "abcdef1" }),
+  },
+  "applications.update": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000", packageVersion: "1.0", active: true }) },
+  "applications.delete": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000", confirmation: "Hostile" }) },
   "account.signUp": {
     caller: "anonymous",
     input: () => ({ username: "newcomer", email: "newcomer@example.test", password: "a fresh password", passwordConfirmation: "a fresh password", acceptTerms: true }),
@@ -517,6 +527,9 @@ const takesNoText = [
   "platformActions.status",
   "platformActions.setReadOnly",
   "platformActions.restart",
+  "applications.list",
+  "applications.installablePackages",
+  "applications.importErrors",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -1,4 +1,5 @@
 import { accountRouter } from "./routers/account";
+import { applicationsRouter } from "./routers/applications";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
 import { billingRouter } from "./routers/billing";
@@ -18,6 +19,7 @@ import { createCallerFactory, router } from "./trpc";
 export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
+  applications: applicationsRouter,
   adminPeople: adminPeopleRouter,
   profiles: profilesRouter,
   billing: billingRouter,

@@ -53,6 +53,8 @@ export const permissions = {
   "admin:jobs:update": { description: "Retry and cancel background jobs, run periodic tasks now and restart workers" },
   "admin:platform:read": { description: "See whether the site is read-only, the platform's restarts and the deletion of public objects" },
   "admin:platform:update": { description: "Put the site in read-only mode, restart the platform and delete all public objects" },
+  "admin:applications:read": { description: "See the applications installed on the platform, their installs, import errors and Python packages" },
+  "admin:applications:update": { description: "Install, update, activate, deactivate and delete applications" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -150,6 +152,7 @@ const apiReadPermissions: Permission[] = [
   "admin:logs:read",
   "admin:jobs:read",
   "admin:platform:read",
+  "admin:applications:read",
 ];
 const apiWritePermissions: Permission[] = [
   "package:upload",
@@ -171,6 +174,7 @@ const apiWritePermissions: Permission[] = [
   "admin:exceptions:update",
   "admin:jobs:update",
   "admin:platform:update",
+  "admin:applications:update",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {

@@ -1,6 +1,7 @@
 /** Every job Granary runs. A definition not listed here is never served by a worker nor registered with Inngest. */
 import type { AnyJobDefinition } from "./definition";
 import { checkDirectoryAccountsJob } from "./definitions/check-directory-accounts";
+import { installApplicationJob } from "./definitions/install-application";
 import { dailyReportMailJob } from "./definitions/daily-report-mail";
 import { deletePublicObjectsJob } from "./definitions/delete-public-objects";
 import { deliverEmailJob } from "./definitions/deliver-email";
@@ -26,6 +27,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   licenseNoticesJob,
   dailyReportMailJob,
   deletePublicObjectsJob,
+  installApplicationJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -91,6 +91,8 @@ const allowedWhileReadOnly: Permission[] = [
   "admin:plans:update",
   "admin:exceptions:update",
   "admin:jobs:update",
+  // Installing and changing applications is site maintenance, as restarting workers is.
+  "admin:applications:update",
 ];
 
 const permissionOf = (procedure: ProcedureEntry) => (procedure.meta as { permission: Permission }).permission;

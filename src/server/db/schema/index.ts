@@ -14,3 +14,4 @@ export * from "./ldap";
 export * from "./licenses";
 export * from "./reports";
 export * from "./platform";
+export * from "./applications";

@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { users } from "./accounts";
+import { jobRuns } from "./jobs";
+
+export const applicationSourceKinds = ["package", "git"] as const;
+export type ApplicationSourceKind = (typeof applicationSourceKinds)[number];
+
+/** Where an application is in its life: its first install under way or failed, then installed (whatever its updates do). */
+export const applicationStates = ["installing", "installed", "failed"] as const;
+export type ApplicationState = (typeof applicationStates)[number];
+
+export const applicationInstallStatuses = ["queued", "running", "succeeded", "failed"] as const;
+export type ApplicationInstallStatus = (typeof applicationInstallStatuses)[number];
+
+/**
+ * Applications (seed 003): Python packages installed onto the platform, from a version of a package on this Granary
+ * or from a commit of a Git repository. The source columns say what the administrator asked for; the installed
+ * columns say what runs now (the current install's environment), which only a complete install whose tasks import
+ * changes, so a failed update leaves them as they were.
+ */
+export const applications = pgTable(
+  "applications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    sourceKind: text("source_kind", { enum: applicationSourceKinds }).notNull(),
+    /** The owner whose PyPI index the package (for a package source) and every dependency come from. */
+    indexOwner: text("index_owner").notNull(),
+    packageName: text("package_name"),
+    packageVersion: text("package_version"),
+    gitUrl: text("git_url"),
+    gitBranch: text("git_branch"),
+    gitCommit: text("git_commit"),
+    active: boolean("active").notNull().default(true),
+    state: text("state", { enum: applicationStates }).notNull().default("installing"),
+    currentInstallId: uuid("current_install_id").references((): AnyPgColumn => applicationInstalls.id, { onDelete: "set null" }),
+    installedVersion: text("installed_version"),
+    installedCommit: text("installed_commit"),
+    environmentPath: text("environment_path"),
+    installedAt: timestamp("installed_at", { withTimezone: true }),
+    createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("applications_name_unique").on(sql`lower(${table.name})`)],
+);
+
+/** Each attempt to install an application (its first install and every update), with pip's output. */
+export const applicationInstalls = pgTable(
+  "application_installs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    applicationId: uuid("application_id")
+      .notNull()
+      .references((): AnyPgColumn => applications.id, { onDelete: "cascade" }),
+    jobRunId: uuid("job_run_id").references(() => jobRuns.id, { onDelete: "set null" }),
+    status: text("status", { enum: applicationInstallStatuses }).notNull().default("queued"),
+    /** What this attempt installs: a package version, or a Git commit. */
+    version: text("version"),
+    commit: text("git_commit"),
+    environmentPath: text("environment_path").notNull(),
+    /** pip's and git's output, with the install's token taken out. */
+    output: text("output").notNull().default(""),
+    error: text("error"),
+    requestedById: uuid("requested_by_id").references(() => users.id, { onDelete: "set null" }),
+    queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (table) => [index("application_installs_application_idx").on(table.applicationId, table.queuedAt.desc())],
+);
+
+/** The tasks an install found declared (entry points in `granary.tasks`) that imported, with what they declare. */
+export const applicationTasks = pgTable(
+  "application_tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    installId: uuid("install_id")
+      .notNull()
+      .references(() => applicationInstalls.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The entry point's value, `module:attribute`. */
+    entryPoint: text("entry_point").notNull(),
+    description: text("description"),
+    inputSchema: jsonb("input_schema"),
+  },
+  (table) => [uniqueIndex("application_tasks_install_name_unique").on(table.installId, table.name)],
+);
+
+/** A declared task that failed to import in an install's new environment (Admin → Import Errors). */
+export const applicationImportErrors = pgTable(
+  "application_import_errors",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    installId: uuid("install_id")
+      .notNull()
+      .references(() => applicationInstalls.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    task: text("task").notNull(),
+    module: text("module").notNull(),
+    errorType: text("error_type").notNull(),
+    message: text("message").notNull(),
+    traceback: text("traceback").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("application_import_errors_application_idx").on(table.applicationId, table.task)],
+);
+
+/** The Python distributions in an install's environment (Admin → Python packages), as importlib.metadata lists them. */
+export const installedDistributions = pgTable(
+  "installed_distributions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    installId: uuid("install_id")
+      .notNull()
+      .references(() => applicationInstalls.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    path: text("path").notNull(),
+  },
+  (table) => [index("installed_distributions_install_idx").on(table.installId, table.name), index("installed_distributions_name_idx").on(sql`lower(${table.name})`)],
+);
