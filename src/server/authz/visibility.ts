@@ -83,6 +83,8 @@ export function visiblePackages(actor: Actor): SQL {
 /**
  * Ids as one array parameter: a member of many groups reaches hundreds of packages, and a parameter each would cost
  * more to build and send than the statement costs to run. Ids read from the database hold only hex digits and dashes.
+ * The conditions read it through `in (select unnest(...))`, which PostgreSQL hashes once per statement; `= any(...)`
+ * of a parameter is not hashed, and compared every candidate package with every id.
  */
 function uuidArray(ids: string[]): SQL {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
@@ -104,8 +106,8 @@ export async function visiblePackagesLookedUp(db: Db, actor: Actor): Promise<SQL
   const reach = or(
     eq(packages.isPrivate, false),
     eq(packages.ownerId, userId),
-    grants && grants.owners.length > 0 ? sql`${packages.ownerId} = any(${uuidArray(grants.owners)})` : undefined,
-    grants && grants.packages.length > 0 ? sql`${packages.id} = any(${uuidArray(grants.packages)})` : undefined,
+    grants && grants.owners.length > 0 ? sql`${packages.ownerId} in (select unnest(${uuidArray(grants.owners)}))` : undefined,
+    grants && grants.packages.length > 0 ? sql`${packages.id} in (select unnest(${uuidArray(grants.packages)}))` : undefined,
   );
   return and(restrictedTo ? eq(packages.ownerId, restrictedTo) : undefined, reach)!;
 }
