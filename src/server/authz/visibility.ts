@@ -93,8 +93,8 @@ function uuidArray(ids: string[]): SQL {
 /**
  * visiblePackages with the actor's grants looked up first, once: the organizations whose whole channel it reads and
  * the packages given to it one by one, as lists. The same packages, for a service that puts the condition in several
- * statements (search runs up to seven): PostgreSQL plans the grant subqueries afresh in each, and for a member of many
- * groups that planning costs more than the statements themselves.
+ * statements (search runs up to six): PostgreSQL works the grant subqueries out again in each statement, and plans
+ * them in each one it plans afresh, which for a member of a hundred groups costs about a millisecond a statement.
  */
 export async function visiblePackagesLookedUp(db: Db, actor: Actor): Promise<SQL> {
   if (actor.kind === "anonymous" || actor.user.isSiteAdmin) return visiblePackages(actor);

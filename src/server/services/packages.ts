@@ -176,10 +176,11 @@ interface RankedPart {
 }
 
 /**
- * The newest `limit` of the packages `condition` picks, all of them read first and then sorted, with how many there
- * are (those `firstOf` holds for first). For the names starting with a word, which packages_name_prefix_idx holds in full (index-only, however common
- * the start), and for words whose packages are old: walking the newest packages instead, which PostgreSQL prefers for
- * a common word, reads the whole table when its packages are old. The CTE is materialized so that it cannot.
+ * The newest `limit` of the packages `condition` picks (those `firstOf` holds for first), all of them read first and
+ * then sorted, with how many there are. For the names starting with a word, which packages_name_prefix_idx holds in
+ * full (index-only, however common the start), and for words whose packages are old: walking the newest packages
+ * instead, which PostgreSQL prefers for a common word, reads the whole table when its packages are old. The CTE is
+ * materialized so that it cannot.
  */
 async function newestOfAll(db: Db, condition: SQL | undefined, limit: number, firstOf: SQL = sql`false`): Promise<RankedPart> {
   const rows = await db.execute<{ id: string; matches: number }>(sql`with candidates as materialized (
@@ -241,7 +242,7 @@ export async function searchPackages(db: Db, actor: Actor, rawInput: z.input<typ
     // it derives a range from `like 'data%'` only when planning for that very text, and the statements are prepared,
     // so after a few searches their generic plan read the names through the trigram index and the table instead (an
     // index-only 1.5 ms became 11 ms). Every name starting with the query sorts between it and it followed by the
-    // highest character, which no package name holds.
+    // highest character, which no package name holds (names are ASCII letters, digits, dots, hyphens, underscores).
     const inPrefixRange = sql`${lowerName} ~>=~ ${query} and ${lowerName} ~<~ ${`${query}\u{10FFFF}`}`;
     const parts: Array<(limit: number) => Promise<RankedPart>> = [
       // The exact name is the first of the names starting with the query.
