@@ -32,7 +32,7 @@ import {
   runCommand,
   type Inspection,
 } from "../applications/python-environment";
-import { assertCan, userActor, type Actor } from "../authz";
+import { assertCan, can, userActor, type Actor } from "../authz";
 import type { Db } from "../db";
 import { uniqueViolationConstraint } from "../db/errors";
 import {
@@ -55,7 +55,7 @@ import { toActorUser } from "./account-records";
 import { recordAudit } from "./audit";
 import { findOwner } from "./owners";
 import { newTokenSecret } from "./token-secrets";
-import { forgetCachedCredentials } from "./token-cache";
+import { revokeToken } from "./tokens";
 
 type ApplicationRow = typeof applications.$inferSelect;
 type InstallRow = typeof applicationInstalls.$inferSelect;
@@ -468,10 +468,12 @@ export interface InstallOutcome {
 async function createInstallToken(db: Db, install: InstallRow, application: ApplicationRow) {
   if (!install.requestedById) throw new InstallStepError("The administrator who asked for this install no longer exists.");
   const [user] = await db.select().from(users).where(eq(users.id, install.requestedById));
-  if (!user || !user.isActive || !user.isSiteAdmin) throw new InstallStepError("The administrator who asked for this install is no longer an active site administrator.");
+  const actor = user?.isActive ? userActor(toActorUser(user)) : null;
+  if (!user || !actor || !can(actor, "admin:applications:update")) {
+    throw new InstallStepError("The administrator who asked for this install is no longer an active site administrator.");
+  }
   const owner = await findOwner(db, application.indexOwner);
   if (!owner) throw new InstallStepError(`There is no owner named ${application.indexOwner} on this Granary any more.`);
-  const actor = userActor(toActorUser(user));
   const { secret, secretHash } = newTokenSecret();
   const now = new Date();
   const token = await db.transaction(async (tx) => {
@@ -499,25 +501,12 @@ async function createInstallToken(db: Db, install: InstallRow, application: Appl
     });
     return row;
   });
-  return { id: token.id, secret, actor, userId: user.id };
+  return { id: token.id, secret, actor };
 }
 
-async function revokeInstallToken(db: Db, token: { id: string; actor: Actor; userId: string }) {
-  await db.transaction(async (tx) => {
-    const [revoked] = await tx
-      .update(accessTokens)
-      .set({ revokedAt: new Date(), revokedReason: "revoked", holdsName: false })
-      .where(and(eq(accessTokens.id, token.id), isNull(accessTokens.revokedAt)))
-      .returning();
-    if (!revoked) return;
-    await recordAudit(tx, token.actor, {
-      action: "token.revoked",
-      target: { type: "access_token", id: revoked.id, label: revoked.name },
-      subjectUserId: token.userId,
-      details: { reason: "the application install that made it finished" },
-    });
-  });
-  forgetCachedCredentials(token.userId);
+/** The install's token ends with it, as its administrator would revoke it (audited, forgotten by every cache). */
+async function revokeInstallToken(db: Db, token: { id: string; actor: Actor }) {
+  await revokeToken(db, token.actor, { id: token.id });
 }
 
 function indexUrlWithToken(base: string, owner: string, secret: string): string {
