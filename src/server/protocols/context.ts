@@ -59,10 +59,18 @@ export interface RouteDefinition<Params> {
    * it at once (send-index.ts, sendReadyIndex); undefined sends the request the long way, through handle.
    */
   readyForVisitor?(services: ProtocolServices, request: IncomingMessage, params: Params): ReadyIndex | undefined;
+  /**
+   * Whether the visitor's index is also what every reader of the owner's channel is sent, signed in or not: a public
+   * project's page, since a package is private or public as a whole and a project is one package. Otherwise a reader
+   * with credentials is sent the visitor's index only when the policy knows it sees no more than a visitor does.
+   */
+  visitorIndexIsEveryReaders?: boolean;
 }
 
 /** A built index and how it is sent: what sendIndex is given, known before any await. */
 export interface ReadyIndex {
+  /** The channel's owner, for the policy's checks of a reader with credentials. */
+  ownerId: string;
   document: IndexDocument;
   cacheControl: string;
   vary: string;
@@ -89,7 +97,7 @@ export function visitorIndexInMemory<Params extends { owner: string }>(services:
   }
   const entry = services.indexes.peek(index.key(channel.ownerId, staticUrl, params), channel.revision);
   if (entry?.kind !== "document") return undefined;
-  return { document: entry, cacheControl: visitorCacheControl, vary: index.vary };
+  return { ownerId: channel.ownerId, document: entry, cacheControl: visitorCacheControl, vary: index.vary };
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
 import { env, publicUrl } from "@/env";
-import { anonymousActor, assertCan, assertWritable, can, refusedWhileReadOnly } from "../authz";
+import { anonymousActor, assertCan, assertWritable, can, canSeeOwner, knownAudience, refusedWhileReadOnly, type Actor } from "../authz";
 import type { Db } from "../db";
 import { noteIfDatabaseUnreachable } from "../db/availability";
 import { databaseBusyMessage, databaseRetryAfterSeconds, databaseUnreachableMessage, isDatabaseBusy } from "../db/errors";
@@ -23,7 +23,7 @@ import type { TokenCheckRow } from "../services/token-checks";
 import { asStorageFullError, maxUploadBytes, type BlobStore } from "../storage";
 import { reportStorageFull } from "../services/storage-full-reports";
 import { ChannelDirectory } from "./channel-directory";
-import { type ProtocolServices, type ReadyIndex, type RequestContext } from "./context";
+import { indexCacheControl, visitorAudience, type ProtocolServices, type ReadyIndex, type RequestContext } from "./context";
 import { CredentialResolver, sentCsrfHeader } from "./credentials";
 import { basicChallenge, originOf, reasonPhrase, sendBuffer } from "./http";
 import { errorContext, logTo } from "../logging/logger";
@@ -89,22 +89,30 @@ class MethodNotAllowedError extends AppError {
 /** After an early answer (401, 413, ...) the unread body is drained, so the client reads the answer, not a reset. */
 const drainLimitMilliseconds = 30_000;
 
-/**
- * A visitor's read of an index: GET or HEAD without a body and without credentials of any kind the index routes
- * read (their session cookie policy is "ignored"), so it is answered as the anonymous actor.
- */
-function isVisitorRead(request: IncomingMessage): boolean {
+/** GET or HEAD without a body: a read the index routes may answer from memory. */
+function isBodilessRead(request: IncomingMessage): boolean {
   const method = request.method;
   if (method !== "GET" && method !== "HEAD") return false;
-  const { headers } = request;
-  return (
-    headers.authorization === undefined &&
-    headers["x-api-key"] === undefined &&
-    headers[pathTokenHeader] === undefined &&
-    headers["content-length"] === undefined &&
-    headers["transfer-encoding"] === undefined
-  );
+  return request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined;
 }
+
+/**
+ * Whether the request carries credentials of a kind the index routes read (their session cookie policy is
+ * "ignored"); without any it is a visitor's, answered as the anonymous actor.
+ */
+function sendsCredentials(request: IncomingMessage): boolean {
+  const { headers } = request;
+  return headers.authorization !== undefined || headers["x-api-key"] !== undefined || headers[pathTokenHeader] !== undefined;
+}
+
+/**
+ * What answerFromMemory learned of a request it left to the long way: the actor behind its credentials, found (or
+ * being found) once, or why they were refused. The long way goes on from there rather than checking them again.
+ */
+type CredentialsFound = { actor: Actor | Promise<Actor> } | { refusal: unknown };
+
+/** How an index is sent to a reader who sees private packages too: never kept by a shared cache. */
+const readerCacheControl = indexCacheControl({ audience: "everything" });
 
 /** Recognized protocol paths by request target, so a client asking for the same index again is not parsed again. */
 const matchesKept = 2_000;
@@ -148,12 +156,12 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
   // The headers every protocol answer starts with (handle sets them on the slow path), over HTTP and HTTPS, the
   // request id's value left for each answer.
   const leadingHeaderLists = [false, true].map((https) => ["X-Request-Id", "", ...protocolSecurityHeadersOver(https).flat()]);
-  // Routes a visitor may use at all: the fast path answers only those, as assertCan would.
-  const visitorMayUse = new Set(
-    Object.entries(protocolRoutes)
-      .filter(([, route]) => route.readyForVisitor && typeof route.permission === "string" && can(anonymousActor(), route.permission))
-      .map(([name]) => name),
+  // The routes the fast path answers, with the one permission each asks for (assertCan's check, made here).
+  const fastPermissions = new Map(
+    Object.entries(protocolRoutes).flatMap(([name, route]) => (route.readyForVisitor && typeof route.permission === "string" ? [[name, route.permission]] : [])),
   );
+  // Of those, the routes a visitor may use at all.
+  const visitorMayUse = new Set([...fastPermissions].filter(([, permission]) => can(anonymousActor(), permission)).map(([name]) => name));
   const matches = new Map<string, RouteMatch>();
   let answeredFromMemory = 0;
 
@@ -173,13 +181,39 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     return match;
   }
 
-  /** A visitor's index answered from memory, without a promise, when everything it needs is there. */
-  function answerFromMemory(request: IncomingMessage, response: ServerResponse, match: RouteMatch, requestId: string): boolean {
-    if (!visitorMayUse.has(match.route) || !isVisitorRead(request)) return false;
+  /**
+   * An index answered from memory, without a promise, when everything it needs is there: a visitor's, or the same
+   * document for a reader whose credentials the process verified recently (a remembered token) and who would be sent
+   * exactly what a visitor is (RouteDefinition.visitorIndexIsEveryReaders, or an audience the policy knows is a
+   * visitor's). True when answered; otherwise the credentials it found, if it looked, for the long way.
+   */
+  function answerFromMemory(request: IncomingMessage, response: ServerResponse, match: RouteMatch, requestId: string): boolean | CredentialsFound {
+    const permission = fastPermissions.get(match.route);
+    if (permission === undefined || !isBodilessRead(request)) return false;
+    const route = routeFor(match);
     // As in answer: the table pairs each route with its parameters' type.
-    const readyForVisitor = routeFor(match).readyForVisitor as ((services: ProtocolServices, request: IncomingMessage, params: unknown) => ReadyIndex | undefined) | undefined;
-    const ready = readyForVisitor?.(services, request, match.params);
-    if (!ready) return false;
+    const readyForVisitor = route.readyForVisitor as (services: ProtocolServices, request: IncomingMessage, params: unknown) => ReadyIndex | undefined;
+    let ready: ReadyIndex | undefined;
+    if (!sendsCredentials(request)) {
+      if (!visitorMayUse.has(match.route)) return false;
+      ready = readyForVisitor(services, request, match.params);
+      if (!ready) return false;
+    } else {
+      let actor: Actor | Promise<Actor>;
+      try {
+        actor = services.credentials.actorFor(request, route.sessionCookie);
+      } catch (refusal) {
+        return { refusal };
+      }
+      if (actor instanceof Promise || !can(actor, permission)) return { actor };
+      ready = readyForVisitor(services, request, match.params);
+      // requireChannel's check: a token restricted to another owner's channel finds nothing here.
+      if (!ready || !canSeeOwner(actor, ready.ownerId)) return { actor };
+      const seesWhatVisitorsSee = knownAudience(actor, ready.ownerId) === visitorAudience;
+      if (!seesWhatVisitorsSee && !route.visitorIndexIsEveryReaders) return { actor };
+      // As the long way sends it to this reader: an answer to credentials that may reach private packages is private.
+      if (!seesWhatVisitorsSee) ready = { ...ready, cacheControl: readerCacheControl };
+    }
     try {
       sendReadyIndex(request, response, ready, requestId, leadingHeaderLists[servedOverHttps(request, headerSettings) ? 1 : 0]!);
     } catch {
@@ -191,13 +225,18 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
     return true;
   }
 
-  async function answer(request: IncomingMessage, response: ServerResponse, match: RouteMatch): Promise<void> {
+  async function answer(request: IncomingMessage, response: ServerResponse, match: RouteMatch, credentials?: CredentialsFound): Promise<void> {
     const route = routeFor(match);
     let context: RequestContext | undefined;
     try {
       const method = request.method ?? "GET";
       if (!(route.methods as readonly string[]).includes(method)) throw new MethodNotAllowedError(route.methods.join(", "));
-      const found = route.credentials === "ignored" ? anonymousActor(originOf(request)) : services.credentials.actorFor(request, route.sessionCookie);
+      if (credentials && "refusal" in credentials) throw credentials.refusal;
+      const found = credentials
+        ? credentials.actor
+        : route.credentials === "ignored"
+          ? anonymousActor(originOf(request))
+          : services.credentials.actorFor(request, route.sessionCookie);
       // Most package requests know their actor without waiting (anonymous, or a remembered token): no await for those.
       const actor = found instanceof Promise ? await found : found;
       const permission = permissionFor(match);
@@ -313,11 +352,15 @@ export function createProtocolHandler(options: ProtocolHandlerOptions): Protocol
       // The launcher has usually done this already; run alone (tests, benchmarks), the handler does it itself.
       takePathToken(request);
       const match = recognize(request.url ?? "/");
-      if (match && answerFromMemory(request, response, match, requestId)) return true;
+      if (!match) {
+        response.setHeader("X-Request-Id", requestId);
+        return false;
+      }
+      const fromMemory = answerFromMemory(request, response, match, requestId);
+      if (fromMemory === true) return true;
       response.setHeader("X-Request-Id", requestId);
-      if (!match) return false;
       setHeaders(response, protocolSecurityHeadersOver(servedOverHttps(request, headerSettings)));
-      return answer(request, response, match).then(() => true as const);
+      return answer(request, response, match, fromMemory || undefined).then(() => true as const);
     },
     flush: () => services.downloads.flush(),
     close: () => {

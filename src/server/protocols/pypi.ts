@@ -5,7 +5,8 @@
  * General), a public project's file links point there instead.
  */
 import { AppError } from "../errors";
-import { getSimpleProject, listSimpleProjects, type SimpleProject } from "../services/channels";
+import { anonymousActor, knownAudience } from "../authz";
+import { getSimpleProject, listSimpleProjects, type ChannelScope, type SimpleProject } from "../services/channels";
 import type { IncomingMessage } from "node:http";
 import {
   channelScope,
@@ -205,20 +206,30 @@ export async function serveSimpleProject(
   const { labelled } = params;
   // From /<owner>/simple/<project>/ (or /<owner>/label/<label>/simple/<project>/) up to /<owner>/pypi/files/.
   const relativeFilesBase = labelled ? "../../../../pypi/files/" : "../../pypi/files/";
+  const staticUrl = await context.services.staticUrl.current();
+  const document = projectDocument(labelled, params.project, staticUrl);
+  const build = (scope: ChannelScope) => async (): Promise<IndexEntry> => {
+    const project = await getSimpleProject(context.services.db, scope, params.project);
+    if (!project) return { kind: "missing" };
+    // A cache in front of Granary serves what anyone may download; private files stay here, where credentials go.
+    const filesBase = staticUrl && !project.isPrivate ? `${staticUrl}/${encodeURIComponent(channel.username)}/pypi/files/` : relativeFilesBase;
+    return makeDocument(renderProject(project, format, filesBase), formatContentTypes[format], channel.changedAt);
+  };
+  // A public project's page is the same to every reader of the channel (a package is private or public as a whole,
+  // and a project is one package): it is built and kept once, as a visitor's, and the handler sends it from memory to
+  // readers with credentials too (answerFromMemory). Only a project a visitor does not find is looked up as this
+  // reader sees the channel.
+  const visitorScope: ChannelScope = { actor: anonymousActor(), ownerId: channel.ownerId, label };
+  const visitors = await context.services.indexes.get(cacheKey({ ...visitorScope, audience: visitorAudience }, document, format), channel.revision, build(visitorScope));
+  if (visitors.kind === "document") {
+    const cacheControl = indexCacheControl({ audience: knownAudience(context.actor, channel.ownerId) === visitorAudience ? visitorAudience : "everything" });
+    await sendIndex(context, visitors, { cacheControl, vary: "Accept, Accept-Encoding" });
+    return;
+  }
+  if (context.actor.kind === "anonymous") throw notInIndex(channel, `project ${params.project}`);
   const found = channelScope(context, channel, label);
   const scope = found instanceof Promise ? await found : found;
-  const staticUrl = await context.services.staticUrl.current();
-  const entry = await context.services.indexes.get(
-    cacheKey(scope, projectDocument(labelled, params.project, staticUrl), format),
-    channel.revision,
-    async (): Promise<IndexEntry> => {
-      const project = await getSimpleProject(context.services.db, scope, params.project);
-      if (!project) return { kind: "missing" };
-      // A cache in front of Granary serves what anyone may download; private files stay here, where credentials go.
-      const filesBase = staticUrl && !project.isPrivate ? `${staticUrl}/${encodeURIComponent(channel.username)}/pypi/files/` : relativeFilesBase;
-      return makeDocument(renderProject(project, format, filesBase), formatContentTypes[format], channel.changedAt);
-    },
-  );
+  const entry = scope.audience === visitorAudience ? visitors : await context.services.indexes.get(cacheKey(scope, document, format), channel.revision, build(scope));
   if (entry.kind === "missing") throw notInIndex(channel, `project ${params.project}`);
   await sendIndex(context, entry, { cacheControl: indexCacheControl(scope), vary: "Accept, Accept-Encoding" });
 }

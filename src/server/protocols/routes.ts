@@ -52,7 +52,7 @@ export const protocolRoutes: RouteTable = {
   },
   condaDownload: { methods: read, permission: "conda:download", sessionCookie: "accepted", errorFormat: "text", handle: serveCondaDownload },
   simpleIndex: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleIndex, readyForVisitor: simpleIndexReadyForVisitor },
-  simpleProject: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleProject, readyForVisitor: simpleProjectReadyForVisitor },
+  simpleProject: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleProject, readyForVisitor: simpleProjectReadyForVisitor, visitorIndexIsEveryReaders: true },
   simpleRedirect: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: serveSimpleRedirect },
   pypiDownload: { methods: read, permission: "pypi:download", sessionCookie: "accepted", errorFormat: "text", handle: servePythonFile },
   pypiMetadata: { methods: read, permission: "pypi:download", sessionCookie: "ignored", errorFormat: "text", handle: servePythonMetadata },

@@ -1,6 +1,7 @@
 /**
  * A visitor's index answered from memory (index.ts, answerFromMemory): the same status, headers and bytes as the long
- * way, and never once something changed, whoever changed it, or for anyone who sent credentials.
+ * way, and never once something changed, whoever changed it, or for anyone who sent credentials and would see more
+ * than a visitor (a public project's page is the same to every reader who may read the channel).
  */
 import fs from "node:fs";
 import { eq, sql } from "drizzle-orm";
@@ -147,6 +148,61 @@ describe("a visitor's index from memory", () => {
     expect((await call(server, `/t/${token.secret}${repodata}`)).status).toBe(401);
     // Wrong credentials are refused even where a visitor's answer is in memory.
     expect((await call(server, repodata, { headers: { Authorization: basicAuthorization("alice", "wrong") } })).status).toBe(401);
+  });
+
+  it("is sent to a reader with a remembered token where it is what they see: a public project's page, as the long way sends it to them", async () => {
+    const longWay = await startTestServer(db, { channelMemoMilliseconds: 0 });
+    try {
+      const token = await createAccessToken(db, alice, { scopes: ["repos"] });
+      const project = "/alice/simple/demo-tool/";
+      const readers: { target: string; headers: Record<string, string> }[] = [
+        { target: project, headers: { Accept: pipAccept, Authorization: `Bearer ${token.secret}` } },
+        { target: project, headers: { Accept: pipAccept, "Accept-Encoding": "gzip", Authorization: basicAuthorization("__token__", token.secret) } },
+        { target: project, headers: { "X-API-Key": token.secret } },
+        { target: `/t/${token.secret}${project}`, headers: { Accept: pipAccept } },
+      ];
+      for (const reader of readers) {
+        // The first request verifies the token (and records its use) and builds the page; the second finds both.
+        await call(server, reader.target, reader);
+        const before = server.handler.answeredFromMemory;
+        const fromMemory = await call(server, reader.target, reader);
+        expect(server.handler.answeredFromMemory, JSON.stringify(reader.headers)).toBe(before + 1);
+        expect(comparable(fromMemory)).toEqual(comparable(await call(longWay, reader.target, reader)));
+        expect(fromMemory.headers["cache-control"]).toBe("private, no-cache");
+      }
+      // The owner's repodata holds her private packages: never the visitor's, however often she asks.
+      expect((await condaStyleUpload(server, "alice", application, aliceAuth(), { private: true })).status).toBe(201);
+      await server.changes.settle();
+      const bearer = { Authorization: `Bearer ${token.secret}` };
+      await visitorRepodata();
+      await call(server, repodata, { headers: bearer });
+      const before = server.handler.answeredFromMemory;
+      expect(recordNames(await call(server, repodata, { headers: bearer }))).toEqual(["demo-app-2.1-py_0.conda", "libdemo-1.0-py_0.tar.bz2"]);
+      expect(server.handler.answeredFromMemory).toBe(before);
+
+      // Revoked: refused on the very next request, where the page is in memory.
+      await revokeToken(db, alice.actor, { id: token.id });
+      const refused = await call(server, project, { headers: bearer });
+      expect(refused.status).toBe(401);
+      expect(refused.text).toContain("revoked");
+    } finally {
+      await longWay.close();
+    }
+  });
+
+  it("is not sent to a reader whose token may not read it: restricted to another channel (404), or without the scope (403)", async () => {
+    const bob = await createUser(db, { username: "bob" });
+    const elsewhere = await createAccessToken(db, alice, { scopes: ["repos"], channelOwnerId: bob.id });
+    const condaOnly = await createAccessToken(db, alice, { scopes: ["conda:download"] });
+    const project = "/alice/simple/demo-tool/";
+    await call(server, project);
+    for (const [token, status] of [
+      [elsewhere, 404],
+      [condaOnly, 403],
+    ] as const) {
+      const headers = { Authorization: `Bearer ${token.secret}` };
+      for (let attempt = 0; attempt < 2; attempt += 1) expect((await call(server, project, { headers })).status).toBe(status);
+    }
   });
 
   it("shows an upload through the handler on the very next request, in every index", async () => {
