@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import net from "node:net";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
@@ -51,6 +53,39 @@ async function spendEndedSessions(client: postgres.Sql, connections: number): Pr
   }
 }
 
+/**
+ * Runs a function in the execution context the process started in, with no request's AsyncLocalStorage stores: one
+ * for every copy of this module (the launcher's, made as it starts, and Next's server bundle's, whose first import may
+ * come inside a request), hence kept on globalThis.
+ */
+const startContextKey = Symbol.for("granary.startExecutionContext");
+type ContextRunner = <Result>(run: () => Result) => Result;
+const inStartContext: ContextRunner = ((globalThis as { [startContextKey]?: ContextRunner })[startContextKey] ??= AsyncLocalStorage.snapshot());
+
+/**
+ * A pool's connections are opened when a query needs one, inside whatever asked: a page's render, say. A socket keeps
+ * the AsyncLocalStorage stores of the context it was opened in for as long as it lives, and Next's and React's stores
+ * hold the whole render (React's Flight request and everything it wrote): in a soak, every connection a pool opened
+ * during a page kept that page's render, 130 MB more after a restart that reopened them all. So connections are opened
+ * in the context the process started in, and without postgres.js's lifetime timer (connectDatabase). postgres.js writes
+ * its startup message as soon as it has the socket, which a connecting socket holds until it is connected. With several
+ * hosts postgres.js's own rotation is kept, and so is the context.
+ */
+function startContextSocket(options: { host: string[]; port: number[]; path?: string | false }): net.Socket {
+  return inStartContext(() => {
+    if (options.path) return net.connect(options.path);
+    const socket = net.connect(options.port[0]!, options.host[0]);
+    // What postgres.js's TLS upgrade reads for the server's name.
+    return Object.assign(socket, { host: options.host[0] });
+  });
+}
+
+/** How many hosts a connection URL names (`postgres://user@a:5432,b:5432/db` names two). */
+function hostCount(url: string): number {
+  const authority = url.replace(/^[a-z]+:\/\//i, "").split(/[/?]/, 1)[0] ?? "";
+  return authority.slice(authority.lastIndexOf("@") + 1).split(",").length;
+}
+
 export function connectDatabase(url: string, options: ConnectionOptions = {}): DatabaseConnection {
   const max = options.max ?? env.DATABASE_POOL_SIZE;
   const client = postgres(url, {
@@ -58,6 +93,12 @@ export function connectDatabase(url: string, options: ConnectionOptions = {}): D
     max,
     onnotice: () => {},
     backoff: reconnectDelaySeconds,
+    // postgres.js takes a `socket` option that its types do not declare.
+    ...((hostCount(url) === 1 ? { socket: startContextSocket } : {}) as object),
+    // No lifetime: postgres.js starts a connection's lifetime timer (30 to 60 minutes by default) as it connects, in
+    // the context that asked for the connection, and a timer keeps that context's stores as a socket does (see
+    // startContextSocket). Its idle timer restarts after each query, from the socket's own context.
+    max_lifetime: 0,
     // A generic plan is fixed at its first execution, from the statistics of that moment: a queue that looked all
     // pending then would be read in full by every later fetch, however many finished jobs it holds by the time (the
     // partition keeps them for hours). These statements all find their rows by index, so sequential scans are off.
