@@ -4,12 +4,13 @@ import { getServerApi } from "@/trpc/server";
 import { LiveWorkers } from "../task-queue/live";
 import { PlatformActions } from "./platform-actions";
 import { RestartWorkersButton } from "./restart-workers-button";
+import { TransferTokenSection } from "./transfer-token";
 
 export const metadata: Metadata = { title: "Actions" };
 
 /**
  * Seed 003's Actions: things done to the whole platform. Read-only mode and restarting the platform first, then
- * restarting the job workers, and deleting all public objects last, in the danger zone.
+ * restarting the job workers, getting a transfer token for copying the applications to another Granary, and deleting all public objects last, in the danger zone.
  */
 export default async function ActionsPage() {
   await requirePagePermission("admin:platform:update", "/admin/actions");
@@ -28,6 +29,7 @@ export default async function ActionsPage() {
           <RestartWorkersButton />
           <LiveWorkers initial={workers} />
         </section>
+        <TransferTokenSection />
       </PlatformActions>
     </div>
   );
