@@ -401,7 +401,9 @@ export async function transferApplications(db: Db, actor: Actor, rawInput: Trans
     );
   }
 
-  const transferred: TransferredApplication[] = [];
+  // Every file first, then the applications: a copy that fails creates no application, and a second try finds the
+  // files already copied (the same bytes) and goes on.
+  const copies: Array<{ application: (typeof picked)[number]; owner: string; copiedFiles: number; filesAlreadyHere: number }> = [];
   for (const application of picked) {
     const owner = await targetOwnerFor(db, actor, application.indexOwner);
     let copiedFiles = 0;
@@ -417,20 +419,27 @@ export async function transferApplications(db: Db, actor: Actor, rawInput: Trans
       await publishFile(db, actor, { ownerName: owner.name, filename: file.filename, blob, expectedSha256: file.sha256 }, store);
       copiedFiles += 1;
     }
+    copies.push({ application, owner: owner.name, copiedFiles, filesAlreadyHere });
+  }
+
+  const transferred: TransferredApplication[] = [];
+  for (const { application, owner, copiedFiles, filesAlreadyHere } of copies) {
     const created = await createApplication(
       db,
       actor,
       application.sourceKind === "package"
-        ? { name: application.name, sourceKind: "package", owner: owner.name, packageName: application.package!.name, packageVersion: application.package!.version, active: application.active }
-        : { name: application.name, sourceKind: "git", owner: owner.name, gitUrl: application.git!.url, gitBranch: application.git!.branch, gitCommit: application.git!.commit, active: application.active },
+        ? { name: application.name, sourceKind: "package", owner, packageName: application.package!.name, packageVersion: application.package!.version, active: application.active }
+        : { name: application.name, sourceKind: "git", owner, gitUrl: application.git!.url, gitBranch: application.git!.branch, gitCommit: application.git!.commit, active: application.active },
     );
-    transferred.push({ name: application.name, id: created.id, installId: created.installId, runId: created.runId, owner: owner.name, copiedFiles, filesAlreadyHere });
+    transferred.push({ name: application.name, id: created.id, installId: created.installId, runId: created.runId, owner, copiedFiles, filesAlreadyHere });
   }
+  // The token is spent on the source. Best effort: the applications are here already, and an unspent token's
+  // session ends with its window anyway.
   await callSource(input.sourceUrl, input.token, "finish", {
     method: "POST",
     body: JSON.stringify({ applications: transferred.map((application) => application.name) }),
     timeoutMilliseconds: listingTimeoutMilliseconds,
-  });
+  }).catch(() => undefined);
   await recordAudit(db, actor, {
     action: "admin.applications_transferred",
     target: { type: "platform", label: input.sourceUrl },
