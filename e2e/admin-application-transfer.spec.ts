@@ -33,6 +33,8 @@ test("an administrator gets a transfer token and lists another Granary's applica
   await expect(admin).toHaveURL(/\/admin\/applications\/[0-9a-f-]{36}$/);
 
   await admin.goto("/admin/actions");
+  // Restart workers says when each running worker loaded the applications (the launcher runs one).
+  await expect(admin.getByTestId("worker-reload").first()).toContainText("loaded the applications at");
   await admin.getByTestId("get-transfer-token").click();
   const shown = admin.getByTestId("transfer-token");
   await expect(shown).toContainText("Valid until");

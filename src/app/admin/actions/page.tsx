@@ -5,6 +5,7 @@ import { LiveWorkers } from "../task-queue/live";
 import { PlatformActions } from "./platform-actions";
 import { RestartWorkersButton } from "./restart-workers-button";
 import { TransferTokenSection } from "./transfer-token";
+import { WorkerReloads } from "./worker-reloads";
 
 export const metadata: Metadata = { title: "Actions" };
 
@@ -23,10 +24,11 @@ export default async function ActionsPage() {
         <section aria-labelledby="restart-workers-heading" className="card space-y-3">
           <h2 id="restart-workers-heading">Restart workers</h2>
           <p className="text-sm text-stone-700">
-            Every running worker finishes its current tasks (or, after its grace period, hands them back to the queue) and starts again. The list below
-            shows them stopping and coming back.
+            Every running worker finishes its current tasks (or, after its grace period, hands them back to the queue), reloads the active applications&apos;
+            current versions and starts again; queued tasks wait in the queue meanwhile. The list below shows them stopping and coming back.
           </p>
           <RestartWorkersButton />
+          <WorkerReloads initial={workers} />
           <LiveWorkers initial={workers} />
         </section>
         <TransferTokenSection />
