@@ -206,6 +206,13 @@ describe("transferring applications to another Granary", () => {
       const transfer = await failureOf(targetApi().transfer({ sourceUrl: source.url, token, names: ["Demo app"] }));
       expect(transfer.fieldErrors?.token).toContain(message);
     }
+    // A token whose administrator is no longer a site administrator reads nothing.
+    const demoted = await createSiteAdmin(db, { username: "former" });
+    const ofDemoted = (await issueTransferToken(db, demoted.actor)).token;
+    await db.update(users).set({ isSiteAdmin: false }).where(eq(users.id, demoted.id));
+    const refusedDemoted = await listingStatus(ofDemoted);
+    expect(refusedDemoted.status).toBe(401);
+    expect(refusedDemoted.body.error).toContain("no longer an active site administrator");
     // No token at all, or an access token in its place.
     expect((await fetch(`${source.url}/api/transfer/applications`)).status).toBe(401);
     const [file] = await db.select({ id: packageFiles.id }).from(packageFiles).limit(1);

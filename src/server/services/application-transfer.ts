@@ -25,7 +25,7 @@ import { z } from "zod";
 import { env, publicUrl } from "@/env";
 import { transferApplicationsSchema, transferSourceSchema, type TransferApplicationsInput, type TransferSourceInput } from "@/shared/schemas/application-transfer";
 import { normalizePackageName } from "@/shared/schemas/packages";
-import { assertCan, requireUser, userActor, type Actor } from "../authz";
+import { assertCan, can, requireUser, userActor, type Actor } from "../authz";
 import type { Db } from "../db";
 import { applications, applicationTransferSessions, installedDistributions, packageFiles, packages, users } from "../db/schema";
 import { AppError } from "../errors";
@@ -118,6 +118,11 @@ async function verifyTransferToken(authorization: string | undefined, signing: T
  */
 export async function openTransferSession(db: Db, authorization: string | undefined, signing: TransferSigning = {}) {
   const claims = await verifyTransferToken(authorization, signing);
+  // The token reads on its administrator's behalf: no more than they may still do.
+  const actor = await issuerActor(db, claims.issuedBy);
+  if (!actor || !can(actor, "admin:applications:update")) {
+    throw refused("The administrator who got this transfer token is no longer an active site administrator here: get a new one.");
+  }
   const now = signing.now?.() ?? new Date();
   const endsAt = new Date(Math.min(now.getTime() + sessionWindowMilliseconds, claims.expiresAt.getTime()));
   const opened = await db.insert(applicationTransferSessions).values({ tokenId: claims.tokenId, startedAt: now, endsAt }).onConflictDoNothing().returning();
@@ -126,14 +131,11 @@ export async function openTransferSession(db: Db, authorization: string | undefi
   if (session.finishedAt) throw refused("This transfer token has been used for a transfer already: get a new one on the source's Admin → Actions.");
   if (session.endsAt.getTime() <= now.getTime()) throw refused("This transfer token's session is over (a token serves one transfer): get a new one on the source's Admin → Actions.");
   if (opened.length) {
-    const actor = await issuerActor(db, claims.issuedBy);
-    if (actor) {
-      await recordAudit(db, actor, {
-        action: "admin.application_transfer_started",
-        target: { type: "transfer_token", id: claims.tokenId },
-        details: { sessionEndsAt: endsAt.toISOString() },
-      });
-    }
+    await recordAudit(db, actor, {
+      action: "admin.application_transfer_started",
+      target: { type: "transfer_token", id: claims.tokenId },
+      details: { sessionEndsAt: endsAt.toISOString() },
+    });
   }
   return { ...claims, session };
 }
@@ -141,7 +143,7 @@ export async function openTransferSession(db: Db, authorization: string | undefi
 async function issuerActor(db: Db, userId: string | null): Promise<Actor | null> {
   if (!userId) return null;
   const [user] = await db.select().from(users).where(eq(users.id, userId));
-  return user ? userActor(toActorUser(user)) : null;
+  return user?.isActive ? userActor(toActorUser(user)) : null;
 }
 
 export interface TransferFile {
