@@ -135,3 +135,36 @@ export function setUpTestDatabase(): Db {
   });
   return connection.db;
 }
+
+/**
+ * A second database beside the worker's, cloned from the same migrated template, for tests that need two Granary
+ * instances in one process (a transfer of applications from one to the other). Call it in a test file that called
+ * setUpTestDatabase(); `drop()` closes its connections and removes it.
+ */
+export async function createSecondTestDatabase(suffix: string): Promise<{ db: Db; url: string; drop(): Promise<void> }> {
+  const worker = workerDatabase();
+  const name = `${worker.name}_${suffix.replace(/[^a-z0-9_]/g, "_")}`;
+  const admin = postgres(worker.serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`.simple();
+    await admin`CREATE DATABASE ${admin(name)} TEMPLATE ${admin(worker.templateName)} STRATEGY FILE_COPY`.simple();
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(worker.url);
+  url.pathname = `/${name}`;
+  const connection = connectDatabase(url.toString(), { max: 4 });
+  return {
+    db: connection.db,
+    url: url.toString(),
+    async drop() {
+      await connection.close();
+      const dropper = postgres(worker.serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await dropper`DROP DATABASE IF EXISTS ${dropper(name)} WITH (FORCE)`.simple();
+      } finally {
+        await dropper.end({ timeout: 5 });
+      }
+    },
+  };
+}

@@ -3,8 +3,10 @@
  * the one in this table. A new procedure fails the first test until it gets a row here.
  */
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitApplicationProject } from "@/test/applications";
 import { callerFor, failureOf } from "@/test/caller";
 import { setUpTestDatabase } from "@/test/db";
@@ -162,6 +164,9 @@ const matrix: Record<string, Row> = {
   },
   "applications.update": { outcomes: administrators, input: (world) => ({ id: world.application.id, active: false }) },
   "applications.delete": { outcomes: administrators, input: (world) => ({ id: world.application.id, confirmation: world.application.name }) },
+  "applications.transferToken": { outcomes: administrators },
+  "applications.transferPreview": { outcomes: administrators, input: () => ({ sourceUrl: transferSourceUrl(), token: matrixTransferToken }) },
+  "applications.transfer": { outcomes: administrators, input: () => ({ sourceUrl: transferSourceUrl(), token: matrixTransferToken, names: ["matrix-transferred"] }) },
   "exceptions.group": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint }) },
   "exceptions.setResolved": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint, resolved: true }) },
   "dailyReport.get": { outcomes: administrators, input: () => ({ preset: "this_month" }) },
@@ -323,6 +328,37 @@ function matrixRepository(): string {
 }
 afterAll(() => {
   if (repository) fs.rmSync(path.dirname(repository), { recursive: true, force: true });
+});
+
+/** A stand-in for another Granary offering one Git application for transfer (its own side is tested in application-transfer.test.ts). */
+const matrixTransferToken = "eyJhbGciOiJIUzI1NiJ9.eyJwdXJwb3NlIjoibWF0cml4In0.c2lnbmF0dXJl";
+let transferSource: { server: http.Server; url: string } | undefined;
+function transferSourceUrl(): string {
+  if (!transferSource) throw new Error("The stand-in transfer source has not started.");
+  return transferSource.url;
+}
+beforeAll(async () => {
+  const server = http.createServer((request, response) => {
+    response.setHeader("Content-Type", "application/json");
+    if (request.url === "/api/transfer/finish") return void response.end(JSON.stringify({ finished: true }));
+    const application = {
+      name: "matrix-transferred",
+      sourceKind: "git",
+      active: false,
+      state: "installed",
+      indexOwner: "matrix-user",
+      package: null,
+      git: { url: `file://${matrixRepository()}`, branch: "main", commit: "abcdef1" },
+      installedVersion: null,
+      files: [],
+    };
+    response.end(JSON.stringify({ applications: [application] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  transferSource = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+});
+afterAll(async () => {
+  await new Promise((resolve) => transferSource?.server.close(resolve));
 });
 
 async function buildWorld(database: Db): Promise<World> {

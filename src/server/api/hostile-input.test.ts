@@ -365,6 +365,8 @@ const textInputs: Record<string, { caller: Caller; input: (world: World) => Reco
   },
   "applications.update": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000", packageVersion: "1.0", active: true }) },
   "applications.delete": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000", confirmation: "Hostile" }) },
+  "applications.transferPreview": { caller: "siteAdmin", input: () => ({ sourceUrl: "http://127.0.0.1:1", token: "a.b.c" }) },
+  "applications.transfer": { caller: "siteAdmin", input: () => ({ sourceUrl: "http://127.0.0.1:1", token: "a.b.c", names: ["Hostile"] }) },
   "account.signUp": {
     caller: "anonymous",
     input: () => ({ username: "newcomer", email: "newcomer@example.test", password: "a fresh password", passwordConfirmation: "a fresh password", acceptTerms: true }),
@@ -530,6 +532,7 @@ const takesNoText = [
   "applications.list",
   "applications.installablePackages",
   "applications.importErrors",
+  "applications.transferToken",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

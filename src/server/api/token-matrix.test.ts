@@ -56,6 +56,8 @@ const otherUpload =                       "✓   ✓   F   ✓   F    F     F   
 const notForTwine =                       "B   B   F   B   F    F     F    B    F    B    F     U   U   N";
 const anyone =                            "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     ✓   ✓   ✓";
 const siteReadNotFound =                  "N   N   N   N   N    N     N    N    N    N    N     U   U   N";
+// Transfer routes take a transfer token (a JWT), never an access token: every access token is refused.
+const transferTokenOnly =                 "U   U   U   U   U    U     U    U    U    U    U     U   U   U";
 const malformed =                         "B   B   B   B   B    B     B    B    B    B    B     B   B   B";
 
 /** The accounts, packages and tokens every cell starts from. */
@@ -247,6 +249,9 @@ const procedureRows: Record<string, ProcedureRow> = {
   },
   "applications.update": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000", active: false }) },
   "applications.delete": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000", confirmation: "tm-app" }) },
+  "applications.transferToken": { expected: administration },
+  "applications.transferPreview": { expected: administration, input: () => ({ sourceUrl: "http://127.0.0.1:1", token: "a.b.c" }) },
+  "applications.transfer": { expected: administration, input: () => ({ sourceUrl: "http://127.0.0.1:1", token: "a.b.c", names: ["tm-app"] }) },
   "billing.listPlans": { expected: administration },
   "billing.updatePlan": {
     expected: administration,
@@ -306,6 +311,9 @@ const routeRows: Record<string, RouteRow> = {
   "condaUpload notebook": { route: "condaUpload", expected: otherUpload, request: () => ({ upload: "conda", file: "notebook" }) },
   "condaUpload environment": { route: "condaUpload", expected: otherUpload, request: () => ({ upload: "conda", file: "environment" }) },
   tokenLeakReport: { expected: anyone, request: () => ({ target: "/api/tokens/leak-report", method: "POST" }) },
+  transferApplications: { expected: transferTokenOnly, request: () => ({ target: "/api/transfer/applications" }) },
+  transferFile: { expected: transferTokenOnly, request: (world) => ({ target: `/api/transfer/files/${world.fileId}` }) },
+  transferFinish: { expected: transferTokenOnly, request: () => ({ target: "/api/transfer/finish", method: "POST" }) },
   notFound: { expected: siteReadNotFound, request: (world) => ({ target: `/${world.user.username}/files/elsewhere/x.txt` }) },
   // Nothing to look up and no credentials to check: every token hears the same 400.
   malformed: { expected: malformed, request: (world) => ({ target: `/${world.user.username}/noarch/x%00.conda` }) },

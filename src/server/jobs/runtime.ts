@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { env, jobsDriver } from "@/env";
+import { activeApplications } from "../applications/active-applications";
 import type { Db } from "../db";
 import { prepareEmailRendering } from "../email/delivery";
 import { configuredMailTransport } from "../services/mail-settings";
@@ -85,8 +86,9 @@ async function startEmbedded(
         restarting = restarting.then(async () => {
           if (stopped || worker !== current) return;
           log(`Restarting the worker ${worker.label} as an administrator asked: running jobs finish first.`);
-          await worker.stop();
-          if (!stopped) await launch();
+          await restartEmbeddedWorker(worker, options.db, async () => {
+            if (!stopped) await launch();
+          }, log);
         });
       },
     });
@@ -105,6 +107,23 @@ async function startEmbedded(
       await current?.stop();
     },
   };
+}
+
+/**
+ * Restart workers (Admin → Actions): the worker finishes its running jobs (or hands them back after its grace
+ * period) while queued ones stay in the queue, the process reloads the active applications' current versions, and a
+ * fresh worker takes the queue up again.
+ */
+export async function restartEmbeddedWorker(worker: EmbeddedWorker, db: Db, launch: () => Promise<void>, log: (message: string) => void): Promise<void> {
+  await worker.stop();
+  try {
+    const loaded = await activeApplications().reload(db);
+    log(`Loaded ${loaded?.applications.size ?? 0} active application(s) for the restarted worker.`);
+  } catch (error) {
+    // The worker comes back regardless: it loads them on first use instead.
+    log(`Reloading the applications for the restarted worker failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await launch();
 }
 
 async function startInngest(options: JobRuntimeOptions, log: (message: string) => void): Promise<JobRuntime> {

@@ -11,6 +11,7 @@
  *   /<owner>/files/<subdir>/<filename>
  *   /api/channels/<owner>/upload/<filename>
  *   /api/tokens/leak-report
+ *   /api/transfer/applications, /api/transfer/files/<file id>, /api/transfer/finish (a transfer token as Bearer)
  *
  * `/t/<token>/` is taken out of the path before matching (see path-token.ts).
  */
@@ -44,6 +45,9 @@ export type RouteMatch =
   | { route: "twineUpload"; params: { owner: string } }
   | { route: "condaUpload"; params: { owner: string; filename: string } }
   | { route: "tokenLeakReport"; params: Record<string, never> }
+  | { route: "transferApplications"; params: Record<string, never> }
+  | { route: "transferFile"; params: { fileId: string } }
+  | { route: "transferFinish"; params: Record<string, never> }
   | { route: "notFound"; params: { message: string } }
   | { route: "malformed"; params: { message: string } };
 
@@ -92,6 +96,19 @@ function encodePath(segments: string[]): string {
   return `/${segments.map(encodeURIComponent).join("/")}`;
 }
 
+const fileIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Transfer of applications to another Granary (services/application-transfer.ts). */
+function matchTransferPath(rawPath: string): RouteMatch {
+  const segments = decodeSegments(rawPath);
+  if (!segments) return malformedPath;
+  const [, , action, fileId, ...rest] = segments;
+  if (action === "applications" && (fileId === undefined || fileId === "") && rest.length === 0) return { route: "transferApplications", params: {} };
+  if (action === "finish" && (fileId === undefined || fileId === "") && rest.length === 0) return { route: "transferFinish", params: {} };
+  if (action === "files" && fileId && fileIdPattern.test(fileId) && rest.length === 0) return { route: "transferFile", params: { fileId: fileId.toLowerCase() } };
+  return notFound("Transfer reads /api/transfer/applications, /api/transfer/files/<file id> and POST /api/transfer/finish.");
+}
+
 /**
  * Returns the protocol route for a request target, or null when the request belongs to the web app. A protocol
  * request whose path or query carries control characters (or bad URL encoding) is malformed: the client's mistake.
@@ -115,6 +132,7 @@ function matchPath(target: string): RouteMatch | null {
 
   if (first === "api") {
     if (rawPath === "/api/tokens/leak-report" || rawPath === "/api/tokens/leak-report/") return { route: "tokenLeakReport", params: {} };
+    if (rawPath.startsWith("/api/transfer/")) return matchTransferPath(rawPath);
     if (!rawPath.startsWith("/api/channels/")) return null;
     const segments = decodeSegments(rawPath);
     if (!segments) return malformedPath;

@@ -20,6 +20,7 @@ import {
   simpleProjectReadyForVisitor,
 } from "./pypi";
 import { serveLeakReport } from "./leak-report";
+import { serveTransferFile, serveTransferFinish, serveTransferListing } from "./transfer";
 import { serveCondaUpload, serveTwineUpload } from "./uploads";
 
 type ParamsOf<Name extends RouteName> = Extract<RouteMatch, { route: Name }>["params"];
@@ -68,6 +69,10 @@ export const protocolRoutes: RouteTable = {
   },
   // Whoever holds a leaked secret may have it revoked (secret scanners report here): no credentials needed.
   tokenLeakReport: { methods: ["POST"], permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveLeakReport },
+  // Transfer to another Granary: the transfer token (a JWT, not an access token) is the credential, checked by the handler.
+  transferApplications: { methods: read, permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveTransferListing },
+  transferFile: { methods: read, permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveTransferFile },
+  transferFinish: { methods: ["POST"], permission: "site:read", sessionCookie: "ignored", errorFormat: "json", credentials: "ignored", handle: serveTransferFinish },
   notFound: {
     methods: ["GET", "HEAD", "POST"],
     permission: "site:read",

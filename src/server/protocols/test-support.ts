@@ -62,13 +62,15 @@ export async function startTestServer(
     filesDirectory?: string;
     /** Timeouts and per-client limits (http-limits.ts); the environment's by default. */
     limits?: Partial<HttpLimits>;
+    /** The address of `db`, when it is not the worker's test database (a second instance's). */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const filesDirectory = options.filesDirectory ?? fs.mkdtempSync(path.join(os.tmpdir(), "granary-protocol-files-"));
   const store = new BlobStore(filesDirectory);
   // As the launcher runs it: tokens (and channels, when remembered) are kept once read, and forgotten when a change
   // is heard of.
-  const changes = new ChangeListener(testDatabaseUrl(), { log: () => {} });
+  const changes = new ChangeListener(options.databaseUrl ?? testDatabaseUrl(), { log: () => {} });
   const tokenCache = new VerifiedTokenCache<TokenCheckRow>(changes);
   const siteMode = new SiteModeCache(changes);
   siteMode.start();

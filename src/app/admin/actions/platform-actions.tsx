@@ -116,8 +116,8 @@ function RestartSection({ status, onRestarted }: { status: Status; onRestarted: 
     <section aria-labelledby="restart-platform-heading" className="card space-y-3">
       <h2 id="restart-platform-heading">Restart the platform</h2>
       <p className="text-sm text-stone-700">
-        Every app server reloads its settings and forgets what it remembered (read-only mode, verified tokens, channels), in place: requests keep being
-        answered while it does. Each server says below when it has reloaded.
+        Every app server reloads its settings and the active applications&apos; current versions, and forgets what it remembered (read-only mode, verified
+        tokens, channels), in place: requests keep being answered while it does. Each server says below when it has reloaded.
       </p>
       <ActionButton
         pendingLabel="Asking…"

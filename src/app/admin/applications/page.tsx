@@ -20,7 +20,7 @@ export default async function ApplicationsPage() {
         <h1>Applications</h1>
         <p className="text-sm text-stone-700">
           Python packages installed onto the platform, each in its own environment, with the tasks they declare. Select one to change its version or commit,
-          make it active or inactive, update or delete it.
+          make it active or inactive, update or delete it. <Link href="/admin/applications/transfer">Transfer applications from another Granary</Link>.
         </p>
       </div>
       {applications.length === 0 ? (

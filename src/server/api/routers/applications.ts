@@ -7,6 +7,8 @@ import {
   pythonPackagesSearchSchema,
   updateApplicationSchema,
 } from "@/shared/schemas/applications";
+import { transferApplicationsSchema, transferSourceSchema } from "@/shared/schemas/application-transfer";
+import { issueTransferToken, previewTransfer, transferApplications } from "../../services/application-transfer";
 import {
   createApplication,
   deleteApplication,
@@ -19,9 +21,10 @@ import {
   listPythonPackages,
   updateApplication,
 } from "../../services/applications";
+import { getBlobStore, maxUploadBytes } from "../../storage";
 import { authenticatedProcedure, router } from "../trpc";
 
-/** Admin → Applications, Import Errors and Python packages. */
+/** Admin → Applications (with Transfer), Import Errors and Python packages, and Actions → Get transfer token. */
 export const applicationsRouter = router({
   list: authenticatedProcedure.meta({ permission: "admin:applications:read" }).query(({ ctx }) => listApplications(ctx.db, ctx.actor)),
   get: authenticatedProcedure
@@ -54,4 +57,14 @@ export const applicationsRouter = router({
     .meta({ permission: "admin:applications:update" })
     .input(deleteApplicationSchema)
     .mutation(({ ctx, input }) => deleteApplication(ctx.db, ctx.actor, input)),
+  transferToken: authenticatedProcedure.meta({ permission: "admin:applications:update" }).mutation(({ ctx }) => issueTransferToken(ctx.db, ctx.actor)),
+  /** A mutation: the source's first answer starts the token's transfer session. */
+  transferPreview: authenticatedProcedure
+    .meta({ permission: "admin:applications:update" })
+    .input(transferSourceSchema)
+    .mutation(({ ctx, input }) => previewTransfer(ctx.db, ctx.actor, input)),
+  transfer: authenticatedProcedure
+    .meta({ permission: "admin:applications:update" })
+    .input(transferApplicationsSchema)
+    .mutation(({ ctx, input }) => transferApplications(ctx.db, ctx.actor, input, getBlobStore(), maxUploadBytes())),
 });

@@ -129,3 +129,16 @@ export const installedDistributions = pgTable(
   },
   (table) => [index("installed_distributions_install_idx").on(table.installId, table.name), index("installed_distributions_name_idx").on(sql`lower(${table.name})`)],
 );
+
+/**
+ * The transfer tokens (Admin → Actions → Get transfer token) a target has started to use, by their `jti`. A token
+ * serves one transfer session: its first use starts the session, which lasts until the target says it is done or
+ * the session's window passes (and never beyond the token's own expiry); after that the token is refused as used.
+ */
+export const applicationTransferSessions = pgTable("application_transfer_sessions", {
+  tokenId: text("token_id").primaryKey(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  /** The end of the session's window: the earlier of its start plus the window and the token's expiry. */
+  endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});
