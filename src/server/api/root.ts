@@ -1,4 +1,5 @@
 import { accountRouter } from "./routers/account";
+import { applicationTasksRouter } from "./routers/application-tasks";
 import { applicationsRouter } from "./routers/applications";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
@@ -20,6 +21,7 @@ export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
   applications: applicationsRouter,
+  applicationTasks: applicationTasksRouter,
   adminPeople: adminPeopleRouter,
   profiles: profilesRouter,
   billing: billingRouter,

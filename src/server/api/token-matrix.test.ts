@@ -57,6 +57,8 @@ const notForTwine =                       "B   B   F   B   F    F     F    B    
 const anyone =                            "✓   ✓   ✓   ✓   ✓    ✓     ✓    ✓    ✓    ✓    ✓     ✓   ✓   ✓";
 const siteReadNotFound =                  "N   N   N   N   N    N     N    N    N    N    N     U   U   N";
 const malformed =                         "B   B   B   B   B    B     B    B    B    B    B     B   B   B";
+const readNotFound =                      "N   N   N   F   F    F     F    F    F    F    F     U   U   N";
+const writeNotFound =                     "N   N   F   N   F    F     F    F    F    F    F     U   U   N";
 
 /** The accounts, packages and tokens every cell starts from. */
 interface World {
@@ -234,6 +236,14 @@ const procedureRows: Record<string, ProcedureRow> = {
   "notifications.markAllRead": { expected: apiWrite },
   "billing.get": { expected: apiReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
   "billing.changePlan": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, plan: "free" }) },
+  "applicationTasks.list": { expected: apiRead },
+  "applicationTasks.start": { expected: writeNotFound, input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", task: "echo", input: {} }) },
+  "applicationTasks.runs": { expected: apiRead, input: () => ({}) },
+  "applicationTasks.run": { expected: readNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applicationTasks.rerun": { expected: writeNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applicationTasks.cancel": { expected: writeNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applicationTasks.settings": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "applicationTasks.updateSettings": { expected: administration, input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", timeoutSeconds: 60, memoryLimitMebibytes: 512 }) },
   "applications.list": { expected: administration },
   "applications.get": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
   "applications.installablePackages": { expected: administration },
