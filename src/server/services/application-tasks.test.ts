@@ -74,7 +74,7 @@ async function installDemo(): Promise<string> {
 }
 
 const drain = () => drainJobs({ db, blobs: getBlobStore() });
-const tasksOf = (user: TestUser) => callerFor(user.actor).applicationTasks;
+const tasksOf = (user: TestUser) => callerFor(user.actor).tasks;
 
 function sha256Of(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -159,10 +159,10 @@ describe("running an application's tasks", () => {
 
   it("kills a task past its timeout, cancels a running one, and stops one past its memory limit", async () => {
     const applicationId = await installDemo();
-    await callerFor(admin.actor).applicationTasks.updateSettings({ applicationId, timeoutSeconds: 2, memoryLimitMebibytes: 256 });
-    expect(await callerFor(admin.actor).applicationTasks.settings({ id: applicationId })).toEqual({ timeoutSeconds: 2, memoryLimitMebibytes: 256 });
-    expect((await failureOf(callerFor(alice.actor).applicationTasks.updateSettings({ applicationId, timeoutSeconds: 5, memoryLimitMebibytes: 256 }))).code).toBe("FORBIDDEN");
-    const tooSmall = await failureOf(callerFor(admin.actor).applicationTasks.updateSettings({ applicationId, timeoutSeconds: 0, memoryLimitMebibytes: 1 }));
+    await callerFor(admin.actor).tasks.updateSettings({ applicationId, timeoutSeconds: 2, memoryLimitMebibytes: 256 });
+    expect(await callerFor(admin.actor).tasks.settings({ id: applicationId })).toEqual({ timeoutSeconds: 2, memoryLimitMebibytes: 256 });
+    expect((await failureOf(callerFor(alice.actor).tasks.updateSettings({ applicationId, timeoutSeconds: 5, memoryLimitMebibytes: 256 }))).code).toBe("FORBIDDEN");
+    const tooSmall = await failureOf(callerFor(admin.actor).tasks.updateSettings({ applicationId, timeoutSeconds: 0, memoryLimitMebibytes: 1 }));
     expect(tooSmall.fieldErrors).toMatchObject({ timeoutSeconds: expect.any(String), memoryLimitMebibytes: expect.any(String) });
 
     const slow = await tasksOf(alice).start({ applicationId, task: "wait", input: { seconds: 120 } });
@@ -182,7 +182,7 @@ describe("running an application's tasks", () => {
     await drain();
     expect((await tasksOf(alice).run({ id: small.id })).run.status).toBe("succeeded");
 
-    await callerFor(admin.actor).applicationTasks.updateSettings({ applicationId, timeoutSeconds: 600, memoryLimitMebibytes: 256 });
+    await callerFor(admin.actor).tasks.updateSettings({ applicationId, timeoutSeconds: 600, memoryLimitMebibytes: 256 });
     const long = await tasksOf(alice).start({ applicationId, task: "wait", input: { seconds: 600 } });
     expect((await failureOf(tasksOf(admin).cancel({ id: long.id }))).code).toBe("FORBIDDEN");
     const draining = drain();

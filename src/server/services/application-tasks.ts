@@ -51,6 +51,11 @@ const maxOutputFiles = 100;
 const maxOutputBytes = 1024 * 1024 * 1024;
 const finishedStatuses: readonly TaskRunStatus[] = ["succeeded", "failed", "cancelled", "timed_out"];
 
+/** PostgreSQL's text cannot hold NUL: what a task prints or reports keeps a visible stand-in instead. */
+function storable(text: string): string {
+  return text.replace(/\u0000/g, "\uFFFD");
+}
+
 function runNotFound(): AppError {
   return new AppError("NOT_FOUND", "There is no such run.");
 }
@@ -453,7 +458,11 @@ export async function runTaskRun(db: Db, taskRunId: string, context: TaskRunCont
   const addLine = (stream: "log" | "stdout" | "stderr" | "granary", message: string) => {
     linesWritten += 1;
     if (linesWritten > maxLogLinesPerRun + 1) return;
-    pendingLines.push({ stream: linesWritten > maxLogLinesPerRun ? "granary" : stream, message: linesWritten > maxLogLinesPerRun ? `More than ${maxLogLinesPerRun} lines: the rest of this run's log is dropped.` : message, loggedAt: new Date() });
+    pendingLines.push({
+      stream: linesWritten > maxLogLinesPerRun ? "granary" : stream,
+      message: linesWritten > maxLogLinesPerRun ? `More than ${maxLogLinesPerRun} lines: the rest of this run's log is dropped.` : storable(message),
+      loggedAt: new Date(),
+    });
   };
   const timer = setInterval(() => void flush(), flushIntervalMilliseconds);
 
@@ -470,7 +479,7 @@ export async function runTaskRun(db: Db, taskRunId: string, context: TaskRunCont
       signal: controller.signal,
       onProgress: (fraction, message) => {
         const percent = Math.round(fraction * 100);
-        pendingProgress = { percent, message };
+        pendingProgress = { percent, message: message === null ? null : storable(message).slice(0, 500) };
         context.progress?.(percent, message ?? undefined);
       },
       onLog: addLine,
@@ -518,7 +527,7 @@ async function finishRun(db: Db, id: string, outcome: { status: TaskRunStatus; e
   // A run its user cancelled stays cancelled, whatever its process did meanwhile.
   await db
     .update(taskRuns)
-    .set({ status: outcome.status, error: outcome.error ?? null, exitCode: outcome.exitCode ?? null, finishedAt: new Date(), ...(outcome.progress !== undefined ? { progress: outcome.progress } : {}) })
+    .set({ status: outcome.status, error: outcome.error ? storable(outcome.error).slice(0, 4000) : null, exitCode: outcome.exitCode ?? null, finishedAt: new Date(), ...(outcome.progress !== undefined ? { progress: outcome.progress } : {}) })
     .where(and(eq(taskRuns.id, id), inArray(taskRuns.status, ["queued", "running"])));
 }
 

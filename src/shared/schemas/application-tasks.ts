@@ -27,7 +27,9 @@ export const startTaskRunSchema = z.object({
       } catch {
         return false;
       }
-    }, `The input is JSON of at most ${maxTaskInputCharacters / 1024} KiB.`),
+    }, `The input is JSON of at most ${maxTaskInputCharacters / 1024} KiB.`)
+    // PostgreSQL's jsonb cannot hold a NUL character, even escaped; no task needs one.
+    .refine((value) => !JSON.stringify(value ?? null).includes("\\u0000"), "The input cannot contain NUL characters."),
 });
 export type StartTaskRunInput = z.input<typeof startTaskRunSchema>;
 

@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: "Applications" };
 /** Tools → Applications: the tasks of the active applications, each with its description and a form to run it. */
 export default async function ToolsApplicationsPage() {
   await requireSignedIn("/tools/applications");
-  const tasks = await (await getServerApi()).applicationTasks.list();
+  const tasks = await (await getServerApi()).tasks.list();
   const byApplication = new Map<string, { name: string; tasks: typeof tasks }>();
   for (const task of tasks) {
     const entry = byApplication.get(task.applicationId) ?? { name: task.application, tasks: [] };

@@ -15,7 +15,7 @@ import { useTRPC } from "@/trpc/client";
 export function RunTaskForm({ applicationId, task, inputSchema }: { applicationId: string; task: string; inputSchema: Record<string, unknown> | null }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const start = useMutation(trpc.applicationTasks.start.mutationOptions());
+  const start = useMutation(trpc.tasks.start.mutationOptions());
   const form = useMemo(() => taskInputForm(inputSchema), [inputSchema]);
   const [values, setValues] = useState<Record<string, string | boolean>>(() => (form.kind === "fields" ? initialFieldValues(form.fields) : {}));
   const [json, setJson] = useState("{}");

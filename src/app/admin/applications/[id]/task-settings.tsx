@@ -9,7 +9,7 @@ import { useTRPC } from "@/trpc/client";
 
 export function TaskSettingsSection({ applicationId }: { applicationId: string }) {
   const trpc = useTRPC();
-  const settings = useQuery(trpc.applicationTasks.settings.queryOptions({ id: applicationId }));
+  const settings = useQuery(trpc.tasks.settings.queryOptions({ id: applicationId }));
   return (
     <section aria-labelledby="task-limits-heading" className="card space-y-3">
       <h2 id="task-limits-heading">Task limits</h2>
@@ -24,7 +24,7 @@ export function TaskSettingsSection({ applicationId }: { applicationId: string }
 
 function TaskSettingsForm({ applicationId, initial }: { applicationId: string; initial: { timeoutSeconds: number; memoryLimitMebibytes: number } }) {
   const trpc = useTRPC();
-  const update = useMutation(trpc.applicationTasks.updateSettings.mutationOptions());
+  const update = useMutation(trpc.tasks.updateSettings.mutationOptions());
   const { form, errors, formError, success, submit } = useSubmitForm(taskSettingsSchema, {
     defaultValues: { applicationId, timeoutSeconds: initial.timeoutSeconds, memoryLimitMebibytes: initial.memoryLimitMebibytes },
     hiddenFields: ["applicationId"],

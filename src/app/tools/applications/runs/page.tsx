@@ -15,7 +15,7 @@ export default async function TaskRunsPage({ searchParams }: { searchParams: Pro
   const mayAskForEveryone = canSeeEveryTaskRun(actor);
   const everyone = mayAskForEveryone && search.everyone === "1";
   const cursor = typeof search.cursor === "string" && search.cursor.length <= 200 ? search.cursor : undefined;
-  const page = await (await getServerApi()).applicationTasks.runs({ everyone, cursor }).catch(() => ({ items: [], nextCursor: null }));
+  const page = await (await getServerApi()).tasks.runs({ everyone, cursor }).catch(() => ({ items: [], nextCursor: null }));
   const base = everyone ? "/tools/applications/runs?everyone=1" : "/tools/applications/runs";
   return (
     <div className="space-y-6">

@@ -13,7 +13,7 @@ export default async function TaskRunPage({ params }: { params: Promise<{ id: st
   const id = routeParam((await params).id);
   await requireSignedIn(`/tools/applications/runs/${encodeURIComponent(id)}`);
   if (!taskRunIdSchema.safeParse({ id }).success) notFound();
-  const initial = await (await getServerApi()).applicationTasks.run({ id }).catch(notFoundWhenMissing);
+  const initial = await (await getServerApi()).tasks.run({ id }).catch(notFoundWhenMissing);
   return (
     <div className="space-y-6">
       <p className="text-sm">

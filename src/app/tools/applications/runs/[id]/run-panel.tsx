@@ -13,7 +13,7 @@ import { formatBytes } from "@/shared/format-bytes";
 import { useTRPC } from "@/trpc/client";
 import { TaskRunStatus } from "../task-run-status";
 
-type Page = RouterOutputs["applicationTasks"]["run"];
+type Page = RouterOutputs["tasks"]["run"];
 
 export const runPollMilliseconds = 1000;
 
@@ -21,13 +21,13 @@ export function RunPanel({ initial }: { initial: Page }) {
   const trpc = useTRPC();
   const router = useRouter();
   const page = useQuery({
-    ...trpc.applicationTasks.run.queryOptions({ id: initial.run.id }),
+    ...trpc.tasks.run.queryOptions({ id: initial.run.id }),
     initialData: initial,
     staleTime: 0,
     refetchInterval: (query) => (query.state.data?.run.finished ? false : runPollMilliseconds),
   });
-  const cancel = useMutation(trpc.applicationTasks.cancel.mutationOptions());
-  const rerun = useMutation(trpc.applicationTasks.rerun.mutationOptions());
+  const cancel = useMutation(trpc.tasks.cancel.mutationOptions());
+  const rerun = useMutation(trpc.tasks.rerun.mutationOptions());
   const { run, logLines, result, objects } = page.data;
   const percent = run.status === "succeeded" ? 100 : run.progress;
   const files = objects.filter((object) => object.kind === "file");
