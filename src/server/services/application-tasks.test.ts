@@ -19,6 +19,7 @@ import { requireTools } from "@/test/tools";
 import { jobRuns, taskRunLogLines, taskRunObjects, taskRuns } from "../db/schema";
 import { basicAuthorization, startTestServer, temporaryDirectory, twineStyleUpload, type TestServer } from "../protocols/test-support";
 import { getBlobStore } from "../storage";
+import { getTaskRunObject } from "./application-tasks";
 import { removeBlobIfUnreferenced } from "./blob-references";
 
 requireTools("pythonBuild", "pip", "venv");
@@ -131,6 +132,11 @@ describe("running an application's tasks", () => {
     // Who sees the run: its user and site administrators; bob is told it does not exist.
     expect((await failureOf(tasksOf(bob).run({ id: started.id }))).code).toBe("NOT_FOUND");
     expect((await failureOf(tasksOf(bob).cancel({ id: started.id }))).code).toBe("NOT_FOUND");
+    // The download route asks the same question: the file is alice's and an administrator's to fetch, not bob's.
+    const file = page.objects.find((object) => object.kind === "file")!;
+    expect(await getTaskRunObject(db, alice.actor, { runId: started.id, objectId: file.id })).toMatchObject({ sha256: sha256Of(numbers) });
+    expect(await getTaskRunObject(db, admin.actor, { runId: started.id, objectId: file.id })).toMatchObject({ name: "numbers.txt" });
+    await expect(getTaskRunObject(db, bob.actor, { runId: started.id, objectId: file.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await tasksOf(bob).runs({})).items).toEqual([]);
     expect((await failureOf(tasksOf(bob).runs({ everyone: true }))).code).toBe("FORBIDDEN");
     expect((await tasksOf(admin).run({ id: started.id })).run).toMatchObject({ user: "alice", mine: false });
