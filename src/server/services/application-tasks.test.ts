@@ -19,7 +19,7 @@ import { requireTools } from "@/test/tools";
 import { jobRuns, taskRunLogLines, taskRunObjects, taskRuns } from "../db/schema";
 import { basicAuthorization, startTestServer, temporaryDirectory, twineStyleUpload, type TestServer } from "../protocols/test-support";
 import { getBlobStore } from "../storage";
-import { getTaskRunObject } from "./application-tasks";
+import { getTaskRunObject, runTaskRun } from "./application-tasks";
 import { removeBlobIfUnreferenced } from "./blob-references";
 
 requireTools("pythonBuild", "pip", "venv");
@@ -202,6 +202,15 @@ describe("running an application's tasks", () => {
     expect(job?.status).toBe("cancelled");
     expect((await failureOf(tasksOf(alice).cancel({ id: long.id }))).code).toBe("PRECONDITION_FAILED");
     expect(await recordedAuditEvents(db, { action: "task.run_cancelled" })).toHaveLength(1);
+
+    // A worker that stops (a restart, a shutdown) aborts its job: the process is killed and the run fails, not "cancelled".
+    const stopped = await tasksOf(alice).start({ applicationId, task: "wait", input: { seconds: 600 } });
+    const worker = new AbortController();
+    const running = runTaskRun(db, stopped.id, { blobs: getBlobStore(), signal: worker.signal });
+    await waitFor(async () => (await db.select().from(taskRunLogLines).where(eq(taskRunLogLines.runId, stopped.id))).some((line) => line.message === "waiting"));
+    worker.abort();
+    await expect(running).rejects.toThrow("The worker running this task stopped");
+    expect((await tasksOf(alice).run({ id: stopped.id })).run).toMatchObject({ status: "failed", error: expect.stringContaining("run it again") });
     expect(await recordedAuditEvents(db, { action: "admin.application_task_settings_changed" })).toHaveLength(2);
   }, 300_000);
 

@@ -507,16 +507,18 @@ export async function runTaskRun(db: Db, taskRunId: string, context: TaskRunCont
         : outcome.status === "timed_out"
           ? `The task did not finish within its timeout of ${run.timeoutSeconds} s and was killed.`
           : outcome.status === "cancelled"
-            ? "Cancelled by its user."
+            ? // Stopped without its user cancelling it (whose cancel already marked the run): the worker stopped or restarted.
+              "The worker running this task stopped (a restart or shutdown) before it finished; run it again."
             : null;
-    const status: TaskRunStatus = outcome.status;
     await finishRun(db, run.id, {
-      status,
+      status: outcome.status === "cancelled" ? "failed" : outcome.status,
       error,
       exitCode: outcome.status === "succeeded" || outcome.status === "failed" ? outcome.exitCode : null,
-      ...(status === "succeeded" ? { progress: 100 } : {}),
+      ...(outcome.status === "succeeded" ? { progress: 100 } : {}),
     });
-    if (status === "failed" || status === "timed_out") throw new TaskRunFailedError(error ?? "The task failed.");
+    const [finished] = await db.select({ status: taskRuns.status, error: taskRuns.error }).from(taskRuns).where(eq(taskRuns.id, run.id));
+    const status: TaskRunStatus = finished?.status ?? "cancelled";
+    if (status === "failed" || status === "timed_out") throw new TaskRunFailedError(finished?.error ?? "The task failed.");
     return { status };
   } finally {
     fs.rmSync(workFolder, { recursive: true, force: true });
