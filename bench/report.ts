@@ -9,6 +9,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { applicationsSection } from "./report-applications";
 import { jobsSection, lighthouseSection, recoverySection, type ReportSection } from "./report-jobs";
 import { organizationsSection } from "./report-organizations";
 import { adminSection } from "./report-admin";
@@ -111,8 +112,8 @@ function read<T>(name: string): T {
 }
 
 const meta = read<Meta>("meta");
-const sectionsRun = (meta.sections ?? "small protocols tokens recovery jobs organizations admin lighthouse soak").split(/\s+/).filter(Boolean);
-const laterSections = [smallSection(resultsDirectory), recoverySection(resultsDirectory), jobsSection(resultsDirectory), organizationsSection(resultsDirectory), adminSection(resultsDirectory), lighthouseSection(resultsDirectory), soakSection(resultsDirectory)].filter(
+const sectionsRun = (meta.sections ?? "small protocols tokens recovery jobs applications organizations admin lighthouse soak").split(/\s+/).filter(Boolean);
+const laterSections = [smallSection(resultsDirectory), recoverySection(resultsDirectory), jobsSection(resultsDirectory), applicationsSection(resultsDirectory), organizationsSection(resultsDirectory), adminSection(resultsDirectory), lighthouseSection(resultsDirectory), soakSection(resultsDirectory)].filter(
   (section): section is ReportSection => section !== null,
 );
 
@@ -579,7 +580,7 @@ lines.push(
   "BENCH_DURATION=20 BENCH_ROUNDS=5 bash bench/run.sh   # longer, steadier",
   "BENCH_TOKEN_ROUNDS=24 bash bench/run.sh             # more rounds of the token comparisons",
   "BENCH_KEEP=1 bash bench/run.sh                       # keep logs and wrk reports (the temporary folder)",
-  'BENCH_SECTIONS="recovery jobs" bash bench/run.sh    # only some sections (protocols, tokens, recovery, jobs, organizations, admin, lighthouse, soak)',
+  'BENCH_SECTIONS="recovery jobs" bash bench/run.sh    # only some sections (protocols, tokens, recovery, jobs, applications, organizations, admin, lighthouse, soak)',
   'BENCH_SECTIONS=soak BENCH_SOAK_MINUTES=1 bash bench/run.sh   # a short soak, to check the section itself',
   "```",
   "",

@@ -20,7 +20,8 @@
 # page and its 304, against a bare node:http server sending the bytes and headers Granary sent, bench/bare-node.ts, and
 # nginx sending them too; bench/report-small.ts), protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
-# (the job layer against pg-boss alone), organizations (issue 11: search, an organization's listing and simple
+# (the job layer against pg-boss alone), applications (issue 15: install time, task start latency, 50 tasks at once
+# on two workers, bench/applications.ts), organizations (issue 11: search, an organization's listing and simple
 # pages at 10,000 organizations and 100,000 packages, bench/organizations.ts) and lighthouse (mobile scores of the
 # home, package and dashboard pages, bench/lighthouse.ts), admin (issue 12: Admin → Users and the Security Log at
 # 100,000 people and 1,000,000 audit events, bench/admin.ts), soak (issue 17: minutes of mixed load at 50
@@ -38,7 +39,8 @@
 # BENCH_ADMIN_CONNECTIONS wrk connections (4) for the admin section, BENCH_SOAK_MINUTES of soak (10; BENCH_SOAK_MINUTES=1
 # checks the section), BENCH_SOAK_WARMUP_SECONDS (30), BENCH_SOAK_OUTAGE_SECONDS PostgreSQL stays down (5) and
 # BENCH_SOAK_RECOVERY_SECONDS after it is back within which errors still count as the restart's (10); the small section
-# uses BENCH_DURATION and BENCH_ROUNDS, with BENCH_SMALL_CONNECTIONS connections (8).
+# uses BENCH_DURATION and BENCH_ROUNDS, with BENCH_SMALL_CONNECTIONS connections (8); the applications section queues
+# BENCH_APPS_TASKS tasks at once (50).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,10 +57,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-small protocols tokens recovery jobs organizations admin lighthouse soak}
+SECTIONS=${BENCH_SECTIONS:-small protocols tokens recovery jobs applications organizations admin lighthouse soak}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " small protocols tokens recovery jobs organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " small protocols tokens recovery jobs applications organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -76,6 +78,11 @@ if section small; then
 fi
 if section small || section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
+if section applications; then
+  /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+  /usr/bin/python3 -c "import build" 2>/dev/null || missing+=(python3-build)
+  command -v twine >/dev/null || missing+=(twine)
+fi
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null ||
@@ -470,6 +477,8 @@ log "starting Granary (npm start) on 127.0.0.1:$GRANARY_PORT"
 (
   cd "$APP"
   export DATABASE_URL DATA_DIR="$WORK/granary" PORT="$GRANARY_PORT" HOSTNAME=127.0.0.1 NEXT_TELEMETRY_DISABLED=1
+  # The applications section's own two workers run the user tasks it measures; the server's runs the install.
+  if section applications; then export JOBS_QUEUES=high,default,low; fi
   exec setsid npm start >"$WORK/granary.log" 2>&1
 ) &
 GRANARY_PGID=$!
@@ -904,6 +913,16 @@ if section jobs; then
   log "background jobs: Granary's job layer against pg-boss alone, ${BENCH_JOBS_ROUNDS:-5} rounds"
   quiet_machine >"$RESULTS/jobs.busy"
   (cd "$APP" && "$TSX" bench/jobs.ts run "$DATABASE_URL" "$RESULTS" "${BENCH_JOBS_ROUNDS:-5}")
+fi
+
+# ------------------------------------------------------------------------------------------------ applications
+# Issue 15: the test application's install time (published with twine, installed by the server's worker with real
+# pip from Granary's index), a task's start latency (enqueue to its first log line), and BENCH_APPS_TASKS (50) tasks
+# queued at once on two worker processes serving only the user-tasks queue (bench/applications.ts).
+if section applications; then
+  log "applications: install, task start latency, ${BENCH_APPS_TASKS:-50} tasks at once on two workers"
+  quiet_machine >"$RESULTS/applications.busy"
+  (cd "$APP" && DATA_DIR="$WORK/granary" "$TSX" bench/applications.ts run "$DATABASE_URL" "$RESULTS" "$GRANARY" "$OWNER" "$PASSWORD" "${BENCH_APPS_TASKS:-50}")
 fi
 
 # ------------------------------------------------------------------------------------------------ organizations

@@ -55,11 +55,13 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/[owner]/settings/members": (e) => [`/${e.organization}/settings/members`],
   "/admin/exceptions/[fingerprint]": () => ["/admin/exceptions/00000000000000000000000000000000"],
   "/admin/outbox/[id]": (e) => [`/admin/outbox/${e.outboxMessage}`],
-  "/admin/task-queue/[queue]": () => ["/admin/task-queue/high", "/admin/task-queue/default", "/admin/task-queue/low"],
+  "/admin/task-queue/[queue]": () => ["/admin/task-queue/high", "/admin/task-queue/default", "/admin/task-queue/low", "/admin/task-queue/user-tasks"],
   "/admin/task-queue/runs/[id]": (e) => [`/admin/task-queue/runs/${e.jobRun}`],
   "/admin/security-log/[id]": (e) => [`/admin/security-log/${e.securityEvent}`],
   // No application is installed in this spec: the page answers its not-found page.
   "/admin/applications/[id]": () => ["/admin/applications/00000000-0000-4000-8000-000000000000"],
+  // No task has run in this spec: the page answers its not-found page.
+  "/tools/applications/runs/[id]": () => ["/tools/applications/runs/00000000-0000-4000-8000-000000000000"],
   "/dashboard/[view]": () => dashboardViews.filter((view) => view.slug).map((view) => `/dashboard/${view.slug}`),
 };
 const withQuery: Record<string, string> = {

@@ -102,9 +102,9 @@ const environmentSchema = z.object({
   /** Which queues (priorities) this process's worker serves, comma-separated. */
   JOBS_QUEUES: z
     .string()
-    .default("high,default,low")
+    .default("high,default,low,user-tasks")
     .transform((value) => value.split(",").map((queue) => queue.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(["high", "default", "low"])).min(1, "JOBS_QUEUES needs at least one of high, default, low")),
+    .pipe(z.array(z.enum(["high", "default", "low", "user-tasks"])).min(1, "JOBS_QUEUES needs at least one of high, default, low, user-tasks")),
   /** Jobs one worker runs at the same time. */
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** How often an idle worker looks for due jobs (new jobs wake it at once; retries and schedules wait for this). */

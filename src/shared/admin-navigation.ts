@@ -40,7 +40,7 @@ export const adminMenu: readonly AdminMenuEntry[] = [
   { group: "Providers", label: "Enterprise Resources", href: "/admin/enterprise-resources", built: false, permission: "admin:settings:update" },
   { group: "Platform", label: "Applications", href: "/admin/applications", built: true, permission: "admin:applications:read", includesSubpages: true },
   { group: "Platform", label: "Import Errors", href: "/admin/import-errors", built: true, permission: "admin:applications:read" },
-  { group: "Platform", label: "Hash Warnings", href: "/admin/hash-warnings", built: false, permission: "admin:settings:update" },
+  { group: "Platform", label: "Hash Warnings", href: "/admin/hash-warnings", built: true, permission: "admin:applications:read" },
   { group: "Platform", label: "Actions", href: "/admin/actions", built: true, permission: "admin:platform:update" },
   { group: "Platform", label: "Stats", href: "/admin/stats", built: true, permission: "admin:users:read" },
   { group: "Platform", label: "Config", href: "/admin/config", built: true, permission: "admin:settings:update" },

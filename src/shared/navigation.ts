@@ -16,7 +16,11 @@ export function dashboardHref(slug: string): string {
 }
 
 /** The Tools entries as links, in the one order the top bar's menu and the dashboard's navigation both show. */
-export const toolLinks: readonly { href: string; label: string }[] = dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label }));
+export const toolLinks: readonly { href: string; label: string }[] = [
+  ...dashboardViews.map((view) => ({ href: dashboardHref(view.slug), label: view.label })),
+  // The tasks of the applications installed on the platform (issue 15).
+  { href: "/tools/applications", label: "Applications" },
+];
 
 /** An organization's own dashboard, where its members land (the personal one is /dashboard). */
 export function organizationDashboardHref(organization: string): string {

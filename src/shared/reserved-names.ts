@@ -10,7 +10,7 @@ export const reservedOwnerNames: ReadonlySet<string> = new Set([
   "help", "home", "login", "logout", "manifest.webmanifest", "new", "notebooks", "notifications", "organization", "organizations", "orgs", "packages",
   "pricing", "public", "register", "reset-password", "robots.txt", "root", "search", "security", "settings",
   "sign-in", "sign-out", "sign-up", "signin", "signout", "signup", "site", "sitemap.xml", "static", "status",
-  "support", "system", "t", "terms", "token", "tokens", "upload", "user", "users", "_next", "environments",
+  "support", "system", "t", "terms", "token", "tokens", "tools", "upload", "user", "users", "_next", "environments",
   "granary", "conda", "pypi", "simple",
 ]);
 

@@ -83,8 +83,50 @@ export function commitApplicationProject(project: ApplicationProject, repository
   return execFileSync("git", ["-C", repository, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
 }
 
+/**
+ * Tasks that do work, for running tasks (`workTasks`): `report` reports progress, logs, prints, writes a file to its
+ * output folder and returns JSON; `wait` sleeps (cancel, timeout); `allocate` takes memory (the memory limit);
+ * `environment` returns its environment's variable names (no secrets). All import granary_task at the top.
+ */
+export const workTasksModule = [
+  "import os, time",
+  "from granary_task import log, output_dir, progress",
+  "",
+  "def report(data):",
+  '    """Counts to n, reporting its progress, and writes the numbers to a file."""',
+  '    n = data["n"]',
+  "    for step in range(n):",
+  '        progress((step + 1) / n, "step %d of %d" % (step + 1, n))',
+  '        log("step %d" % (step + 1))',
+  '    print("printed on stdout")',
+  '    with open(os.path.join(output_dir(), "numbers.txt"), "w") as out:',
+  '        out.write("\\n".join(str(number) for number in range(n)) + "\\n")',
+  '    return {"total": sum(range(n)), "label": data.get("label", "none")}',
+  "",
+  'report.input_schema = {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 1000}, "label": {"type": "string"}, "mode": {"enum": ["fast", "slow"]}, "loud": {"type": "boolean"}}, "required": ["n"]}',
+  "",
+  "def wait(data):",
+  '    """Sleeps for a while."""',
+  '    log("waiting")',
+  '    time.sleep(data.get("seconds", 120))',
+  '    return {"waited": True}',
+  "",
+  'wait.input_schema = {"type": "object", "properties": {"seconds": {"type": "number"}}}',
+  "",
+  "def allocate(data):",
+  '    """Takes memory."""',
+  '    log("allocating")',
+  '    block = bytearray(data["mebibytes"] * 1024 * 1024)',
+  '    return {"allocated": len(block)}',
+  "",
+  "def environment(data):",
+  '    """Returns the names of its environment variables."""',
+  '    return {"keys": sorted(os.environ)}',
+  "",
+].join("\n");
+
 /** The test application: two tasks with schemas (one using a dependency published on the instance), one that fails to import. */
-export function demoApplication(version: string, options: { broken?: boolean; helper?: string } = {}): ApplicationProject {
+export function demoApplication(version: string, options: { broken?: boolean; helper?: string; workTasks?: boolean } = {}): ApplicationProject {
   const helper = options.helper ?? "granary-demo-helper";
   const helperModule = packageModuleName(helper);
   if (options.broken) {
@@ -125,8 +167,16 @@ export function demoApplication(version: string, options: { broken?: boolean; he
         "",
       ].join("\n"),
       "broken.py": "import granary_module_that_does_not_exist\n\ndef run(data):\n    return {}\n",
+      ...(options.workTasks ? { "work.py": workTasksModule } : {}),
     },
-    tasks: { greet: "granary_demo_app.greet:greet", count: "granary_demo_app.count:count", broken: "granary_demo_app.broken:run" },
+    tasks: {
+      greet: "granary_demo_app.greet:greet",
+      count: "granary_demo_app.count:count",
+      broken: "granary_demo_app.broken:run",
+      ...(options.workTasks
+        ? { report: "granary_demo_app.work:report", wait: "granary_demo_app.work:wait", allocate: "granary_demo_app.work:allocate", environment: "granary_demo_app.work:environment" }
+        : {}),
+    },
   };
 }
 

@@ -67,6 +67,15 @@ export function GeneralSettingsForm({ settings, siteUrlFromEnvironment }: { sett
         </p>
         {errors.defaultPackageAccess?.message ? <p className="field-error">{errors.defaultPackageAccess.message}</p> : null}
       </fieldset>
+      <TextField
+        id="hash-warning-percent"
+        label="Hash warning threshold (%)"
+        inputMode="numeric"
+        autoComplete="off"
+        error={errors.hashWarningPercent?.message}
+        hint="Admin → Hash Warnings warns about a type of object (package files of a kind, a task's results) when fewer than this share of its objects have different content hashes."
+        {...form.register("hashWarningPercent")}
+      />
       <SubmitButton pending={form.formState.isSubmitting} pendingLabel="Saving…">
         Save settings
       </SubmitButton>

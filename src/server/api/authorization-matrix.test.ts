@@ -29,7 +29,8 @@ import type { Db } from "../db/client";
 import { deletePublicObjectsPhrase } from "@/shared/schemas/platform-actions";
 import { requireTools } from "@/test/tools";
 import { temporaryDirectory } from "../protocols/test-support";
-import { applications, auditEvents, emailMessages, notifications, packageRedirects, siteSettings } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { applicationInstalls, applications, applicationTasks, auditEvents, emailMessages, notifications, packageRedirects, siteSettings, taskRuns } from "../db/schema";
 import { readOnlySettingKey } from "../services/site-mode";
 import { addGroupMember, createGroup } from "../services/groups";
 import { createDirectoryGroupMapping } from "../services/ldap-accounts";
@@ -79,6 +80,9 @@ interface World {
   exceptionFingerprint: string;
   /** An application from a Git repository on this machine (not installed: its install waits in the queue). */
   application: { id: string; name: string };
+  /** An installed, active application with a task `echo` (its environment is never run here), and a queued run of it per signed-in account. */
+  taskApplicationId: string;
+  taskRunIds: Record<Exclude<ActorKind, "anonymous">, string>;
 }
 
 interface Row {
@@ -167,6 +171,15 @@ const matrix: Record<string, Row> = {
   "applications.transferToken": { outcomes: administrators },
   "applications.transferPreview": { outcomes: administrators, input: () => ({ sourceUrl: transferSourceUrl(), token: matrixTransferToken }) },
   "applications.transfer": { outcomes: administrators, input: () => ({ sourceUrl: transferSourceUrl(), token: matrixTransferToken, names: ["matrix-transferred"] }) },
+  "hashWarnings.list": { outcomes: administrators },
+  "tasks.list": { outcomes: signedIn },
+  "tasks.start": { outcomes: signedIn, input: (world) => ({ applicationId: world.taskApplicationId, task: "echo", input: { text: "hello" } }) },
+  "tasks.runs": { outcomes: signedIn, input: () => ({}) },
+  "tasks.run": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.taskRunIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
+  "tasks.rerun": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.taskRunIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
+  "tasks.cancel": { outcomes: signedIn, input: (world, _self, kind) => ({ id: world.taskRunIds[kind === "siteAdmin" ? "siteAdmin" : "user"] }) },
+  "tasks.settings": { outcomes: administrators, input: (world) => ({ id: world.taskApplicationId }) },
+  "tasks.updateSettings": { outcomes: administrators, input: (world) => ({ applicationId: world.taskApplicationId, timeoutSeconds: 60, memoryLimitMebibytes: 512 }) },
   "exceptions.group": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint }) },
   "exceptions.setResolved": { outcomes: administrators, input: (world) => ({ fingerprint: world.exceptionFingerprint, resolved: true }) },
   "dailyReport.get": { outcomes: administrators, input: () => ({ preset: "this_month" }) },
@@ -419,7 +432,30 @@ async function buildWorld(database: Db): Promise<World> {
         .returning();
       return { id: row!.id, name: row!.name };
     })(),
+    ...(await installedTaskApplication(database, user, siteAdmin)),
   };
+}
+
+async function installedTaskApplication(database: Db, user: TestUser, siteAdmin: TestUser): Promise<Pick<World, "taskApplicationId" | "taskRunIds">> {
+  const [application] = await database
+    .insert(applications)
+    .values({ name: "matrix-tasks", sourceKind: "package", indexOwner: user.username, packageName: "matrix-tasks", packageVersion: "1.0", state: "installed", environmentPath: "/nonexistent" })
+    .returning();
+  const [install] = await database
+    .insert(applicationInstalls)
+    .values({ applicationId: application!.id, status: "succeeded", version: "1.0", environmentPath: "/nonexistent" })
+    .returning();
+  await database.update(applications).set({ currentInstallId: install!.id, installedVersion: "1.0" }).where(eq(applications.id, application!.id));
+  await database.insert(applicationTasks).values({ installId: install!.id, applicationId: application!.id, name: "echo", entryPoint: "matrix_tasks:echo", inputSchema: null });
+  const taskRunIds = {} as World["taskRunIds"];
+  for (const [kind, person] of [["user", user], ["siteAdmin", siteAdmin]] as const) {
+    const [run] = await database
+      .insert(taskRuns)
+      .values({ userId: person.id, applicationId: application!.id, installId: install!.id, environmentPath: "/nonexistent", taskName: "echo", entryPoint: "matrix_tasks:echo", input: {}, timeoutSeconds: 60, memoryLimitMebibytes: 512 })
+      .returning();
+    taskRunIds[kind] = run!.id;
+  }
+  return { taskApplicationId: application!.id, taskRunIds };
 }
 
 function actorOf(world: World, kind: ActorKind): { actor: Actor; self: TestUser | null } {

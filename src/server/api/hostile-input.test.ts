@@ -355,6 +355,13 @@ type Caller = "anonymous" | "user" | "siteAdmin";
  * it is replaced in turn with hostile variants; a new procedure must be added here or to `takesNoText`.
  */
 const textInputs: Record<string, { caller: Caller; input: (world: World) => Record<string, unknown> }> = {
+  "tasks.start": { caller: "user", input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", task: "echo", input: { text: "hello" } }) },
+  "tasks.runs": { caller: "user", input: () => ({ cursor: "WyIyMDI2LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJ4Il0" }) },
+  "tasks.run": { caller: "user", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.rerun": { caller: "user", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.cancel": { caller: "user", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.settings": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.updateSettings": { caller: "siteAdmin", input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", timeoutSeconds: 60, memoryLimitMebibytes: 512 }) },
   "applications.get": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
   "applications.packageVersions": { caller: "siteAdmin", input: (world) => ({ owner: world.user.username, packageName: world.packageName }) },
   "applications.branchCommits": { caller: "siteAdmin", input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
@@ -533,6 +540,8 @@ const takesNoText = [
   "applications.installablePackages",
   "applications.importErrors",
   "applications.transferToken",
+  "tasks.list",
+  "hashWarnings.list",
 ];
 
 /** What no text field may take without a clear refusal: NUL (which PostgreSQL cannot store) and other controls. */

@@ -1,10 +1,12 @@
 import { accountRouter } from "./routers/account";
+import { applicationTasksRouter } from "./routers/application-tasks";
 import { applicationsRouter } from "./routers/applications";
 import { adminRouter, siteRouter } from "./routers/admin";
 import { adminPeopleRouter, profilesRouter } from "./routers/admin-people";
 import { billingRouter } from "./routers/billing";
 import { dailyReportRouter } from "./routers/daily-report";
 import { exceptionsRouter } from "./routers/exceptions";
+import { hashWarningsRouter } from "./routers/hash-warnings";
 import { notificationsRouter, organizationsRouter } from "./routers/organizations";
 import { jobsRouter } from "./routers/jobs";
 import { licenseRouter } from "./routers/license";
@@ -20,11 +22,13 @@ export const appRouter = router({
   account: accountRouter,
   admin: adminRouter,
   applications: applicationsRouter,
+  tasks: applicationTasksRouter,
   adminPeople: adminPeopleRouter,
   profiles: profilesRouter,
   billing: billingRouter,
   dailyReport: dailyReportRouter,
   exceptions: exceptionsRouter,
+  hashWarnings: hashWarningsRouter,
   notifications: notificationsRouter,
   organizations: organizationsRouter,
   jobs: jobsRouter,

@@ -59,6 +59,8 @@ const siteReadNotFound =                  "N   N   N   N   N    N     N    N    
 // Transfer routes take a transfer token (a JWT), never an access token: every access token is refused.
 const transferTokenOnly =                 "U   U   U   U   U    U     U    U    U    U    U     U   U   U";
 const malformed =                         "B   B   B   B   B    B     B    B    B    B    B     B   B   B";
+const readNotFound =                      "N   N   N   F   F    F     F    F    F    F    F     U   U   N";
+const writeNotFound =                     "N   N   F   N   F    F     F    F    F    F    F     U   U   N";
 
 /** The accounts, packages and tokens every cell starts from. */
 interface World {
@@ -236,6 +238,15 @@ const procedureRows: Record<string, ProcedureRow> = {
   "notifications.markAllRead": { expected: apiWrite },
   "billing.get": { expected: apiReadOutsideChannel, input: (world) => ({ owner: world.user.username }) },
   "billing.changePlan": { expected: apiWriteOutsideChannel, input: (world) => ({ owner: world.user.username, plan: "free" }) },
+  "hashWarnings.list": { expected: administration },
+  "tasks.list": { expected: apiRead },
+  "tasks.start": { expected: writeNotFound, input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", task: "echo", input: {} }) },
+  "tasks.runs": { expected: apiRead, input: () => ({}) },
+  "tasks.run": { expected: readNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.rerun": { expected: writeNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.cancel": { expected: writeNotFound, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.settings": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "tasks.updateSettings": { expected: administration, input: () => ({ applicationId: "00000000-0000-4000-8000-000000000000", timeoutSeconds: 60, memoryLimitMebibytes: 512 }) },
   "applications.list": { expected: administration },
   "applications.get": { expected: administration, input: () => ({ id: "00000000-0000-4000-8000-000000000000" }) },
   "applications.installablePackages": { expected: administration },

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { env } from "@/env";
+import { helperModuleSource } from "./granary-task-helper";
 
 export interface CommandOutcome {
   code: number | null;
@@ -86,6 +87,10 @@ export function describeCommand(command: string, args: string[], redact: readonl
 export const inspectionScript = String.raw`
 import importlib.metadata as metadata
 import inspect, json, sys, traceback
+
+# The folder holding Granary's granary_task helper, so that tasks importing it at the top import here as they run.
+if len(sys.argv) > 1:
+    sys.path.insert(0, sys.argv[1])
 
 MARKER = "----granary-inspection----"
 tasks, errors = [], []
@@ -176,8 +181,11 @@ export async function inspectEnvironment(environmentPath: string, workFolder: st
   fs.writeFileSync(script, inspectionScript);
   const sandbox = path.join(workFolder, "inspection");
   fs.mkdirSync(sandbox, { recursive: true });
+  const helper = path.join(workFolder, "inspection-helper");
+  fs.mkdirSync(helper, { recursive: true });
+  fs.writeFileSync(path.join(helper, "granary_task.py"), helperModuleSource);
   // -I: isolated mode, so neither the working folder nor PYTHON* variables shape what imports.
-  const outcome = await runCommand(environmentPython(environmentPath), ["-I", script], { cwd: sandbox, env: childEnvironment(sandbox), signal });
+  const outcome = await runCommand(environmentPython(environmentPath), ["-I", script, helper], { cwd: sandbox, env: childEnvironment(sandbox), signal });
   const at = outcome.output.lastIndexOf(inspectionMarker);
   if (outcome.code !== 0 || at < 0) throw new InstallStepError("Checking the tasks' imports failed: the environment's Python did not finish the check.", outcome.output);
   const printed = outcome.output.slice(0, at);

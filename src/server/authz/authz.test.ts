@@ -64,6 +64,8 @@ const expectedPermissions: Record<"anonymous" | "user" | "site_admin", readonly 
     "billing:update",
     "notification:read",
     "notification:update",
+    "task:read",
+    "task:run",
   ],
   site_admin: allPermissions,
 };

@@ -10,6 +10,7 @@ export * from "./access-levels";
 export * from "./actor";
 export * from "./can";
 export * from "./ownership";
+export * from "./task-runs";
 export * from "./visibility";
 export {
   permissions,

@@ -38,6 +38,8 @@ export const permissions = {
   "token:read": { description: "See your access tokens" },
   "token:create": { description: "Create access tokens" },
   "token:revoke": { description: "Revoke access tokens" },
+  "task:read": { description: "See the tasks of active applications and your own runs of them, and download their results" },
+  "task:run": { description: "Run the tasks of active applications, rerun and cancel your own runs" },
   "admin:users:read": { description: "See every account on the site" },
   "admin:users:update": { description: "Deactivate and reactivate accounts, give or take site administration and make password-reset links" },
   "admin:settings:update": { description: "Change site-wide settings such as open registration and where accounts come from" },
@@ -54,7 +56,8 @@ export const permissions = {
   "admin:platform:read": { description: "See whether the site is read-only, the platform's restarts and the deletion of public objects" },
   "admin:platform:update": { description: "Put the site in read-only mode, restart the platform and delete all public objects" },
   "admin:applications:read": { description: "See the applications installed on the platform, their installs, import errors and Python packages" },
-  "admin:applications:update": { description: "Install, update, activate, deactivate and delete applications" },
+  "admin:applications:update": { description: "Install, update, activate, deactivate and delete applications, and set their tasks' limits" },
+  "admin:task-runs:read": { description: "See every user's task runs, their logs and results" },
 } as const satisfies Record<string, { description: string }>;
 
 export type Permission = keyof typeof permissions;
@@ -99,6 +102,8 @@ const userPermissions: Permission[] = [
   "billing:update",
   "notification:read",
   "notification:update",
+  "task:read",
+  "task:run",
 ];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
@@ -153,6 +158,8 @@ const apiReadPermissions: Permission[] = [
   "admin:jobs:read",
   "admin:platform:read",
   "admin:applications:read",
+  "admin:task-runs:read",
+  "task:read",
 ];
 const apiWritePermissions: Permission[] = [
   "package:upload",
@@ -175,6 +182,7 @@ const apiWritePermissions: Permission[] = [
   "admin:jobs:update",
   "admin:platform:update",
   "admin:applications:update",
+  "task:run",
 ];
 
 const scopeGrants: Record<TokenScope, readonly Permission[]> = {
@@ -244,6 +252,8 @@ export const readOnlyRefusedPermissions: ReadonlySet<Permission> = new Set<Permi
   "group:update",
   "billing:update",
   "token:create",
+  // A run stores its results: the data stays as it is while the site is read-only.
+  "task:run",
 ]);
 
 // ---------------------------------------------------------------------------------------------- uploads

@@ -27,7 +27,7 @@ export function eventNameOf(definition: Pick<AnyJobDefinition, "id">): string {
 
 export const cancelEventName = "granary/job.cancelled";
 
-const priorityBoost = { high: 600, default: 0, low: -600 } as const;
+const priorityBoost = { high: 600, default: 0, low: -600, "user-tasks": 0 } as const;
 
 export function createInngestClient(): Inngest {
   const dev = env.INNGEST_DEV;

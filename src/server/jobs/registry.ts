@@ -11,6 +11,7 @@ import { purgeFinishedJobRunsJob } from "./definitions/purge-finished-job-runs";
 import { purgeSystemLogsJob } from "./definitions/purge-system-logs";
 import { removeUnreferencedBlobsJob } from "./definitions/remove-unreferenced-blobs";
 import { rollUpDownloadsJob } from "./definitions/roll-up-downloads";
+import { runApplicationTaskJob } from "./definitions/run-application-task";
 import { statisticsSnapshotJob } from "./definitions/statistics-snapshot";
 import { tokenExpiryNoticesJob } from "./definitions/token-expiry-notices";
 
@@ -28,6 +29,7 @@ export const jobDefinitions: readonly AnyJobDefinition[] = [
   dailyReportMailJob,
   deletePublicObjectsJob,
   installApplicationJob,
+  runApplicationTaskJob,
 ] as unknown as readonly AnyJobDefinition[];
 
 export function findJobDefinition(id: string): AnyJobDefinition | undefined {

@@ -131,7 +131,7 @@ async function startInngest(options: JobRuntimeOptions, log: (message: string) =
   const dispatcher = new InngestDispatcher(options.databaseUrl, options.db, client, log);
   await dispatcher.start();
   // The process that serves /api/inngest is where Inngest runs the jobs: it is the worker the Task Queue shows.
-  const identity: WorkerIdentity = await registerWorker(options.db, { id: randomUUID(), queues: ["high", "default", "low"], concurrency: 0, driver: "inngest" });
+  const identity: WorkerIdentity = await registerWorker(options.db, { id: randomUUID(), queues: ["high", "default", "low", "user-tasks"], concurrency: 0, driver: "inngest" });
   const timer = setInterval(() => void beat(options.db, identity.id).catch(() => {}), env.JOBS_HEARTBEAT_SECONDS * 1000);
   timer.unref();
   log(`Jobs go to the Inngest server${env.INNGEST_BASE_URL ? ` at ${env.INNGEST_BASE_URL}` : ""}; it calls /api/inngest.`);

@@ -236,8 +236,16 @@ describe("installing an application from a Git commit", () => {
     await drainJobs({ db });
     const updated = await api().get({ id: created.id });
     expect(updated.application).toMatchObject({ installedCommit: second, active: false });
-    expect(fs.existsSync(page.application.environmentPath!)).toBe(false);
+    // The replaced environment stays for the servers and workers that run it until they restart; the one before it goes.
+    expect(fs.existsSync(page.application.environmentPath!)).toBe(true);
     expect((await api().pythonPackages({ search: "granary-demo-app" })).map((distribution) => distribution.version)).toEqual(["1.1"]);
+    await api().update({ id: created.id, gitCommit: first, active: false });
+    await drainJobs({ db });
+    expect((await api().get({ id: created.id })).application).toMatchObject({ installedCommit: first });
+    expect(fs.existsSync(page.application.environmentPath!)).toBe(false);
+    expect(fs.existsSync(updated.application.environmentPath!)).toBe(true);
+    await api().update({ id: created.id, gitCommit: second, active: false });
+    await drainJobs({ db });
     const [tokensLeft] = await db.select().from(accessTokens).where(and(like(accessTokens.name, "application install %")));
     expect(tokensLeft?.revokedAt).not.toBeNull();
   }, 300_000);

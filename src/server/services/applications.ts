@@ -522,6 +522,22 @@ export function installPasses(inspection: Inspection): boolean {
 }
 
 /**
+ * After a switch, the environments of the application's finished installs go, but for the new one and the one it
+ * replaced: app servers and workers go on running the version they loaded until the platform or the workers restart
+ * (applications/active-applications.ts), so the replaced one keeps serving them until then. An install still under
+ * way keeps its own.
+ */
+async function removeSupersededEnvironments(db: Db, applicationId: string, kept: (string | null)[]): Promise<void> {
+  const finished = await db
+    .select({ environmentPath: applicationInstalls.environmentPath })
+    .from(applicationInstalls)
+    .where(and(eq(applicationInstalls.applicationId, applicationId), inArray(applicationInstalls.status, ["succeeded", "failed"])));
+  for (const { environmentPath } of finished) {
+    if (!kept.includes(environmentPath)) fs.rmSync(environmentPath, { recursive: true, force: true });
+  }
+}
+
+/**
  * The install job's body. Safe to run again: an install that finished is not redone (a failed one fails again with
  * its error, so its job run shows it), and an interrupted one starts over in a fresh folder.
  */
@@ -609,10 +625,7 @@ export async function runApplicationInstall(db: Db, installId: string, context: 
     const switched = await recordInspection(db, install, application, inspection, { passes, error, output, commit });
     if (!switched) outcome = { status: "gone" };
     else outcome = passes ? { status: "succeeded", tasks: inspection.tasks.length, importErrors: inspection.errors.length } : { status: "failed", error: error!, importErrors: inspection.errors.length };
-    if (passes && switched && application.environmentPath && application.environmentPath !== environmentPath) {
-      // The old environment runs nothing any more: tasks start in the current one.
-      fs.rmSync(application.environmentPath, { recursive: true, force: true });
-    }
+    if (passes && switched) await removeSupersededEnvironments(db, application.id, [install.environmentPath, application.environmentPath]);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     output += `${message}\n`;

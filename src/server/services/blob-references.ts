@@ -13,7 +13,7 @@
  */
 import { count, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { packageFiles } from "../db/schema";
+import { packageFiles, taskRunObjects } from "../db/schema";
 import type { BlobStore } from "../storage";
 import { recordException } from "./exceptions";
 
@@ -30,6 +30,23 @@ const blobLockClass = 0x626c6f62; // "blob"
  * waiting. So every file a row in the backup refers to is still there when the backup copies the files.
  */
 export const blobRemovalGate = { classKey: 0x67617465 /* "gate" */, key: 0 } as const;
+
+/**
+ * How many rows refer to the bytes: package files, and the results task runs stored (task_run_objects). Both live in
+ * the one BlobStore so that identical bytes are kept once and every removal is decided by this one count.
+ */
+async function referenceCount(tx: Db, sha256: string): Promise<number> {
+  const [files] = await tx.select({ value: count() }).from(packageFiles).where(eq(packageFiles.sha256, sha256));
+  const [objects] = await tx.select({ value: count() }).from(taskRunObjects).where(eq(taskRunObjects.sha256, sha256));
+  return (files?.value ?? 0) + (objects?.value ?? 0);
+}
+
+/** The digests of the batch that some row refers to. */
+async function referencedDigests(db: Db, digests: string[]): Promise<Set<string>> {
+  const files = await db.selectDistinct({ sha256: packageFiles.sha256 }).from(packageFiles).where(inArray(packageFiles.sha256, digests));
+  const objects = await db.selectDistinct({ sha256: taskRunObjects.sha256 }).from(taskRunObjects).where(inArray(taskRunObjects.sha256, digests));
+  return new Set([...files, ...objects].map((row) => row.sha256));
+}
 
 /** Holds the digest's lock until the transaction ends. */
 export async function lockBlob(tx: Db, sha256: string): Promise<void> {
@@ -52,8 +69,7 @@ export async function removeBlobIfUnreferenced(db: Db, store: BlobStore, sha256:
       const [gate] = await tx.execute<{ open: boolean }>(sql`select pg_try_advisory_xact_lock_shared(${blobRemovalGate.classKey}, ${blobRemovalGate.key}) as open`);
       if (!gate?.open) return;
       await lockBlob(tx, sha256);
-      const [references] = await tx.select({ value: count() }).from(packageFiles).where(eq(packageFiles.sha256, sha256));
-      if ((references?.value ?? 0) > 0) return;
+      if ((await referenceCount(tx, sha256)) > 0) return;
       aside = await store.setAside(sha256);
       if (aside) await options.beforeCommit?.(tx);
     });
@@ -114,9 +130,7 @@ export async function removeUnreferencedBlobs(db: Db, store: BlobStore, options:
   const candidates = (await store.listBlobs()).filter((blob) => blob.modifiedAt < olderThan).map((blob) => blob.sha256);
   for (let start = 0; start < candidates.length; start += lookupBatch) {
     const batch = candidates.slice(start, start + lookupBatch);
-    const referenced = new Set(
-      (await db.selectDistinct({ sha256: packageFiles.sha256 }).from(packageFiles).where(inArray(packageFiles.sha256, batch))).map((row) => row.sha256),
-    );
+    const referenced = await referencedDigests(db, batch);
     for (const sha256 of batch) {
       if (!referenced.has(sha256) && (await removeBlobIfUnreferenced(db, store, sha256))) result.blobs += 1;
     }
@@ -133,8 +147,7 @@ export async function removeUnreferencedBlobs(db: Db, store: BlobStore, options:
     if (file.modifiedAt >= olderThan) continue;
     await db.transaction(async (tx) => {
       await lockBlob(tx, file.sha256);
-      const [references] = await tx.select({ value: count() }).from(packageFiles).where(eq(packageFiles.sha256, file.sha256));
-      if ((references?.value ?? 0) > 0 && !(await store.stat(file.sha256))) await store.restore(file.path, file.sha256);
+      if ((await referenceCount(tx, file.sha256)) > 0 && !(await store.stat(file.sha256))) await store.restore(file.path, file.sha256);
       else await store.removeLeftover(file);
     });
     result.temporaryFiles += 1;

@@ -5,6 +5,7 @@
  */
 import { asc } from "drizzle-orm";
 import { describeEnvironment, secretEnvironmentNames } from "@/env";
+import { defaultHashWarningPercent } from "@/shared/schemas/site-general";
 import { assertCan, type Actor } from "../authz";
 import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
@@ -34,6 +35,7 @@ const storedDefaults: Record<string, unknown> = {
   siteUrl: "",
   staticUrl: "",
   defaultPackageAccess: "public",
+  hashWarningPercent: defaultHashWarningPercent,
 };
 
 /** A stored value under such a name is a secret (sealed passwords, API keys, tokens), whatever feature stored it. */

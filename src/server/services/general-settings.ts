@@ -4,13 +4,13 @@
  */
 import { inArray } from "drizzle-orm";
 import { env, publicUrl } from "@/env";
-import { generalSettingsSchema, type GeneralSettings, type GeneralSettingsInput, type PackageAccess } from "@/shared/schemas/site-general";
+import { defaultHashWarningPercent, generalSettingsSchema, type GeneralSettings, type GeneralSettingsInput, type PackageAccess } from "@/shared/schemas/site-general";
 import { assertCan, type Actor } from "../authz";
 import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
 import { recordAudit } from "./audit";
 
-const generalDefaults: GeneralSettings = { siteUrl: "", staticUrl: "", defaultPackageAccess: "public" };
+const generalDefaults: GeneralSettings = { siteUrl: "", staticUrl: "", defaultPackageAccess: "public", hashWarningPercent: defaultHashWarningPercent };
 const generalKeys = Object.keys(generalDefaults) as (keyof GeneralSettings)[];
 
 /** What is stored, with defaults for what is not; a value that no longer validates counts as unset. */

@@ -26,6 +26,7 @@ describe("queue counts", () => {
         { queue: "high", backlog: 1, running: 0, failed: 0 },
         { queue: "default", backlog: 0, running: 0, failed: 0 },
         { queue: "low", backlog: 1, running: 1, failed: 2 },
+        { queue: "user-tasks", backlog: 0, running: 0, failed: 0 },
       ],
     });
   });

@@ -112,7 +112,7 @@ describe("the effective configuration", () => {
     expect(environment.RESEND_API_KEY).toMatchObject({ value: "******", source: "environment", secret: true });
     expect(environment.SMTP_PASSWORD).toMatchObject({ value: "(unset)", source: "default", secret: true });
     expect(environment.DATABASE_URL).toMatchObject({ value: "postgres://granary:******@db.example.test:5432/granary", source: "environment" });
-    expect(environment.JOBS_QUEUES).toMatchObject({ value: "high, default, low" });
+    expect(environment.JOBS_QUEUES).toMatchObject({ value: "high, default, low, user-tasks" });
 
     const stored = Object.fromEntries(configuration.stored.map((setting) => [setting.name, setting]));
     expect(stored.siteUrl).toMatchObject({ value: "https://packages.example.test", source: "database" });

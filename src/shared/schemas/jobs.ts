@@ -2,7 +2,7 @@ import { z } from "zod";
 import { hasControlCharacter } from "./account";
 
 /** The queues, by priority: what the Task Queue lists and workers serve. */
-export const jobQueueNames = ["high", "default", "low"] as const;
+export const jobQueueNames = ["high", "default", "low", "user-tasks"] as const;
 export type JobQueueName = (typeof jobQueueNames)[number];
 
 export const jobRunStatusNames = ["queued", "running", "succeeded", "failed", "cancelled", "retrying"] as const;
@@ -17,7 +17,7 @@ export const jobRunStatusLabels: Record<JobRunStatusName, string> = {
   retrying: "Waiting to retry",
 };
 
-const queueSchema = z.enum(jobQueueNames, "Unknown queue: use high, default or low.");
+const queueSchema = z.enum(jobQueueNames, "Unknown queue: use high, default, low or user-tasks.");
 
 export const listJobRunsSchema = z.object({
   queue: queueSchema,

@@ -34,6 +34,9 @@ function hasNoExtras(value: string): boolean {
 }
 
 export const packageAccessValues = ["public", "private"] as const;
+
+/** Below 80 % different hashes, a type of object repeats itself more than it should (seed 003: the higher the better). */
+export const defaultHashWarningPercent = 80;
 export type PackageAccess = (typeof packageAccessValues)[number];
 
 /** Admin → General: where the site and its files are reached, and whether new packages start public or private. */
@@ -43,6 +46,13 @@ export const generalSettingsSchema = z.object({
   /** Where index pages send clients for package files (a CDN or cache in front of Granary); empty = Granary itself. */
   staticUrl: siteAddressSchema("static URL"),
   defaultPackageAccess: z.enum(packageAccessValues, "Choose public or private."),
+  /** Admin → Hash Warnings warns about an object type whose share of different content hashes is below this. */
+  hashWarningPercent: z.coerce
+    .number({ error: "Enter a percentage from 0 to 100." })
+    .int("Enter a whole percentage from 0 to 100.")
+    .min(0, "Enter a percentage from 0 to 100.")
+    .max(100, "Enter a percentage from 0 to 100.")
+    .default(defaultHashWarningPercent),
 });
 export type GeneralSettingsInput = z.input<typeof generalSettingsSchema>;
 export type GeneralSettings = z.output<typeof generalSettingsSchema>;

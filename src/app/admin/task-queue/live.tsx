@@ -122,7 +122,7 @@ export function RetryAllFailedButton({ queue }: { queue: string }) {
       pendingLabel="Retrying…"
       testId="retry-all-failed"
       onRun={async () => {
-        const { retried } = await retry.mutateAsync({ queue: queue as "high" | "default" | "low" });
+        const { retried } = await retry.mutateAsync({ queue: queue as "high" | "default" | "low" | "user-tasks" });
         router.refresh();
         return retried === 1 ? "Queued 1 failed task again." : `Queued ${retried} failed tasks again.`;
       }}

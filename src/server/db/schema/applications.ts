@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 import { jobRuns } from "./jobs";
 
@@ -142,3 +142,97 @@ export const applicationTransferSessions = pgTable("application_transfer_session
   endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });
+
+// ---------------------------------------------------------------------------------------------- running tasks
+
+/** How long a task may run and how much memory it may take, per application (its admin page edits them). */
+export const applicationTaskSettings = pgTable("application_task_settings", {
+  applicationId: uuid("application_id")
+    .primaryKey()
+    .references(() => applications.id, { onDelete: "cascade" }),
+  timeoutSeconds: integer("timeout_seconds").notNull(),
+  memoryLimitMebibytes: integer("memory_limit_mebibytes").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const taskRunStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+export type TaskRunStatus = (typeof taskRunStatuses)[number];
+
+/**
+ * A user's run of an application's task (Tools → Applications): a job in the user-tasks queue that runs the task in a
+ * subprocess of the environment the application ran when the run was asked for.
+ */
+export const taskRuns = pgTable(
+  "task_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    installId: uuid("install_id").references(() => applicationInstalls.id, { onDelete: "set null" }),
+    environmentPath: text("environment_path").notNull(),
+    taskName: text("task_name").notNull(),
+    entryPoint: text("entry_point").notNull(),
+    input: jsonb("input").$type<unknown>().notNull(),
+    status: text("status", { enum: taskRunStatuses }).notNull().default("queued"),
+    /** 0-100, from the task's `granary_task.progress(fraction)`. */
+    progress: integer("progress").notNull().default(0),
+    progressMessage: text("progress_message"),
+    jobRunId: uuid("job_run_id").references(() => jobRuns.id, { onDelete: "set null" }),
+    /** The limits the run was started with (the application's settings at the time). */
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    memoryLimitMebibytes: integer("memory_limit_mebibytes").notNull(),
+    error: text("error"),
+    exitCode: integer("exit_code"),
+    queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (table) => [
+    index("task_runs_user_idx").on(table.userId, table.queuedAt.desc(), table.id.desc()),
+    index("task_runs_queued_idx").on(table.queuedAt.desc(), table.id.desc()),
+    index("task_runs_application_idx").on(table.applicationId, table.taskName),
+  ],
+);
+
+/** What a run printed and logged, in order: its stdout, its stderr and `granary_task.log(line)`. */
+export const taskRunLogLines = pgTable(
+  "task_run_log_lines",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => taskRuns.id, { onDelete: "cascade" }),
+    stream: text("stream", { enum: ["log", "stdout", "stderr", "granary"] }).notNull(),
+    message: text("message").notNull(),
+    loggedAt: timestamp("logged_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("task_run_log_lines_run_idx").on(table.runId, table.id)],
+);
+
+export const taskRunObjectKinds = ["result", "file"] as const;
+
+/**
+ * What a run produced, each stored as bytes in the BlobStore under their sha256: its JSON result (`result.json`) and
+ * every file it wrote to its output folder. These rows are references like package files are: the blob sweep and
+ * removeBlobIfUnreferenced count both (services/blob-references.ts), so identical bytes are stored once across both.
+ */
+export const taskRunObjects = pgTable(
+  "task_run_objects",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => taskRuns.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: taskRunObjectKinds }).notNull(),
+    /** `result.json`, or the file's path inside the output folder. */
+    name: text("name").notNull(),
+    sha256: text("sha256").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("task_run_objects_run_name_unique").on(table.runId, table.kind, table.name), index("task_run_objects_sha256_idx").on(table.sha256)],
+);

@@ -2,8 +2,9 @@ import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./accounts";
 
-/** The queues: every job belongs to one by its priority, and a worker serves some of them. */
-export const jobPriorities = ["high", "default", "low"] as const;
+/** The queues: every job belongs to one by its priority, and a worker serves some of them. "user-tasks" holds the
+ * tasks users run (Tools → Applications), apart from Granary's own work so a burst of them never delays an install. */
+export const jobPriorities = ["high", "default", "low", "user-tasks"] as const;
 export type JobPriority = (typeof jobPriorities)[number];
 
 /** "retrying" is a run waiting for its next attempt after a failure. */

@@ -28,7 +28,7 @@ export const purgeFinishedJobRunsJob = defineJob({
           with gone as (
             delete from job_runs where id in (
               select id from job_runs
-              where priority in ('high', 'default', 'low') and queued_at < now() - make_interval(days => ${days})
+              where priority in ('high', 'default', 'low', 'user-tasks') and queued_at < now() - make_interval(days => ${days})
                 and status in (${sql.join(statuses.map((status) => sql`${status}`), sql`, `)})
                 and finished_at < now() - make_interval(days => ${days})
               limit ${batchSize})

@@ -16,6 +16,7 @@ import { deleteApplicationSchema, updateApplicationSchema } from "@/shared/schem
 import { useTRPC } from "@/trpc/client";
 import { pollMilliseconds } from "../../task-queue/live";
 import { InstallStatus } from "../install-status";
+import { TaskSettingsSection } from "./task-settings";
 
 type Page = RouterOutputs["applications"]["get"];
 type Install = Page["installs"][number];
@@ -93,6 +94,7 @@ export function ApplicationPanel({ initial }: { initial: Page }) {
           <Link href="/admin/import-errors">Import Errors</Link> · <Link href={`/admin/python-packages`}>Python packages</Link>
         </p>
       </section>
+      <TaskSettingsSection applicationId={application.id} />
       {installs.length > 1 ? <EarlierInstalls installs={installs.slice(1)} /> : null}
       <DeleteSection name={application.name} id={application.id} />
     </>
