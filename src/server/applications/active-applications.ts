@@ -76,6 +76,11 @@ class ActiveApplicationsHolder {
     return this.snapshot;
   }
 
+  /** Whether this process has read them at all. */
+  get loaded(): boolean {
+    return this.snapshot !== undefined;
+  }
+
   /** Reads the applications afresh; requests meanwhile keep the copy they had until the new one is complete. */
   async reload(db: Db | undefined = this.db): Promise<ApplicationsSnapshot | null> {
     if (!db) return null;
@@ -95,8 +100,8 @@ export function activeApplications(): ActiveApplicationsHolder {
     const created = new ActiveApplicationsHolder();
     holder[holderKey] = created;
     // Restart the platform: every app server reloads them. A process that never used them has nothing to reload.
-    onPlatformReload(async () => {
-      await created.reload();
+    onPlatformReload(async (db) => {
+      if (created.loaded) await created.reload(db);
     });
   }
   return holder[holderKey];

@@ -14,7 +14,8 @@ import { platformRestarts, platformServerReloads } from "../db/schema";
 import { recordAudit } from "./audit";
 import { platformRestartChannel, type ChangeListener } from "./change-listener";
 
-type ReloadHook = () => void | Promise<void>;
+/** Given the reloading server's database, since whatever registered may have read another one first (a test's, long closed). */
+type ReloadHook = (db: Db) => void | Promise<void>;
 
 /** Shared by every copy of this module in the process (the launcher's and Next's server bundle). */
 const hooksKey = Symbol.for("granary.platformReloadHooks");
@@ -67,7 +68,7 @@ export class PlatformReloader {
   private async reload(restartId: string): Promise<void> {
     // Caches read afresh on their next use; requests meanwhile read the database, as with no listener at all.
     this.listener.forgetAll();
-    for (const hook of reloadHooks()) await hook();
+    for (const hook of reloadHooks()) await hook(this.db);
     await this.db.insert(platformServerReloads).values({ restartId, serverId: this.serverId, serverLabel: this.serverLabel }).onConflictDoNothing();
     this.log(`Reloaded the settings for the platform restart ${restartId}.`);
   }
