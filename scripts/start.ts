@@ -34,6 +34,7 @@ import { ensureFirstAdmin } from "../src/server/services/admin";
 import { ChangeListener } from "../src/server/services/change-listener";
 import { PlatformReloader } from "../src/server/services/platform-restart";
 import { SiteModeCache } from "../src/server/services/site-mode";
+import { VisitorPages } from "../src/server/services/visitor-pages";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     tokenCache?: VerifiedTokenCache<TokenCheckRow>;
     changes?: ChangeListener;
     siteMode?: SiteModeCache;
+    visitorPages?: VisitorPages;
     reloader?: PlatformReloader;
     jobs?: JobRuntime;
     closeJobsDatabase?: () => Promise<void>;
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
     await server.tokenCache?.close().catch(() => {});
     server.reloader?.close();
     server.siteMode?.close();
+    server.visitorPages?.close();
     await server.changes?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
@@ -236,6 +239,9 @@ async function main(): Promise<void> {
   // platform restart makes everything here forget and reload (services/platform-restart.ts).
   server.siteMode = new SiteModeCache(changes);
   server.siteMode.start();
+  // What visitors' pages show is cached in Next's data cache under a generation the same changes move.
+  server.visitorPages = new VisitorPages(changes);
+  server.visitorPages.start();
   server.reloader = new PlatformReloader(changes, protocolDatabase.db, { log });
   server.reloader.start();
   // On failure it says so and keeps trying in the background.
