@@ -39,6 +39,7 @@ import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
 import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
+import { isVisitorPageRequest, keepVisitorPagesPrivate, visitorGenerationHeader, visitorPagesPrefix } from "../src/server/visitor-page-routes";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   server.closeProtocolDatabase = protocolDatabase.close;
   // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.
   const securityHeaders = { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY > 0, development: developmentMode };
+  const visitorPageOptions = { siteAddressKnown: env.PUBLIC_URL !== undefined };
   // Timeouts and the per-client cap (http-limits.ts) bound what slow and greedy clients can hold.
   const httpServer = createLimitedServer(httpLimits(), (request, response) => {
     // The client's address feeds the audit trail and every per-address limit: decided once, here, from the
@@ -277,6 +279,18 @@ async function main(): Promise<void> {
         const url = request.url ?? "/";
         if (databaseAvailability().isDown && !needsNoDatabase(url) && !url.startsWith("/api/trpc")) return answerUnavailable(request, response, "database");
         answerServerErrorsAs503WhileDatabaseAway(response);
+        // Visitors' page views go to the page prerendered for this generation (visitor-page-routes.ts); the tag is
+        // this process's alone, and the prerendered pages are reached only through it.
+        delete request.headers[visitorGenerationHeader];
+        if (url === visitorPagesPrefix || url.startsWith(`${visitorPagesPrefix}/`) || url.startsWith(`${visitorPagesPrefix}?`)) {
+          response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found.\n");
+          return;
+        }
+        const generation = server.visitorPages?.current ?? null;
+        if (generation !== null && isVisitorPageRequest(request, visitorPageOptions)) {
+          request.headers[visitorGenerationHeader] = String(generation);
+          keepVisitorPagesPrivate(response);
+        }
         await handle(request, response);
       },
       (error: unknown) => {
