@@ -65,6 +65,7 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   "/visitor-pages/[generation]": () => ["/"],
   "/visitor-pages/[generation]/[owner]": (e) => [`/${e.user}`, `/${e.organization}`],
   "/visitor-pages/[generation]/[owner]/[package]": (e) => [`/${e.user}/${e.condaPackage}`],
+  "/visitor-pages/[generation]/search/[search]": () => ["/search?q=wide"],
   "/visitor-pages/[generation]/sign-in": () => ["/sign-in"],
   "/visitor-pages/[generation]/terms": () => ["/terms"],
 };

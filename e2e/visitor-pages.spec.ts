@@ -39,6 +39,8 @@ test("a visitor's cached pages show an upload, a privacy change and a deletion o
   expect(await visit(visitor, `/${owner.username}/cached-first`)).toBe(200);
   await visit(visitor, "/");
   await expect(visitor.getByRole("main")).toContainText("cached-first");
+  await visit(visitor, "/search?q=cached");
+  await expect(visitor.getByTestId("package-list")).toContainText("cached-first");
 
   // An upload.
   const second = buildCondaPackage({ name: "cached-second", version: "2.0.0", summary: "Uploaded later" }, fs.mkdtempSync(path.join(fixtures, "b-")));
@@ -47,6 +49,8 @@ test("a visitor's cached pages show an upload, a privacy change and a deletion o
   await expect(visitor.getByTestId("package-list")).toContainText("cached-second");
   await visit(visitor, "/");
   await expect(visitor.getByRole("main")).toContainText("cached-second");
+  await visit(visitor, "/search?q=cached");
+  await expect(visitor.getByTestId("package-list")).toContainText("cached-second");
 
   // A privacy change.
   await page.goto(`/${owner.username}/cached-first`);
@@ -58,6 +62,8 @@ test("a visitor's cached pages show an upload, a privacy change and a deletion o
   await expect(visitor.getByTestId("package-list")).toContainText("cached-second");
   await visit(visitor, "/");
   await expect(visitor.getByRole("main")).not.toContainText("cached-first");
+  await visit(visitor, "/search?q=cached");
+  await expect(visitor.getByTestId("package-list")).not.toContainText("cached-first");
 
   // A deletion.
   expect(await visit(visitor, `/${owner.username}/cached-second`)).toBe(200);
@@ -80,12 +86,14 @@ test("cached pages never show one person's private packages or account to anothe
   await uploadFiles(page, [secret], { makePrivate: true });
   await uploadFiles(page, [open]);
   // Alice's own views, signed in, are the dynamic pages: her private package and her account are on them.
-  for (const address of ["/", `/${alice.username}`, "/terms"]) {
+  for (const address of ["/", `/${alice.username}`, "/search?q=alice", "/terms"]) {
     const response = await page.goto(address);
     expect(response?.headers()["x-nextjs-cache"], `${address} is not the visitor page for a signed-in person`).toBeUndefined();
     await expect(page.getByTestId("user-menu-name")).toHaveText(alice.username);
   }
   await page.goto(`/${alice.username}`);
+  await expect(page.getByTestId("package-list")).toContainText("alice-secret");
+  await page.goto("/search?q=alice");
   await expect(page.getByTestId("package-list")).toContainText("alice-secret");
   await page.goto(`/${alice.username}/alice-secret`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("alice-secret");
@@ -94,7 +102,7 @@ test("cached pages never show one person's private packages or account to anothe
   const bob = await visitorPage(browser);
   await signUp(bob, newAccount("bob"));
   for (const viewer of [visitor, bob]) {
-    for (const address of ["/", `/${alice.username}`, `/${alice.username}/alice-open`, "/terms", "/sign-in"]) {
+    for (const address of ["/", `/${alice.username}`, `/${alice.username}/alice-open`, "/search?q=alice", "/terms", "/sign-in"]) {
       await viewer.goto(address);
       await expect(viewer.getByRole("navigation", { name: "Main" })).not.toContainText(alice.username);
       await expect(viewer.getByRole("main")).not.toContainText("alice-secret");

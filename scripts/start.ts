@@ -39,7 +39,7 @@ import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
 import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
-import { isVisitorPageRequest, keepVisitorPagesPrivate, visitorGenerationHeader, visitorPagesPrefix } from "../src/server/visitor-page-routes";
+import { isVisitorPageRequest, keepVisitorPagesPrivate, visitorGenerationHeader, visitorPagesPrefix, visitorSearchHeader, visitorSearchSegment } from "../src/server/visitor-page-routes";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -282,6 +282,7 @@ async function main(): Promise<void> {
         // Visitors' page views go to the page prerendered for this generation (visitor-page-routes.ts); the tag is
         // this process's alone, and the prerendered pages are reached only through it.
         delete request.headers[visitorGenerationHeader];
+        delete request.headers[visitorSearchHeader];
         if (url === visitorPagesPrefix || url.startsWith(`${visitorPagesPrefix}/`) || url.startsWith(`${visitorPagesPrefix}?`)) {
           response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found.\n");
           return;
@@ -289,6 +290,8 @@ async function main(): Promise<void> {
         const generation = server.visitorPages?.current ?? null;
         if (generation !== null && isVisitorPageRequest(request, visitorPageOptions)) {
           request.headers[visitorGenerationHeader] = String(generation);
+          const search = url === "/search" || url.startsWith("/search?") ? visitorSearchSegment(url) : null;
+          if (search !== null) request.headers[visitorSearchHeader] = search;
           keepVisitorPagesPrivate(response);
         }
         await handle(request, response);

@@ -1,20 +1,32 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { isVisitorPageRequest, visitorPagePath } from "./visitor-page-routes";
+import { isVisitorPageRequest, visitorPagePath, visitorSearchFromSegment, visitorSearchSegment } from "./visitor-page-routes";
 
 const known = { siteAddressKnown: true };
 const request = (url: string, headers: Record<string, string> = {}, method = "GET") => ({ url, method, headers }) as unknown as IncomingMessage;
 
 describe("the visitor pages' addresses", () => {
-  it("are the home page, the terms, sign-in, owners' and packages' pages without a query", () => {
+  it("are the home page, the terms, sign-in, owners' and packages' pages without a query, and searches", () => {
     for (const url of ["/", "/terms", "/sign-in", "/alice", "/alice/numpy", "/my-org/data.tools"]) expect(visitorPagePath(url, known)).toBe(url);
     expect(visitorPagePath("/alice?_rsc=1x2y", known)).toBe("/alice");
+    for (const url of ["/search", "/search?q=numpy", "/search?q=a+b&kind=conda&sort=downloads&page=2&_rsc=x"]) expect(visitorPagePath(url, known)).toBe("/search");
+  });
+
+  it("carry a search's parameters in one segment of the address, and only the search page's own", () => {
+    const segment = visitorSearchSegment("/search?q=na%C3%AFve%20%2F%20x&label=dev&label=main&_rsc=abc")!;
+    expect(segment).toMatch(/^s[A-Za-z0-9_-]*$/);
+    expect(visitorSearchFromSegment(segment)).toEqual({ q: "naïve / x", label: ["dev", "main"] });
+    expect(visitorSearchSegment("/search")).toBe("s");
+    expect(visitorSearchFromSegment("s")).toEqual({});
+    expect(visitorSearchSegment("/search?q=x&next=/admin")).toBeNull();
+    expect(visitorSearchSegment(`/search?q=${"x".repeat(700)}`)).toBeNull();
+    expect(visitorSearchFromSegment("not-a-segment")).toEqual({});
+    expect(visitorSearchFromSegment(`s${Buffer.from("q=x&next=/admin").toString("base64url")}`)).toEqual({ q: "x" });
   });
 
   it("leave out every other page, any query, and names no owner or package can have", () => {
     for (const url of [
-      "/search",
-      "/search?q=numpy",
+      "/search?q=numpy&next=/admin",
       "/admin",
       "/dashboard",
       "/settings/account",
