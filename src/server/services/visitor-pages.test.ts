@@ -5,9 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setUpTestDatabase, testDatabaseUrl } from "@/test/db";
-import { createUser } from "@/test/factories";
-import { ChangeListener } from "./change-listener";
+import { actorFor, createSiteAdmin, createUser } from "@/test/factories";
+import { ChangeListener, settingsChangesChannel } from "./change-listener";
 import { bumpChannelRevision, forgetCachedChannel } from "./owners";
+import { updateSiteSettings } from "./site-settings";
 import { currentVisitorGeneration, VisitorPages } from "./visitor-pages";
 
 const db = setUpTestDatabase();
@@ -50,6 +51,25 @@ describe("the visitor generation", () => {
     await db.transaction((tx) => bumpChannelRevision(tx, owner.id));
     await listener.settle();
     expect(currentVisitorGeneration()).not.toBe(before);
+  });
+
+  it("moves when a setting visitors' pages show changes, here at once and on every other server", async () => {
+    pages.start();
+    await listener.start();
+    const admin = actorFor(await createSiteAdmin(db));
+    const otherServer = new ChangeListener(testDatabaseUrl(), { log: () => {} });
+    const heard: string[] = [];
+    otherServer.subscribe({ changed: (channel) => heard.push(channel), reset: () => {} });
+    await otherServer.start();
+    try {
+      const before = currentVisitorGeneration();
+      await updateSiteSettings(db, admin, { openRegistration: false, gravatar: false });
+      expect(currentVisitorGeneration()).not.toBe(before);
+      await otherServer.settle();
+      expect(heard).toContain(settingsChangesChannel);
+    } finally {
+      await otherServer.close();
+    }
   });
 
   it("is gone once closed, and while the listener is down", async () => {

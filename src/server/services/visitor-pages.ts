@@ -9,12 +9,17 @@
  *   a setting changed, a platform restart), which is how every other app server hears of a change within
  *   milliseconds of its commit: each server's Next data cache is its own (in memory, per process), and each moves
  *   its own generation;
- * - whenever the listening connection drops or comes back, since changes may have gone unheard meanwhile.
+ * - whenever the listening connection drops or comes back, since changes may have gone unheard meanwhile;
+ * - when a site setting that visitors' pages show changes (where accounts come from, open registration):
+ *   forgetVisitorPagesForSetting, in the setting's transaction, notifies every server, and forgetVisitorPages after
+ *   the commit moves this process's at once.
  * While the listener is not listening there is no generation at all and visitors' pages read the database, as
  * signed-in views always do. What does not move a channel revision (download counts, stars) may be up to the
  * cache's lifetime old.
  */
-import type { ChangeListener } from "./change-listener";
+import { sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { settingsChangesChannel, type ChangeListener } from "./change-listener";
 import { registerChannelMemory } from "./owners";
 
 /** The one generation of this process: Next's server bundle has its own copy of this module, the launcher another. */
@@ -65,4 +70,17 @@ export function currentVisitorGeneration(): number | null {
     if (generation !== null) return generation;
   }
   return null;
+}
+
+/**
+ * In the transaction that changes a site setting visitors' pages show: every server hears of it on commit (the
+ * settings channel, which also makes them read the site's mode again).
+ */
+export async function forgetVisitorPagesForSetting(tx: Db, key: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${settingsChangesChannel}, ${key})`);
+}
+
+/** After that transaction has committed: this process stops using what it kept at once. */
+export function forgetVisitorPages(): void {
+  for (const pages of registry()) pages.forget();
 }
