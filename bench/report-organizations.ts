@@ -177,9 +177,9 @@ export function organizationsSection(directory: string): ReportSection | null {
     "",
     `A public package of \`${run.organization}\` (${seed.publicProjectFiles} wheels, ${format(run.public_page_bytes)} bytes ` +
       "gzip-encoded), asked for with pip's headers anonymously, with the member's token, and with a control header of the " +
-      "token header's length that nothing reads, as in the token checks: the member is no owner there, so its token " +
-      "request also needs the private packages it reaches in the organization (kept per channel revision) to name the " +
-      `copy of the page it may see. ${run.token_rounds} rounds of three ${run.token_seconds}-second runs, wrk -t2 -c16, the order ` +
+      "token header's length that nothing reads, as in the token checks: the member's remembered token is checked and " +
+      "the policy asked, and a public project's page being the same to every reader of the channel, it is then sent " +
+      `the visitor's copy. ${run.token_rounds} rounds of three ${run.token_seconds}-second runs, wrk -t2 -c16, the order ` +
       "cycling through all six permutations; the medians of the rounds' ratios decide.",
     "",
   );
