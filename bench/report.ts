@@ -14,7 +14,6 @@ import { jobsSection, lighthouseSection, recoverySection, type ReportSection } f
 import { organizationsSection } from "./report-organizations";
 import { adminSection } from "./report-admin";
 import { soakSection } from "./report-soak";
-import { pagesSection } from "./report-pages";
 import { smallSection } from "./report-small";
 
 interface WrkSummary {
@@ -113,8 +112,8 @@ function read<T>(name: string): T {
 }
 
 const meta = read<Meta>("meta");
-const sectionsRun = (meta.sections ?? "small pages protocols tokens recovery jobs applications organizations admin lighthouse soak").split(/\s+/).filter(Boolean);
-const laterSections = [smallSection(resultsDirectory), pagesSection(resultsDirectory), recoverySection(resultsDirectory), jobsSection(resultsDirectory), applicationsSection(resultsDirectory), organizationsSection(resultsDirectory), adminSection(resultsDirectory), lighthouseSection(resultsDirectory), soakSection(resultsDirectory)].filter(
+const sectionsRun = (meta.sections ?? "small protocols tokens recovery jobs applications organizations admin lighthouse soak").split(/\s+/).filter(Boolean);
+const laterSections = [smallSection(resultsDirectory), recoverySection(resultsDirectory), jobsSection(resultsDirectory), applicationsSection(resultsDirectory), organizationsSection(resultsDirectory), adminSection(resultsDirectory), lighthouseSection(resultsDirectory), soakSection(resultsDirectory)].filter(
   (section): section is ReportSection => section !== null,
 );
 

@@ -18,9 +18,7 @@
 #
 # Sections: small (issue 16: a small channel's repodata.json, its 304 and its HEAD, channeldata.json, a small simple
 # page and its 304, against a bare node:http server sending the bytes and headers Granary sent, bench/bare-node.ts, and
-# nginx sending them too; bench/report-small.ts), pages (issue 16: visitors' home, search, owner, package, terms and
-# sign-in pages and a signed-in dashboard and package page at BENCH_PAGES_CONNECTIONS connections (8), beside a bare
-# node:http server sending the captured pages; bench/report-pages.ts), protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
+# nginx sending them too; bench/report-small.ts), protocols (repodata, simple page, uploads, download, against nginx), tokens (token checks, against
 # Verdaccio; needs protocols), recovery (forgot password / username: existing against unknown accounts), jobs
 # (the job layer against pg-boss alone), applications (issue 15: install time, task start latency, 50 tasks at once
 # on two workers, bench/applications.ts), organizations (issue 11: search, an organization's listing and simple
@@ -59,10 +57,10 @@ PIP_ACCEPT='Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.si
 PIP_ENCODING='Accept-Encoding: gzip, deflate'
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-SECTIONS=${BENCH_SECTIONS:-small pages protocols tokens recovery jobs applications organizations admin lighthouse soak}
+SECTIONS=${BENCH_SECTIONS:-small protocols tokens recovery jobs applications organizations admin lighthouse soak}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for name in $SECTIONS; do
-  [[ " small pages protocols tokens recovery jobs applications organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
+  [[ " small protocols tokens recovery jobs applications organizations admin lighthouse soak " == *" $name "* ]] || { printf 'unknown section %s in BENCH_SECTIONS\n' "$name" >&2; exit 2; }
 done
 if section tokens && ! section protocols; then printf 'the tokens section needs the protocols section (its upload)\n' >&2; exit 2; fi
 die() { log "FAILED: $*"; exit 1; }
@@ -78,7 +76,7 @@ if section small; then
   # wrk cannot measure HEAD (it waits for the body a Content-Length announces): ab does those.
   command -v ab >/dev/null || missing+=(apache2-utils)
 fi
-if section small || section pages || section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
+if section small || section protocols || section organizations || section admin || section soak; then command -v wrk >/dev/null || missing+=(wrk); fi
 command -v curl >/dev/null || missing+=(curl)
 if section applications; then
   /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
@@ -110,7 +108,7 @@ chmod 755 "$WORK" # nginx workers and PostgreSQL do not run as root
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS" "$WORK/packages"
 DB_PGID="" GRANARY_PGID="" SERVER_PID="" VERDACCIO_PGID="" NGINX_PID_FILE="$WORK/nginx/nginx.pid"
-BARE_PGID="" SMALL_NGINX_PID_FILE="$WORK/small-nginx/nginx.pid" PAGES_BARE_PGID=""
+BARE_PGID="" SMALL_NGINX_PID_FILE="$WORK/small-nginx/nginx.pid"
 
 # Waits up to $2 seconds for every process of group $1 to exit.
 wait_for_group_exit() {
@@ -147,7 +145,6 @@ cleanup() {
     kill -0 "$nginx_pid" 2>/dev/null && kill -KILL "$nginx_pid" 2>/dev/null
   done
   stop_group "$BARE_PGID" "the bare node:http server" 10
-  stop_group "$PAGES_BARE_PGID" "the bare node:http server of the pages" 10
   # The launcher alone first: signalling its whole group would hand it a second SIGTERM from tsx, which ends
   # it before its graceful shutdown; the group follows when it exits.
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -274,8 +271,6 @@ server_pids() {
     pgrep -g "$VERDACCIO_PGID" || true
   elif [ "$1" = bare ]; then
     pgrep -g "$BARE_PGID" || true
-  elif [ "$1" = pages_bare ]; then
-    pgrep -g "$PAGES_BARE_PGID" || true
   else
     local master
     if [ "$1" = small_nginx ]; then master=$(cat "$SMALL_NGINX_PID_FILE"); else master=$(cat "$NGINX_PID_FILE"); fi
@@ -474,15 +469,14 @@ grep -E 'Seeded' "$WORK/database.log" | sed 's/^/    /' >&2
 DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$WORK/database.env")
 SMALL_OWNER=bench-small
 SMALL_PROJECT=granary-bench-small
-if section small || section pages; then "$TSX" "$APP/bench/database.ts" seed-small "$DATABASE_URL" "$SMALL_OWNER" "$PASSWORD" | sed 's/^/    /' >&2; fi
+if section small; then "$TSX" "$APP/bench/database.ts" seed-small "$DATABASE_URL" "$SMALL_OWNER" "$PASSWORD" | sed 's/^/    /' >&2; fi
 
 # ------------------------------------------------------------------------------------------------ Granary
 GRANARY_PORT=$(free_port 18080)
 log "starting Granary (npm start) on 127.0.0.1:$GRANARY_PORT"
 (
   cd "$APP"
-  # With the site's address known, visitors' package pages are prerendered too (src/server/visitor-page-routes.ts).
-  export DATABASE_URL DATA_DIR="$WORK/granary" PORT="$GRANARY_PORT" HOSTNAME=127.0.0.1 NEXT_TELEMETRY_DISABLED=1 PUBLIC_URL="http://127.0.0.1:$GRANARY_PORT"
+  export DATABASE_URL DATA_DIR="$WORK/granary" PORT="$GRANARY_PORT" HOSTNAME=127.0.0.1 NEXT_TELEMETRY_DISABLED=1
   # The applications section's own two workers run the user tasks it measures; the server's runs the install.
   if section applications; then export JOBS_QUEUES=high,default,low; fi
   exec setsid npm start >"$WORK/granary.log" 2>&1
@@ -665,64 +659,6 @@ printf '{"owner":"%s","project":"%s","records":%s,"repodata_gzip_bytes":%s,"chan
   "$SMALL_OWNER" "$SMALL_PROJECT" "$SMALL_RECORDS" "$SMALL_REPODATA_GZIP_BYTES" "$(stat -c %s "$SMALL/channeldata.body")" "$(stat -c %s "$SMALL/simple.body")" \
   "$SMALL_CONNECTIONS" "$ROUNDS" "$DURATION" "${SMALL_KINDS[*]}" "${SMALL_SIDES[*]}" >"$RESULTS/small.json"
 fi # small
-
-if section pages; then
-# ------------------------------------------------------------------------------------------------ web pages
-# Issue 16's second half: the pages visitors without a session see (home, search, an owner's page, a package's page,
-# the terms, sign-in) and two a signed-in person sees (the dashboard, the package's page), each at
-# BENCH_PAGES_CONNECTIONS connections (8), and Granary's answers captured and sent as they are by a bare node:http
-# server (bench/bare-node.ts) in the same rounds, so a reader sees what the machine gives. bench/report-pages.ts.
-PAGES="$WORK/pages"
-mkdir -p "$PAGES"
-PAGES_CONNECTIONS=${BENCH_PAGES_CONNECTIONS:-8}
-# A session for the channel's owner, as the sign-in form gets it (tRPC's account.signIn sets the cookie).
-curl -sS -c "$PAGES/cookies.txt" -o "$PAGES/sign-in.json" -H 'Content-Type: application/json' \
-  -d "{\"json\":{\"login\":\"$OWNER\",\"password\":\"$PASSWORD\"}}" "$GRANARY/api/trpc/account.signIn"
-SESSION_COOKIE=$(awk '$6 ~ /authjs\.session-token/ { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$PAGES/cookies.txt")
-[ -n "$SESSION_COOKIE" ] || die "signing in for the pages section set no session cookie: $(cat "$PAGES/sign-in.json")"
-PAGE_PACKAGE="/$SMALL_OWNER/$SMALL_PROJECT"
-declare -A PAGE_PATHS=([home]=/ [search]="/search?q=lib" [owner]="/$SMALL_OWNER" [package]="$PAGE_PACKAGE" [terms]=/terms [sign_in]=/sign-in
-  [dashboard_signed_in]=/dashboard [package_signed_in]="$PAGE_PACKAGE")
-PAGE_KINDS=(home search owner package terms sign_in dashboard_signed_in package_signed_in)
-page_args() { if [[ $1 == *_signed_in ]]; then PAGE_ARGS=(-H "Cookie: $SESSION_COOKIE"); else PAGE_ARGS=(); fi; }
-: >"$PAGES/routes.tsv"
-for kind in "${PAGE_KINDS[@]}"; do
-  page_args "$kind"
-  curl -sS -o /dev/null "${PAGE_ARGS[@]}" "$GRANARY${PAGE_PATHS[$kind]}"
-  curl -sS -D "$PAGES/$kind.headers" -o "$PAGES/$kind.body" "${PAGE_ARGS[@]}" "$GRANARY${PAGE_PATHS[$kind]}"
-  grep -q '^HTTP/1.1 200' "$PAGES/$kind.headers" || die "${PAGE_PATHS[$kind]} answered $(head -1 "$PAGES/$kind.headers")"
-  if [[ $kind == *_signed_in ]]; then grep -q "$OWNER" "$PAGES/$kind.body" || die "${PAGE_PATHS[$kind]} with the session does not show $OWNER"; fi
-  # The bare server answers by path alone: the signed-in captures stay Granary's only.
-  [[ $kind == *_signed_in ]] || printf '%s %s\n' "${PAGE_PATHS[$kind]}" "$kind" >>"$PAGES/routes.tsv"
-done
-PAGES_BARE_PORT=$(free_port $((GRANARY_PORT + 200)))
-log "starting a bare node:http server with the captured pages on 127.0.0.1:$PAGES_BARE_PORT"
-setsid "$TSX" "$APP/bench/bare-node.ts" "$PAGES_BARE_PORT" "$PAGES" >"$WORK/pages-bare-node.log" 2>&1 &
-PAGES_BARE_PGID=$!
-wait_for_line "$WORK/pages-bare-node.log" "listening" 60 "$PAGES_BARE_PGID"
-PAGES_BARE="http://127.0.0.1:$PAGES_BARE_PORT"
-# page_run <kind> <granary|pages_bare> <seconds> [name]: one run (a warm-up without a name).
-page_run() {
-  local kind=$1 side=$2 seconds=$3 name=${4:-} base=$GRANARY
-  page_args "$kind"
-  [ "$side" = pages_bare ] && base=$PAGES_BARE
-  if [ -n "$name" ]; then
-    run_wrk "$name" "$side" -t2 "-c$PAGES_CONNECTIONS" -d"${seconds}s" --latency "${PAGE_ARGS[@]}" "$base${PAGE_PATHS[$kind]}"
-  else
-    warm_up -t2 "-c$PAGES_CONNECTIONS" -d"${seconds}s" "${PAGE_ARGS[@]}" "$base${PAGE_PATHS[$kind]}"
-  fi
-}
-page_sides() { if [[ $1 == *_signed_in ]]; then echo granary; else echo granary pages_bare; fi; }
-log "web pages: ${PAGE_KINDS[*]} on Granary (and the bare server), $ROUNDS rounds of ${DURATION}s, $PAGES_CONNECTIONS connections"
-for kind in "${PAGE_KINDS[@]}"; do for side in $(page_sides "$kind"); do page_run "$kind" "$side" "$WARMUP"; done; done
-for round in $(seq "$ROUNDS"); do
-  for kind in "${PAGE_KINDS[@]}"; do
-    for side in $(page_sides "$kind"); do page_run "$kind" "$side" "$DURATION" "pages-${kind}-${side}-$round"; done
-  done
-done
-printf '{"owner":"%s","package":"%s","connections":%s,"rounds":%s,"seconds":%s,"kinds":"%s"}\n' \
-  "$SMALL_OWNER" "$PAGE_PACKAGE" "$PAGES_CONNECTIONS" "$ROUNDS" "$DURATION" "${PAGE_KINDS[*]}" >"$RESULTS/pages.json"
-fi # pages
 
 if section protocols; then
 # ------------------------------------------------------------------------------------------------ repodata, cold

@@ -63,13 +63,6 @@ const dynamicRoutes: Record<string, (examples: Examples) => string[]> = {
   // No task has run in this spec: the page answers its not-found page.
   "/tools/applications/runs/[id]": () => ["/tools/applications/runs/00000000-0000-4000-8000-000000000000"],
   "/dashboard/[view]": () => dashboardViews.filter((view) => view.slug).map((view) => `/dashboard/${view.slug}`),
-  // The visitor pages answer only at the public addresses they are rewritten from (src/server/visitor-page-routes.ts).
-  "/visitor-pages/[generation]": () => ["/"],
-  "/visitor-pages/[generation]/[owner]": (e) => [`/${e.user}`, `/${e.organization}`],
-  "/visitor-pages/[generation]/[owner]/[package]": (e) => [`/${e.user}/${e.condaPackage}`],
-  "/visitor-pages/[generation]/search/[search]": () => ["/search?q=wide"],
-  "/visitor-pages/[generation]/sign-in": () => ["/sign-in"],
-  "/visitor-pages/[generation]/terms": () => ["/terms"],
 };
 const withQuery: Record<string, string> = {
   "/reset-password": "/reset-password?token=example-token-for-layout-only",

@@ -34,12 +34,10 @@ import { ensureFirstAdmin } from "../src/server/services/admin";
 import { ChangeListener } from "../src/server/services/change-listener";
 import { PlatformReloader } from "../src/server/services/platform-restart";
 import { SiteModeCache } from "../src/server/services/site-mode";
-import { VisitorPages } from "../src/server/services/visitor-pages";
 import { VerifiedTokenCache } from "../src/server/services/token-cache";
 import type { TokenCheckRow } from "../src/server/services/token-checks";
 import { BlobStore } from "../src/server/storage";
 import { answerServerErrorsAs503WhileDatabaseAway, answerUnavailable, needsNoDatabase } from "../src/server/unavailable";
-import { isVisitorPageRequest, keepVisitorPagesPrivate, visitorGenerationHeader, visitorPagesPrefix, visitorSearchHeader, visitorSearchSegment } from "../src/server/visitor-page-routes";
 
 const developmentMode = process.argv.includes("--dev");
 const projectRoot = process.cwd();
@@ -138,7 +136,6 @@ async function main(): Promise<void> {
     tokenCache?: VerifiedTokenCache<TokenCheckRow>;
     changes?: ChangeListener;
     siteMode?: SiteModeCache;
-    visitorPages?: VisitorPages;
     reloader?: PlatformReloader;
     jobs?: JobRuntime;
     closeJobsDatabase?: () => Promise<void>;
@@ -167,7 +164,6 @@ async function main(): Promise<void> {
     await server.tokenCache?.close().catch(() => {});
     server.reloader?.close();
     server.siteMode?.close();
-    server.visitorPages?.close();
     await server.changes?.close().catch(() => {});
     await server.closeProtocolDatabase?.().catch(() => {});
     await stopDatabase();
@@ -240,9 +236,6 @@ async function main(): Promise<void> {
   // platform restart makes everything here forget and reload (services/platform-restart.ts).
   server.siteMode = new SiteModeCache(changes);
   server.siteMode.start();
-  // What visitors' pages show is cached in Next's data cache under a generation the same changes move.
-  server.visitorPages = new VisitorPages(changes);
-  server.visitorPages.start();
   server.reloader = new PlatformReloader(changes, protocolDatabase.db, { log });
   server.reloader.start();
   // On failure it says so and keeps trying in the background.
@@ -252,7 +245,6 @@ async function main(): Promise<void> {
   server.closeProtocolDatabase = protocolDatabase.close;
   // The protocol handler sets its own; everything Next answers (pages, tRPC, static files) gets these.
   const securityHeaders = { publicUrl: publicUrl(), trustProxy: env.TRUST_PROXY > 0, development: developmentMode };
-  const visitorPageOptions = { siteAddressKnown: env.PUBLIC_URL !== undefined };
   // Timeouts and the per-client cap (http-limits.ts) bound what slow and greedy clients can hold.
   const httpServer = createLimitedServer(httpLimits(), (request, response) => {
     // The client's address feeds the audit trail and every per-address limit: decided once, here, from the
@@ -279,21 +271,6 @@ async function main(): Promise<void> {
         const url = request.url ?? "/";
         if (databaseAvailability().isDown && !needsNoDatabase(url) && !url.startsWith("/api/trpc")) return answerUnavailable(request, response, "database");
         answerServerErrorsAs503WhileDatabaseAway(response);
-        // Visitors' page views go to the page prerendered for this generation (visitor-page-routes.ts); the tag is
-        // this process's alone, and the prerendered pages are reached only through it.
-        delete request.headers[visitorGenerationHeader];
-        delete request.headers[visitorSearchHeader];
-        if (url === visitorPagesPrefix || url.startsWith(`${visitorPagesPrefix}/`) || url.startsWith(`${visitorPagesPrefix}?`)) {
-          response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found.\n");
-          return;
-        }
-        const generation = server.visitorPages?.current ?? null;
-        if (generation !== null && isVisitorPageRequest(request, visitorPageOptions)) {
-          request.headers[visitorGenerationHeader] = String(generation);
-          const search = url === "/search" || url.startsWith("/search?") ? visitorSearchSegment(url) : null;
-          if (search !== null) request.headers[visitorSearchHeader] = search;
-          keepVisitorPagesPrivate(response);
-        }
         await handle(request, response);
       },
       (error: unknown) => {

@@ -11,7 +11,7 @@ export const reservedOwnerNames: ReadonlySet<string> = new Set([
   "pricing", "public", "register", "reset-password", "robots.txt", "root", "search", "security", "settings",
   "sign-in", "sign-out", "sign-up", "signin", "signout", "signup", "site", "sitemap.xml", "static", "status",
   "support", "system", "t", "terms", "token", "tokens", "tools", "upload", "user", "users", "_next", "environments",
-  "granary", "conda", "pypi", "simple", "visitor-pages",
+  "granary", "conda", "pypi", "simple",
 ]);
 
 /** Conda platform subdirectories; a package named like one would shadow a channel folder. */

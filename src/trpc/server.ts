@@ -4,17 +4,9 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { createRequestContext } from "@/server/api/context";
 import { createCaller } from "@/server/api/root";
-import { withVisitorCache } from "./visitor-cache";
 
-/**
- * The router, called from server components as the current request's actor; for a visitor who is not signed in,
- * what is public comes from Next's data cache (visitor-cache.ts).
- */
-export const getServerApi = cache(async () => {
-  const context = await createRequestContext();
-  const caller = createCaller(context);
-  return context.actor.kind === "anonymous" ? withVisitorCache(caller) : caller;
-});
+/** The router, called from server components as the current request's actor. */
+export const getServerApi = cache(async () => createCaller(await createRequestContext()));
 
 /**
  * For a call's `.catch`: what the router says does not exist (or may not be seen, which answers the same) is the

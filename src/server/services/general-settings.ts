@@ -9,7 +9,6 @@ import { assertCan, type Actor } from "../authz";
 import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
 import { recordAudit } from "./audit";
-import { forgetVisitorPages, forgetVisitorPagesForSetting } from "./visitor-pages";
 
 const generalDefaults: GeneralSettings = { siteUrl: "", staticUrl: "", defaultPackageAccess: "public", hashWarningPercent: defaultHashWarningPercent };
 const generalKeys = Object.keys(generalDefaults) as (keyof GeneralSettings)[];
@@ -51,10 +50,7 @@ export async function updateGeneralSettings(db: Db, actor: Actor, input: General
         .onConflictDoUpdate({ target: siteSettings.key, set: { value: after[key], updatedAt: new Date() } });
     }
     await recordAudit(tx, actor, { action: "admin.settings_updated", target: { type: "site", label: "general" }, details: { before, after } });
-    // Visitors' pages are rendered with these (the static files' address): every server renders them again.
-    await forgetVisitorPagesForSetting(tx, "general");
   });
-  forgetVisitorPages();
   if (before.staticUrl !== after.staticUrl) forgetStaticUrl();
   return getGeneralSettings(db, actor);
 }

@@ -13,7 +13,6 @@ import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
 import { AppError } from "../errors";
 import { recordAudit } from "./audit";
-import { forgetVisitorPages, forgetVisitorPagesForSetting } from "./visitor-pages";
 import { DirectoryUnavailableError, filterProblem, findPerson, type DirectoryConfig, type DirectoryPerson } from "./ldap-directory";
 
 const accountTypeKey = "accountType";
@@ -140,10 +139,7 @@ export async function updateLdapSettings(db: Db, actor: Actor, rawInput: z.input
       target: { type: "site" },
       details: { before: { accountType: beforeType, ...beforeShown }, after: { accountType: input.accountType, ...afterShown }, bindPasswordChanged: passwordChanged },
     });
-    // Visitors' pages show where accounts come from (the sign-up link, the sign-in page's words): every server renders them again.
-    await forgetVisitorPagesForSetting(tx, accountTypeKey);
   });
-  forgetVisitorPages();
   return toView(input.accountType, after);
 }
 

@@ -5,7 +5,6 @@ import { assertCan, type Actor } from "../authz";
 import type { Db } from "../db";
 import { siteSettings } from "../db/schema";
 import { recordAudit } from "./audit";
-import { forgetVisitorPages, forgetVisitorPagesForSetting } from "./visitor-pages";
 
 const defaults: SiteSettings = { openRegistration: true, gravatar: false };
 
@@ -29,10 +28,7 @@ export async function updateSiteSettings(db: Db, actor: Actor, input: SiteSettin
         .onConflictDoUpdate({ target: siteSettings.key, set: { value, updatedAt: new Date() } });
     }
     await recordAudit(tx, actor, { action: "admin.settings_updated", target: { type: "site" }, details: { before, after: input } });
-    // Visitors' pages show these (whether one may sign up): every server renders them again.
-    await forgetVisitorPagesForSetting(tx, "site");
   });
-  forgetVisitorPages();
   return getSiteSettings(db);
 }
 
