@@ -135,7 +135,7 @@ test("the Tools menu reaches every dashboard view, with clear empty states", asy
   const account = newAccount("frank");
   await signUp(page, account);
   await page.getByRole("button", { name: "Tools" }).click();
-  for (const item of ["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels"]) {
+  for (const item of ["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels", "Applications"]) {
     await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: item, exact: true })).toBeVisible();
   }
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Labels", exact: true }).click();
@@ -144,7 +144,7 @@ test("the Tools menu reaches every dashboard view, with clear empty states", asy
   await expect(page.getByTestId("empty-state")).toBeVisible();
   // The dashboard's navigation is the same list as the Tools menu, and both mark the page they are on.
   const dashboardNavigation = page.getByRole("navigation", { name: "Dashboard" });
-  await expect(dashboardNavigation.getByRole("link")).toHaveText(["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels"]);
+  await expect(dashboardNavigation.getByRole("link")).toHaveText(["Landscape", "View All", "Packages", "Notebooks", "Environments", "Favorites", "Organizations", "Group Membership", "Labels", "Applications"]);
   await expect(dashboardNavigation.locator('[aria-current="page"]')).toHaveText("Labels");
   await page.getByRole("button", { name: "Tools" }).click();
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Labels", exact: true }).first()).toHaveAttribute("aria-current", "page");
